@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from eig.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "roles", "administration", "is_active"]
+    list_filter = ["is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name", "administration__name"]
+    list_select_related = ["administration"]
+    autocomplete_fields = ["administration"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Identité"), {"fields": ["first_name", "last_name", "job_title", "phone"]}),
+        (_("Rôles"), {"fields": ["roles", "administration"]}),
+        (
+            _("Droits"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "roles"]}),
+    ]

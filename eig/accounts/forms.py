@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from eig.accounts.models import Role
+from eig.accounts.services import user_complete_signup
+
+
+class SignupForm(forms.Form):
+    """Extra fields of allauth's sign-up form. Only agents and candidates sign up by
+    themselves; jurors, coaches and staff are named by the programme team."""
+
+    SELF_SERVICE_ROLES = [
+        (Role.AGENT.value, _("Agent public : je dépose un défi pour mon administration")),
+        (Role.CANDIDATE.value, _("Candidat·e : je postule pour devenir EIG")),
+    ]
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    role = forms.ChoiceField(
+        label=_("Vous êtes"), choices=SELF_SERVICE_ROLES, widget=forms.RadioSelect
+    )
+
+    field_order = ["first_name", "last_name", "email", "role", "password1", "password2"]
+
+    def signup(self, request, user):
+        user_complete_signup(
+            user=user,
+            first_name=self.cleaned_data["first_name"],
+            last_name=self.cleaned_data["last_name"],
+            role=self.cleaned_data["role"],
+        )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    job_title = forms.CharField(label=_("Fonction"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Téléphone professionnel"), max_length=30, required=False)

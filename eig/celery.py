@@ -1,0 +1,15 @@
+"""The Celery application: mail, reminders (beat) and PDF rendering run here.
+
+Configuration comes from Django settings prefixed CELERY_; without a broker the tasks run
+eagerly in-process (see settings).
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eig.settings")
+
+app = Celery("eig")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["eig.notifications", "projects", "candidates", "missions", "funding"])

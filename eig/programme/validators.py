@@ -1,0 +1,48 @@
+from django.core.exceptions import ValidationError
+
+# La Poste's establishments share one SIREN whose SIRETs do not follow the Luhn key: INSEE
+# checks them with "sum of digits divisible by 5" instead.
+LA_POSTE_SIREN = "356000000"
+
+
+def siret_checksum_ok(siret: str) -> bool:
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_SIREN + "00048":
+        return sum(int(c) for c in siret) % 5 == 0
+    total = 0
+    for index, char in enumerate(reversed(siret)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def normalize_siret(value: str) -> str:
+    return "".join(value.split())
+
+
+def validate_siret(value: str) -> None:
+    siret = normalize_siret(value)
+    if len(siret) != 14 or not siret.isdigit():
+        raise ValidationError(
+            "Le SIRET compte 14 chiffres (espaces acceptés), par exemple 130 025 265 00013.",
+            code="siret_format",
+        )
+    if not siret_checksum_ok(siret):
+        raise ValidationError(
+            "Ce SIRET n'existe pas : sa clé de contrôle est fausse. Vérifiez-le sur "
+            "l'annuaire des entreprises.",
+            code="siret_checksum",
+        )
+
+
+def validate_budget_programme(value: str) -> None:
+    if not (value.isdigit() and 1 <= len(value) <= 4):
+        raise ValidationError(
+            "Le numéro de programme budgétaire (LOLF) compte 3 ou 4 chiffres, par exemple 129.",
+            code="budget_programme_format",
+        )

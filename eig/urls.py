@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+admin.site.site_header = "Entrepreneurs d'intérêt général – administration du programme"
+admin.site.site_title = "Programme EIG"
+admin.site.index_title = "Back-office de l'équipe du programme"
+
+legal_pages = [
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="pages/accessibilite.html"),
+        name="accessibility",
+    ),
+    path(
+        "mentions-legales/",
+        TemplateView.as_view(template_name="pages/mentions_legales.html"),
+        name="legal_notice",
+    ),
+    path(
+        "donnees-personnelles/",
+        TemplateView.as_view(template_name="pages/donnees_personnelles.html"),
+        name="privacy",
+    ),
+    path(
+        "plan-du-site/",
+        TemplateView.as_view(template_name="pages/plan_du_site.html"),
+        name="sitemap",
+    ),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("espace/", include("eig.accounts.urls")),
+    path("administrations/", include("eig.programme.urls")),
+    path("", include((legal_pages, "pages"))),
+    path("", include("projects.urls")),
+]

@@ -1,0 +1,97 @@
+import csv
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.utils import timezone
+
+from projects.models import Defi, DefiInvitation, DefiPosition, DefiTransition, ProjectCall
+
+CSV_COLUMNS = [
+    ("id", "pk"),
+    ("appel", "call"),
+    ("promotion", "call.promotion"),
+    ("titre", "title"),
+    ("administration", "administration"),
+    ("type d'administration", "administration.get_kind_display"),
+    ("état", "get_state_display"),
+    ("déposé le", "submitted_at"),
+    ("porteur", "porteur_name"),
+    ("e-mail du porteur", "porteur_email"),
+    ("résumé", "summary"),
+    ("profils", "positions_label"),
+]
+
+
+def _value(defi, path):
+    value = defi
+    for part in path.split("."):
+        value = getattr(value, part, "") if value is not None else ""
+        if callable(value):
+            value = value()
+    if hasattr(value, "astimezone"):
+        value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    return "" if value is None else str(value)
+
+
+@admin.action(description="Exporter les défis sélectionnés (CSV)")
+def export_csv(modeladmin, request, queryset):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="defis.csv"'
+    response.write("\ufeff")  # so that spreadsheet software reads the accents right
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([label for label, _ in CSV_COLUMNS])
+    rows = queryset.select_related("call__promotion", "administration").prefetch_related(
+        "positions"
+    )
+    for defi in rows:
+        defi.positions_label = ", ".join(p.get_specialty_display() for p in defi.positions.all())
+        writer.writerow([_value(defi, path) for _, path in CSV_COLUMNS])
+    return response
+
+
+@admin.register(ProjectCall)
+class ProjectCallAdmin(admin.ModelAdmin):
+    list_display = ["title", "promotion", "opens_at", "closes_at"]
+    list_filter = ["promotion"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "closes_at"
+
+
+class DefiPositionInline(admin.TabularInline):
+    model = DefiPosition
+    extra = 0
+
+
+class DefiTransitionInline(admin.TabularInline):
+    model = DefiTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "from_state", "to_state", "actor", "note"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Defi)
+class DefiAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "administration", "call", "state", "submitted_at"]
+    list_filter = ["call", "state", "administration__kind", "call__promotion"]
+    search_fields = ["title", "summary", "administration__name", "porteur_name", "porteur_email"]
+    list_select_related = ["administration", "call"]
+    autocomplete_fields = ["administration", "owner", "collaborators"]
+    readonly_fields = ["state", "submitted_at", "created_at", "updated_at"]
+    inlines = [DefiPositionInline, DefiTransitionInline]
+    actions = [export_csv]
+
+
+@admin.register(DefiInvitation)
+class DefiInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "defi", "created_at", "accepted_at"]
+    search_fields = ["email", "defi__title"]
+    list_select_related = ["defi"]
+    readonly_fields = ["token"]

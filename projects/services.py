@@ -1,0 +1,279 @@
+"""State changes of calls for projects and défis.
+
+Every move of a défi goes through `_defi_transition`, which checks the deadline and the
+allowed moves, records a DefiTransition row and saves with update_fields.
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from eig.accounts.models import Role, User
+from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.notifications.services import email_queue, reminder_send_once
+from projects.models import Defi, DefiInvitation, DefiPosition, DefiTransition, ProjectCall
+from projects.selectors import defi_missing_sections, defi_recipients
+
+PARIS = ZoneInfo("Europe/Paris")
+State = Defi.State
+
+# Moves an agent can make while the call is open. The selection moves (shortlisted,
+# selected…) are made by the jury's services.
+AGENT_TRANSITIONS = {
+    "submit": ({State.DRAFT}, State.SUBMITTED),
+    "reopen": ({State.SUBMITTED}, State.DRAFT),
+    "withdraw": ({State.DRAFT, State.SUBMITTED}, State.WITHDRAWN),
+    "restore": ({State.WITHDRAWN}, State.DRAFT),
+}
+
+
+def _ensure_call_open(call: ProjectCall, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    if now < call.opens_at:
+        raise DeadlinePassed(
+            f"L'appel « {call} » ouvre le {call.opens_at.astimezone(PARIS):%d/%m/%Y à %H:%M} : "
+            "rien ne peut être déposé avant.",
+            code="not_open",
+        )
+    if now >= call.closes_at:
+        raise DeadlinePassed(
+            f"L'appel « {call} » est clos depuis le "
+            f"{call.closes_at.astimezone(PARIS):%d/%m/%Y à %H:%M} (heure de Paris) : "
+            "le défi ne peut plus être modifié.",
+            code="closed",
+        )
+
+
+def _defi_transition(
+    *, defi: Defi, action: str, actor: User, note: str = "", now: datetime.datetime | None = None
+) -> DefiTransition:
+    allowed_from, target = AGENT_TRANSITIONS[action]
+    _ensure_call_open(defi.call, now)
+    if defi.state not in allowed_from:
+        raise InvalidTransition(
+            f"Un défi à l'état « {defi.get_state_display()} » ne peut pas passer à l'état "
+            f"« {State(target).label} ».",
+            code="transition",
+        )
+    previous = defi.state
+    defi.state = target
+    fields = ["state", "updated_at"]
+    if target == State.SUBMITTED:
+        defi.submitted_at = now or timezone.now()
+        fields.append("submitted_at")
+    defi.save(update_fields=fields)
+    return DefiTransition.objects.create(
+        defi=defi,
+        from_state=previous,
+        to_state=target,
+        actor=actor,
+        note=note,
+        at=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def defi_create(*, call: ProjectCall, author: User, title: str = "") -> Defi:
+    """Start a draft défi for the author's administration. Refused when the call is closed."""
+    if not author.is_agent or author.administration_id is None:
+        raise DomainError(
+            "Rattachez d'abord votre compte à votre administration.", code="no_administration"
+        )
+    _ensure_call_open(call)
+    defi = Defi.objects.create(
+        call=call,
+        administration_id=author.administration_id,
+        owner=author,
+        title=title,
+        porteur_name=author.get_full_name(),
+        porteur_job=author.job_title,
+        porteur_email=author.email,
+        porteur_phone=author.phone,
+    )
+    DefiTransition.objects.create(defi=defi, from_state="", to_state=State.DRAFT, actor=author)
+    return defi
+
+
+def _ensure_editable(defi: Defi) -> None:
+    _ensure_call_open(defi.call)
+    if defi.state != State.DRAFT:
+        raise InvalidTransition(
+            "Ce défi est déposé : rouvrez-le en brouillon pour le modifier.", code="not_draft"
+        )
+
+
+@transaction.atomic
+def defi_update_section(*, defi: Defi, actor: User, data: dict) -> Defi:
+    """Save the fields of one section of the draft (the form has validated them)."""
+    _ensure_editable(defi)
+    for field, value in data.items():
+        setattr(defi, field, value)
+    defi.save(update_fields=[*data.keys(), "updated_at"])
+    return defi
+
+
+@transaction.atomic
+def defi_set_positions(*, defi: Defi, actor: User, positions: list[dict]) -> list[DefiPosition]:
+    """Replace the EIG positions sought by the défi (1 to 3, ranked in the given order)."""
+    _ensure_editable(defi)
+    if len(positions) > 3:
+        raise DomainError("Un défi accueille au plus trois EIG.", code="too_many_positions")
+    defi.positions.all().delete()
+    created = DefiPosition.objects.bulk_create(
+        DefiPosition(defi=defi, rank=rank, **position)
+        for rank, position in enumerate(positions, start=1)
+    )
+    defi.save(update_fields=["updated_at"])
+    return created
+
+
+@transaction.atomic
+def defi_attach_pitch_deck(*, defi: Defi, actor: User, upload: UploadedFile) -> Defi:
+    """Store the pitch deck (already checked by the form), replacing the previous one."""
+    _ensure_editable(defi)
+    previous = defi.pitch_deck.name if defi.pitch_deck else ""
+    defi.pitch_deck.save(f"defi-{defi.pk}-presentation.pdf", upload, save=False)
+    defi.save(update_fields=["pitch_deck", "updated_at"])
+    if previous and previous != defi.pitch_deck.name:
+        storage = defi.pitch_deck.storage
+        transaction.on_commit(lambda: storage.delete(previous))
+    return defi
+
+
+@transaction.atomic
+def defi_submit(*, defi: Defi, actor: User, now: datetime.datetime | None = None) -> Defi:
+    """Submit the défi to its call.
+
+    Side effects: a DefiTransition row; a confirmation mail to the owner and co-editors.
+    """
+    defi = Defi.objects.select_for_update().get(pk=defi.pk)
+    missing = defi_missing_sections(defi)
+    if missing:
+        raise IncompleteDossier(
+            "Le défi ne peut pas être déposé : des informations obligatoires manquent.",
+            missing=missing,
+        )
+    _defi_transition(defi=defi, action="submit", actor=actor, now=now)
+    email_queue(
+        to=defi_recipients(defi),
+        template="defi_submitted",
+        context={"defi": defi, "call": defi.call},
+    )
+    return defi
+
+
+@transaction.atomic
+def defi_reopen(*, defi: Defi, actor: User, now: datetime.datetime | None = None) -> Defi:
+    """Take a submitted défi back to draft, while the call is open."""
+    defi = Defi.objects.select_for_update().get(pk=defi.pk)
+    _defi_transition(defi=defi, action="reopen", actor=actor, now=now)
+    return defi
+
+
+@transaction.atomic
+def defi_withdraw(*, defi: Defi, actor: User, now: datetime.datetime | None = None) -> Defi:
+    """Withdraw the défi from the call, while the call is open."""
+    defi = Defi.objects.select_for_update().get(pk=defi.pk)
+    _defi_transition(defi=defi, action="withdraw", actor=actor, now=now)
+    return defi
+
+
+@transaction.atomic
+def defi_restore(*, defi: Defi, actor: User, now: datetime.datetime | None = None) -> Defi:
+    """Bring a withdrawn défi back as a draft, while the call is open."""
+    defi = Defi.objects.select_for_update().get(pk=defi.pk)
+    _defi_transition(defi=defi, action="restore", actor=actor, now=now)
+    return defi
+
+
+@transaction.atomic
+def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
+    """Invite a colleague to co-edit the défi.
+
+    Side effect: an invitation mail with a link; the colleague accepts it once logged in
+    with that address, as an agent of the same administration.
+    """
+    email = email.strip().lower()
+    _ensure_call_open(defi.call)
+    if email == actor.email.lower():
+        raise DomainError("Vous êtes déjà rédacteur de ce défi.", code="self_invite")
+    if defi.collaborators.filter(email__iexact=email).exists() or (
+        defi.owner and defi.owner.email.lower() == email
+    ):
+        raise DomainError("Cette personne co-rédige déjà ce défi.", code="already_collaborator")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing and existing.administration_id not in (None, defi.administration_id):
+        raise DomainError(
+            "Cette personne est rattachée à une autre administration : seuls les agents de "
+            f"{defi.administration} peuvent co-rédiger ce défi.",
+            code="other_administration",
+        )
+    invitation = DefiInvitation.objects.create(defi=defi, email=email, invited_by=actor)
+    email_queue(
+        to=[email],
+        template="defi_invitation",
+        context={"defi": defi, "invitation": invitation, "inviter": actor},
+    )
+    return invitation
+
+
+@transaction.atomic
+def defi_invitation_accept(*, invitation: DefiInvitation, user: User) -> Defi:
+    """Add the invited colleague as co-editor; an agent with no administration yet joins the
+    défi's administration."""
+    invitation = DefiInvitation.objects.select_for_update().get(pk=invitation.pk)
+    defi = invitation.defi
+    if invitation.accepted_at is not None:
+        raise DomainError("Cette invitation a déjà été acceptée.", code="invitation_used")
+    if user.email.lower() != invitation.email.lower():
+        raise DomainError(
+            f"Cette invitation a été envoyée à {invitation.email} : connectez-vous avec cette "
+            "adresse pour l'accepter.",
+            code="invitation_other_email",
+        )
+    if user.administration_id not in (None, defi.administration_id):
+        raise DomainError(
+            f"Votre compte est rattaché à une autre administration que {defi.administration}.",
+            code="other_administration",
+        )
+    fields = []
+    if user.administration_id is None:
+        user.administration_id = defi.administration_id
+        fields.append("administration")
+    if Role.AGENT not in user.roles:
+        user.roles = sorted({*user.roles, Role.AGENT})
+        fields.append("roles")
+    if fields:
+        user.save(update_fields=fields)
+    defi.collaborators.add(user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return defi
+
+
+def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
+    """Remind the editors of draft défis 7 days and 1 day before their call closes.
+
+    Each reminder (kind, défi, person, closing date) is sent once whatever the number of
+    ticks. Returns the number of mails sent.
+    """
+    from projects.selectors import defi_drafts_due_for_reminder
+
+    now = now or timezone.now()
+    sent = 0
+    for kind, defi in defi_drafts_due_for_reminder(now=now):
+        due_on = defi.call.closes_at.astimezone(PARIS).date()
+        for person in defi_recipients(defi, as_users=True):
+            sent += reminder_send_once(
+                kind=kind,
+                obj=defi,
+                recipient=person,
+                due_on=due_on,
+                template="defi_draft_reminder",
+                context={"defi": defi, "call": defi.call, "days": 7 if kind.endswith("j7") else 1},
+            )
+    return sent

@@ -1,0 +1,336 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from eig.exceptions import DomainError, IncompleteDossier
+from projects import services
+from projects.filters import CatalogueFilter
+from projects.forms import (
+    DefiInviteForm,
+    DefiPositionFormSet,
+    DefiStartForm,
+    PitchDeckForm,
+    defi_section_form_class,
+)
+from projects.models import DefiInvitation, ProjectCall
+from projects.sections import SECTIONS, SECTIONS_BY_KEY
+from projects.selectors import (
+    call_detail,
+    call_list_open,
+    call_list_upcoming,
+    defi_catalogue,
+    defi_list_for_editor,
+    defi_missing_sections,
+    defi_public_detail,
+    defi_section_status,
+    get_defi_for_user,
+)
+
+# Public pages
+
+
+def home(request):
+    return render(
+        request,
+        "projects/home.html",
+        {
+            "open_calls": call_list_open(),
+            "upcoming_calls": call_list_upcoming(),
+        },
+    )
+
+
+def call_page(request, slug):
+    call = call_detail(slug)
+    return render(
+        request,
+        "projects/call_detail.html",
+        {
+            "call": call,
+            "is_open": call.is_open(),
+            "title": call.title,
+        },
+    )
+
+
+def catalogue(request):
+    filterset = CatalogueFilter(request.GET, queryset=defi_catalogue())
+    page = Paginator(filterset.qs, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/catalogue.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "title": "Les défis du programme",
+        },
+    )
+
+
+def catalogue_detail(request, pk):
+    defi = defi_public_detail(pk)
+    return render(request, "projects/catalogue_detail.html", {"defi": defi, "title": defi.title})
+
+
+# The agent's space
+
+
+@login_required
+def my_defis(request):
+    return render(
+        request,
+        "projects/my_defis.html",
+        {
+            "defis": defi_list_for_editor(request.user),
+            "open_calls": call_list_open(),
+            "title": "Mes défis",
+        },
+    )
+
+
+@login_required
+def defi_start(request, slug):
+    call = get_object_or_404(ProjectCall, slug=slug)
+    user = request.user
+    if not user.is_agent:
+        messages.error(
+            request,
+            "Seuls les agents publics déposent des défis. Créez un compte "
+            "d'agent avec votre adresse professionnelle.",
+        )
+        return redirect("projects:call_detail", slug=call.slug)
+    if user.administration_id is None:
+        messages.info(
+            request, "Indiquez d'abord l'administration pour laquelle vous déposez le défi."
+        )
+        return redirect(f"{reverse('programme:administration_choose')}?next={request.path}")
+    form = DefiStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            defi = services.defi_create(call=call, author=user, title=form.cleaned_data["title"])
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("projects:call_detail", slug=call.slug)
+        messages.success(request, "Votre brouillon est créé : il est enregistré à chaque étape.")
+        return redirect("projects:defi_section", pk=defi.pk, section=SECTIONS[0].key)
+    return render(
+        request,
+        "projects/defi_start.html",
+        {
+            "call": call,
+            "form": form,
+            "is_open": call.is_open(),
+            "title": "Nouveau défi",
+        },
+    )
+
+
+@login_required
+def defi_detail(request, pk):
+    defi = get_defi_for_user(request.user, pk)
+    return render(
+        request,
+        "projects/defi_detail.html",
+        {
+            "defi": defi,
+            "sections": defi_section_status(defi),
+            "transitions": defi.transitions.select_related("actor"),
+            "invite_form": DefiInviteForm(),
+            "is_editor": _is_editor(request.user, defi),
+            "call_open": defi.call.is_open(),
+            "title": str(defi),
+        },
+    )
+
+
+def _is_editor(user, defi) -> bool:
+    return defi.owner_id == user.pk or any(c.pk == user.pk for c in defi.collaborators.all())
+
+
+def _next_section(key):
+    keys = [s.key for s in SECTIONS]
+    index = keys.index(key)
+    return keys[index + 1] if index + 1 < len(keys) else None
+
+
+@login_required
+def defi_section(request, pk, section):
+    defi = get_defi_for_user(request.user, pk, write=True)
+    current = SECTIONS_BY_KEY.get(section)
+    if current is None:
+        raise Http404
+    editable = defi.state == defi.State.DRAFT and defi.call.is_open()
+    if current.special == "positions":
+        initial = [
+            {"specialty": p.specialty, "missions": p.missions, "skills": p.skills}
+            for p in defi.positions.all()
+        ]
+        form = DefiPositionFormSet(request.POST or None, initial=initial, prefix="profils")
+    elif current.special == "pitch_deck":
+        form = PitchDeckForm(request.POST or None, request.FILES or None)
+    else:
+        form = defi_section_form_class(current)(request.POST or None, instance=defi)
+
+    if request.method == "POST":
+        if not editable:
+            messages.error(
+                request,
+                "Ce défi ne peut plus être modifié : "
+                + (
+                    "l'appel est clos."
+                    if not defi.call.is_open()
+                    else "rouvrez-le en brouillon d'abord."
+                ),
+            )
+            return redirect("projects:defi_detail", pk=defi.pk)
+        if form.is_valid():
+            try:
+                _save_section(defi, current, form, request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+                return redirect("projects:defi_detail", pk=defi.pk)
+            messages.success(request, f"Section « {current.title} » enregistrée.")
+            following = _next_section(current.key)
+            if "save_continue" in request.POST and following:
+                return redirect("projects:defi_section", pk=defi.pk, section=following)
+            if "save_continue" in request.POST:
+                return redirect("projects:defi_preview", pk=defi.pk)
+            return redirect("projects:defi_section", pk=defi.pk, section=current.key)
+        messages.error(
+            request,
+            "La section n'est pas enregistrée : corrigez les erreurs "
+            "signalées. Les autres sections ne changent pas.",
+        )
+    return render(
+        request,
+        "projects/defi_section.html",
+        {
+            "defi": defi,
+            "section": current,
+            "form": form,
+            "sections": defi_section_status(defi),
+            "editable": editable,
+            "next_section": _next_section(current.key),
+            "title": f"{current.title} – {defi}",
+        },
+    )
+
+
+def _save_section(defi, section, form, user):
+    if section.special == "positions":
+        services.defi_set_positions(defi=defi, actor=user, positions=form.positions())
+    elif section.special == "pitch_deck":
+        services.defi_attach_pitch_deck(
+            defi=defi, actor=user, upload=form.cleaned_data["pitch_deck"]
+        )
+    else:
+        services.defi_update_section(
+            defi=defi,
+            actor=user,
+            data={name: form.cleaned_data[name] for name in section.fields},
+        )
+
+
+@login_required
+def defi_preview(request, pk):
+    defi = get_defi_for_user(request.user, pk)
+    return render(
+        request,
+        "projects/defi_preview.html",
+        {
+            "defi": defi,
+            "missing": defi_missing_sections(defi),
+            "sections": SECTIONS,
+            "is_editor": _is_editor(request.user, defi),
+            "call_open": defi.call.is_open(),
+            "title": f"Aperçu – {defi}",
+        },
+    )
+
+
+_ACTIONS = {
+    "submit": (
+        services.defi_submit,
+        "Votre défi est déposé. Un accusé de réception vous est envoyé par e-mail.",
+    ),
+    "reopen": (
+        services.defi_reopen,
+        "Le défi est rouvert en brouillon : pensez à le déposer de nouveau avant la clôture.",
+    ),
+    "withdraw": (services.defi_withdraw, "Le défi est retiré de l'appel."),
+    "restore": (services.defi_restore, "Le défi est de nouveau un brouillon."),
+}
+
+
+@login_required
+@require_POST
+def defi_action(request, pk, action):
+    defi = get_defi_for_user(request.user, pk, write=True)
+    if action not in _ACTIONS:
+        raise Http404
+    service, success = _ACTIONS[action]
+    try:
+        service(defi=defi, actor=request.user)
+    except IncompleteDossier as error:
+        messages.error(request, error.message + " " + " ".join(error.missing))
+        return redirect("projects:defi_preview", pk=defi.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("projects:defi_detail", pk=defi.pk)
+
+
+@login_required
+@require_POST
+def defi_invite(request, pk):
+    defi = get_defi_for_user(request.user, pk, write=True)
+    form = DefiInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.defi_invite(defi=defi, actor=request.user, email=form.cleaned_data["email"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Invitation envoyée à {form.cleaned_data['email']}.")
+    else:
+        messages.error(request, " ".join(form.errors["email"]))
+    return redirect(reverse("projects:defi_detail", kwargs={"pk": defi.pk}) + "#co-redaction")
+
+
+@login_required
+def defi_invitation_accept(request, token):
+    invitation = get_object_or_404(DefiInvitation.objects.select_related("defi"), token=token)
+    if request.method == "POST":
+        try:
+            defi = services.defi_invitation_accept(invitation=invitation, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("accounts:dashboard")
+        messages.success(request, f"Vous co-rédigez désormais « {defi} ».")
+        return redirect("projects:defi_detail", pk=defi.pk)
+    return render(
+        request,
+        "projects/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "title": "Invitation à co-rédiger un défi",
+        },
+    )
+
+
+@login_required
+def defi_pitch_deck(request, pk):
+    defi = get_defi_for_user(request.user, pk)
+    if not defi.pitch_deck:
+        raise Http404
+    return FileResponse(
+        defi.pitch_deck.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"defi-{defi.pk}-presentation.pdf",
+    )
