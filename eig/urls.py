@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from eig.health import health
+
 admin.site.site_header = "Entrepreneurs d'intérêt général – administration du programme"
 admin.site.site_title = "Programme EIG"
 admin.site.index_title = "Back-office de l'équipe du programme"
@@ -30,6 +32,7 @@ legal_pages = [
 ]
 
 urlpatterns = [
+    path("sante/", health, name="health"),
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("espace/", include("eig.accounts.urls")),

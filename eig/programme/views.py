@@ -24,7 +24,8 @@ def administration_choose(request):
         return redirect("accounts:dashboard")
     join_form = AdministrationJoinForm(prefix="join")
     create_form = AdministrationCreateForm(prefix="create")
-    if request.method == "POST" and "join-administration" in request.POST:
+    # The two forms share the page; the submit button's value says which one was sent.
+    if request.method == "POST" and request.POST.get("action") == "join":
         join_form = AdministrationJoinForm(request.POST, prefix="join")
         if join_form.is_valid():
             administration = join_form.cleaned_data["administration"]

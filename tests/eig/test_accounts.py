@@ -1,0 +1,136 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from eig.accounts.models import Role, User
+from eig.accounts.services import user_grant_role
+from tests.factories import PASSWORD, AgentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_verifies_email_then_logs_in(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Inès",
+            "last_name": "Durand",
+            "email": "Ines.Durand@Culture.gouv.fr",
+            "role": "agent",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert (user.email, user.first_name, user.roles) == (
+        "ines.durand@culture.gouv.fr",
+        "Inès",
+        [Role.AGENT],
+    )
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^\s]+/comptes/confirm-email/[^\s]+", mail.outbox[0].body).group(0)
+
+    client.post(link.split("testserver")[-1] if "testserver" in link else link)
+
+    assert EmailAddress.objects.get(user=user).verified
+    # An agent with no administration is sent to choose one after the first login.
+    response = client.get(reverse("accounts:dashboard"))
+    assert response.status_code == 200
+
+
+def test_signup_refuses_staff_role(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "email": "a@b.fr",
+            "role": "staff",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 200
+    assert not User.objects.exists()
+
+
+def test_login_unverified_email_is_refused(client):
+    user = UserFactory()
+    EmailAddress.objects.filter(user=user).update(verified=False)
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_by_email_sends_agent_without_administration_to_choose(client):
+    agent = AgentFactory(administration=None)
+
+    response = client.post(reverse("account_login"), {"login": agent.email, "password": PASSWORD})
+
+    assert response.url == reverse("programme:administration_choose")
+
+
+def test_login_failures_are_rate_limited(client):
+    user = UserFactory()
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": user.email, "password": "mauvais"})
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_mail(client):
+    user = UserFactory()
+
+    client.post(reverse("account_reset_password"), {"email": user.email})
+
+    assert [m.to for m in mail.outbox] == [[user.email]]
+
+
+def test_user_grant_role_staff_opens_admin():
+    user = UserFactory()
+
+    user_grant_role(user=user, role=Role.STAFF)
+    user_grant_role(user=user, role=Role.JUROR)
+
+    user.refresh_from_db()
+    assert (sorted(user.roles), user.is_staff) == (["juror", "staff"], True)
+
+
+def test_one_person_holds_several_roles():
+    user = AgentFactory()
+    user_grant_role(user=user, role=Role.JUROR)
+
+    assert user.is_agent and user.has_role(Role.JUROR)
+
+
+@pytest.mark.parametrize("url_name", ["accounts:dashboard", "accounts:profile"])
+def test_personal_space_requires_login(client, url_name):
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_profile_update(client):
+    user = AgentFactory()
+    client.force_login(user)
+
+    client.post(
+        reverse("accounts:profile"),
+        {"first_name": "Léa", "last_name": "Roux", "job_title": "Cheffe de bureau", "phone": ""},
+    )
+
+    user.refresh_from_db()
+    assert (user.first_name, user.job_title) == ("Léa", "Cheffe de bureau")

@@ -1,0 +1,47 @@
+import datetime
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.utils import timezone
+
+from eig.celery import app as celery_app
+from eig.notifications.models import Reminder
+from projects.tasks import send_draft_reminders
+from tests.factories import DefiFactory, ProjectCallFactory
+from tests.services import redis_reachable, redis_url, require
+
+
+@pytest.fixture
+def redis_worker():
+    url = redis_url()
+    require(redis_reachable(url), f"Redis injoignable à {url}")
+    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.client.flushdb()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_on_redis_sends_draft_reminders(redis_worker):
+    call = ProjectCallFactory(closes_at=timezone.now() + datetime.timedelta(days=3))
+    defi = DefiFactory(call=call)
+
+    send_draft_reminders.delay()
+
+    deadline = time.monotonic() + 20
+    while not Reminder.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    reminder = Reminder.objects.get()
+    assert (reminder.kind, reminder.object_id, reminder.recipient) == (
+        "defi_draft_j7",
+        defi.pk,
+        defi.owner,
+    )
+    assert [m.to for m in mail.outbox] == [[defi.owner.email]]

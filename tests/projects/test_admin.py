@@ -1,0 +1,73 @@
+import pytest
+from django.urls import reverse
+
+from projects.models import Defi
+from tests.factories import AgentFactory, DefiFactory, StaffFactory, fill_defi
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def test_admin_defi_changelist_filters_and_search(staff_client):
+    draft = DefiFactory(title="Brouillon de la DGFiP")
+    submitted = fill_defi(DefiFactory(title="Défi déposé", state=Defi.State.SUBMITTED))
+    url = reverse("admin:projects_defi_changelist")
+
+    by_state = staff_client.get(url, {"state__exact": "submitted"})
+    by_kind = staff_client.get(url, {"administration__kind__exact": "ministere"})
+    by_call = staff_client.get(url, {"call__id__exact": draft.call_id})
+    by_search = staff_client.get(url, {"q": "DGFiP"})
+
+    assert list(by_state.context["cl"].result_list) == [submitted]
+    assert set(by_kind.context["cl"].result_list) == {draft, submitted}
+    assert list(by_call.context["cl"].result_list) == [draft]
+    assert list(by_search.context["cl"].result_list) == [draft]
+
+
+def test_admin_defi_csv_export(staff_client):
+    defi = fill_defi(DefiFactory(title="Défi exporté"))
+
+    response = staff_client.post(
+        reverse("admin:projects_defi_changelist"),
+        {"action": "export_csv", "_selected_action": [defi.pk]},
+    )
+
+    content = response.content.decode("utf-8-sig")
+    header, row = content.splitlines()[:2]
+    assert header.startswith("id;appel;promotion;titre;administration")
+    assert "Défi exporté" in row
+    assert "Développement, Data science" in row
+
+
+def test_admin_defi_history_is_read_only(staff_client):
+    defi = DefiFactory()
+
+    response = staff_client.get(reverse("admin:projects_defi_change", args=[defi.pk]))
+
+    assert response.status_code == 200
+    formset = next(
+        f
+        for f in response.context["inline_admin_formsets"]
+        if f.opts.model._meta.model_name == "defitransition"
+    )
+    assert not formset.has_add_permission and not formset.has_change_permission
+
+
+def test_admin_refused_to_agents(client):
+    client.force_login(AgentFactory())
+
+    response = client.get(reverse("admin:projects_defi_changelist"))
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("model", ["promotion", "administration"])
+def test_admin_programme_pages_render(staff_client, model):
+    response = staff_client.get(reverse(f"admin:programme_{model}_changelist"))
+
+    assert response.status_code == 200
