@@ -1,0 +1,297 @@
+"""`manage.py load_demo`: demo accounts, an open call for projects and two défis, so that the
+platform can be tried at once. Refused in production; can be run again without duplicating
+anything (the open call's dates are moved so that it stays open)."""
+
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from dsfr.models import DsfrConfig
+from pypdf import PdfWriter
+
+from eig.accounts.models import Role, User
+from eig.accounts.services import user_grant_role
+from eig.programme.models import Administration, Promotion, Specialty
+from projects import services
+from projects.models import Defi, ProjectCall
+from projects.sections import SECTIONS
+
+PARIS = ZoneInfo("Europe/Paris")
+PASSWORD = "demo-eig-2026"
+DINUM = "Direction interministérielle du numérique"
+CULTURE = "Ministère de la Culture"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    label: str
+    administration: str = ""
+    job_title: str = ""
+
+
+ACCOUNTS = (
+    DemoAccount("staff@demo.eig.fr", "Claire", "Dumas", Role.STAFF, "équipe du programme"),
+    DemoAccount(
+        "agent.dinum@demo.eig.fr",
+        "Karim",
+        "Benali",
+        Role.AGENT,
+        "agent (DINUM)",
+        administration=DINUM,
+        job_title="Chef de projet données",
+    ),
+    DemoAccount(
+        "agent.culture@demo.eig.fr",
+        "Sophie",
+        "Garnier",
+        Role.AGENT,
+        "agent (Ministère de la Culture)",
+        administration=CULTURE,
+        job_title="Cheffe du bureau de l'innovation numérique",
+    ),
+    DemoAccount("jure@demo.eig.fr", "Marc", "Lefèvre", Role.JUROR, "juré·e"),
+    DemoAccount("candidate@demo.eig.fr", "Léa", "Moreau", Role.CANDIDATE, "candidat·e"),
+    DemoAccount("coach@demo.eig.fr", "Julien", "Petit", Role.COACH, "coach"),
+)
+
+DRAFT_TITLE = "Tableau de bord des délais de traitement"
+SUBMITTED_TITLE = "Carte vivante du patrimoine"
+
+# A draft half written: the administration and context sections, and positions whose
+# missions are still to describe.
+DRAFT_CONTENT = {
+    "host_entity": "Département de la donnée, DINUM",
+    "work_site": "Paris (75007)",
+    "summary": "Donner à chaque administration une vue claire et publique des délais de "
+    "traitement de ses démarches en ligne.",
+    "context": "La DINUM accompagne les administrations dans la dématérialisation de leurs "
+    "démarches et suit la qualité des services publics numériques.",
+    "themes": "Numérique public, Transparence",
+}
+DRAFT_POSITIONS = [
+    {"specialty": Specialty.DATA_ENGINEERING, "missions": "", "skills": ""},
+    {"specialty": Specialty.DESIGN, "missions": "", "skills": ""},
+]
+
+SUBMITTED_CONTENT = {
+    "host_entity": "Service du numérique, secrétariat général du ministère de la Culture",
+    "partners": "Directions régionales des affaires culturelles (DRAC), Centre des monuments "
+    "nationaux.",
+    "work_site": "Paris (75001)",
+    "requests_cofinancing": True,
+    "porteur_phone": "01 40 15 80 00",
+    "sponsor_name": "Hélène Marchand",
+    "sponsor_job": "Secrétaire générale adjointe",
+    "sponsor_email": "sponsor.culture@demo.eig.fr",
+    "hr_name": "Paul Roussel",
+    "hr_email": "rh.culture@demo.eig.fr",
+    "finance_name": "Nadia Haddad",
+    "finance_email": "gestion.culture@demo.eig.fr",
+    "summary": "Rassembler dans une carte ouverte les protections, les travaux et les "
+    "ouvertures au public des monuments historiques.",
+    "context": "Le ministère protège plus de 45 000 monuments historiques ; les informations "
+    "qui les concernent sont dispersées entre services centraux et régionaux.",
+    "problem": "Propriétaires, élus et citoyens ne trouvent pas en un seul endroit l'état "
+    "d'un monument, ses travaux en cours et les aides possibles. Les agents ressaisissent "
+    "les mêmes informations dans plusieurs outils.",
+    "themes": "Culture, Patrimoine, Open data",
+    "beneficiaries": "Propriétaires de monuments, collectivités, agents des DRAC, grand public.",
+    "expected_impact": "Moins de ressaisie pour les agents, des demandes d'aide mieux "
+    "préparées, une information patrimoniale ouverte et réutilisable.",
+    "indicators": "Nombre de fiches publiées, temps d'instruction des demandes de travaux, "
+    "réutilisations des données.",
+    "data_available": "Base Mérimée (ouverte), dossiers de travaux des DRAC (non ouverts, "
+    "accessibles aux EIG sous convention).",
+    "team": "Une cheffe de projet (50 %), deux conservateurs référents (20 %), un "
+    "développeur du service du numérique (30 %).",
+    "team_time": "Une demi-journée par semaine avec les EIG ; un comité mensuel avec la "
+    "secrétaire générale adjointe.",
+    "resources": "Hébergement sur le cloud du ministère, accès aux bases de données, postes "
+    "de travail fournis dès l'arrivée.",
+    "progress": "Un prototype de carte a été réalisé en interne sur une région.",
+    "roadmap": "Trois mois de recherche utilisateur, puis une première version publique sur "
+    "deux régions avant la fin de la mission.",
+    "risks": "Qualité inégale des données régionales : un travail de normalisation est "
+    "prévu dès le début.",
+    "sustainability": "Le service du numérique reprendra la maintenance ; un budget est "
+    "inscrit pour l'année suivante.",
+    "commits_open_source": True,
+    "commits_open_data": True,
+    "openness": "Code publié sous licence libre, données publiées sur data.culture.gouv.fr.",
+    "motivation": "Le programme nous apporte des profils rares et une méthode centrée sur "
+    "les usagers que nous voulons installer durablement.",
+}
+SUBMITTED_POSITIONS = [
+    {
+        "specialty": Specialty.DEVELOPMENT,
+        "missions": "Construire la carte et l'API qui l'alimente.",
+        "skills": "Python, bases de données géographiques, conception d'API.",
+    },
+    {
+        "specialty": Specialty.DESIGN,
+        "missions": "Mener la recherche utilisateur et concevoir les parcours.",
+        "skills": "Entretiens, prototypage, accessibilité (RGAA).",
+    },
+]
+
+
+def _pitch_deck() -> SimpleUploadedFile:
+    """A small valid one-page PDF, enough for the submission check."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=842, height=595)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile("presentation.pdf", buffer.getvalue(), content_type="application/pdf")
+
+
+def _next_september(today: datetime.date) -> datetime.date:
+    start = datetime.date(today.year, 9, 1)
+    return start if start > today else datetime.date(today.year + 1, 9, 1)
+
+
+class Command(BaseCommand):
+    help = "Crée les comptes et données de démonstration (refusé en production)."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_ALLOWED:
+            raise CommandError(
+                "Les données de démonstration sont refusées sur cet environnement "
+                "(DEMO_ALLOWED est faux, par exemple en production)."
+            )
+        with transaction.atomic():
+            self._site_config()
+            call = self._open_call()
+            users = {account.email: self._account(account) for account in ACCOUNTS}
+            self._draft_defi(call, users["agent.dinum@demo.eig.fr"])
+            self._submitted_defi(call, users["agent.culture@demo.eig.fr"])
+        self._print_accounts(call)
+
+    def _site_config(self) -> None:
+        DsfrConfig.objects.get_or_create(
+            language="fr",
+            defaults={
+                "site_title": "Entrepreneurs d'intérêt général",
+                "site_tagline": "Programme de la DINUM",
+            },
+        )
+
+    def _open_call(self) -> ProjectCall:
+        now = timezone.now()
+        today = timezone.localdate(now, PARIS)
+        mission_start = _next_september(today)
+        promotion, _ = Promotion.objects.update_or_create(
+            code="8",
+            defaults={
+                "number": 8,
+                "name": "Promotion 8",
+                "year": mission_start.year,
+                "mission_start": mission_start,
+                # Ten months: from 1 September to 30 June.
+                "mission_end": datetime.date(mission_start.year + 1, 6, 30),
+                "budget_envelope": Decimal("3000000.00"),
+                "description": "Promotion de démonstration : ses données sont fictives.",
+            },
+        )
+        call, _ = ProjectCall.objects.update_or_create(
+            slug="aap-eig-8",
+            defaults={
+                "promotion": promotion,
+                "title": "Appel à projets EIG 8",
+                "description": "Appel à projets de démonstration, ouvert pour essayer le "
+                "dépôt d'un défi.",
+                "opens_at": now - datetime.timedelta(days=30),
+                "closes_at": datetime.datetime.combine(
+                    today + datetime.timedelta(days=45), datetime.time(23, 59), tzinfo=PARIS
+                ),
+            },
+        )
+        return call
+
+    def _password_hash(self) -> str:
+        # Hashed once for all the accounts: hashing is slow on purpose, and these accounts
+        # share their (public) password anyway.
+        if not hasattr(self, "_hash"):
+            self._hash = make_password(PASSWORD)
+        return self._hash
+
+    def _account(self, account: DemoAccount) -> User:
+        administration = None
+        if account.administration:
+            administration, _ = Administration.objects.get_or_create(
+                name=account.administration,
+                defaults={"kind": Administration.Kind.MINISTRY, "town": "Paris"},
+            )
+        user = User.objects.filter(email__iexact=account.email).first()
+        if user is None:
+            user = User.objects.create(
+                email=account.email,
+                password=self._password_hash(),
+                first_name=account.first_name,
+                last_name=account.last_name,
+                job_title=account.job_title,
+                administration=administration,
+            )
+        elif administration and user.administration_id != administration.pk:
+            user.administration = administration
+            user.save(update_fields=["administration"])
+        if account.role not in user.roles:
+            user_grant_role(user=user, role=account.role)
+        if account.role == Role.STAFF and not user.is_superuser:
+            user.is_superuser = True
+            user.save(update_fields=["is_superuser"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _draft_defi(self, call: ProjectCall, agent: User) -> None:
+        if Defi.objects.filter(call=call, owner=agent, title=DRAFT_TITLE).exists():
+            return
+        defi = services.defi_create(call=call, author=agent, title=DRAFT_TITLE)
+        defi = _fill_sections(defi, agent, DRAFT_CONTENT)
+        services.defi_set_positions(defi=defi, actor=agent, positions=DRAFT_POSITIONS)
+
+    def _submitted_defi(self, call: ProjectCall, agent: User) -> None:
+        if Defi.objects.filter(call=call, owner=agent, title=SUBMITTED_TITLE).exists():
+            return
+        defi = services.defi_create(call=call, author=agent, title=SUBMITTED_TITLE)
+        defi = _fill_sections(defi, agent, SUBMITTED_CONTENT)
+        services.defi_set_positions(defi=defi, actor=agent, positions=SUBMITTED_POSITIONS)
+        defi = services.defi_attach_pitch_deck(defi=defi, actor=agent, upload=_pitch_deck())
+        services.defi_submit(defi=defi, actor=agent)
+
+    def _print_accounts(self, call: ProjectCall) -> None:
+        closes = call.closes_at.astimezone(PARIS)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Démonstration prête : « {call} » est ouvert jusqu'au "
+                f"{closes:%d/%m/%Y à %H:%M} (heure de Paris)."
+            )
+        )
+        width = max(len(a.email) for a in ACCOUNTS)
+        self.stdout.write("\nComptes de démonstration :")
+        self.stdout.write(f"{'e-mail':<{width}}  {'mot de passe':<14}  rôle")
+        for account in ACCOUNTS:
+            self.stdout.write(f"{account.email:<{width}}  {PASSWORD:<14}  {account.label}")
+
+
+def _fill_sections(defi: Defi, agent: User, content: dict) -> Defi:
+    """Save the content section by section, as the agent would through the form."""
+    for section in SECTIONS:
+        data = {name: content[name] for name in section.fields if name in content}
+        if data:
+            defi = services.defi_update_section(defi=defi, actor=agent, data=data)
+    return defi

@@ -1,0 +1,157 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+from dsfr.models import DsfrConfig
+
+from eig.accounts.models import Role, User
+from eig.programme.models import Administration, Promotion
+from projects.management.commands.load_demo import ACCOUNTS, PASSWORD
+from projects.models import Defi, DefiTransition, ProjectCall
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _counts():
+    return {
+        "users": User.objects.count(),
+        "addresses": EmailAddress.objects.count(),
+        "administrations": Administration.objects.count(),
+        "promotions": Promotion.objects.count(),
+        "calls": ProjectCall.objects.count(),
+        "defis": Defi.objects.count(),
+        "transitions": DefiTransition.objects.count(),
+        "configs": DsfrConfig.objects.count(),
+    }
+
+
+def test_load_demo_creates_accounts_with_verified_addresses():
+    call_command("load_demo")
+
+    for account in ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        assert user.roles == [account.role]
+        assert user.check_password(PASSWORD)
+        assert EmailAddress.objects.filter(
+            user=user, email=account.email, verified=True, primary=True
+        ).exists()
+    staff = User.objects.get(email="staff@demo.eig.fr")
+    assert (staff.is_staff, staff.is_superuser) == (True, True)
+    assert User.objects.get(email="agent.culture@demo.eig.fr").administration.name == (
+        "Ministère de la Culture"
+    )
+
+
+def test_load_demo_accounts_log_in_at_once(client):
+    call_command("load_demo")
+
+    response = client.post(
+        reverse("account_login"), {"login": "jure@demo.eig.fr", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="jure@demo.eig.fr").pk)
+
+
+def test_load_demo_opens_the_call_of_promotion_8():
+    call_command("load_demo")
+
+    call = ProjectCall.objects.select_related("promotion").get(slug="aap-eig-8")
+    today = timezone.localdate(timezone.now(), PARIS)
+    closes = call.closes_at.astimezone(PARIS)
+    assert call.title == "Appel à projets EIG 8"
+    assert call.is_open()
+    assert (closes.date(), closes.hour, closes.minute) == (
+        today + datetime.timedelta(days=45),
+        23,
+        59,
+    )
+    promotion = call.promotion
+    assert (promotion.code, promotion.name) == ("8", "Promotion 8")
+    assert promotion.mission_start.month == 9
+    assert promotion.mission_start > today
+    assert promotion.year == promotion.mission_start.year
+    assert promotion.budget_envelope == 3_000_000
+
+
+def test_load_demo_builds_defis_through_the_services(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+
+    draft = Defi.objects.get(owner__email="agent.dinum@demo.eig.fr")
+    submitted = Defi.objects.get(owner__email="agent.culture@demo.eig.fr")
+    assert draft.state == Defi.State.DRAFT
+    assert draft.administration.name == "Direction interministérielle du numérique"
+    assert list(draft.transitions.values_list("from_state", "to_state")) == [("", "draft")]
+    assert draft.positions.count() == 2
+    assert submitted.state == Defi.State.SUBMITTED
+    assert submitted.pitch_deck.read(5) == b"%PDF-"
+    assert list(submitted.transitions.values_list("from_state", "to_state")) == [
+        ("", "draft"),
+        ("draft", "submitted"),
+    ]
+    assert [m.to for m in mail.outbox] == [["agent.culture@demo.eig.fr"]]
+
+
+def test_load_demo_uses_the_existing_reference_administration():
+    dinum = Administration.objects.create(
+        name="Direction interministérielle du numérique", kind=Administration.Kind.MINISTRY
+    )
+
+    call_command("load_demo")
+
+    assert User.objects.get(email="agent.dinum@demo.eig.fr").administration == dinum
+    assert Administration.objects.filter(name=dinum.name).count() == 1
+
+
+def test_load_demo_sets_up_the_dsfr_config():
+    call_command("load_demo")
+
+    config = DsfrConfig.objects.get(language="fr")
+    assert (config.site_title, config.site_tagline) == (
+        "Entrepreneurs d'intérêt général",
+        "Programme de la DINUM",
+    )
+
+
+def test_load_demo_is_idempotent(capsys):
+    call_command("load_demo")
+    before = _counts()
+
+    call_command("load_demo")
+
+    assert _counts() == before
+    assert "candidate@demo.eig.fr" in capsys.readouterr().out
+
+
+def test_load_demo_keeps_roles_added_later():
+    call_command("load_demo")
+    juror = User.objects.get(email="jure@demo.eig.fr")
+    juror.roles = [Role.JUROR, Role.COACH]
+    juror.save(update_fields=["roles"])
+
+    call_command("load_demo")
+
+    juror.refresh_from_db()
+    assert juror.roles == [Role.JUROR, Role.COACH]
+
+
+def test_load_demo_refused_when_demo_not_allowed(settings):
+    settings.DEMO_ALLOWED = False
+
+    with pytest.raises(CommandError, match="démonstration"):
+        call_command("load_demo")
+
+    assert not User.objects.exists()
+    assert not ProjectCall.objects.exists()
