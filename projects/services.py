@@ -97,18 +97,22 @@ def defi_create(*, call: ProjectCall, author: User, title: str = "") -> Defi:
     return defi
 
 
-def _ensure_editable(defi: Defi) -> None:
-    _ensure_call_open(defi.call)
-    if defi.state != State.DRAFT:
+def _lock_editable(defi: Defi) -> Defi:
+    """Lock the défi's row and return it fresh, if it may still be edited. The caller's copy
+    may be stale: a co-editor may have submitted the défi in between."""
+    locked = Defi.objects.select_for_update().select_related("call").get(pk=defi.pk)
+    _ensure_call_open(locked.call)
+    if locked.state != State.DRAFT:
         raise InvalidTransition(
-            "Ce défi est déposé : rouvrez-le en brouillon pour le modifier.", code="not_draft"
+            "Ce défi n'est plus un brouillon : rouvrez-le pour le modifier.", code="not_draft"
         )
+    return locked
 
 
 @transaction.atomic
 def defi_update_section(*, defi: Defi, actor: User, data: dict) -> Defi:
     """Save the fields of one section of the draft (the form has validated them)."""
-    _ensure_editable(defi)
+    defi = _lock_editable(defi)
     for field, value in data.items():
         setattr(defi, field, value)
     defi.save(update_fields=[*data.keys(), "updated_at"])
@@ -118,7 +122,7 @@ def defi_update_section(*, defi: Defi, actor: User, data: dict) -> Defi:
 @transaction.atomic
 def defi_set_positions(*, defi: Defi, actor: User, positions: list[dict]) -> list[DefiPosition]:
     """Replace the EIG positions sought by the défi (1 to 3, ranked in the given order)."""
-    _ensure_editable(defi)
+    defi = _lock_editable(defi)
     if len(positions) > 3:
         raise DomainError("Un défi accueille au plus trois EIG.", code="too_many_positions")
     defi.positions.all().delete()
@@ -133,7 +137,7 @@ def defi_set_positions(*, defi: Defi, actor: User, positions: list[dict]) -> lis
 @transaction.atomic
 def defi_attach_pitch_deck(*, defi: Defi, actor: User, upload: UploadedFile) -> Defi:
     """Store the pitch deck (already checked by the form), replacing the previous one."""
-    _ensure_editable(defi)
+    defi = _lock_editable(defi)
     previous = defi.pitch_deck.name if defi.pitch_deck else ""
     defi.pitch_deck.save(f"defi-{defi.pk}-presentation.pdf", upload, save=False)
     defi.save(update_fields=["pitch_deck", "updated_at"])

@@ -13,6 +13,15 @@ from tests.factories import DefiFactory, ProjectCallFactory
 from tests.services import redis_reachable, redis_url, require
 
 
+def _drop_connection_pools():
+    # Even eager calls open the app's producer pool on the configured broker: drop it so
+    # that the next call connects to the broker set now.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker():
     url = redis_url()
@@ -20,11 +29,13 @@ def redis_worker():
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.broker_url = url
     celery_app.conf.task_always_eager = False
+    _drop_connection_pools()
     with celery_app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+    _drop_connection_pools()
 
 
 @pytest.mark.worker

@@ -10,6 +10,7 @@ from eig.programme.models import Administration, Promotion, Specialty
 from projects.management.commands.load_reference import default_reference_dir
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
 from projects.reference import (
+from tests.services import require
     IMPORT_NOTE,
     call_fields,
     clean_name,
@@ -43,8 +44,7 @@ def _counts():
 @pytest.fixture
 def reference_dir():
     folder = default_reference_dir()
-    if not folder.is_dir():
-        pytest.skip(f"données de référence absentes ({folder})")
+    require(folder.is_dir(), f"données de référence absentes ({folder})")
     return folder
 
 
