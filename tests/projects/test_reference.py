@@ -10,7 +10,6 @@ from eig.programme.models import Administration, Promotion, Specialty
 from projects.management.commands.load_reference import default_reference_dir
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
 from projects.reference import (
-from tests.services import require
     IMPORT_NOTE,
     call_fields,
     clean_name,
@@ -25,6 +24,7 @@ from tests.services import require
     promotion_fields,
     specialties_from_profiles,
 )
+from tests.services import require
 
 PARIS = ZoneInfo("Europe/Paris")
 Kind = Administration.Kind
