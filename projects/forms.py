@@ -41,6 +41,9 @@ class DefiSectionForm(forms.ModelForm):
                     ) + f"{limit} caractères au plus."
             if name.endswith("_email"):
                 field.widget.attrs.setdefault("autocomplete", "email")
+                field.error_messages["invalid"] = _(
+                    "Saisissez une adresse e-mail valide, par exemple prenom.nom@ministere.gouv.fr."
+                )
             if name.endswith("_phone"):
                 field.widget.attrs.setdefault("autocomplete", "tel")
 

@@ -1,4 +1,5 @@
 import datetime
+import html
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,6 +19,10 @@ from tests.factories import (
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+def _text(response):
+    return html.unescape(response.content.decode())
 
 
 @pytest.fixture
@@ -218,7 +223,7 @@ def test_defi_start_refused_on_closed_call(client):
     )
 
     assert Defi.objects.count() == 0
-    assert "est clos" in response.content.decode()
+    assert "est clos" in _text(response)
 
 
 def test_defi_section_after_closing_changes_nothing(client):
@@ -239,7 +244,7 @@ def test_defi_section_after_closing_changes_nothing(client):
 
     defi.refresh_from_db()
     assert defi.title != "Trop tard"
-    assert "l'appel est clos" in response.content.decode()
+    assert "l'appel est clos" in _text(response)
 
 
 def test_defi_section_too_long_text_keeps_saved_data(client):
@@ -259,7 +264,7 @@ def test_defi_section_too_long_text_keeps_saved_data(client):
     )
 
     assert response.status_code == 200
-    content = response.content.decode()
+    content = _text(response)
     assert "au plus 200 caractères" in content
     assert "La section n'est pas enregistrée" in content
     defi.refresh_from_db()
@@ -291,7 +296,7 @@ def test_defi_section_bad_email_answered_in_french(client):
     )
 
     assert response.status_code == 200
-    assert "Saisissez une adresse e-mail valide." in response.content.decode()
+    assert "Saisissez une adresse e-mail valide" in _text(response)
 
 
 def test_defi_section_save_continue_goes_to_next_section(client):
@@ -354,7 +359,7 @@ def test_defi_positions_missing_specialty_is_explained(client):
     )
 
     assert response.status_code == 200
-    assert "Choisissez le métier de ce profil" in response.content.decode()
+    assert "Choisissez le métier de ce profil" in _text(response)
     assert not defi.positions.exists()
 
 
@@ -391,7 +396,7 @@ def test_pitch_deck_refused_with_french_message(client, name, content, message):
     response = _upload(client, defi, name, content)
 
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert message in _text(response)
     defi.refresh_from_db()
     assert not defi.pitch_deck
 
@@ -404,7 +409,7 @@ def test_pitch_deck_oversize_refused(client, settings):
     response = _upload(client, defi, "deck.pdf", big)
 
     assert response.status_code == 200
-    assert "la limite est de 10,0" in response.content.decode()
+    assert "la limite est de 10,0" in _text(response)
 
 
 def test_submit_incomplete_lists_missing_sections(client):
@@ -413,7 +418,7 @@ def test_submit_incomplete_lists_missing_sections(client):
 
     response = client.post(reverse("projects:defi_action", args=[defi.pk, "submit"]), follow=True)
 
-    content = response.content.decode()
+    content = _text(response)
     assert "des informations obligatoires manquent" in content
     assert "Profils recherchés : indiquez au moins 2 profils." in content
     defi.refresh_from_db()
@@ -448,10 +453,10 @@ def test_public_pages_render(client):
     catalogue = client.get(reverse("projects:catalogue"))
     detail = client.get(reverse("projects:catalogue_detail", args=[selected.pk]))
 
-    assert "Appel à projets EIG 9" in home.content.decode()
+    assert "Appel à projets EIG 9" in _text(home)
     assert call_page.status_code == 200
-    assert "Un défi retenu" in catalogue.content.decode()
-    assert "Un résumé public" in detail.content.decode()
+    assert "Un défi retenu" in _text(catalogue)
+    assert "Un résumé public" in _text(detail)
 
 
 def test_catalogue_hides_drafts_and_submissions(client):
@@ -460,5 +465,5 @@ def test_catalogue_hides_drafts_and_submissions(client):
     catalogue = client.get(reverse("projects:catalogue"))
     detail = client.get(reverse("projects:catalogue_detail", args=[draft.pk]))
 
-    assert "Brouillon confidentiel" not in catalogue.content.decode()
+    assert "Brouillon confidentiel" not in _text(catalogue)
     assert detail.status_code == 404

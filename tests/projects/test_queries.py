@@ -1,0 +1,66 @@
+"""Every list page's query count is the same for 1 row and for 3 rows."""
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Defi
+from tests.factories import DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
+
+pytestmark = pytest.mark.django_db
+
+# session + user, then the page's own reads (see each selector).
+QUERIES_MY_DEFIS = 7
+QUERIES_CATALOGUE = 7
+QUERIES_HOME = 4
+QUERIES_DEFI_DETAIL = 8
+
+
+def _agent_with_defis(count):
+    first = DefiFactory()
+    for _ in range(count - 1):
+        other = DefiFactory(owner=first.owner, administration=first.administration)
+        other.collaborators.add(StaffFactory())
+    return first.owner
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_my_defis_query_count(client, django_assert_num_queries, rows):
+    client.force_login(_agent_with_defis(rows))
+    ProjectCallFactory.create_batch(rows)
+
+    with django_assert_num_queries(QUERIES_MY_DEFIS):
+        response = client.get(reverse("projects:my_defis"))
+
+    assert len(response.context["defis"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_catalogue_query_count(client, django_assert_num_queries, rows):
+    for _ in range(rows):
+        fill_defi(DefiFactory(state=Defi.State.SELECTED), pitch_deck=False)
+
+    with django_assert_num_queries(QUERIES_CATALOGUE):
+        response = client.get(reverse("projects:catalogue"))
+
+    assert len(response.context["page_obj"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_home_query_count(client, django_assert_num_queries, rows):
+    ProjectCallFactory.create_batch(rows)
+
+    with django_assert_num_queries(QUERIES_HOME):
+        response = client.get(reverse("projects:home"))
+
+    assert len(response.context["open_calls"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_defi_detail_query_count(client, django_assert_num_queries, rows):
+    defi = fill_defi(DefiFactory(), positions=min(rows, 3), pitch_deck=False)
+    for _ in range(rows):
+        defi.collaborators.add(StaffFactory())
+    client.force_login(defi.owner)
+
+    with django_assert_num_queries(QUERIES_DEFI_DETAIL):
+        client.get(reverse("projects:defi_detail", args=[defi.pk]))
