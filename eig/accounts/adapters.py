@@ -3,9 +3,17 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_login_redirect_url(self, request):
-        # An agent who has not said which administration they belong to starts there.
+    """Sends an agent who has not said which administration they belong to there first,
+    whether they arrive by logging in or by confirming their address at sign-up."""
+
+    def _administration_first(self, request):
         user = request.user
-        if user.is_agent and user.administration_id is None:
+        if user.is_authenticated and user.is_agent and user.administration_id is None:
             return reverse("programme:administration_choose")
-        return super().get_login_redirect_url(request)
+        return None
+
+    def get_login_redirect_url(self, request):
+        return self._administration_first(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        return self._administration_first(request) or super().get_signup_redirect_url(request)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from eig.programme.models import Administration
-from eig.programme.validators import normalize_siret
+from eig.programme.validators import normalize_siret, validate_siret
 
 
 class AdministrationJoinForm(forms.Form):
@@ -15,6 +15,14 @@ class AdministrationJoinForm(forms.Form):
 
 
 class AdministrationCreateForm(forms.ModelForm):
+    # Longer than the stored 14 digits: people type SIRETs with spaces, removed in clean_siret.
+    siret = forms.CharField(
+        label=_("SIRET"),
+        max_length=20,
+        help_text=_("14 chiffres, espaces acceptés ; la clé de contrôle est vérifiée."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Administration
         fields = ["name", "kind", "siret", "parent", "budget_programme", "town", "website"]
@@ -24,15 +32,13 @@ class AdministrationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["siret"].required = True
-        self.fields["siret"].max_length = None  # spaces are accepted, then removed
-        self.fields["siret"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["parent"].queryset = Administration.objects.filter(
             kind=Administration.Kind.MINISTRY
         ).order_by("name")
 
     def clean_siret(self):
         siret = normalize_siret(self.cleaned_data["siret"])
+        validate_siret(siret)
         if Administration.objects.filter(siret=siret).exists():
             raise forms.ValidationError(
                 "Une administration avec ce SIRET existe déjà : rejoignez-la plutôt.",

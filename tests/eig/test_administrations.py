@@ -12,7 +12,7 @@ def _create_data(**overrides):
     data = {
         "create-name": "Agence nationale de la cohésion des territoires",
         "create-kind": "operateur",
-        "create-siret": "130 026 032 00015",
+        "create-siret": "130 026 032 00016",
         "create-parent": "",
         "create-budget_programme": "",
         "create-town": "Paris",
@@ -30,13 +30,13 @@ def test_agent_creates_administration_and_joins_it(client):
 
     assert response.status_code == 302
     agent.refresh_from_db()
-    assert agent.administration.siret == "13002603200015"
+    assert agent.administration.siret == "13002603200016"
 
 
 def test_wrong_siret_is_refused_in_french_and_nothing_created(client):
     client.force_login(AgentFactory(administration=None))
 
-    response = client.post(URL, _create_data(**{"create-siret": "130 026 032 00016"}))
+    response = client.post(URL, _create_data(**{"create-siret": "130 026 032 00017"}))
 
     assert response.status_code == 200
     assert "sa clé de contrôle est fausse" in response.content.decode()
@@ -44,7 +44,7 @@ def test_wrong_siret_is_refused_in_french_and_nothing_created(client):
 
 
 def test_duplicate_siret_points_to_join(client):
-    AdministrationFactory(siret="13002603200015")
+    AdministrationFactory(siret="13002603200016")
     client.force_login(AgentFactory(administration=None))
 
     response = client.post(URL, _create_data(**{"create-name": "Autre nom"}))
