@@ -1,12 +1,38 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from eig.accounts.models import User
+from eig.accounts.models import Role, User
+
+
+class RolesField(forms.TypedMultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Role.choices, widget=forms.CheckboxSelectMultiple,
+                         required=False, label=_("rôles"), **kwargs)
+
+
+class UserAdminChangeForm(UserChangeForm):
+    roles = RolesField()
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+class UserAdminCreationForm(AdminUserCreationForm):
+    roles = RolesField()
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "roles", "administration"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "roles", "administration", "is_active"]
     list_filter = ["is_active", "is_staff"]
@@ -17,12 +43,12 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "job_title", "phone"]}),
         (_("Rôles"), {"fields": ["roles", "administration"]}),
-        (
-            _("Droits"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
-        ),
+        (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
+                                  "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "roles"]}),
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "roles",
+                                                "administration", "usable_password",
+                                                "password1", "password2"]}),
     ]
