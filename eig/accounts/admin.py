@@ -9,8 +9,13 @@ from eig.accounts.models import Role, User
 
 class RolesField(forms.TypedMultipleChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(choices=Role.choices, widget=forms.CheckboxSelectMultiple,
-                         required=False, label=_("rôles"), **kwargs)
+        super().__init__(
+            choices=Role.choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=_("rôles"),
+            **kwargs,
+        )
 
 
 class UserAdminChangeForm(UserChangeForm):
@@ -43,12 +48,27 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "job_title", "phone"]}),
         (_("Rôles"), {"fields": ["roles", "administration"]}),
-        (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
-                                  "user_permissions"]}),
+        (
+            _("Droits"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "roles",
-                                                "administration", "usable_password",
-                                                "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "roles",
+                    "administration",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]

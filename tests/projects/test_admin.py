@@ -77,11 +77,19 @@ def test_admin_user_pages_edit_roles(staff_client):
     agent = AgentFactory()
 
     add = staff_client.get(reverse("admin:accounts_user_add"))
-    change = staff_client.post(reverse("admin:accounts_user_change", args=[agent.pk]), {
-        "email": agent.email, "first_name": "Jo", "last_name": "Doe", "roles": ["agent", "juror"],
-        "administration": agent.administration_id, "is_active": "on",
-        "date_joined_0": "01/01/2026", "date_joined_1": "10:00:00",
-    })
+    change = staff_client.post(
+        reverse("admin:accounts_user_change", args=[agent.pk]),
+        {
+            "email": agent.email,
+            "first_name": "Jo",
+            "last_name": "Doe",
+            "roles": ["agent", "juror"],
+            "administration": agent.administration_id,
+            "is_active": "on",
+            "date_joined_0": "01/01/2026",
+            "date_joined_1": "10:00:00",
+        },
+    )
 
     assert add.status_code == 200
     assert change.status_code == 302, change.context["adminform"].form.errors
