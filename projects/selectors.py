@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -139,6 +139,16 @@ def defi_catalogue() -> QuerySet[Defi]:
         .select_related("call__promotion", "administration")
         .prefetch_related("positions")
         .order_by("-call__promotion__year", "call__promotion__code", "title")
+    )
+
+
+def programme_figures() -> dict:
+    """The programme in figures, from the selected défis: one aggregate query."""
+    return Defi.objects.filter(state=State.SELECTED).aggregate(
+        defis=Count("pk"),
+        promotions=Count("call__promotion", distinct=True),
+        administrations=Count("administration", distinct=True),
+        since=Min("call__promotion__year"),
     )
 
 

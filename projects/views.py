@@ -28,6 +28,7 @@ from projects.selectors import (
     defi_public_detail,
     defi_section_status,
     get_defi_for_user,
+    programme_figures,
 )
 
 # Public pages
@@ -40,6 +41,7 @@ def home(request):
         {
             "open_calls": call_list_open(),
             "upcoming_calls": call_list_upcoming(),
+            "figures": programme_figures(),
         },
     )
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # session + user, then the page's own reads (see each selector).
 QUERIES_MY_DEFIS = 7
 QUERIES_CATALOGUE = 7
-QUERIES_HOME = 4
+QUERIES_HOME = 5
 QUERIES_DEFI_DETAIL = 8
 
 

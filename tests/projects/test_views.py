@@ -454,6 +454,12 @@ def test_public_pages_render(client):
     detail = client.get(reverse("projects:catalogue_detail", args=[selected.pk]))
 
     assert "Appel à projets EIG 9" in _text(home)
+    assert home.context["figures"] == {
+        "defis": 1,
+        "promotions": 1,
+        "administrations": 1,
+        "since": selected.call.promotion.year,
+    }
     assert call_page.status_code == 200
     assert "Un défi retenu" in _text(catalogue)
     assert "Un résumé public" in _text(detail)
