@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "Appels à projets et défis"
+
+    def ready(self):
+        from eig.accounts.personal_data import register_personal_data
+        from projects.selectors import defi_personal_data
+
+        register_personal_data("defis", defi_personal_data)

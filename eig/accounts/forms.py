@@ -36,3 +36,27 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(label=_("Nom"), max_length=150)
     job_title = forms.CharField(label=_("Fonction"), max_length=200, required=False)
     phone = forms.CharField(label=_("Téléphone professionnel"), max_length=30, required=False)
+
+
+class AccountEraseForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Je comprends que la suppression de mon compte est définitive."),
+        error_messages={"required": _("Cochez la case pour confirmer la suppression.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "Mot de passe incorrect : votre compte n'est pas supprimé.", code="wrong_password"
+            )
+        return password

@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from eig.accounts.models import Role, User
+from eig.exceptions import DomainError
 
 
 def user_complete_signup(*, user: User, first_name: str, last_name: str, role: str) -> User:
@@ -33,3 +34,20 @@ def user_update_profile(
     user.job_title, user.phone = job_title.strip(), phone.strip()
     user.save(update_fields=["first_name", "last_name", "job_title", "phone"])
     return user
+
+
+@transaction.atomic
+def user_erase(*, user: User) -> None:
+    """Delete the account and everything personal attached to it (addresses, reminders).
+
+    Défis the person wrote belong to their administration: they stay, without author, for
+    their co-editors and the programme; their history keeps the state changes, without who
+    made them. Programme staff are removed by another member of the team, in the admin.
+    """
+    if user.is_programme_staff:
+        raise DomainError(
+            "Un membre de l'équipe du programme est retiré par un autre membre, depuis "
+            "l'administration.",
+            code="staff_erase",
+        )
+    user.delete()

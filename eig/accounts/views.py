@@ -1,9 +1,17 @@
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+import json
 
-from eig.accounts.forms import ProfileForm
-from eig.accounts.services import user_update_profile
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from eig.accounts.forms import AccountEraseForm, ProfileForm
+from eig.accounts.personal_data import user_personal_data
+from eig.accounts.services import user_erase, user_update_profile
+from eig.exceptions import DomainError
 
 
 @login_required
@@ -29,3 +37,33 @@ def profile(request):
         messages.success(request, "Votre profil est enregistré.")
         return redirect("accounts:dashboard")
     return render(request, "accounts/profile.html", {"form": form, "title": "Mon profil"})
+
+
+@login_required
+def personal_data(request):
+    """Download what the platform holds about oneself, or delete one's account."""
+    form = AccountEraseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_erase(user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("accounts:personal_data")
+        logout(request)
+        messages.success(request, "Votre compte et vos données personnelles sont supprimés.")
+        return redirect("projects:home")
+    return render(
+        request, "accounts/personal_data.html", {"form": form, "title": "Mes données personnelles"}
+    )
+
+
+@login_required
+def personal_data_export(request):
+    data = user_personal_data(request.user)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mes-donnees-eig-{stamp}.json"'
+    return response

@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role
-from tests.factories import PASSWORD, AgentFactory, UserFactory
+from tests.factories import PASSWORD, AgentFactory, DefiFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,60 @@ def test_profile_update(client):
 
     user.refresh_from_db()
     assert (user.first_name, user.job_title) == ("Léa", "Cheffe de bureau")
+
+
+def test_personal_data_export_contains_account_and_defis(client):
+    defi = DefiFactory(title="Mon défi")
+    client.force_login(defi.owner)
+
+    response = client.get(reverse("accounts:personal_data_export"))
+
+    data = json.loads(response.content)
+    assert response["Content-Disposition"].startswith('attachment; filename="mes-donnees-eig-')
+    assert data["compte"]["email"] == defi.owner.email
+    assert data["compte"]["roles"] == ["Agent d'une administration"]
+    assert [(d["titre"], d["role"]) for d in data["defis"]] == [("Mon défi", "auteur")]
+
+
+@pytest.mark.parametrize("url_name", ["accounts:personal_data", "accounts:personal_data_export"])
+def test_personal_data_requires_login(client, url_name):
+    response = client.get(reverse(url_name))
+
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_account_erase_keeps_defi_without_author(client):
+    defi = DefiFactory()
+    owner = defi.owner
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"}
+    )
+
+    assert response.url == reverse("projects:home")
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not EmailAddress.objects.filter(email=owner.email).exists()
+    defi.refresh_from_db()
+    assert defi.owner is None
+    assert defi.transitions.get().actor is None
+
+
+def test_account_erase_wrong_password_keeps_account(client):
+    user = AgentFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("accounts:personal_data"), {"password": "faux", "confirm": "on"})
+
+    assert response.status_code == 200
+    assert "Mot de passe incorrect" in response.content.decode()
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_account_erase_refused_to_staff(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+
+    client.post(reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"})
+
+    assert User.objects.filter(pk=staff.pk).exists()

@@ -1,0 +1,46 @@
+"""What the platform holds about a person, for the export a user downloads from their space.
+
+The core knows only the account; each app that stores personal data registers a function
+that returns its part (`register_personal_data` in its AppConfig.ready), so that the export
+stays complete without the core importing the apps built on it.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.models import EmailAddress
+
+from eig.accounts.models import Role, User
+
+_SECTIONS: dict[str, Callable[[User], Any]] = {}
+
+
+def register_personal_data(section: str, reader: Callable[[User], Any]) -> None:
+    _SECTIONS[section] = reader
+
+
+def user_personal_data(user: User) -> dict:
+    data = {
+        "compte": {
+            "email": user.email,
+            "prenom": user.first_name,
+            "nom": user.last_name,
+            "fonction": user.job_title,
+            "telephone": user.phone,
+            "roles": [str(Role(value).label) for value in user.roles if value in Role.values],
+            "administration": str(user.administration) if user.administration_id else None,
+            "inscrit_le": user.date_joined.isoformat(),
+            "derniere_connexion": user.last_login.isoformat() if user.last_login else None,
+            "adresses_email": [
+                {"email": a.email, "verifiee": a.verified, "principale": a.primary}
+                for a in EmailAddress.objects.filter(user=user).order_by("email")
+            ],
+        },
+        "relances_recues": [
+            {"type": r.kind, "echeance": r.due_on.isoformat(), "envoyee_le": r.sent_at.isoformat()}
+            for r in user.reminders.order_by("sent_at")
+        ],
+    }
+    for section, reader in sorted(_SECTIONS.items()):
+        data[section] = reader(user)
+    return data
