@@ -13,6 +13,7 @@ QUERIES_MY_DEFIS = 7
 QUERIES_CATALOGUE = 7
 QUERIES_HOME = 5
 QUERIES_DEFI_DETAIL = 8
+QUERIES_ADMIN_DEFIS = 9
 
 
 def _agent_with_defis(count):
@@ -64,3 +65,14 @@ def test_defi_detail_query_count(client, django_assert_num_queries, rows):
 
     with django_assert_num_queries(QUERIES_DEFI_DETAIL):
         client.get(reverse("projects:defi_detail", args=[defi.pk]))
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_admin_defi_changelist_query_count(client, django_assert_num_queries, rows):
+    DefiFactory.create_batch(rows)
+    client.force_login(StaffFactory())
+
+    with django_assert_num_queries(QUERIES_ADMIN_DEFIS):
+        response = client.get(reverse("admin:projects_defi_changelist"))
+
+    assert response.context["cl"].result_count == rows
