@@ -360,3 +360,11 @@ def test_load_reference_reads_the_folder_from_the_environment(monkeypatch, tmp_p
 def test_load_reference_refuses_a_folder_without_the_files(tmp_path):
     with pytest.raises(CommandError, match="defis.json"):
         call_command("load_reference", path=tmp_path)
+
+
+@pytest.mark.django_db
+def test_load_reference_if_present_without_folder_loads_nothing(tmp_path, capsys):
+    call_command("load_reference", "--if-present", "--path", str(tmp_path / "absent"))
+
+    assert "Données de référence absentes" in capsys.readouterr().err
+    assert Defi.objects.count() == 0

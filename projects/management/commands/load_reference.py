@@ -33,9 +33,23 @@ class Command(BaseCommand):
             help="Dossier des fichiers de référence (par défaut : EIG_REFERENCE_DIR, ou "
             "shared/reference/eig à côté du projet).",
         )
+        parser.add_argument(
+            "--if-present",
+            action="store_true",
+            help="Sans dossier de référence, prévenir et s'arrêter sans erreur (make run).",
+        )
 
-    def handle(self, *args, path=None, **options):
+    def handle(self, *args, path=None, if_present=False, **options):
         folder = path or default_reference_dir()
+        if not folder.is_dir() and if_present:
+            # A checkout without the programme's shared folder still runs, with the demo only.
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Données de référence absentes ({folder}) : le catalogue des promotions "
+                    "passées reste vide. Indiquez le dossier avec EIG_REFERENCE_DIR."
+                )
+            )
+            return
         if not folder.is_dir():
             raise CommandError(
                 f"Dossier des données de référence introuvable : {folder}. Indiquez-le avec "
