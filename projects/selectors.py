@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from eig.accounts.models import User
-from projects.models import Defi, DefiTransition, ProjectCall
+from projects.models import Defi, DefiInvitation, DefiTransition, ProjectCall
 from projects.sections import MIN_POSITIONS, SECTIONS
 
 State = Defi.State
@@ -36,6 +36,14 @@ def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
             raise PermissionDenied("L'équipe du programme modifie les défis dans l'administration.")
         return defi
     raise Http404
+
+
+def defi_pending_invitations(defi: Defi) -> QuerySet[DefiInvitation]:
+    return (
+        defi.invitations.filter(accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("created_at")
+    )
 
 
 def defi_missing_by_section(defi: Defi) -> dict[str, str]:

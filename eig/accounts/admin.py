@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from eig.accounts.models import Role, User
+from eig.accounts.services import user_set_roles
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -54,6 +55,12 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Roles go through the service, so that the staff role and admin access agree.
+        user_set_roles(user=obj, roles=form.cleaned_data.get("roles", obj.roles))
+
     add_fieldsets = [
         (
             None,

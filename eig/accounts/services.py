@@ -1,7 +1,20 @@
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
+
+STAFF_GROUP = "Équipe du programme"
+# The apps whose admin pages programme staff manage.
+STAFF_APP_LABELS = [
+    "accounts",
+    "programme",
+    "notifications",
+    "projects",
+    "candidates",
+    "missions",
+    "funding",
+]
 
 
 def user_complete_signup(*, user: User, first_name: str, last_name: str, role: str) -> User:
@@ -15,16 +28,32 @@ def user_complete_signup(*, user: User, first_name: str, last_name: str, role: s
     return user
 
 
+def staff_group_ensure() -> Group:
+    """The group that gives programme staff every permission on the platform's own models
+    (run after each migration, so that new models are included)."""
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APP_LABELS))
+    return group
+
+
 @transaction.atomic
-def user_grant_role(*, user: User, role: str) -> User:
-    """Give a role. Programme staff also get access to the Django admin (is_staff)."""
-    user.roles = sorted(set(user.roles) | {Role(role).value})
-    fields = ["roles"]
-    if role == Role.STAFF and not user.is_staff:
-        user.is_staff = True
-        fields.append("is_staff")
-    user.save(update_fields=fields)
+def user_set_roles(*, user: User, roles: list[str]) -> User:
+    """Set the roles of a person. The staff role opens the Django admin (is_staff and the
+    staff group); taking it away closes it, unless the person is a superuser."""
+    user.roles = sorted({Role(role).value for role in roles})
+    is_staff_member = Role.STAFF in user.roles
+    user.is_staff = is_staff_member or user.is_superuser
+    user.save(update_fields=["roles", "is_staff"])
+    group = staff_group_ensure()
+    if is_staff_member:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
     return user
+
+
+def user_grant_role(*, user: User, role: str) -> User:
+    return user_set_roles(user=user, roles=[*user.roles, role])
 
 
 def user_update_profile(

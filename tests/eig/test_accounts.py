@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from eig.accounts.models import Role, User
-from eig.accounts.services import user_grant_role
+from eig.accounts.services import user_grant_role, user_set_roles
 from tests.factories import PASSWORD, AgentFactory, DefiFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,19 @@ def test_account_erase_refused_to_staff(client):
     client.post(reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"})
 
     assert User.objects.filter(pk=staff.pk).exists()
+
+
+def test_staff_role_gives_admin_permissions_and_losing_it_removes_them(client):
+    user = UserFactory()
+
+    user_set_roles(user=user, roles=[Role.STAFF])
+    client.force_login(user)
+    granted = client.get(reverse("admin:projects_defi_changelist"))
+    user_set_roles(user=user, roles=[Role.JUROR])
+    user = User.objects.get(pk=user.pk)
+    client.force_login(user)
+    revoked = client.get(reverse("admin:projects_defi_changelist"))
+
+    assert granted.status_code == 200
+    assert revoked.status_code == 302
+    assert not user.is_staff and not user.groups.exists()

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import Defi
+from projects.models import Defi, DefiInvitation
 from tests.factories import DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 QUERIES_MY_DEFIS = 7
 QUERIES_CATALOGUE = 7
 QUERIES_HOME = 5
-QUERIES_DEFI_DETAIL = 8
+QUERIES_DEFI_DETAIL = 9
 QUERIES_ADMIN_DEFIS = 9
 
 
@@ -59,8 +59,11 @@ def test_home_query_count(client, django_assert_num_queries, rows):
 @pytest.mark.parametrize("rows", [1, 3])
 def test_defi_detail_query_count(client, django_assert_num_queries, rows):
     defi = fill_defi(DefiFactory(), positions=min(rows, 3), pitch_deck=False)
-    for _ in range(rows):
+    for index in range(rows):
         defi.collaborators.add(StaffFactory())
+        DefiInvitation.objects.create(
+            defi=defi, email=f"invite{index}@exemple.gouv.fr", invited_by=defi.owner
+        )
     client.force_login(defi.owner)
 
     with django_assert_num_queries(QUERIES_DEFI_DETAIL):

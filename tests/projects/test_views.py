@@ -473,3 +473,15 @@ def test_catalogue_hides_drafts_and_submissions(client):
 
     assert "Brouillon confidentiel" not in _text(catalogue)
     assert detail.status_code == 404
+
+
+def test_defi_detail_lists_pending_invitations_to_editors_only(client, defi):
+    client.force_login(defi.owner)
+    client.post(reverse("projects:defi_invite", args=[defi.pk]), {"email": "neo@exemple.gouv.fr"})
+
+    as_owner = _text(client.get(reverse("projects:defi_detail", args=[defi.pk])))
+    client.force_login(StaffFactory())
+    as_staff = _text(client.get(reverse("projects:defi_detail", args=[defi.pk])))
+
+    assert "neo@exemple.gouv.fr, invité·e le" in as_owner
+    assert "neo@exemple.gouv.fr" not in as_staff
