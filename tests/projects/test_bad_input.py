@@ -1,0 +1,89 @@
+"""Bad input on the défi form gets a French message and a 200, never a 500, and what was
+saved before stays."""
+
+import html
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from projects.sections import SECTIONS
+from tests.factories import DefiFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT_SECTIONS = [s for s in SECTIONS if not s.special]
+
+
+@pytest.mark.parametrize("section", TEXT_SECTIONS, ids=[s.key for s in TEXT_SECTIONS])
+def test_every_section_refuses_oversize_answers(client, section):
+    defi = DefiFactory(title="Titre enregistré")
+    client.force_login(defi.owner)
+    data = dict.fromkeys(section.fields, "é" * 5001)
+
+    response = client.post(reverse("projects:defi_section", args=[defi.pk, section.key]), data)
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "La section n'est pas enregistrée" in content
+    assert "au plus" in content or "adresse e-mail valide" in content
+    defi.refresh_from_db()
+    assert defi.title == "Titre enregistré"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300),
+        min_size=5,
+        max_size=5,
+    )
+)
+def test_context_section_never_fails_on_arbitrary_text(client, values):
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+    fields = ["title", "summary", "context", "problem", "themes"]
+
+    response = client.post(
+        reverse("projects:defi_section", args=[defi.pk, "contexte"]),
+        dict(zip(fields, values, strict=True)),
+    )
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert "La section n" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},  # no management form at all
+        {"profils-TOTAL_FORMS": "abc", "profils-INITIAL_FORMS": "0"},
+        {"profils-TOTAL_FORMS": "1000", "profils-INITIAL_FORMS": "0"},
+        {
+            "profils-TOTAL_FORMS": "3",
+            "profils-INITIAL_FORMS": "0",
+            "profils-0-specialty": "astronaute",
+            "profils-0-missions": "x",
+        },
+    ],
+)
+def test_positions_section_survives_tampered_formsets(client, payload):
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+
+    response = client.post(reverse("projects:defi_section", args=[defi.pk, "profils"]), payload)
+
+    assert response.status_code == 200
+    assert not defi.positions.exists()
+
+
+def test_catalogue_survives_bad_filters(client):
+    response = client.get(
+        reverse("projects:catalogue"), {"promotion": "abc", "specialty": "astronaute", "page": "-1"}
+    )
+
+    assert response.status_code == 200
