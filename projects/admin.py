@@ -1,6 +1,7 @@
 import csv
 
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -51,11 +52,30 @@ def export_csv(modeladmin, request, queryset):
 
 @admin.register(ProjectCall)
 class ProjectCallAdmin(admin.ModelAdmin):
-    list_display = ["title", "promotion", "opens_at", "closes_at"]
+    list_display = ["title", "promotion", "opens_at", "closes_at", "draft_count", "submitted_count"]
     list_filter = ["promotion"]
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "closes_at"
+    list_select_related = ["promotion"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                drafts=Count("defis", filter=Q(defis__state=Defi.State.DRAFT)),
+                submissions=Count("defis", filter=Q(defis__state=Defi.State.SUBMITTED)),
+            )
+        )
+
+    @admin.display(description="brouillons", ordering="drafts")
+    def draft_count(self, call):
+        return call.drafts
+
+    @admin.display(description="déposés", ordering="submissions")
+    def submitted_count(self, call):
+        return call.submissions
 
 
 class DefiPositionInline(admin.TabularInline):

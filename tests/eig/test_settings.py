@@ -60,3 +60,9 @@ def test_demo_accounts_are_refused_in_production():
     )
 
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_health_check_answers_ok(client, db):
+    response = client.get("/sante/")
+
+    assert (response.status_code, response.content) == (200, b"ok")

@@ -95,3 +95,13 @@ def test_admin_user_pages_edit_roles(staff_client):
     assert change.status_code == 302, change.context["adminform"].form.errors
     agent.refresh_from_db()
     assert agent.roles == ["agent", "juror"]
+
+
+def test_admin_call_list_counts_drafts_and_submissions(staff_client):
+    draft = DefiFactory()
+    fill_defi(DefiFactory(call=draft.call, state=Defi.State.SUBMITTED))
+
+    response = staff_client.get(reverse("admin:projects_projectcall_changelist"))
+
+    call = response.context["cl"].result_list[0]
+    assert (call.drafts, call.submissions) == (1, 1)
