@@ -215,7 +215,11 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
             f"{defi.administration} peuvent co-rédiger ce défi.",
             code="other_administration",
         )
-    invitation = DefiInvitation.objects.create(defi=defi, email=email, invited_by=actor)
+    # Inviting the same address again resends the pending invitation (same link) rather than
+    # piling up links that all work.
+    invitation = defi.invitations.filter(email=email, accepted_at__isnull=True).first()
+    if invitation is None:
+        invitation = DefiInvitation.objects.create(defi=defi, email=email, invited_by=actor)
     email_queue(
         to=[email],
         template="defi_invitation",

@@ -306,3 +306,16 @@ def test_defi_invitation_accept_joins_administration_and_role():
     assert Role.AGENT in newcomer.roles
     with pytest.raises(DomainError):
         services.defi_invitation_accept(invitation=invitation, user=newcomer)
+
+
+def test_defi_invite_twice_resends_the_same_invitation(django_capture_on_commit_callbacks):
+    defi = DefiFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.defi_invite(defi=defi, actor=defi.owner, email="neo@exemple.gouv.fr")
+        second = services.defi_invite(defi=defi, actor=defi.owner, email="Neo@exemple.gouv.fr")
+
+    assert first == second
+    assert defi.invitations.count() == 1
+    assert len(mail.outbox) == 2
+    assert first.token in mail.outbox[1].body
