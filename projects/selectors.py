@@ -28,14 +28,23 @@ def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
     )
     if defi is None:
         raise Http404
-    is_editor = defi.owner_id == user.pk or any(c.pk == user.pk for c in defi.collaborators.all())
-    if is_editor:
+    if defi_is_editor(user, defi):
         return defi
     if user.is_programme_staff:
         if write:
             raise PermissionDenied("L'équipe du programme modifie les défis dans l'administration.")
         return defi
     raise Http404
+
+
+def defi_is_editor(user: User, defi: Defi) -> bool:
+    """Author or invited co-editor (the défi's collaborators are prefetched by
+    get_defi_for_user)."""
+    return defi.owner_id == user.pk or any(c.pk == user.pk for c in defi.collaborators.all())
+
+
+def defi_history(defi: Defi) -> QuerySet[DefiTransition]:
+    return defi.transitions.select_related("actor").order_by("at", "pk")
 
 
 def defi_pending_invitations(defi: Defi) -> QuerySet[DefiInvitation]:

@@ -1,3 +1,6 @@
+import copy
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +26,8 @@ from projects.selectors import (
     call_list_open,
     call_list_upcoming,
     defi_catalogue,
+    defi_history,
+    defi_is_editor,
     defi_list_for_editor,
     defi_missing_sections,
     defi_pending_invitations,
@@ -110,7 +115,8 @@ def defi_start(request, slug):
         messages.info(
             request, "Indiquez d'abord l'administration pour laquelle vous déposez le défi."
         )
-        return redirect(f"{reverse('programme:administration_choose')}?next={request.path}")
+        choose = reverse("programme:administration_choose")
+        return redirect(f"{choose}?{urlencode({'next': request.path})}")
     form = DefiStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,18 +147,14 @@ def defi_detail(request, pk):
         {
             "defi": defi,
             "sections": defi_section_status(defi),
-            "transitions": defi.transitions.select_related("actor"),
+            "transitions": defi_history(defi),
             "invite_form": DefiInviteForm(),
             "pending_invitations": defi_pending_invitations(defi),
-            "is_editor": _is_editor(request.user, defi),
+            "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
             "title": str(defi),
         },
     )
-
-
-def _is_editor(user, defi) -> bool:
-    return defi.owner_id == user.pk or any(c.pk == user.pk for c in defi.collaborators.all())
 
 
 def _next_section(key):
@@ -177,7 +179,9 @@ def defi_section(request, pk, section):
     elif current.special == "pitch_deck":
         form = PitchDeckForm(request.POST or None, request.FILES or None)
     else:
-        form = defi_section_form_class(current)(request.POST or None, instance=defi)
+        # A copy: an invalid form writes its values on its instance, and the page must keep
+        # showing the défi as saved.
+        form = defi_section_form_class(current)(request.POST or None, instance=copy.copy(defi))
 
     if request.method == "POST":
         if not editable:
@@ -249,7 +253,7 @@ def defi_preview(request, pk):
             "defi": defi,
             "missing": defi_missing_sections(defi),
             "sections": SECTIONS,
-            "is_editor": _is_editor(request.user, defi),
+            "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
             "title": f"Aperçu – {defi}",
         },
