@@ -11,5 +11,8 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eig.settings")
 
 app = Celery("eig")
+# The default app of every thread, not only of the one that imported this module: shared
+# tasks called from a server's worker threads must find this configuration too.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["eig.notifications", "projects", "candidates", "missions", "funding"])

@@ -12,6 +12,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("programme:administration_choose")
         return None
 
+    def send_mail(self, template_prefix, email, context):
+        # Account mails (address confirmation, password reset) leave through the same Celery
+        # task as every other mail. They are rendered here, so a retry sends the same text.
+        from eig.notifications.tasks import send_email
+
+        message = self.render_mail(template_prefix, email, context)
+        send_email.delay(to=list(message.to), subject=message.subject, body=message.body)
+
     def get_login_redirect_url(self, request):
         return self._administration_first(request) or super().get_login_redirect_url(request)
 

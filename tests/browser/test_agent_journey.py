@@ -140,7 +140,9 @@ def test_agent_journey_from_signup_to_submitted_defi(live_server, page, axe, mai
         "developpement",
     ]
     assert "Déposé" in page.content()
-    assert mailoutbox[-1].to == ["ines.durand@culture.gouv.fr"]
+    assert [m.to for m in mailoutbox] == [["ines.durand@culture.gouv.fr"]] * 2
+    assert "Patrimoine ouvert" in mailoutbox[-1].subject + mailoutbox[-1].body
+    assert "déposé" in mailoutbox[-1].subject
 
     # The agent's space lists it with its history.
     page.get_by_role("link", name="Mes défis").first.click()

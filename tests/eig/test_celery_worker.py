@@ -5,6 +5,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.utils import timezone
+from kombu import pools
 
 from eig.celery import app as celery_app
 from eig.notifications.models import Reminder
@@ -14,11 +15,10 @@ from tests.services import redis_reachable, redis_url, require
 
 
 def _drop_connection_pools():
-    # Even eager calls open the app's producer pool on the configured broker: drop it so
-    # that the next call connects to the broker set now.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # Even eager calls open the app's producer pool on the configured broker: drop every
+    # pool (kombu keeps a registry of them) so that the next call uses the broker set now.
+    pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
