@@ -14,7 +14,12 @@ DATABASE_NAME = "eig"
 
 
 def embedded_database_config(data_dir: Path) -> dict:
-    import pgserver
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs, used by pgserver, warns when XDG_RUNTIME_DIR is unset (as for root).
+        warnings.simplefilter("ignore")
+        import pgserver
 
     server = pgserver.get_server(str(data_dir), cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")

@@ -398,7 +398,7 @@ def defi_fields(record: dict) -> dict:
         "title": (record.get("title") or "").strip()[:120],
         "summary": (record.get("summary") or "").strip(),
         "town": clean_town(record.get("town"))[:120],
-        "public_body": (record.get("body_markdown") or "").strip(),
+        "public_body": markdown_from_hugo(record.get("body_markdown") or ""),
         "website": clean_url(record.get("website"))[:300],
         "source_code": clean_url(record.get("source_code"), code_host=True)[:300],
         "themes": ", ".join(parse_list(record.get("themes")))[:300],
@@ -591,3 +591,22 @@ def _load_defis(records, *, calls, administrations, tallies) -> None:
         ]
     DefiPosition.objects.filter(defi_id__in=stale).delete()
     DefiPosition.objects.bulk_create(new_positions)
+
+
+_ARROW_LINK = re.compile(r'\{\{<\s*arrow-link\s+url="([^"]+)"\s+title="([^"]+)"[^>]*>\}\}')
+_DAILYMOTION = re.compile(r'\{\{<\s*dailymotion\s+(\w+)\s+"([^"]*)"\s*>\}\}')
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.S)
+
+
+def markdown_from_hugo(text: str) -> str:
+    """The site's Markdown without its Hugo shortcodes: link buttons become Markdown links,
+    video embeds become links to the video (nothing is loaded from another site), and any
+    other shortcode is dropped."""
+    text = _ARROW_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
+    text = _DAILYMOTION.sub(
+        lambda m: (
+            f"[{m.group(2).strip() or 'Vidéo'}](https://www.dailymotion.com/video/{m.group(1)})"
+        ),
+        text,
+    )
+    return _SHORTCODE.sub("", text).strip()

@@ -3,6 +3,7 @@ position of a section in the form."""
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from projects.models import Defi, ProjectCall
 from projects.sections import SECTIONS
@@ -89,3 +90,42 @@ def defi_specialties(defi: Defi) -> list[str]:
         if label not in labels:
             labels.append(label)
     return labels
+
+
+# What the public presentation of a défi may contain once rendered: text formatting, lists,
+# headings, links, quotes. Anything else (scripts, images, iframes, styles) is removed.
+_PUBLIC_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "blockquote",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "code",
+    "pre",
+    "hr",
+}
+
+
+@register.filter
+def public_markdown(text: str) -> str:
+    """Markdown of the programme's public site, rendered and sanitised. Headings move down
+    two levels so that the page's own h1 and h2 stay on top."""
+    import markdown
+    import nh3
+
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    for level in (4, 3, 2, 1):  # from the deepest first, so that no heading moves twice
+        target = min(level + 2, 6)
+        html = html.replace(f"<h{level}>", f"<h{target}>").replace(f"</h{level}>", f"</h{target}>")
+    clean = nh3.clean(
+        html, tags=_PUBLIC_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer"
+    )
+    return mark_safe(clean)  # sanitised by nh3 just above

@@ -17,6 +17,7 @@ from projects.reference import (
     clean_url,
     defi_fields,
     guess_kind,
+    markdown_from_hugo,
     parse_budget_envelope,
     parse_date,
     parse_list,
@@ -368,3 +369,16 @@ def test_load_reference_if_present_without_folder_loads_nothing(tmp_path, capsys
 
     assert "Données de référence absentes" in capsys.readouterr().err
     assert Defi.objects.count() == 0
+
+
+def test_markdown_from_hugo_turns_shortcodes_into_links():
+    text = (
+        '{{< arrow-link url="https://orgues.fr/" title="Démonstration" target="true" >}}\n\n'
+        'Vidéo : {{< dailymotion x64z39y "Vidéo AFD - Geodata">}}. '
+        '{{< dailymotion"Sans identifiant">}}Fin.'
+    )
+
+    assert markdown_from_hugo(text) == (
+        "[Démonstration](https://orgues.fr/)\n\n"
+        "Vidéo : [Vidéo AFD - Geodata](https://www.dailymotion.com/video/x64z39y). Fin."
+    )

@@ -485,3 +485,20 @@ def test_defi_detail_lists_pending_invitations_to_editors_only(client, defi):
 
     assert "neo@exemple.gouv.fr, invité·e le" in as_owner
     assert "neo@exemple.gouv.fr" not in as_staff
+
+
+def test_catalogue_detail_renders_markdown_without_scripts(client):
+    defi = DefiFactory(
+        state=Defi.State.SELECTED,
+        public_body=(
+            "## Le défi\n\nUn **texte** avec un [lien](https://exemple.fr).\n\n"
+            "<script>alert('x')</script><img src=x onerror=alert(1)>"
+        ),
+    )
+
+    content = _text(client.get(reverse("projects:catalogue_detail", args=[defi.pk])))
+
+    assert "<h4>Le défi</h4>" in content
+    assert "<strong>texte</strong>" in content
+    assert '<a href="https://exemple.fr" rel="noopener noreferrer">lien</a>' in content
+    assert "<script>alert" not in content and "onerror" not in content
