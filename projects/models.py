@@ -51,6 +51,7 @@ class ProjectCall(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="projectcall_closes_after_opening",
+                violation_error_message=_("La clôture doit suivre l'ouverture de l'appel."),
             ),
         ]
 

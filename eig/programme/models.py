@@ -66,7 +66,10 @@ class Administration(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["siret"], condition=~models.Q(siret=""), name="administration_siret_unique"
+                fields=["siret"],
+                condition=~models.Q(siret=""),
+                name="administration_siret_unique",
+                violation_error_message=_("Une administration avec ce SIRET existe déjà."),
             ),
             models.UniqueConstraint(fields=["name"], name="administration_name_unique"),
         ]
@@ -112,6 +115,7 @@ class Promotion(models.Model):
                 | models.Q(mission_start__isnull=True)
                 | models.Q(mission_end__gt=models.F("mission_start")),
                 name="promotion_mission_period_ordered",
+                violation_error_message=_("La fin des missions doit suivre leur début."),
             ),
         ]
 

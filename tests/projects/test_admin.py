@@ -1,8 +1,10 @@
+import html
+
 import pytest
 from django.urls import reverse
 
 from projects.models import Defi
-from tests.factories import AgentFactory, DefiFactory, StaffFactory, fill_defi
+from tests.factories import AgentFactory, DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,26 @@ def test_admin_call_list_counts_drafts_and_submissions(staff_client):
 
     call = response.context["cl"].result_list[0]
     assert (call.drafts, call.submissions) == (1, 1)
+
+
+def test_admin_call_closing_before_opening_is_refused_in_french(staff_client):
+    promotion = ProjectCallFactory().promotion
+
+    response = staff_client.post(
+        reverse("admin:projects_projectcall_add"),
+        {
+            "promotion": promotion.pk,
+            "title": "Appel mal daté",
+            "slug": "appel-mal-date",
+            "description": "",
+            "opens_at_0": "10/03/2027",
+            "opens_at_1": "09:00:00",
+            "closes_at_0": "01/03/2027",
+            "closes_at_1": "17:00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "La clôture doit suivre l'ouverture de l'appel." in html.unescape(
+        response.content.decode()
+    )
