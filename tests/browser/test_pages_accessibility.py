@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import Defi
-from tests.factories import PASSWORD, AgentFactory, DefiFactory, fill_defi
+from projects.models import Defi, DefiInvitation
+from tests.factories import PASSWORD, AgentFactory, DefiFactory, StaffFactory, fill_defi
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,10 +61,35 @@ def test_personal_pages_pass_axe(live_server, page, axe):
         page.goto(live_server.url + path)
         axe(page)
 
+    # An invitation to co-edit another défi of the administration.
+    other = DefiFactory(administration=agent.administration)
+    invitation = DefiInvitation.objects.create(
+        defi=other, email=agent.email, invited_by=other.owner
+    )
+    page.goto(live_server.url + reverse("projects:invitation_accept", args=[invitation.token]))
+    axe(page)
+
     # A section refused for bad input: the error summary and the field errors.
     page.goto(live_server.url + reverse("projects:defi_section", args=[defi.pk, "contacts"]))
     page.fill("main [name=porteur_email]", "pas-une-adresse")
     page.locator("main button[name=save]").click()
     page.wait_for_load_state()
     assert "Saisissez une adresse e-mail valide" in page.content()
+    axe(page)
+
+
+def test_forbidden_page_passes_axe(live_server, page, axe):
+    staff = StaffFactory(email="equipe@exemple.gouv.fr")
+    defi = DefiFactory()
+    page.goto(live_server.url + reverse("account_login"))
+    page.fill("main [name=login]", staff.email)
+    page.fill("main [name=password]", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+    response = page.goto(
+        live_server.url + reverse("projects:defi_section", args=[defi.pk, "contexte"])
+    )
+
+    assert response.status == 403
     axe(page)
