@@ -5,6 +5,22 @@ from eig.accounts.models import Role
 from eig.accounts.services import user_complete_signup
 
 
+def _first_name_field():
+    return forms.CharField(
+        label=_("Prénom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+
+
+def _last_name_field():
+    return forms.CharField(
+        label=_("Nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+
+
 class SignupForm(forms.Form):
     """Extra fields of allauth's sign-up form. Only agents and candidates sign up by
     themselves; jurors, coaches and staff are named by the programme team."""
@@ -14,16 +30,8 @@ class SignupForm(forms.Form):
         (Role.CANDIDATE.value, _("Candidat·e : je postule pour devenir EIG")),
     ]
 
-    first_name = forms.CharField(
-        label=_("Prénom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Nom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    first_name = _first_name_field()
+    last_name = _last_name_field()
     role = forms.ChoiceField(
         label=_("Vous êtes"), choices=SELF_SERVICE_ROLES, widget=forms.RadioSelect
     )
@@ -40,16 +48,8 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(
-        label=_("Prénom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Nom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    first_name = _first_name_field()
+    last_name = _last_name_field()
     job_title = forms.CharField(
         label=_("Fonction"),
         max_length=200,
