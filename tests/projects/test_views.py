@@ -502,3 +502,14 @@ def test_catalogue_detail_renders_markdown_without_scripts(client):
     assert "<strong>texte</strong>" in content
     assert '<a href="https://exemple.fr" rel="noopener noreferrer">lien</a>' in content
     assert "<script>alert" not in content and "onerror" not in content
+
+
+def test_defi_detail_offers_only_the_legal_moves(client):
+    defi = fill_defi(DefiFactory(state=Defi.State.SUBMITTED))
+    client.force_login(defi.owner)
+
+    content = _text(client.get(reverse("projects:defi_detail", args=[defi.pk])))
+
+    assert reverse("projects:defi_action", args=[defi.pk, "reopen"]) in content
+    assert reverse("projects:defi_action", args=[defi.pk, "withdraw"]) in content
+    assert reverse("projects:defi_action", args=[defi.pk, "restore"]) not in content
