@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "eig.accounts",
     "eig.programme",
     "eig.notifications",
+    "eig.jury",
     "projects",
     "candidates",
     "missions",

@@ -5,7 +5,15 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 
-from projects.models import Defi, DefiInvitation, DefiPosition, DefiTransition, ProjectCall
+from projects.models import (
+    Defi,
+    DefiConflict,
+    DefiInvitation,
+    DefiPosition,
+    DefiTransition,
+    ProjectCall,
+)
+from projects.selectors import JURY_STATES
 
 CSV_COLUMNS = [
     ("id", "pk"),
@@ -58,6 +66,7 @@ class ProjectCallAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "closes_at"
     list_select_related = ["promotion"]
+    autocomplete_fields = ["jury"]
 
     def get_queryset(self, request):
         return (
@@ -65,7 +74,7 @@ class ProjectCallAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 drafts=Count("defis", filter=Q(defis__state=Defi.State.DRAFT)),
-                submissions=Count("defis", filter=Q(defis__state=Defi.State.SUBMITTED)),
+                submissions=Count("defis", filter=Q(defis__state__in=JURY_STATES)),
             )
         )
 
@@ -115,3 +124,18 @@ class DefiInvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "defi__title"]
     list_select_related = ["defi"]
     readonly_fields = ["token"]
+
+
+@admin.register(DefiConflict)
+class DefiConflictAdmin(admin.ModelAdmin):
+    """Conflicts jurors declared; staff may delete one declared by mistake. Automatic
+    conflicts (same administration or ministry) are computed, not listed here."""
+
+    list_display = ["member", "defi", "reason", "declared_at"]
+    list_filter = ["member__jury"]
+    search_fields = ["member__user__email", "defi__title"]
+    list_select_related = ["member__user", "defi"]
+    readonly_fields = ["member", "defi", "declared_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -4,7 +4,10 @@ from django.forms import modelform_factory
 from django.utils.translation import gettext_lazy as _
 
 from eig.files import validate_pdf
+from eig.jury.models import JuryMember
+from eig.jury.selectors import jury_members_active
 from eig.programme.models import Specialty
+from projects.jury import defi_list_for_jury
 from projects.models import Defi, DefiPosition
 from projects.sections import MAX_POSITIONS, Section
 
@@ -159,4 +162,50 @@ class DefiInviteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+# --- Selection (staff) ---------------------------------------------------------------------
+
+
+class AssignmentRunForm(forms.Form):
+    rebalance = forms.BooleanField(
+        label=_("Redistribuer aussi les dossiers que les jurés n'ont pas commencés"),
+        help_text=_(
+            "Sinon, les affectations existantes sont gardées et seuls les manques sont comblés. "
+            "Les évaluations commencées et les affectations faites à la main sont toujours "
+            "gardées."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class EvaluationAddForm(forms.Form):
+    defi = forms.ModelChoiceField(
+        label=_("Défi"),
+        queryset=Defi.objects.none(),
+        error_messages={
+            "required": _("Choisissez un défi."),
+            "invalid_choice": _("Ce défi n'est pas soumis à ce jury."),
+        },
+    )
+    member = forms.ModelChoiceField(
+        label=_("Juré"),
+        queryset=JuryMember.objects.none(),
+        error_messages={
+            "required": _("Choisissez un juré."),
+            "invalid_choice": _("Ce juré n'est pas dans le jury."),
+        },
+    )
+
+    def __init__(self, *args, jury, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["defi"].queryset = (
+            defi_list_for_jury(jury).select_related(None).prefetch_related(None).only("pk", "title")
+        )
+        self.fields["member"].queryset = jury_members_active(jury).select_related("user")
         self.helper = _helper()

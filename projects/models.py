@@ -7,6 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig.jury.models import (
+    AbstractConflict,
+    AbstractEvaluation,
+    AbstractEvaluationEvent,
+    AbstractReview,
+    AbstractScore,
+    Jury,
+)
 from eig.programme.models import Administration, Promotion, Specialty
 
 # The real "fiche détaillée" limited answers in lines of a Word document; online we count
@@ -41,6 +49,14 @@ class ProjectCall(models.Model):
     description = models.TextField(_("présentation"), blank=True)
     opens_at = models.DateTimeField(_("ouverture"))
     closes_at = models.DateTimeField(_("clôture"))
+    jury = models.OneToOneField(
+        Jury,
+        verbose_name=_("jury"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="project_call",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,8 +96,12 @@ class Defi(models.Model):
         DRAFT = "draft", _("Brouillon")
         SUBMITTED = "submitted", _("Déposé")
         WITHDRAWN = "withdrawn", _("Retiré")
-        # Reached through selection (the jury's decisions); the public catalogue lists them.
+        # Reached through selection (the jury's decisions); the public catalogue lists the
+        # selected ones.
+        SHORTLISTED = "shortlisted", _("Présélectionné pour audition")
         SELECTED = "selected", _("Retenu")
+        WAITING_LIST = "waiting_list", _("Liste d'attente")
+        NOT_SELECTED = "not_selected", _("Non retenu")
 
     call = models.ForeignKey(
         ProjectCall,
@@ -292,3 +312,56 @@ class DefiInvitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.defi}"
+
+
+# --- Selection: the défi side of the jury engine (eig/jury) ------------------------------
+
+
+class DefiConflict(AbstractConflict):
+    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="conflicts")
+
+    class Meta(AbstractConflict.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "defi"],
+                name="deficonflict_unique",
+                violation_error_message=_("Ce conflit d'intérêts est déjà déclaré."),
+            )
+        ]
+
+
+class DefiEvaluation(AbstractEvaluation):
+    defi = models.ForeignKey(Defi, on_delete=models.PROTECT, related_name="evaluations")
+
+    class Meta(AbstractEvaluation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "defi"],
+                name="defievaluation_unique",
+                violation_error_message=_("Ce juré évalue déjà ce défi."),
+            )
+        ]
+        indexes = [models.Index(fields=["defi", "state"])]
+
+    def __str__(self):
+        return f"{self.defi} — {self.member}"
+
+
+class DefiScore(AbstractScore):
+    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.CASCADE, related_name="scores")
+
+    class Meta(AbstractScore.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "criterion"], name="defiscore_unique")
+        ]
+
+
+class DefiEvaluationEvent(AbstractEvaluationEvent):
+    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.CASCADE, related_name="events")
+
+
+class DefiReview(AbstractReview):
+    defi = models.OneToOneField(Defi, on_delete=models.CASCADE, related_name="review")
+
+    def __str__(self):
+        return str(self.defi)

@@ -8,10 +8,20 @@ from django.http import Http404
 from django.utils import timezone
 
 from eig.accounts.models import User
-from projects.models import Defi, DefiInvitation, DefiTransition, ProjectCall
+from eig.jury.models import Jury
+from projects.models import Defi, DefiEvaluation, DefiInvitation, DefiTransition, ProjectCall
 from projects.sections import MIN_POSITIONS, SECTIONS
 
 State = Defi.State
+
+# A défi goes to the jury once submitted; the states after that are the jury's own.
+JURY_STATES = [
+    State.SUBMITTED,
+    State.SHORTLISTED,
+    State.SELECTED,
+    State.WAITING_LIST,
+    State.NOT_SELECTED,
+]
 
 
 def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
@@ -219,3 +229,52 @@ def defi_personal_data(user: User) -> list[dict]:
         }
         for defi in defi_list_for_editor(user)
     ]
+
+
+# --- Selection (the jury of a call) ------------------------------------------------------
+
+
+def get_jury_for_staff(user: User, pk: int) -> Jury:
+    """The one access check for a call's jury on staff pages: programme staff only; others
+    get a 403 (the page exists, it is not theirs)."""
+    if not user.is_authenticated or not user.is_programme_staff:
+        raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
+    jury = Jury.objects.select_related("project_call__promotion").filter(pk=pk).first()
+    if jury is None or not hasattr(jury, "project_call"):
+        raise Http404
+    return jury
+
+
+def jury_list_for_staff() -> QuerySet[Jury]:
+    """Juries of the calls for projects, newest call first, with their sizes."""
+    return (
+        Jury.objects.filter(project_call__isnull=False)
+        .select_related("project_call__promotion")
+        .annotate(
+            member_count=Count(
+                "members", filter=Q(members__withdrawn_at__isnull=True), distinct=True
+            ),
+            criterion_count=Count("criteria", distinct=True),
+            defi_count=Count(
+                "project_call__defis",
+                filter=Q(project_call__defis__state__in=JURY_STATES),
+                distinct=True,
+            ),
+        )
+        .order_by("-project_call__closes_at")
+    )
+
+
+def defi_assignment_rows(jury: Jury) -> QuerySet[Defi]:
+    """Each défi of the jury with its evaluations and their jurors, for the assignment page."""
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("administration")
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=DefiEvaluation.objects.select_related("member__user").order_by("pk"),
+            )
+        )
+        .order_by("pk")
+    )

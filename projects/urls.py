@@ -1,6 +1,7 @@
 from django.urls import path
 
-from projects import views
+from projects.views import defis as views
+from projects.views import selection
 
 app_name = "projects"
 
@@ -18,4 +19,25 @@ urlpatterns = [
     path("espace/defis/<int:pk>/<slug:section>/", views.defi_section, name="defi_section"),
     path("espace/defis/<int:pk>/action/<slug:action>/", views.defi_action, name="defi_action"),
     path("espace/invitations/<str:token>/", views.defi_invitation_accept, name="invitation_accept"),
+    # Jurors (views/jury.py)
+    # Staff: juries, assignment (views/selection.py)
+    path("selection/", selection.selection_index, name="selection_index"),
+    path("selection/<int:jury_pk>/", selection.selection_jury, name="selection_jury"),
+    path(
+        "selection/<int:jury_pk>/affectation/",
+        selection.selection_assignment,
+        name="selection_assignment",
+    ),
+    path(
+        "selection/<int:jury_pk>/affectation/<int:pk>/retirer/",
+        selection.selection_unassign,
+        name="selection_unassign",
+    ),
+    path(
+        "selection/<int:jury_pk>/jures/<int:pk>/retrait/",
+        selection.selection_member_withdraw,
+        name="selection_member_withdraw",
+    ),
+    # Staff: ranking (views/ranking.py)
+    # Staff: shortlist, hearings, deliberation (views/deliberation.py)
 ]

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from eig.accounts.models import Role, User
+from eig.jury.models import Criterion, Jury, JuryMember
 from eig.programme.models import Administration, Promotion, Specialty
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
 from projects.sections import SECTIONS
@@ -55,6 +56,13 @@ class StaffFactory(UserFactory):
     roles = factory.LazyFunction(lambda: [Role.STAFF])
     is_staff = True
     is_superuser = True
+
+
+class JurorFactory(UserFactory):
+    """A juror from an administration of their own, so no automatic conflict by default."""
+
+    roles = factory.LazyFunction(lambda: [Role.JUROR])
+    administration = factory.SubFactory(AdministrationFactory)
 
 
 class PromotionFactory(factory.django.DjangoModelFactory):
@@ -127,4 +135,66 @@ def fill_defi(defi: Defi, *, positions: int = 2, pitch_deck: bool = True) -> Def
             missions="Construire le service.",
             skills="Python",
         )
+    return defi
+
+
+SCALE_LABELS = {
+    "1": "pas du tout satisfaisant",
+    "2": "peu satisfaisant",
+    "3": "satisfaisant",
+    "4": "excellent",
+}
+
+
+class JuryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Jury
+
+    name = factory.Sequence(lambda n: f"Jury de présélection {n}")
+    jurors_per_dossier = 2
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    jury = factory.SubFactory(JuryFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Critère {n}")
+    weight = 1
+    scale_min = 1
+    scale_max = 4
+    scale_labels = factory.LazyFunction(lambda: dict(SCALE_LABELS))
+
+
+class JuryMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JuryMember
+
+    jury = factory.SubFactory(JuryFactory)
+    user = factory.SubFactory(JurorFactory)
+
+
+def jury_for_call(call: ProjectCall, *, criteria: int = 3, jurors: int = 0, k: int = 2) -> Jury:
+    """A jury on `call` with a grid of `criteria` lines (weights 1, 2, 1…) and `jurors`
+    members."""
+    jury = JuryFactory(jurors_per_dossier=k)
+    call.jury = jury
+    call.save(update_fields=["jury"])
+    for position in range(1, criteria + 1):
+        CriterionFactory(jury=jury, position=position, weight=2 if position == 2 else 1)
+    for _ in range(jurors):
+        JuryMemberFactory(jury=jury)
+    return jury
+
+
+def submitted_defi(call: ProjectCall, **kwargs) -> Defi:
+    """A complete défi, submitted to `call`."""
+    defi = fill_defi(DefiFactory(call=call, **kwargs))
+    defi.state = Defi.State.SUBMITTED
+    defi.submitted_at = timezone.now()
+    defi.save(update_fields=["state", "submitted_at"])
+    DefiTransition.objects.create(
+        defi=defi, from_state=Defi.State.DRAFT, to_state=Defi.State.SUBMITTED, actor=defi.owner
+    )
     return defi

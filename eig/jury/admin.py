@@ -1,0 +1,147 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+
+from eig.accounts.models import Role, User
+from eig.exceptions import DomainError
+from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
+from eig.jury.presets import jury_apply_preset, preset_choices
+from eig.programme.models import Specialty
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ["position", "name", "description", "weight", "scale_min", "scale_max", "scale_labels"]
+    formfield_overrides = {
+        # The descriptions are a sentence or two: a small box keeps the grid readable.
+        Criterion._meta.get_field("description"): {"widget": forms.Textarea(attrs={"rows": 2})},
+    }
+
+
+class JuryMemberForm(forms.ModelForm):
+    expertise = forms.TypedMultipleChoiceField(
+        label="Expertise",
+        choices=Specialty.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = JuryMember
+        fields = ["user", "expertise", "withdrawn_at"]
+
+
+class JuryMemberInline(admin.TabularInline):
+    model = JuryMember
+    form = JuryMemberForm
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["withdrawn_at"]
+    verbose_name = "juré du vivier"
+    verbose_name_plural = (
+        "vivier de jurés (personnes ayant le rôle juré ; l'administration de chacun sert à "
+        "détecter les conflits d'intérêts)"
+    )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(roles__contains=[Role.JUROR])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class JuryAdminForm(forms.ModelForm):
+    apply_preset = forms.ChoiceField(
+        label="Appliquer une grille du programme",
+        required=False,
+        help_text=(
+            "Remplace les critères par la grille réelle d'une promotion (refusé une fois des "
+            "notes données). Les poids et échelles restent modifiables ensuite."
+        ),
+    )
+
+    class Meta:
+        model = Jury
+        fields = ["name", "jurors_per_dossier", "score_visibility", "scoring_deadline"]
+        fields += ["spread_threshold"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["apply_preset"].choices = [("", "—"), *preset_choices()]
+
+
+@admin.register(Jury)
+class JuryAdmin(admin.ModelAdmin):
+    form = JuryAdminForm
+    list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
+    search_fields = ["name", "project_call__title"]
+    readonly_fields = ["preset", "call"]
+    inlines = [CriterionInline, JuryMemberInline]
+    fieldsets = [
+        (None, {"fields": ["name", "call", "jurors_per_dossier", "score_visibility"]}),
+        ("Évaluations", {"fields": ["scoring_deadline", "spread_threshold"]}),
+        ("Grille", {"fields": ["preset", "apply_preset"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("project_call")
+            .annotate(
+                members_active=Count(
+                    "members", filter=Q(members__withdrawn_at__isnull=True), distinct=True
+                ),
+                criteria_count=Count("criteria", distinct=True),
+            )
+        )
+
+    @admin.display(description="appel à projets")
+    def call(self, jury):
+        call = getattr(jury, "project_call", None)
+        return call or "— (rattachez le jury depuis la fiche de l'appel)"
+
+    @admin.display(description="jurés", ordering="members_active")
+    def member_count(self, jury):
+        return jury.members_active
+
+    @admin.display(description="critères", ordering="criteria_count")
+    def criterion_count(self, jury):
+        return jury.criteria_count
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the inlines: a preset replaces whatever grid was just saved.
+        if key := form.cleaned_data.get("apply_preset"):
+            try:
+                jury_apply_preset(jury=form.instance, key=key)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, "La grille choisie est appliquée.", messages.SUCCESS)
+
+
+class JuryGroupForm(forms.ModelForm):
+    class Meta:
+        model = JuryGroup
+        fields = ["jury", "name", "members"]
+        widgets = {"members": forms.CheckboxSelectMultiple}
+
+
+@admin.register(JuryGroup)
+class JuryGroupAdmin(admin.ModelAdmin):
+    form = JuryGroupForm
+    list_display = ["name", "jury"]
+    list_filter = ["jury"]
+    list_select_related = ["jury"]
+
+
+@admin.register(DecisionRecord)
+class DecisionRecordAdmin(admin.ModelAdmin):
+    list_display = ["jury", "version", "created_at", "rendered_at", "checksum"]
+    list_filter = ["jury"]
+    readonly_fields = ["jury", "version", "created_by", "created_at", "pdf", "checksum"]
+    readonly_fields += ["rendered_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,49 @@
+"""How the jury engine reaches one kind of dossier.
+
+The engine's services and selectors are written once; each domain (défis in `projects`,
+applications in `candidates`) hands them a `JuryDomain` naming its concrete models and its
+two rules that depend on what a dossier is: automatic conflicts and matching expertise.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from eig.jury.models import (
+    AbstractConflict,
+    AbstractEvaluation,
+    AbstractEvaluationEvent,
+    AbstractReview,
+    AbstractScore,
+    Jury,
+    JuryMember,
+)
+
+# (dossier pk, member pk) -> why they are in conflict, in French.
+ConflictMap = dict[tuple[int, int], str]
+
+
+@dataclass(frozen=True)
+class JuryDomain:
+    dossier_field: str
+    evaluation_model: type[AbstractEvaluation]
+    score_model: type[AbstractScore]
+    event_model: type[AbstractEvaluationEvent]
+    conflict_model: type[AbstractConflict]
+    review_model: type[AbstractReview]
+    # The dossiers a jury evaluates (for défis: those submitted to the jury's call).
+    dossiers: Callable[[Jury], QuerySet]
+    # Conflicts the data implies, for these members and dossiers.
+    automatic_conflicts: Callable[[Iterable[JuryMember], Iterable], ConflictMap]
+    # (dossier pk, member pk) pairs where the juror's expertise fits the dossier.
+    expertise_pairs: Callable[[Iterable[JuryMember], Iterable], set[tuple[int, int]]]
+    # The juror's page listing their evaluations, linked from the engine's mails.
+    dashboard_url: Callable[[], str]
+
+    @property
+    def dossier_id_field(self) -> str:
+        return f"{self.dossier_field}_id"
+
+    def evaluations(self, jury: Jury) -> QuerySet:
+        return self.evaluation_model.objects.filter(member__jury=jury)

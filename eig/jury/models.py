@@ -1,0 +1,420 @@
+"""The jury engine: one jury per selection round, its criteria grid and its members.
+
+What a jury is made of (criteria, members, hearing groups and slots, decision records) is
+concrete here. What a jury looks at is not: each domain (défis now, candidates later)
+subclasses the abstract models at the bottom with a foreign key to its own dossier, and
+describes itself to the services through a `JuryDomain` (see `domain.py`).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from eig.programme.models import Specialty
+
+
+class Jury(models.Model):
+    class Visibility(models.TextChoices):
+        NEVER = "never", _("Jamais")
+        AFTER_OWN = "after_own", _("Après avoir soumis sa propre évaluation")
+        ALWAYS = "always", _("Toujours")
+
+    name = models.CharField(_("nom"), max_length=200)
+    jurors_per_dossier = models.PositiveSmallIntegerField(
+        _("jurés par dossier"),
+        default=3,
+        help_text=_("Le programme a toujours fait évaluer chaque dossier par trois jurés."),
+    )
+    score_visibility = models.CharField(
+        _("les jurés voient les notes des autres"),
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.AFTER_OWN,
+    )
+    scoring_deadline = models.DateTimeField(
+        _("date limite des évaluations"),
+        null=True,
+        blank=True,
+        help_text=_("Heure de Paris. Après cette date, les jurés ne peuvent plus modifier."),
+    )
+    spread_threshold = models.DecimalField(
+        _("écart signalé"),
+        max_digits=4,
+        decimal_places=2,
+        default=2,
+        help_text=_(
+            "Écart entre la note globale la plus haute et la plus basse d'un dossier, au-delà "
+            "duquel le classement le signale pour discussion."
+        ),
+    )
+    preset = models.CharField(_("grille d'origine"), max_length=40, blank=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("jury")
+        verbose_name_plural = _("jurys")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(jurors_per_dossier__gte=1, jurors_per_dossier__lte=10),
+                name="jury_jurors_per_dossier_1_to_10",
+                violation_error_message=_("Entre 1 et 10 jurés par dossier."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spread_threshold__gt=0),
+                name="jury_spread_threshold_positive",
+                violation_error_message=_("L'écart signalé doit être positif."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def is_scoring_open(self, now=None) -> bool:
+        return self.scoring_deadline is None or (now or timezone.now()) < self.scoring_deadline
+
+
+class Criterion(models.Model):
+    """One line of the grid: a juror gives it a whole score between `scale_min` and
+    `scale_max`, each value optionally labelled (1 « pas du tout satisfaisant » … 4
+    « excellent » in the 2020 jury guide)."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    name = models.CharField(_("critère"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    weight = models.DecimalField(_("poids"), max_digits=5, decimal_places=2, default=1)
+    scale_min = models.SmallIntegerField(_("note minimale"), default=1)
+    scale_max = models.SmallIntegerField(_("note maximale"), default=4)
+    scale_labels = models.JSONField(
+        _("libellés des notes"),
+        default=dict,
+        blank=True,
+        help_text=_('Par exemple {"1": "pas du tout satisfaisant", "4": "excellent"}.'),
+    )
+
+    class Meta:
+        verbose_name = _("critère")
+        verbose_name_plural = _("critères")
+        ordering = ["jury", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jury", "position"],
+                name="criterion_position_unique",
+                violation_error_message=_("Deux critères ne peuvent pas avoir le même ordre."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0),
+                name="criterion_weight_positive",
+                violation_error_message=_("Le poids d'un critère doit être positif."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scale_min__gte=0, scale_max__gt=models.F("scale_min"))
+                & models.Q(scale_max__lte=models.F("scale_min") + 10),
+                name="criterion_scale_valid",
+                violation_error_message=_(
+                    "L'échelle va d'une note minimale positive ou nulle à une note maximale "
+                    "plus grande, sur dix points au plus."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scale(self) -> list[tuple[int, str]]:
+        """Every allowed value with its label ('' when the grid leaves it unlabelled)."""
+        return [
+            (value, self.scale_labels.get(str(value), ""))
+            for value in range(self.scale_min, self.scale_max + 1)
+        ]
+
+
+class JuryMember(models.Model):
+    """A person in the jury pool. Their administration drives automatic conflicts; their
+    expertise is matched against what a dossier is about."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("juré"),
+        on_delete=models.PROTECT,
+        related_name="jury_memberships",
+    )
+    expertise = ArrayField(
+        models.CharField(max_length=32, choices=Specialty.choices),
+        verbose_name=_("expertise"),
+        default=list,
+        blank=True,
+    )
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    added_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre du jury")
+        verbose_name_plural = _("membres du jury")
+        ordering = ["jury", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jury", "user"],
+                name="jurymember_unique",
+                violation_error_message=_("Cette personne est déjà membre de ce jury."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def expertise_labels(self) -> str:
+        return ", ".join(str(Specialty(value).label) for value in self.expertise)
+
+
+class JuryGroup(models.Model):
+    """A hearing group: a few jurors who hear two or three shortlisted dossiers together."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("nom"), max_length=120)
+    members = models.ManyToManyField(
+        JuryMember, verbose_name=_("membres"), related_name="groups", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("groupe d'audition")
+        verbose_name_plural = _("groupes d'audition")
+        ordering = ["jury", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jury", "name"],
+                name="jurygroup_name_unique",
+                violation_error_message=_("Ce jury a déjà un groupe de ce nom."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class HearingSlot(models.Model):
+    """A time at which one group hears one dossier, in a room or by video."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="slots")
+    group = models.ForeignKey(
+        JuryGroup, verbose_name=_("groupe"), on_delete=models.PROTECT, related_name="slots"
+    )
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    location = models.CharField(_("lieu"), max_length=300, blank=True)
+    video_url = models.URLField(_("lien de visioconférence"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("créneau d'audition")
+        verbose_name_plural = _("créneaux d'audition")
+        ordering = ["starts_at", "group__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="hearingslot_ends_after_start",
+                violation_error_message=_("La fin du créneau doit suivre son début."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(location="", video_url=""),
+                name="hearingslot_has_place",
+                violation_error_message=_("Indiquez un lieu ou un lien de visioconférence."),
+            ),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.group} — {local:%d/%m/%Y %H:%M}"
+
+
+class DecisionRecord(models.Model):
+    """The relevé de décision of a deliberation, as a PDF. Each generation is a new version;
+    earlier ones stay."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="decision_records")
+    version = models.PositiveIntegerField(_("version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    pdf = models.FileField(_("PDF"), upload_to="releves/", blank=True)
+    checksum = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    rendered_at = models.DateTimeField(_("produit le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relevé de décision")
+        verbose_name_plural = _("relevés de décision")
+        ordering = ["jury", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["jury", "version"], name="decisionrecord_version")
+        ]
+
+    def __str__(self):
+        return f"{self.jury} — relevé v{self.version}"
+
+
+# --- What each domain subclasses, with a foreign key to its own dossier -------------------
+
+
+class AbstractConflict(models.Model):
+    """A conflict of interest that a juror declared on a dossier. Automatic conflicts (same
+    administration, same ministry) are not stored: each domain computes them from the data,
+    so they follow any change of administration."""
+
+    member = models.ForeignKey(
+        JuryMember, verbose_name=_("juré"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
+    declared_at = models.DateTimeField(_("déclaré le"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        verbose_name = _("conflit d'intérêts déclaré")
+        verbose_name_plural = _("conflits d'intérêts déclarés")
+
+
+class AbstractEvaluation(models.Model):
+    """One juror's evaluation of one dossier; the row exists from the assignment on.
+
+    `version` grows at every write: a form posts the version it was read at, and a write
+    against a newer one is refused rather than silently overwriting (two tabs, or staff
+    reopening meanwhile).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("À faire")
+        DRAFT = "draft", _("Brouillon")
+        SUBMITTED = "submitted", _("Soumise")
+
+    # "defievaluations" for défis: the selectors count a member's load through it.
+    member = models.ForeignKey(
+        JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+    state = models.CharField(_("état"), max_length=16, choices=State.choices, default="pending")
+    overall_comment = models.TextField(
+        _("appréciation générale"), blank=True, validators=[MaxLengthValidator(3000)]
+    )
+    version = models.PositiveIntegerField(default=0)
+    manual = models.BooleanField(_("affectée à la main"), default=False)
+    assigned_at = models.DateTimeField(_("affectée le"), default=timezone.now)
+    # Set when the juror was mailed their list including this dossier: each juror is told
+    # once about each assignment, however many times staff re-run the assignment.
+    notified_at = models.DateTimeField(_("juré prévenu le"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = _("évaluation")
+        verbose_name_plural = _("évaluations")
+
+    @property
+    def has_scores(self) -> bool:
+        return self.state != self.State.PENDING
+
+
+class AbstractScore(models.Model):
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("critère"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.SmallIntegerField(_("note"), null=True, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True, validators=[MaxLengthValidator(2000)])
+
+    class Meta:
+        abstract = True
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+
+class AbstractEvaluationEvent(models.Model):
+    """History of an evaluation: who assigned, submitted, reopened it, and when."""
+
+    class Action(models.TextChoices):
+        ASSIGNED = "assigned", _("Affectée")
+        SUBMITTED = "submitted", _("Soumise")
+        REOPENED = "reopened", _("Rouverte par l'équipe")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    note = models.CharField(_("remarque"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+        verbose_name = _("historique d'évaluation")
+        verbose_name_plural = _("historiques d'évaluation")
+
+
+class AbstractReview(models.Model):
+    """What the jury decided about one dossier after scoring: pre-selection for a hearing,
+    the hearing group's overall opinion (the 2020 jury guide's general grid) and the final
+    decision of the deliberation."""
+
+    class Opinion(models.TextChoices):
+        FAVOURABLE = "favourable", _("Favorable")
+        UNFAVOURABLE = "unfavourable", _("Défavorable")
+
+    class Decision(models.TextChoices):
+        SELECTED = "selected", _("Retenu")
+        WAITING_LIST = "waiting_list", _("Liste d'attente")
+        NOT_SELECTED = "not_selected", _("Non retenu")
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    shortlisted_at = models.DateTimeField(_("présélectionné le"), null=True, blank=True)
+    questions = models.TextField(
+        _("questions de la présélection"),
+        blank=True,
+        validators=[MaxLengthValidator(3000)],
+        help_text=_("Transmises à l'administration avec sa convocation."),
+    )
+    slot = models.OneToOneField(
+        HearingSlot,
+        verbose_name=_("créneau d'audition"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    convoked_at = models.DateTimeField(_("convoqué le"), null=True, blank=True)
+    opinion = models.CharField(_("avis"), max_length=16, choices=Opinion.choices, blank=True)
+    hearing_rank = models.PositiveSmallIntegerField(_("rang dans le groupe"), null=True, blank=True)
+    favourite = models.BooleanField(_("coup de cœur"), default=False)
+    justification = models.TextField(
+        _("justification"), blank=True, validators=[MaxLengthValidator(1000)]
+    )
+    heard_at = models.DateTimeField(_("avis rendu le"), null=True, blank=True)
+    decision = models.CharField(_("décision"), max_length=16, choices=Decision.choices, blank=True)
+    motivation = models.TextField(
+        _("motivation"), blank=True, validators=[MaxLengthValidator(2000)]
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        verbose_name = _("suite donnée")
+        verbose_name_plural = _("suites données")
+
+    @property
+    def is_shortlisted(self) -> bool:
+        return self.shortlisted_at is not None

@@ -1,0 +1,62 @@
+"""The real criteria grids of the défi selections of promotions 3 to 7.
+
+`presets.json` is taken from the programme's calls for projects (each grid names its
+source). Only the 2020 jury guide states a scale (1 « pas du tout satisfaisant » to 4
+« excellent »); the other grids use it too, with equal weights as the 2022 call says.
+Staff adjust weights and scales in the admin after applying a preset.
+"""
+
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from eig.exceptions import DomainError
+from eig.jury.models import Criterion, Jury
+
+PRESETS_FILE = Path(__file__).with_name("presets.json")
+
+
+@cache
+def presets() -> dict[str, dict]:
+    return json.loads(PRESETS_FILE.read_text(encoding="utf-8"))
+
+
+def preset_choices() -> list[tuple[str, str]]:
+    return [(key, preset["title"]) for key, preset in presets().items()]
+
+
+@transaction.atomic
+def jury_apply_preset(*, jury: Jury, key: str) -> list[Criterion]:
+    """Replace the jury's grid by a preset. Refused once a juror has scored against it:
+    the scores would lose their meaning."""
+    if key not in presets():
+        raise DomainError(f"Grille inconnue : {key}.", code="preset")
+    jury = Jury.objects.select_for_update().get(pk=jury.pk)
+    try:
+        # Scores protect their criterion, whatever the domain that holds them.
+        jury.criteria.all().delete()
+    except ProtectedError:
+        raise DomainError(
+            "Des jurés ont déjà noté avec la grille actuelle : elle ne peut plus être remplacée.",
+            code="scored",
+        ) from None
+    criteria = Criterion.objects.bulk_create(
+        Criterion(
+            jury=jury,
+            position=position,
+            name=item["name"],
+            description=item["description"],
+            weight=Decimal(item["weight"]),
+            scale_min=item["scale_min"],
+            scale_max=item["scale_max"],
+            scale_labels=item["scale_labels"],
+        )
+        for position, item in enumerate(presets()[key]["criteria"], start=1)
+    )
+    jury.preset = key
+    jury.save(update_fields=["preset"])
+    return criteria

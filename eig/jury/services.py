@@ -1,0 +1,365 @@
+"""Writes of the jury engine: conflicts, assignment, scoring.
+
+Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
+candidates share this code. Hearings and deliberation are in `deliberation.py`.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.jury.assignment import AssignmentProblem, AssignmentResult, assignment_solve
+from eig.jury.domain import JuryDomain
+from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
+from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
+from eig.notifications.services import email_queue
+
+State = AbstractEvaluation.State
+
+
+class StaleEvaluation(DomainError):
+    """The evaluation changed since the form was read (another tab, or staff reopened it)."""
+
+    def __init__(self):
+        super().__init__(
+            "Cette évaluation a été modifiée entre-temps, dans un autre onglet ou par l'équipe "
+            "du programme. Rien n'a été enregistré : vos saisies sont ci-dessous, comparez-les "
+            "à la version enregistrée puis enregistrez à nouveau.",
+            code="stale",
+        )
+
+
+def _lock_jury(jury: Jury) -> Jury:
+    # Assignment reads every evaluation of the jury and writes new ones: one run at a time.
+    return Jury.objects.select_for_update().get(pk=jury.pk)
+
+
+@transaction.atomic
+def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason: str = ""):
+    """Record that `member` may not evaluate `dossier`.
+
+    Side effect: the member's evaluation of that dossier, if any, is deleted with its scores
+    (they must not count); staff complete the assignment again to give the dossier another
+    juror.
+    """
+    conflict, _created = domain.conflict_model.objects.get_or_create(
+        member=member, **{domain.dossier_field: dossier}, defaults={"reason": reason[:300]}
+    )
+    domain.evaluation_model.objects.filter(
+        member=member, **{domain.dossier_field: dossier}
+    ).delete()
+    return conflict
+
+
+def _evaluation_create(
+    *, domain: JuryDomain, member: JuryMember, dossier_id: int, actor, manual: bool, now
+):
+    return domain.evaluation_model(
+        member=member, manual=manual, assigned_at=now, **{domain.dossier_id_field: dossier_id}
+    )
+
+
+@transaction.atomic
+def jury_assign(
+    *, domain: JuryDomain, jury: Jury, actor, rebalance: bool = False, now=None
+) -> AssignmentResult:
+    """Give every dossier of the jury its `jurors_per_dossier` jurors (min-cost flow, see
+    `assignment.py`), never a conflicted one, loads balanced, expertise matched where it
+    costs no balance.
+
+    Evaluations already started, and those staff set by hand, are kept. The others are kept
+    too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
+    member who left or who now has a conflict are deleted when nothing was submitted.
+    Side effects: new evaluation rows with an "assigned" history row each; no mail (staff
+    review the result, then `jury_notify_jurors`).
+    """
+    now = now or timezone.now()
+    jury = _lock_jury(jury)
+    members = list(jury_members_active(jury))
+    members_by_pk = {member.pk: member for member in members}
+    dossiers = list(domain.dossiers(jury))
+    dossier_ids = {dossier.pk for dossier in dossiers}
+    conflicts = jury_conflicts(domain, jury, members=members, dossiers=dossiers)
+
+    fixed, dropped = set(), []
+    for evaluation in domain.evaluations(jury):
+        pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
+        keep = evaluation.has_scores or evaluation.manual or not rebalance
+        usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
+        if evaluation.state == State.SUBMITTED or (keep and usable):
+            fixed.add(pair)
+        else:
+            dropped.append(evaluation.pk)
+    domain.evaluation_model.objects.filter(pk__in=dropped).delete()
+
+    result = assignment_solve(
+        AssignmentProblem(
+            dossiers=[dossier.pk for dossier in dossiers],
+            jurors=[member.pk for member in members],
+            k=jury.jurors_per_dossier,
+            forbidden=frozenset(conflicts),
+            fixed=frozenset(pair for pair in fixed if pair[1] in members_by_pk),
+            expertise=frozenset(domain.expertise_pairs(members, dossiers)),
+            demand=_demand(jury.jurors_per_dossier, fixed, members_by_pk),
+        )
+    )
+    created = domain.evaluation_model.objects.bulk_create(
+        _evaluation_create(
+            domain=domain,
+            member=members_by_pk[member_id],
+            dossier_id=dossier_id,
+            actor=actor,
+            manual=False,
+            now=now,
+        )
+        for dossier_id, member_id in sorted(result.new_pairs)
+    )
+    domain.event_model.objects.bulk_create(
+        domain.event_model(
+            evaluation=evaluation,
+            action=domain.event_model.Action.ASSIGNED,
+            actor=actor,
+            at=now,
+            note="Affectation automatique",
+        )
+        for evaluation in created
+    )
+    return result
+
+
+def _demand(k: int, fixed: set, members_by_pk: dict) -> dict[int, int]:
+    """Jurors each dossier needs among the active ones: k, less the submitted evaluations of
+    jurors who left (they still count)."""
+    demand = {}
+    for dossier_id, member_id in fixed:
+        if member_id not in members_by_pk:
+            demand[dossier_id] = demand.get(dossier_id, k) - 1
+    return demand
+
+
+@transaction.atomic
+def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor, now=None):
+    """Staff give one dossier to one juror by hand. Refused for a conflicted juror, a juror
+    who left, or a pair that already exists."""
+    now = now or timezone.now()
+    if not member.is_active:
+        raise DomainError(f"{member} s'est retiré du jury.", code="withdrawn")
+    if dossier not in domain.dossiers(member.jury):
+        raise DomainError("Ce dossier n'est pas soumis à ce jury.", code="dossier")
+    reason = member_conflict_reason(domain, member, dossier)
+    if reason:
+        raise DomainError(f"{member} est en conflit d'intérêts avec ce dossier ({reason}).")
+    if domain.evaluation_model.objects.filter(
+        member=member, **{domain.dossier_field: dossier}
+    ).exists():
+        raise DomainError(f"{member} évalue déjà ce dossier.", code="duplicate")
+    evaluation = _evaluation_create(
+        domain=domain, member=member, dossier_id=dossier.pk, actor=actor, manual=True, now=now
+    )
+    evaluation.save()
+    domain.event_model.objects.create(
+        evaluation=evaluation,
+        action=domain.event_model.Action.ASSIGNED,
+        actor=actor,
+        at=now,
+        note="Affectation à la main",
+    )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_unassign(*, domain: JuryDomain, evaluation) -> None:
+    """Staff take a dossier back from a juror; refused once the juror has scored it."""
+    evaluation = domain.evaluation_model.objects.select_for_update().get(pk=evaluation.pk)
+    if evaluation.has_scores:
+        raise InvalidTransition(
+            "Ce juré a déjà commencé l'évaluation : elle ne peut plus lui être retirée.",
+            code="started",
+        )
+    evaluation.delete()
+
+
+@transaction.atomic
+def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) -> AssignmentResult:
+    """A juror leaves the jury: their unfinished evaluations are deleted, submitted ones still
+    count, and their dossiers go to the other jurors.
+
+    Side effects: the re-assignment of `jury_assign` (new jurors are mailed by staff with
+    `jury_notify_jurors`)."""
+    now = now or timezone.now()
+    member = JuryMember.objects.select_for_update().get(pk=member.pk)
+    if member.withdrawn_at:
+        raise InvalidTransition(f"{member} s'est déjà retiré du jury.", code="withdrawn")
+    member.withdrawn_at = now
+    member.save(update_fields=["withdrawn_at"])
+    domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED).delete()
+    return jury_assign(domain=domain, jury=member.jury, actor=actor, now=now)
+
+
+@transaction.atomic
+def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
+    """Mail each active juror who has assignments they were not told about their full list.
+    Returns the number of jurors mailed; running it twice mails nobody twice."""
+    now = now or timezone.now()
+    fresh = (
+        domain.evaluations(jury)
+        .select_for_update()
+        .filter(notified_at__isnull=True, member__withdrawn_at__isnull=True)
+    )
+    member_ids = set(fresh.values_list("member_id", flat=True))
+    mailed = 0
+    for member in jury.members.filter(pk__in=member_ids).select_related("user"):
+        dossiers = [
+            getattr(evaluation, domain.dossier_field)
+            for evaluation in domain.evaluation_model.objects.filter(member=member)
+            .select_related(domain.dossier_field)
+            .order_by("pk")
+        ]
+        email_queue(
+            to=[member.user.email],
+            template="jury_assignments",
+            context={
+                "member": member,
+                "jury": jury,
+                "dossiers": dossiers,
+                "dashboard_url": domain.dashboard_url(),
+            },
+        )
+        mailed += 1
+    fresh.update(notified_at=now)
+    return mailed
+
+
+def _criteria(jury: Jury) -> list[Criterion]:
+    return list(jury.criteria.order_by("position"))
+
+
+@transaction.atomic
+def evaluation_save(
+    *,
+    domain: JuryDomain,
+    evaluation,
+    actor,
+    version: int,
+    scores: dict[int, tuple[int | None, str]],
+    overall_comment: str,
+    submit: bool = False,
+    now: datetime.datetime | None = None,
+):
+    """Save a juror's scores as a draft, or submit them.
+
+    `version` is the one the form was read at: if the evaluation changed since, nothing is
+    written and `StaleEvaluation` says so, so that no score is overwritten silently.
+    `scores` maps criterion pk to (value or None, comment). Submitting needs every
+    criterion scored. Side effect on submit: a "submitted" history row.
+    """
+    now = now or timezone.now()
+    evaluation = (
+        domain.evaluation_model.objects.select_for_update()
+        .select_related("member__jury")
+        .get(pk=evaluation.pk)
+    )
+    jury = evaluation.member.jury
+    if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
+        raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
+    if not jury.is_scoring_open(now):
+        raise DeadlinePassed(
+            "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
+            code="deadline",
+        )
+    if evaluation.state == State.SUBMITTED:
+        raise InvalidTransition(
+            "Cette évaluation est soumise. Pour la modifier, demandez à l'équipe du programme "
+            "de la rouvrir.",
+            code="submitted",
+        )
+    if version != evaluation.version:
+        raise StaleEvaluation()
+
+    criteria = _criteria(jury)
+    missing = []
+    for criterion in criteria:
+        value, _comment = scores.get(criterion.pk, (None, ""))
+        if value is not None and not criterion.scale_min <= value <= criterion.scale_max:
+            raise DomainError(
+                f"La note de « {criterion.name} » doit être comprise entre "
+                f"{criterion.scale_min} et {criterion.scale_max}.",
+                code="range",
+            )
+        if value is None:
+            missing.append(criterion.name)
+    if submit and missing:
+        raise IncompleteDossier(
+            "Notez chaque critère avant de soumettre. Votre brouillon n'est pas enregistré.",
+            missing=missing,
+        )
+
+    existing = {score.criterion_id: score for score in evaluation.scores.all()}
+    to_create, to_update = [], []
+    for criterion in criteria:
+        value, comment = scores.get(criterion.pk, (None, ""))
+        score = existing.get(criterion.pk)
+        if score is None:
+            to_create.append(
+                domain.score_model(
+                    evaluation=evaluation, criterion=criterion, value=value, comment=comment
+                )
+            )
+        elif (score.value, score.comment) != (value, comment):
+            score.value, score.comment = value, comment
+            to_update.append(score)
+    domain.score_model.objects.bulk_create(to_create)
+    domain.score_model.objects.bulk_update(to_update, ["value", "comment"])
+
+    evaluation.overall_comment = overall_comment
+    evaluation.version += 1
+    evaluation.state = State.SUBMITTED if submit else State.DRAFT
+    fields = ["overall_comment", "version", "state", "updated_at"]
+    if submit:
+        evaluation.submitted_at = now
+        fields.append("submitted_at")
+        domain.event_model.objects.create(
+            evaluation=evaluation, action=domain.event_model.Action.SUBMITTED, actor=actor, at=now
+        )
+    evaluation.save(update_fields=fields)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", now=None):
+    """Staff give a submitted evaluation back to its juror.
+
+    Side effects: a "reopened" history row with the reason, and a mail to the juror."""
+    now = now or timezone.now()
+    evaluation = (
+        domain.evaluation_model.objects.select_for_update()
+        .select_related("member__user", "member__jury")
+        .get(pk=evaluation.pk)
+    )
+    if evaluation.state != State.SUBMITTED:
+        raise InvalidTransition("Seule une évaluation soumise peut être rouverte.", code="state")
+    evaluation.state = State.DRAFT
+    evaluation.submitted_at = None
+    evaluation.version += 1
+    evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
+    domain.event_model.objects.create(
+        evaluation=evaluation,
+        action=domain.event_model.Action.REOPENED,
+        actor=actor,
+        at=now,
+        note=note[:300],
+    )
+    email_queue(
+        to=[evaluation.member.user.email],
+        template="jury_evaluation_reopened",
+        context={
+            "evaluation": evaluation,
+            "dossier": getattr(evaluation, domain.dossier_field),
+            "jury": evaluation.member.jury,
+            "note": note,
+            "dashboard_url": domain.dashboard_url(),
+        },
+    )
+    return evaluation

@@ -1,0 +1,79 @@
+"""The défi side of the jury engine: what `eig.jury` needs to know about défis."""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from eig.jury.domain import ConflictMap, JuryDomain
+from eig.jury.models import Jury, JuryMember
+from projects.models import (
+    Defi,
+    DefiConflict,
+    DefiEvaluation,
+    DefiEvaluationEvent,
+    DefiReview,
+    DefiScore,
+)
+from projects.selectors import JURY_STATES
+
+
+def defi_list_for_jury(jury: Jury) -> QuerySet[Defi]:
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("administration__parent")
+        .prefetch_related("positions")
+        .order_by("pk")
+    )
+
+
+def _ministry_id(administration) -> int | None:
+    if administration is None:
+        return None
+    ministry = administration.ministry
+    return ministry.pk if ministry else None
+
+
+def defi_automatic_conflicts(members: Iterable[JuryMember], defis: Iterable[Defi]) -> ConflictMap:
+    """A juror may not evaluate a défi of their own administration, nor one of the ministry
+    their administration belongs to (the programme's rule of independence)."""
+    conflicts = {}
+    members = [member for member in members if member.user.administration_id]
+    for defi in defis:
+        defi_ministry = _ministry_id(defi.administration)
+        for member in members:
+            administration = member.user.administration
+            if administration.pk == defi.administration_id:
+                conflicts[(defi.pk, member.pk)] = "Membre de l'administration qui porte le défi"
+            elif defi_ministry and _ministry_id(administration) == defi_ministry:
+                conflicts[(defi.pk, member.pk)] = (
+                    f"Même ministère que l'administration qui porte le défi "
+                    f"({defi.administration.ministry})"
+                )
+    return conflicts
+
+
+def defi_expertise_pairs(members: Iterable[JuryMember], defis: Iterable[Defi]) -> set:
+    """Pairs where the juror's expertise covers one of the profiles the défi seeks."""
+    members = [(member.pk, set(member.expertise)) for member in members if member.expertise]
+    pairs = set()
+    for defi in defis:
+        specialties = {position.specialty for position in defi.positions.all()}
+        for member_pk, expertise in members:
+            if expertise & specialties:
+                pairs.add((defi.pk, member_pk))
+    return pairs
+
+
+DEFI_JURY = JuryDomain(
+    dossier_field="defi",
+    evaluation_model=DefiEvaluation,
+    score_model=DefiScore,
+    event_model=DefiEvaluationEvent,
+    conflict_model=DefiConflict,
+    review_model=DefiReview,
+    dossiers=defi_list_for_jury,
+    automatic_conflicts=defi_automatic_conflicts,
+    expertise_pairs=defi_expertise_pairs,
+    dashboard_url=lambda: reverse("projects:jury_dashboard"),
+)

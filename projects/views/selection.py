@@ -1,0 +1,135 @@
+"""Staff pages of the défi selection: the juries, their pool and the assignment."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from eig.exceptions import DomainError
+from eig.jury import services as jury_services
+from eig.jury.models import JuryMember
+from eig.jury.selectors import jury_conflicts, jury_member_loads, jury_progress
+from projects.forms import AssignmentRunForm, EvaluationAddForm
+from projects.jury import DEFI_JURY
+from projects.models import DefiEvaluation
+from projects.selectors import (
+    defi_assignment_rows,
+    get_jury_for_staff,
+    jury_list_for_staff,
+)
+
+
+@login_required
+def selection_index(request):
+    # The access helper is per jury; the list has the same rule.
+    if not request.user.is_programme_staff:
+        get_jury_for_staff(request.user, 0)
+    return render(request, "projects/selection/index.html", {"juries": jury_list_for_staff()})
+
+
+@login_required
+def selection_jury(request, jury_pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    return render(
+        request,
+        "projects/selection/jury.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "progress": jury_progress(DEFI_JURY, jury),
+            "members": jury_member_loads(DEFI_JURY, jury),
+            "criteria": jury.criteria.all(),
+        },
+    )
+
+
+@login_required
+def selection_assignment(request, jury_pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    run_form = AssignmentRunForm()
+    add_form = EvaluationAddForm(jury=jury)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "assign":
+            run_form = AssignmentRunForm(request.POST)
+            if run_form.is_valid():
+                result = jury_services.jury_assign(
+                    domain=DEFI_JURY,
+                    jury=jury,
+                    actor=request.user,
+                    rebalance=run_form.cleaned_data["rebalance"],
+                )
+                level = messages.SUCCESS if result.feasible else messages.WARNING
+                messages.add_message(request, level, result.explain())
+                return redirect("projects:selection_assignment", jury_pk=jury.pk)
+        elif action == "notify":
+            count = jury_services.jury_notify_jurors(domain=DEFI_JURY, jury=jury)
+            if count:
+                messages.success(request, f"{count} juré(s) ont reçu leur liste de dossiers.")
+            else:
+                messages.info(request, "Aucun juré n'a de nouveau dossier à apprendre.")
+            return redirect("projects:selection_assignment", jury_pk=jury.pk)
+        elif action == "add":
+            add_form = EvaluationAddForm(request.POST, jury=jury)
+            if add_form.is_valid():
+                try:
+                    jury_services.evaluation_assign(
+                        domain=DEFI_JURY,
+                        member=add_form.cleaned_data["member"],
+                        dossier=add_form.cleaned_data["defi"],
+                        actor=request.user,
+                    )
+                except DomainError as error:
+                    add_form.add_error(None, error.message)
+                else:
+                    messages.success(request, "Le dossier est confié à ce juré.")
+                    return redirect("projects:selection_assignment", jury_pk=jury.pk)
+        else:
+            messages.error(request, "Action inconnue.")
+    return render(
+        request,
+        "projects/selection/assignment.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "run_form": run_form,
+            "add_form": add_form,
+            "defis": defi_assignment_rows(jury),
+            "conflict_count": len(jury_conflicts(DEFI_JURY, jury)),
+            "progress": jury_progress(DEFI_JURY, jury),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def selection_unassign(request, jury_pk, pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    evaluation = get_object_or_404(DefiEvaluation, pk=pk, member__jury=jury)
+    try:
+        jury_services.evaluation_unassign(domain=DEFI_JURY, evaluation=evaluation)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"« {evaluation.defi} » est retiré à {evaluation.member}.")
+    return redirect("projects:selection_assignment", jury_pk=jury.pk)
+
+
+@login_required
+@require_POST
+def selection_member_withdraw(request, jury_pk, pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    member = get_object_or_404(JuryMember, pk=pk, jury=jury)
+    try:
+        result = jury_services.member_withdraw(domain=DEFI_JURY, member=member, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        level = messages.SUCCESS if result.feasible else messages.WARNING
+        messages.add_message(
+            request,
+            level,
+            f"{member} est retiré du jury ; ses dossiers sont réaffectés. " + result.explain(),
+        )
+    return redirect("projects:selection_jury", jury_pk=jury.pk)
