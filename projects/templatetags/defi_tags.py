@@ -14,7 +14,10 @@ _BADGE_CLASSES = {
     Defi.State.DRAFT: "fr-badge--info",
     Defi.State.SUBMITTED: "fr-badge--success",
     Defi.State.WITHDRAWN: "fr-badge--warning",
+    Defi.State.SHORTLISTED: "fr-badge--new",
     Defi.State.SELECTED: "fr-badge--success",
+    Defi.State.WAITING_LIST: "fr-badge--warning",
+    Defi.State.NOT_SELECTED: "fr-badge--error",
 }
 
 

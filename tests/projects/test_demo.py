@@ -12,7 +12,7 @@ from dsfr.models import DsfrConfig
 from eig.accounts.models import Role, User
 from eig.programme.models import Administration, Promotion
 from projects.management.commands.load_demo import ACCOUNTS, PASSWORD
-from projects.models import Defi, DefiTransition, ProjectCall
+from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -155,3 +155,20 @@ def test_load_demo_refused_when_demo_not_allowed(settings):
 
     assert not User.objects.exists()
     assert not ProjectCall.objects.exists()
+
+
+def test_load_demo_sets_up_a_jury_with_the_submitted_defi_assigned():
+    call_command("load_demo")
+    call_command("load_demo")
+
+    call = ProjectCall.objects.get(slug="aap-eig-8")
+    assert call.jury.criteria.count() == 9
+    assigned = set(
+        DefiEvaluation.objects.filter(member__jury=call.jury).values_list(
+            "member__user__email", "defi__title"
+        )
+    )
+    assert assigned == {
+        ("jure@demo.eig.fr", "Carte vivante du patrimoine"),
+        ("jure2@demo.eig.fr", "Carte vivante du patrimoine"),
+    }

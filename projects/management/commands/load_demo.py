@@ -20,8 +20,12 @@ from pypdf import PdfWriter
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role
+from eig.jury.models import Jury, JuryMember
+from eig.jury.presets import jury_apply_preset
+from eig.jury.services import jury_assign
 from eig.programme.models import Administration, Promotion, Specialty
 from projects import services
+from projects.jury import DEFI_JURY
 from projects.models import Defi, ProjectCall
 from projects.sections import SECTIONS
 
@@ -63,6 +67,7 @@ ACCOUNTS = (
         job_title="Cheffe du bureau de l'innovation numérique",
     ),
     DemoAccount("jure@demo.eig.fr", "Marc", "Lefèvre", Role.JUROR, "juré·e"),
+    DemoAccount("jure2@demo.eig.fr", "Nathalie", "Roche", Role.JUROR, "juré·e"),
     DemoAccount("candidate@demo.eig.fr", "Léa", "Moreau", Role.CANDIDATE, "candidat·e"),
     DemoAccount("coach@demo.eig.fr", "Julien", "Petit", Role.COACH, "coach"),
 )
@@ -177,6 +182,7 @@ class Command(BaseCommand):
             users = {account.email: self._account(account) for account in ACCOUNTS}
             self._draft_defi(call, users["agent.dinum@demo.eig.fr"])
             self._submitted_defi(call, users["agent.culture@demo.eig.fr"])
+            self._jury(call, users)
         self._print_accounts(call)
 
     def _site_config(self) -> None:
@@ -272,6 +278,27 @@ class Command(BaseCommand):
         services.defi_set_positions(defi=defi, actor=agent, positions=SUBMITTED_POSITIONS)
         defi = services.defi_attach_pitch_deck(defi=defi, actor=agent, upload=_pitch_deck())
         services.defi_submit(defi=defi, actor=agent)
+
+    def _jury(self, call: ProjectCall, users: dict[str, User]) -> None:
+        """The call's jury on the real grid of promotion 7, the two demo jurors, and the
+        submitted défi assigned to both, so that scoring can be tried at once."""
+        if call.jury_id:
+            return
+        jury = Jury.objects.create(
+            name="Jury de présélection EIG 8",
+            jurors_per_dossier=2,
+            score_visibility=Jury.Visibility.AFTER_OWN,
+            scoring_deadline=call.closes_at + datetime.timedelta(days=21),
+        )
+        jury_apply_preset(jury=jury, key="p7")
+        call.jury = jury
+        call.save(update_fields=["jury"])
+        for email, expertise in [
+            ("jure@demo.eig.fr", [Specialty.DEVELOPMENT]),
+            ("jure2@demo.eig.fr", [Specialty.DESIGN]),
+        ]:
+            JuryMember.objects.create(jury=jury, user=users[email], expertise=expertise)
+        jury_assign(domain=DEFI_JURY, jury=jury, actor=users["staff@demo.eig.fr"])
 
     def _print_accounts(self, call: ProjectCall) -> None:
         closes = call.closes_at.astimezone(PARIS)

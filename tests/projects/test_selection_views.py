@@ -1,0 +1,163 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from eig.jury import services
+from projects.jury import DEFI_JURY
+from projects.models import DefiEvaluation
+from tests.factories import (
+    AgentFactory,
+    CandidateFactory,
+    JurorFactory,
+    JuryMemberFactory,
+    ProjectCallFactory,
+    StaffFactory,
+    jury_for_call,
+    submitted_defi,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries of each staff page, whatever the number of défis and jurors (session, user, …).
+INDEX_QUERIES = 5
+JURY_QUERIES = 8
+ASSIGNMENT_QUERIES = 14
+
+
+@pytest.fixture
+def staff(client):
+    user = StaffFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def jury():
+    call = ProjectCallFactory()
+    jury = jury_for_call(call, jurors=3, k=2)
+    for _ in range(2):
+        submitted_defi(call)
+    return jury
+
+
+def _pages(jury):
+    return [
+        reverse("projects:selection_index"),
+        reverse("projects:selection_jury", args=[jury.pk]),
+        reverse("projects:selection_assignment", args=[jury.pk]),
+    ]
+
+
+def test_selection_pages_are_for_staff(client, staff, jury):
+    for url in _pages(jury):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "factory", [AgentFactory, CandidateFactory, JurorFactory], ids=["agent", "candidate", "juror"]
+)
+def test_selection_pages_refuse_other_roles(client, jury, factory):
+    user = factory()
+    if factory is JurorFactory:
+        JuryMemberFactory(jury=jury, user=user)
+    client.force_login(user)
+    for url in _pages(jury):
+        assert client.get(url).status_code == 403
+    member = jury.members.first()
+    response = client.post(reverse("projects:selection_member_withdraw", args=[jury.pk, member.pk]))
+    assert response.status_code == 403
+    member.refresh_from_db()
+    assert member.withdrawn_at is None
+
+
+def test_selection_pages_send_anonymous_users_to_login(client, jury):
+    for url in _pages(jury):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+
+def test_selection_unknown_jury_is_404(client, staff):
+    assert client.get(reverse("projects:selection_jury", args=[999999])).status_code == 404
+
+
+def test_selection_assignment_runs_and_explains(client, staff, jury):
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    response = client.post(url, {"action": "assign"}, follow=True)
+
+    assert DefiEvaluation.objects.filter(member__jury=jury).count() == 4
+    assert "Chaque dossier a ses 2 jurés" in response.content.decode()
+
+
+def test_selection_assignment_notify_mails_jurors_once(
+    client, staff, jury, django_capture_on_commit_callbacks
+):
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+    client.post(url, {"action": "assign"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "notify"})
+        response = client.post(url, {"action": "notify"}, follow=True)
+
+    assert len(mail.outbox) == 3
+    assert "Aucun juré n&#x27;a de nouveau dossier" in response.content.decode()
+
+
+def test_selection_assignment_by_hand_refuses_a_conflict_with_a_message(client, staff, jury):
+    member = jury.members.first()
+    defi = DEFI_JURY.dossiers(jury).first()
+    services.conflict_declare(domain=DEFI_JURY, member=member, dossier=defi, reason="Ancien poste")
+
+    response = client.post(
+        reverse("projects:selection_assignment", args=[jury.pk]),
+        {"action": "add", "defi": defi.pk, "member": member.pk},
+    )
+
+    assert response.status_code == 400
+    assert "conflit d&#x27;intérêts" in response.content.decode()
+    assert not DefiEvaluation.objects.exists()
+
+
+def test_selection_assignment_by_hand_with_bad_input_is_a_400(client, staff, jury):
+    response = client.post(
+        reverse("projects:selection_assignment", args=[jury.pk]),
+        {"action": "add", "defi": "abc", "member": ""},
+    )
+
+    assert response.status_code == 400
+    assert "Choisissez un juré." in response.content.decode()
+
+
+def test_selection_unassign_and_withdraw(client, staff, jury):
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    evaluation = DefiEvaluation.objects.first()
+
+    client.post(reverse("projects:selection_unassign", args=[jury.pk, evaluation.pk]))
+    assert not DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
+
+    member = jury.members.first()
+    response = client.post(
+        reverse("projects:selection_member_withdraw", args=[jury.pk, member.pk]), follow=True
+    )
+    member.refresh_from_db()
+    assert member.withdrawn_at is not None
+    assert "est retiré du jury" in response.content.decode()
+    assert not DefiEvaluation.objects.filter(member=member).exists()
+
+
+def _grow(jury, count):
+    call = jury.project_call
+    for _ in range(count):
+        submitted_defi(call)
+        JuryMemberFactory(jury=jury)
+
+
+@pytest.mark.parametrize("extra", [0, 2])
+def test_selection_page_queries_are_constant(client, staff, jury, extra, django_assert_num_queries):
+    _grow(jury, extra)
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    pages = zip(_pages(jury), [INDEX_QUERIES, JURY_QUERIES, ASSIGNMENT_QUERIES], strict=True)
+    for url, queries in pages:
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
