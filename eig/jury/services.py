@@ -40,10 +40,20 @@ def _lock_jury(jury: Jury) -> Jury:
 def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason: str = ""):
     """Record that `member` may not evaluate `dossier`.
 
-    Side effect: the member's evaluation of that dossier, if any, is deleted with its scores
-    (they must not count); staff complete the assignment again to give the dossier another
-    juror.
+    Side effect: the member's evaluation of that dossier, if any, is deleted with its draft
+    scores (they must not count); staff complete the assignment again to give the dossier
+    another juror. Refused on a submitted evaluation: a juror must not be able to withdraw
+    scores they regret; staff reopen it first if the conflict is real.
     """
+    submitted = domain.evaluation_model.objects.filter(
+        member=member, state=State.SUBMITTED, **{domain.dossier_field: dossier}
+    )
+    if submitted.exists():
+        raise InvalidTransition(
+            "Votre évaluation de ce dossier est déjà soumise : signalez le conflit à l'équipe "
+            "du programme, qui pourra la rouvrir puis la retirer.",
+            code="submitted",
+        )
     conflict, _created = domain.conflict_model.objects.get_or_create(
         member=member, **{domain.dossier_field: dossier}, defaults={"reason": reason[:300]}
     )

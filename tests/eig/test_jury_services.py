@@ -459,3 +459,23 @@ def test_jury_deadline_is_compared_in_absolute_time():
     jury = JuryFactory(scoring_deadline=deadline)
     assert jury.is_scoring_open(datetime.datetime(2027, 1, 15, 16, 59, 59, tzinfo=datetime.UTC))
     assert not jury.is_scoring_open(datetime.datetime(2027, 1, 15, 17, 0, tzinfo=datetime.UTC))
+
+
+def test_conflict_declare_refused_once_the_evaluation_is_submitted(evaluation):
+    services.evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=evaluation,
+        actor=evaluation.member.user,
+        version=0,
+        scores=_scores(evaluation),
+        overall_comment="",
+        submit=True,
+    )
+
+    with pytest.raises(InvalidTransition, match="déjà soumise"):
+        services.conflict_declare(
+            domain=DEFI_JURY, member=evaluation.member, dossier=evaluation.defi, reason="Regret"
+        )
+
+    assert DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
+    assert not DefiConflict.objects.exists()
