@@ -15,4 +15,6 @@ app = Celery("eig")
 # tasks called from a server's worker threads must find this configuration too.
 app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["eig.notifications", "projects", "candidates", "missions", "funding"])
+app.autodiscover_tasks(
+    ["eig.notifications", "eig.jury", "projects", "candidates", "missions", "funding"]
+)

@@ -254,5 +254,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # pgserver logs every start and stop of the embedded database at INFO, even at exit.
         "pgserver": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO; the worker log needs only problems.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,8 +1,11 @@
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from eig.programme.models import Promotion, Specialty
+from projects.models import Defi
+from projects.selectors import JURY_STATES
 
 
 class CatalogueFilter(django_filters.FilterSet):
@@ -30,3 +33,66 @@ class CatalogueFilter(django_filters.FilterSet):
             | Q(administration__name__icontains=value)
             | Q(town__icontains=value)
         )
+
+
+# The orders of the ranking: (label, field, descending). Empty figures always go last, and
+# ties go by défi number so that a page boundary never moves.
+RANKING_SORTS = {
+    "weighted": (_("Note pondérée (la meilleure d'abord)"), "weighted", True),
+    "mean": (_("Moyenne des jurés"), "mean", True),
+    "median": (_("Médiane des jurés"), "median", True),
+    "spread": (_("Écart entre jurés (le plus grand d'abord)"), "spread", True),
+    "done": (_("Évaluations soumises (les moins avancés d'abord)"), "done", False),
+    "title": (_("Titre du défi"), "title", False),
+}
+
+
+class RankingFilter(django_filters.FilterSet):
+    """Filters and order of the staff ranking, on the rows of `jury_ranking`. Without a
+    `tri`, the rows keep the selector's order: best weighted score first."""
+
+    q = django_filters.CharFilter(label=_("Rechercher"), method="search")
+    state = django_filters.ChoiceFilter(
+        label=_("État du défi"),
+        choices=[(state, Defi.State(state).label) for state in JURY_STATES],
+        empty_label=_("Tous"),
+    )
+    shortlisted = django_filters.ChoiceFilter(
+        label=_("Présélection"),
+        choices=[("oui", _("Présélectionnés")), ("non", _("Non présélectionnés"))],
+        empty_label=_("Tous"),
+        method="filter_shortlisted",
+    )
+    complete = django_filters.BooleanFilter(
+        label=_("Seulement les défis dont toutes les évaluations sont soumises"),
+        widget=forms.CheckboxInput,
+        method="filter_complete",
+    )
+    large_spread = django_filters.BooleanFilter(
+        label=_("Seulement les écarts importants"),
+        widget=forms.CheckboxInput,
+        method="filter_large_spread",
+    )
+    tri = django_filters.ChoiceFilter(
+        label=_("Trier par"),
+        choices=[(key, label) for key, (label, _field, _desc) in RANKING_SORTS.items()],
+        empty_label=None,
+        method="sort",
+    )
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(administration__name__icontains=value))
+
+    def filter_shortlisted(self, queryset, name, value):
+        return queryset.filter(shortlisted_at__isnull=value != "oui")
+
+    def filter_complete(self, queryset, name, value):
+        return queryset.filter(due__gt=0, done=F("due")) if value else queryset
+
+    def filter_large_spread(self, queryset, name, value):
+        return queryset.filter(spread_flagged=True) if value else queryset
+
+    def sort(self, queryset, name, value):
+        _label, field, descending = RANKING_SORTS[value]
+        order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        return queryset.order_by(order, "pk")

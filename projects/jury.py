@@ -15,7 +15,8 @@ from projects.models import (
     DefiReview,
     DefiScore,
 )
-from projects.selectors import JURY_STATES
+from projects.selectors import JURY_STATES, defi_recipients
+from projects.services import defi_jury_transition
 
 
 def defi_list_for_jury(jury: Jury) -> QuerySet[Defi]:
@@ -65,6 +66,10 @@ def defi_expertise_pairs(members: Iterable[JuryMember], defis: Iterable[Defi]) -
     return pairs
 
 
+def defi_jury_move(*, dossier: Defi, to_state: str, actor, note: str = "", now=None):
+    return defi_jury_transition(defi=dossier, to_state=to_state, actor=actor, note=note, now=now)
+
+
 DEFI_JURY = JuryDomain(
     dossier_field="defi",
     evaluation_model=DefiEvaluation,
@@ -76,4 +81,10 @@ DEFI_JURY = JuryDomain(
     automatic_conflicts=defi_automatic_conflicts,
     expertise_pairs=defi_expertise_pairs,
     dashboard_url=lambda: reverse("projects:jury_dashboard"),
+    import_path="projects.jury.DEFI_JURY",
+    dossier_transition=defi_jury_move,
+    dossier_recipients=defi_recipients,
+    dossier_holder=lambda defi: str(defi.administration),
+    jury_call=lambda jury: jury.project_call,
+    mail_prefix="jury_",
 )

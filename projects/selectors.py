@@ -3,13 +3,22 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from eig.accounts.models import User
-from eig.jury.models import Jury
-from projects.models import Defi, DefiEvaluation, DefiInvitation, DefiTransition, ProjectCall
+from eig.jury.models import DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
+from eig.jury.selectors import evaluation_scores_prefetch, member_conflict_reason
+from projects.models import (
+    Defi,
+    DefiConflict,
+    DefiEvaluation,
+    DefiInvitation,
+    DefiReview,
+    DefiTransition,
+    ProjectCall,
+)
 from projects.sections import MIN_POSITIONS, SECTIONS
 
 State = Defi.State
@@ -277,4 +286,337 @@ def defi_assignment_rows(jury: Jury) -> QuerySet[Defi]:
             )
         )
         .order_by("pk")
+    )
+
+
+# --- Jurors: their dossiers, their scores, their conflicts (views/jury.py) ---------------
+
+
+def _defi_jury():
+    # projects.jury imports this module (JURY_STATES): import the domain when called.
+    from projects.jury import DEFI_JURY
+
+    return DEFI_JURY
+
+
+def get_defi_evaluation_for_juror(user: User, pk: int) -> DefiEvaluation:
+    """The one access check of the juror's pages: the evaluation, only for the juror it is
+    given to, while they sit on the jury and have no conflict of interest (declared or
+    automatic) with the défi. Anyone else gets a 404, staff included (they follow
+    evaluations on the selection pages), so that neither the evaluation nor the défi is
+    disclosed."""
+    if not user.is_authenticated:
+        raise Http404
+    evaluation = (
+        DefiEvaluation.objects.filter(
+            pk=pk,
+            member__user=user,
+            member__withdrawn_at__isnull=True,
+            defi__state__in=JURY_STATES,
+        )
+        .select_related(
+            "defi__administration__parent",
+            "defi__call__promotion",
+            "member__jury",
+            "member__user__administration__parent",
+        )
+        .prefetch_related(
+            evaluation_scores_prefetch(_defi_jury()),
+            "defi__positions",
+            "member__jury__criteria",
+            "events",
+        )
+        .first()
+    )
+    if evaluation is None:
+        raise Http404
+    if member_conflict_reason(_defi_jury(), evaluation.member, evaluation.defi):
+        raise Http404
+    return evaluation
+
+
+def get_jury_member_for_juror(user: User, jury_pk: int) -> JuryMember:
+    """A juror's active membership of a call's jury, for their conflicts page; 404 for
+    anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    member = (
+        JuryMember.objects.filter(
+            jury_id=jury_pk,
+            user=user,
+            withdrawn_at__isnull=True,
+            jury__project_call__isnull=False,
+        )
+        .select_related("jury__project_call", "user__administration__parent")
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def _state_counts(evaluations: list) -> dict:
+    counts = dict.fromkeys(DefiEvaluation.State.values, 0)
+    for evaluation in evaluations:
+        counts[evaluation.state] += 1
+    total = len(evaluations)
+    submitted = counts[DefiEvaluation.State.SUBMITTED]
+    return {
+        "total": total,
+        "submitted": submitted,
+        "draft": counts[DefiEvaluation.State.DRAFT],
+        "pending": counts[DefiEvaluation.State.PENDING],
+        "left": total - submitted,
+        "percent": round(100 * submitted / total) if total else 0,
+    }
+
+
+def jury_list_for_juror(user: User, now: datetime.datetime | None = None) -> list[dict]:
+    """The juror's dashboard: each call's jury they sit on, with their dossiers and their
+    progress. Two queries whatever the number of juries and dossiers.
+
+    A dossier they are in conflict with is left out even if an evaluation row remains (it
+    is deleted when they declare the conflict, but an automatic conflict can appear later,
+    when an administration changes): the evaluation page refuses it, the list must agree.
+    """
+    now = now or timezone.now()
+    members = list(
+        JuryMember.objects.filter(
+            user=user, withdrawn_at__isnull=True, jury__project_call__isnull=False
+        )
+        .select_related("jury__project_call", "user__administration__parent")
+        .order_by("-jury__created_at", "pk")
+    )
+    if not members:
+        return []
+    declared = DefiConflict.objects.filter(member=OuterRef("member"), defi=OuterRef("defi"))
+    evaluations = (
+        DefiEvaluation.objects.filter(member__in=members, defi__state__in=JURY_STATES)
+        .exclude(Exists(declared))
+        .select_related("defi__administration__parent")
+        .order_by("defi__title", "pk")
+    )
+    by_member = {member.pk: [] for member in members}
+    for evaluation in evaluations:
+        by_member[evaluation.member_id].append(evaluation)
+    groups = []
+    for member in members:
+        mine = by_member[member.pk]
+        automatic = _defi_jury().automatic_conflicts([member], [e.defi for e in mine])
+        mine = [e for e in mine if (e.defi_id, member.pk) not in automatic]
+        groups.append(
+            {
+                "jury": member.jury,
+                "call": member.jury.project_call,
+                "evaluations": mine,
+                "scoring_open": member.jury.is_scoring_open(now),
+                **_state_counts(mine),
+            }
+        )
+    return groups
+
+
+def defi_conflict_rows_for_juror(member: JuryMember) -> list[dict]:
+    """Every dossier of the member's jury (title and administration only, the content stays
+    hidden until a dossier is theirs) with the member's standing on it: an automatic
+    conflict, a declared one, or none; and whether it is given to them. Three queries
+    whatever the number of dossiers."""
+    defis = list(
+        Defi.objects.filter(call__jury_id=member.jury_id, state__in=JURY_STATES)
+        .select_related("administration__parent")
+        .order_by("title", "pk")
+    )
+    automatic = _defi_jury().automatic_conflicts([member], defis)
+    declared = dict(DefiConflict.objects.filter(member=member).values_list("defi_id", "reason"))
+    assigned = set(DefiEvaluation.objects.filter(member=member).values_list("defi_id", flat=True))
+    return [
+        {
+            "defi": defi,
+            "automatic": automatic.get((defi.pk, member.pk), ""),
+            "declared": defi.pk in declared,
+            "declared_reason": declared.get(defi.pk, ""),
+            "assigned": defi.pk in assigned and defi.pk not in declared,
+        }
+        for defi in defis
+    ]
+
+
+def defi_for_juror_conflict(member: JuryMember, pk: int) -> Defi:
+    """A dossier of the member's jury, on which they may declare a conflict; 404 otherwise."""
+    defi = Defi.objects.filter(pk=pk, call__jury_id=member.jury_id, state__in=JURY_STATES).first()
+    if defi is None:
+        raise Http404
+    return defi
+
+
+def score_table(criteria: list, evaluations: list, labels: list[str]) -> dict:
+    """Scores of several evaluations side by side, one row per criterion and one column per
+    evaluation (`labels` names the columns); each cell has the value, its label on the
+    criterion's scale and the comment. The evaluations' scores are prefetched."""
+    by_evaluation = [
+        {score.criterion_id: score for score in evaluation.scores.all()}
+        for evaluation in evaluations
+    ]
+    rows = []
+    for criterion in criteria:
+        scale = dict(criterion.scale)
+        cells = []
+        for scores in by_evaluation:
+            score = scores.get(criterion.pk)
+            value = score.value if score else None
+            cells.append(
+                {
+                    "value": value,
+                    "label": scale.get(value, "") if value is not None else "",
+                    "comment": score.comment if score else "",
+                }
+            )
+        rows.append({"criterion": criterion, "cells": cells})
+    return {
+        "columns": labels,
+        "rows": rows,
+        "overall": [evaluation.overall_comment for evaluation in evaluations],
+    }
+
+
+def defi_evaluation_others_for_juror(evaluation: DefiEvaluation, criteria: list) -> dict | None:
+    """The other jurors' submitted scores of the same défi, as far as the jury lets this
+    juror see them (`Jury.score_visibility`), or None when it does not. Jurors are numbered,
+    never named, so that a score cannot be held against the person who gave it."""
+    jury = evaluation.member.jury
+    visibility = jury.score_visibility
+    if visibility == Jury.Visibility.NEVER:
+        return None
+    if (
+        visibility == Jury.Visibility.AFTER_OWN
+        and evaluation.state != DefiEvaluation.State.SUBMITTED
+    ):
+        return None
+    others = list(
+        DefiEvaluation.objects.filter(
+            defi_id=evaluation.defi_id,
+            member__jury_id=jury.pk,
+            state=DefiEvaluation.State.SUBMITTED,
+        )
+        .exclude(pk=evaluation.pk)
+        .prefetch_related(evaluation_scores_prefetch(_defi_jury()))
+        .order_by("pk")
+    )
+    labels = [f"Juré {number}" for number in range(1, len(others) + 1)]
+    return score_table(criteria, others, labels)
+
+
+# --- Shortlist, hearings, deliberation (views/deliberation.py) --------------------------
+
+
+def defi_review_rows(jury: Jury) -> QuerySet[Defi]:
+    """Every défi of the jury with its review (shortlist, slot and group, hearing opinion,
+    decision): the pre-selection, hearings and deliberation pages, beside `jury_ranking`."""
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("administration", "review__slot__group")
+        .order_by("title", "pk")
+    )
+
+
+def defi_hearing_rows(jury: Jury) -> QuerySet[Defi]:
+    """The shortlisted défis of the jury, by hearing time (those without a slot last)."""
+    return (
+        defi_review_rows(jury)
+        .filter(review__shortlisted_at__isnull=False)
+        .order_by(F("review__slot__starts_at").asc(nulls_last=True), "title", "pk")
+    )
+
+
+def hearing_slot_rows(jury: Jury) -> QuerySet[HearingSlot]:
+    """The jury's hearing slots with their group and the défi each one is given to."""
+    review = DefiReview.objects.filter(slot=OuterRef("pk"))
+    return (
+        HearingSlot.objects.filter(jury=jury)
+        .select_related("group")
+        .annotate(
+            defi_id=Subquery(review.values("defi_id")[:1]),
+            defi_title=Subquery(review.values("defi__title")[:1]),
+            defi_convoked_at=Subquery(review.values("convoked_at")[:1]),
+        )
+        .order_by("starts_at", "group__name", "pk")
+    )
+
+
+def jury_group_rows(jury: Jury) -> QuerySet[JuryGroup]:
+    """The jury's hearing groups with their members and their number of slots."""
+    return (
+        jury.groups.annotate(slot_count=Count("slots"))
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=JuryMember.objects.select_related("user").order_by(
+                    "user__last_name", "user__first_name", "pk"
+                ),
+            )
+        )
+        .order_by("name")
+    )
+
+
+def decision_record_list(jury: Jury) -> QuerySet[DecisionRecord]:
+    return jury.decision_records.select_related("created_by").order_by("-version")
+
+
+def get_review_for_hearing(user: User, jury_pk: int, defi_pk: int) -> DefiReview:
+    """The one access check for a hearing opinion: programme staff, and the members of the
+    défi's hearing group who have no conflict with it. Another juror of the jury, or a
+    member in conflict, gets a 403 saying why; anyone else a 404."""
+    from eig.jury.deliberation import review_may_record_hearing
+    from projects.jury import DEFI_JURY
+
+    if not user.is_authenticated:
+        raise Http404
+    review = (
+        DefiReview.objects.filter(
+            jury_id=jury_pk,
+            defi_id=defi_pk,
+            defi__call__jury_id=jury_pk,
+            slot__isnull=False,
+        )
+        .select_related("defi__administration", "defi__call__promotion", "slot__group", "jury")
+        .first()
+    )
+    if review is not None:
+        refusal = review_may_record_hearing(DEFI_JURY, review, user)
+        if refusal is None:
+            return review
+    in_jury = JuryMember.objects.filter(
+        jury_id=jury_pk, user=user, withdrawn_at__isnull=True
+    ).exists()
+    if review is None or not in_jury:
+        raise Http404
+    raise PermissionDenied(refusal)
+
+
+def hearing_group_reviews(review: DefiReview) -> QuerySet[DefiReview]:
+    """The défis the same group hears, with their opinions: the ranks already given."""
+    return (
+        DefiReview.objects.filter(slot__group_id=review.slot.group_id)
+        .select_related("defi", "slot")
+        .order_by("slot__starts_at", "pk")
+    )
+
+
+def defi_review_for_agent(defi: Defi) -> DefiReview | None:
+    """What the défi's writers see of the selection: their hearing once convoked (slot,
+    place or link, questions) and the decision once made. The page shows only those."""
+    return DefiReview.objects.filter(defi=defi).select_related("slot").first()
+
+
+def defi_hearings_for_juror(user: User) -> QuerySet[DefiReview]:
+    """The hearings of the groups a juror sits in, for their dashboard: where and when, and
+    whether the group's opinion is recorded."""
+    return (
+        DefiReview.objects.filter(
+            slot__group__members__user=user, slot__group__members__withdrawn_at__isnull=True
+        )
+        .select_related("defi__administration", "slot__group")
+        .order_by("slot__starts_at", "pk")
+        .distinct()
     )

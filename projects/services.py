@@ -285,3 +285,52 @@ def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
                 context={"defi": defi, "call": defi.call, "days": 7 if kind.endswith("j7") else 1},
             )
     return sent
+
+
+# Moves the jury makes through `eig.jury.deliberation`, once the call is closed: target ->
+# states it may come from. A decided défi stays decided, except that the waiting list is
+# resolved later (selected, or not selected once the promotion is complete).
+JURY_TRANSITIONS = {
+    State.SHORTLISTED: {State.SUBMITTED},
+    State.SUBMITTED: {State.SHORTLISTED},
+    State.SELECTED: {State.SUBMITTED, State.SHORTLISTED, State.WAITING_LIST},
+    State.WAITING_LIST: {State.SUBMITTED, State.SHORTLISTED},
+    State.NOT_SELECTED: {State.SUBMITTED, State.SHORTLISTED, State.WAITING_LIST},
+}
+
+
+@transaction.atomic
+def defi_jury_transition(
+    *,
+    defi: Defi,
+    to_state: str,
+    actor: User,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> DefiTransition:
+    """Move a défi through selection (shortlist, decision) on behalf of the jury.
+
+    Unlike the agent's moves, it needs the call closed: until then the agent may still
+    reopen or withdraw the défi. Side effect: a DefiTransition row.
+    """
+    now = now or timezone.now()
+    locked = Defi.objects.select_for_update().select_related("call").get(pk=defi.pk)
+    if now < locked.call.closes_at:
+        raise DeadlinePassed(
+            f"L'appel « {locked.call} » est ouvert jusqu'au "
+            f"{locked.call.closes_at.astimezone(PARIS):%d/%m/%Y à %H:%M} (heure de Paris) : "
+            "la sélection commence à sa clôture.",
+            code="call_open",
+        )
+    if locked.state not in JURY_TRANSITIONS.get(to_state, ()):
+        raise InvalidTransition(
+            f"Un défi à l'état « {locked.get_state_display()} » ne peut pas passer à l'état "
+            f"« {dict(State.choices).get(to_state, to_state)} ».",
+            code="transition",
+        )
+    previous = locked.state
+    locked.state = defi.state = to_state
+    locked.save(update_fields=["state", "updated_at"])
+    return DefiTransition.objects.create(
+        defi=locked, from_state=previous, to_state=to_state, actor=actor, note=note[:300], at=now
+    )

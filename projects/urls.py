@@ -1,7 +1,7 @@
 from django.urls import path
 
 from projects.views import defis as views
-from projects.views import selection
+from projects.views import deliberation, jury, ranking, selection
 
 app_name = "projects"
 
@@ -20,6 +20,19 @@ urlpatterns = [
     path("espace/defis/<int:pk>/action/<slug:action>/", views.defi_action, name="defi_action"),
     path("espace/invitations/<str:token>/", views.defi_invitation_accept, name="invitation_accept"),
     # Jurors (views/jury.py)
+    path("jury/", jury.jury_dashboard, name="jury_dashboard"),
+    path("jury/evaluations/<int:pk>/", jury.evaluation_detail, name="evaluation_detail"),
+    path(
+        "jury/evaluations/<int:pk>/presentation.pdf",
+        jury.evaluation_pitch_deck,
+        name="evaluation_pitch_deck",
+    ),
+    path("jury/<int:jury_pk>/conflits/", jury.jury_conflicts, name="jury_conflicts"),
+    path(
+        "jury/<int:jury_pk>/conflits/<int:defi_pk>/",
+        jury.jury_conflict_declare,
+        name="jury_conflict_declare",
+    ),
     # Staff: juries, assignment (views/selection.py)
     path("selection/", selection.selection_index, name="selection_index"),
     path("selection/<int:jury_pk>/", selection.selection_jury, name="selection_jury"),
@@ -39,5 +52,60 @@ urlpatterns = [
         name="selection_member_withdraw",
     ),
     # Staff: ranking (views/ranking.py)
+    path(
+        "selection/<int:jury_pk>/classement/",
+        ranking.selection_ranking,
+        name="selection_ranking",
+    ),
+    path(
+        "selection/<int:jury_pk>/classement.csv",
+        ranking.selection_ranking_csv,
+        name="selection_ranking_csv",
+    ),
+    path(
+        "selection/<int:jury_pk>/classement.xlsx",
+        ranking.selection_ranking_xlsx,
+        name="selection_ranking_xlsx",
+    ),
+    path(
+        "selection/<int:jury_pk>/defis/<int:defi_pk>/",
+        ranking.selection_defi,
+        name="selection_defi",
+    ),
+    path(
+        "selection/<int:jury_pk>/evaluations/<int:pk>/rouvrir/",
+        ranking.selection_evaluation_reopen,
+        name="selection_evaluation_reopen",
+    ),
     # Staff: shortlist, hearings, deliberation (views/deliberation.py)
+    path(
+        "selection/<int:jury_pk>/preselection/",
+        deliberation.selection_shortlist,
+        name="selection_shortlist",
+    ),
+    path(
+        "selection/<int:jury_pk>/auditions/",
+        deliberation.selection_hearings,
+        name="selection_hearings",
+    ),
+    path(
+        "selection/<int:jury_pk>/auditions/groupes/<int:pk>/",
+        deliberation.selection_group_edit,
+        name="selection_group_edit",
+    ),
+    path(
+        "selection/<int:jury_pk>/auditions/<int:defi_pk>/avis/",
+        deliberation.selection_hearing_record,
+        name="selection_hearing_record",
+    ),
+    path(
+        "selection/<int:jury_pk>/deliberation/",
+        deliberation.selection_deliberation,
+        name="selection_deliberation",
+    ),
+    path(
+        "selection/<int:jury_pk>/releves/<int:pk>.pdf",
+        deliberation.selection_decision_record,
+        name="selection_decision_record",
+    ),
 ]

@@ -7,6 +7,7 @@ two rules that depend on what a dossier is: automatic conflicts and matching exp
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -40,6 +41,24 @@ class JuryDomain:
     expertise_pairs: Callable[[Iterable[JuryMember], Iterable], set[tuple[int, int]]]
     # The juror's page listing their evaluations, linked from the engine's mails.
     dashboard_url: Callable[[], str]
+
+    # --- Pre-selection, hearings and deliberation (see `deliberation.py`) ---------------
+    # Dotted path of this object (e.g. "projects.jury.DEFI_JURY"): the Celery tasks of the
+    # engine take it, as a string, to find the domain again in the worker.
+    import_path: str = ""
+    # Moves the dossier's own state with its history, on behalf of the jury:
+    # `(dossier=, to_state=, actor=, note=, now=)`, `to_state` being "shortlisted",
+    # "submitted" (taken off the shortlist) or a `Decision` value. Raises a domain error when
+    # the dossier's state forbids the move. Default: the dossier has no state of its own.
+    dossier_transition: Callable[..., Any] = lambda **kwargs: None
+    # The e-mail addresses that answer for a dossier: convocations and decisions go there.
+    dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
+    # Who carries the dossier, as the decision record names them (the administration).
+    dossier_holder: Callable[[Any], str] = lambda dossier: ""
+    # What the jury selects for: its str and `.promotion` head the decision record.
+    jury_call: Callable[[Jury], Any] = lambda jury: None
+    # Convocation and decision mails are `templates/emails/<mail_prefix><name>.txt`.
+    mail_prefix: str = "jury_"
 
     @property
     def dossier_id_field(self) -> str:

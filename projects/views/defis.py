@@ -32,6 +32,7 @@ from projects.selectors import (
     defi_missing_sections,
     defi_pending_invitations,
     defi_public_detail,
+    defi_review_for_agent,
     defi_section_status,
     get_defi_for_user,
     programme_figures,
@@ -152,6 +153,7 @@ def defi_detail(request, pk):
             "pending_invitations": defi_pending_invitations(defi),
             "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
+            "review": defi_review_for_agent(defi),
             "title": str(defi),
         },
     )

@@ -22,6 +22,7 @@ from projects.selectors import (
     defi_conflict_rows_for_juror,
     defi_evaluation_others_for_juror,
     defi_for_juror_conflict,
+    defi_hearings_for_juror,
     get_defi_evaluation_for_juror,
     get_jury_member_for_juror,
     jury_list_for_juror,
@@ -35,7 +36,11 @@ def jury_dashboard(request):
     return render(
         request,
         "projects/jury/dashboard.html",
-        {"groups": jury_list_for_juror(request.user), "title": "Mes évaluations"},
+        {
+            "groups": jury_list_for_juror(request.user),
+            "hearings": defi_hearings_for_juror(request.user),
+            "title": "Mes évaluations",
+        },
     )
 
 

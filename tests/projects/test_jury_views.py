@@ -30,7 +30,7 @@ State = DefiEvaluation.State
 # own reads: memberships and evaluations (dashboard); membership, dossiers, declared
 # conflicts and assignments (conflicts); the evaluation, its scores, the positions, the
 # criteria, the history, declared conflicts, the other evaluations and their scores.
-QUERIES_DASHBOARD = 6
+QUERIES_DASHBOARD = 7
 QUERIES_CONFLICTS = 8
 QUERIES_EVALUATION = 12
 

@@ -1,0 +1,420 @@
+"""Benchmark of the staff ranking page under concurrent load.
+
+Run from anywhere: ``.venv/bin/python bench/ranking.py [--database-url postgres://…]``.
+It migrates the given database (its own: it may be flushed), seeds one call of 2,000
+submitted défis with a jury of 5 criteria and 60 jurors, 3 submitted evaluations per défi,
+starts gunicorn on a free port, and times GET of the ranking page with concurrent clients.
+Exit code 1 when the page misses its targets, so that it can gate a CI job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eig_bench_ranking"
+TARGET_P95_MS = 150
+TARGET_QUERIES = 20
+CALL_SLUG = "bench-classement"
+STAFF_EMAIL = "equipe.bench@exemple.gouv.fr"
+
+
+def django_setup(database_url: str) -> None:
+    # Settings read the environment at import: set it before Django loads them.
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_ENV"] = "development"
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eig.settings")
+    import django
+
+    django.setup()
+
+
+def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.Random):
+    """The bench's data set, written with bulk_create: a few seconds for 30,000 scores.
+
+    Returns the jury. An existing data set of the same size is kept as is."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from eig.accounts.models import Role, User
+    from eig.jury.models import Criterion, Jury, JuryMember
+    from eig.programme.models import Administration, Promotion
+    from projects.models import (
+        Defi,
+        DefiEvaluation,
+        DefiReview,
+        DefiScore,
+        ProjectCall,
+    )
+
+    call = ProjectCall.objects.filter(slug=CALL_SLUG).select_related("jury").first()
+    if (
+        call is not None
+        and call.jury is not None
+        and Defi.objects.filter(call=call).count() == defis
+        and DefiScore.objects.filter(evaluation__defi__call=call).count()
+        == defis * per_defi * criteria
+        and User.objects.filter(email=STAFF_EMAIL).exists()
+    ):
+        print(f"données      : déjà en place ({defis} défis), conservées")
+        return call.jury
+
+    print("données      : création…", flush=True)
+    started = time.perf_counter()
+    call_command("flush", interactive=False, verbosity=0)
+    now = timezone.now()
+    with transaction.atomic():
+        promotion = Promotion.objects.create(code="bench", number=99, name="Bench", year=2030)
+        jury = Jury.objects.create(name="Jury du bench", jurors_per_dossier=per_defi)
+        call = ProjectCall.objects.create(
+            promotion=promotion,
+            title="Appel à projets du bench",
+            slug=CALL_SLUG,
+            opens_at=now - datetime.timedelta(days=60),
+            closes_at=now - datetime.timedelta(days=30),
+            jury=jury,
+        )
+        grid = Criterion.objects.bulk_create(
+            Criterion(
+                jury=jury,
+                position=position,
+                name=f"Critère {position}",
+                weight=1 + position % 3,
+                scale_min=1,
+                scale_max=4,
+            )
+            for position in range(1, criteria + 1)
+        )
+        administrations = Administration.objects.bulk_create(
+            Administration(name=f"Direction du bench n° {i}", town="Paris") for i in range(80)
+        )
+        people = User.objects.bulk_create(
+            User(
+                email=f"jure{i}@exemple.gouv.fr",
+                first_name="Juré",
+                last_name=f"Bench {i:02d}",
+                roles=[Role.JUROR],
+                password="!",
+            )
+            for i in range(jurors)
+        )
+        members = JuryMember.objects.bulk_create(
+            JuryMember(jury=jury, user=user) for user in people
+        )
+        staff = User(email=STAFF_EMAIL, first_name="Équipe", last_name="Bench", roles=[Role.STAFF])
+        staff.set_unusable_password()
+        staff.save()
+        dossiers = Defi.objects.bulk_create(
+            Defi(
+                call=call,
+                administration=administrations[i % len(administrations)],
+                state=Defi.State.SUBMITTED,
+                submitted_at=now - datetime.timedelta(days=31, minutes=i),
+                title=f"Défi n° {i + 1} : {rng.choice(TOPICS)}",
+            )
+            for i in range(defis)
+        )
+        evaluations = DefiEvaluation.objects.bulk_create(
+            DefiEvaluation(
+                defi=defi,
+                member=members[(i * per_defi + j) % len(members)],
+                state=DefiEvaluation.State.SUBMITTED,
+                version=1,
+                assigned_at=now - datetime.timedelta(days=29),
+                submitted_at=now - datetime.timedelta(days=rng.randint(1, 20)),
+                overall_comment="Appréciation générale du juré.",
+            )
+            for i, defi in enumerate(dossiers)
+            for j in range(per_defi)
+        )
+        DefiScore.objects.bulk_create(
+            (
+                DefiScore(
+                    evaluation=evaluation,
+                    criterion=criterion,
+                    value=rng.randint(criterion.scale_min, criterion.scale_max),
+                )
+                for evaluation in evaluations
+                for criterion in grid
+            ),
+            batch_size=5000,
+        )
+        DefiReview.objects.bulk_create(
+            DefiReview(jury=jury, defi=defi, shortlisted_at=now if i % 10 == 0 else None)
+            for i, defi in enumerate(dossiers)
+            if i % 5 == 0
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"données      : créées en {time.perf_counter() - started:.1f} s", flush=True)
+    return jury
+
+
+TOPICS = [
+    "données de santé",
+    "contrôle fiscal",
+    "open data des transports",
+    "détection des fraudes",
+    "accessibilité des démarches",
+    "forêts et climat",
+    "justice numérique",
+    "éducation et orientation",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def session_cookie() -> str:
+    """A staff session stored in the database, which the gunicorn workers read too."""
+    from django.conf import settings
+    from django.test import Client
+
+    from eig.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=STAFF_EMAIL))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def queries_per_render(path: str) -> tuple[int, float]:
+    """SQL queries of one render of the page, in-process through the test client, and the
+    time of that render (ms)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from eig.accounts.models import User
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.get(email=STAFF_EMAIL))
+    client.get(path)  # warm: templates compiled, connection open
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"La page répond {response.status_code} au client de test.")
+    return len(captured.captured_queries), elapsed
+
+
+def start_gunicorn(*, port: int, database_url: str, workers: int, threads: int, conn_max_age):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_ENV": "development",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    if conn_max_age is not None:
+        env["DATABASE_CONN_MAX_AGE"] = str(conn_max_age)
+    log = open(ROOT / "bench" / ".ranking-gunicorn.log", "w")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "eig.wsgi",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as one, by its id
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn s'est arrêté ; voir {log.name}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/sante/")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn ne répond pas après 30 s.")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def load(*, port: int, path: str, cookie: str, requests: int, concurrency: int, marker: bytes):
+    """`requests` GETs spread over `concurrency` threads, each on its own keep-alive
+    connection. Returns (latencies in ms, wall-clock seconds, errors)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    remaining = [requests]
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie, "Connection": "keep-alive"}
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    break
+                remaining[0] -= 1
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                with lock:
+                    errors.append(repr(error))
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if response.status != 200 or marker not in body:
+                    errors.append(f"HTTP {response.status}")
+                else:
+                    latencies.append(elapsed)
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, errors
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--defis", type=int, default=2000)
+    parser.add_argument("--jurors", type=int, default=60)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--warmup", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="DATABASE_CONN_MAX_AGE des workers (par défaut : celui de l'environnement, 0)",
+    )
+    parser.add_argument("--seed", type=int, default=20260901)
+    args = parser.parse_args(argv)
+
+    django_setup(args.database_url)
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    call_command("migrate", verbosity=0)
+    jury = seed(
+        defis=args.defis,
+        jurors=args.jurors,
+        per_defi=3,
+        criteria=5,
+        rng=random.Random(args.seed),
+    )
+    path = reverse("projects:selection_ranking", args=[jury.pk])
+    queries, render_ms = queries_per_render(path)
+    cookie = session_cookie()
+
+    port = free_port()
+    process = start_gunicorn(
+        port=port,
+        database_url=args.database_url,
+        workers=args.workers,
+        threads=args.threads,
+        conn_max_age=args.conn_max_age,
+    )
+    try:
+        marker = "Classement des défis par le jury".encode()
+        _, _, errors = load(
+            port=port,
+            path=path,
+            cookie=cookie,
+            requests=args.warmup,
+            concurrency=args.concurrency,
+            marker=marker,
+        )
+        if errors:
+            raise SystemExit(f"échauffement en erreur : {errors[:3]}")
+        latencies, wall, errors = load(
+            port=port,
+            path=path,
+            cookie=cookie,
+            requests=args.requests,
+            concurrency=args.concurrency,
+            marker=marker,
+        )
+    finally:
+        stop(process)
+
+    p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
+    passed = not errors and p95 < TARGET_P95_MS and queries < TARGET_QUERIES
+    print(
+        f"instance     : {args.defis} défis, {args.jurors} jurés, 5 critères, "
+        f"3 évaluations soumises par défi ; page de 250 lignes, tri par défaut"
+    )
+    print(
+        f"serveur      : gunicorn -w {args.workers} --threads {args.threads}, DEBUG off, "
+        f"CONN_MAX_AGE {args.conn_max_age if args.conn_max_age is not None else 'par défaut'} ; "
+        f"{os.cpu_count()} processeur(s)"
+    )
+    print(f"charge       : {args.requests} requêtes, {args.concurrency} clients simultanés")
+    print(
+        f"latence      : p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms "
+        f"(cible p95 < {TARGET_P95_MS} ms)"
+    )
+    print(f"débit        : {len(latencies) / wall:.1f} requêtes/s")
+    print(
+        f"requêtes SQL : {queries} par rendu (cible < {TARGET_QUERIES}) ; "
+        f"un rendu seul : {render_ms:.0f} ms"
+    )
+    if errors:
+        print(f"erreurs      : {len(errors)} ({errors[:3]})")
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

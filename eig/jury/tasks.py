@@ -1,0 +1,29 @@
+"""Celery tasks of the jury engine: thin, they call a service."""
+
+from celery import shared_task
+from django.utils.module_loading import import_string
+
+from eig.notifications.services import email_send_now
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_email_with_calendar(
+    *, to: list[str], subject: str, body: str, filename: str, calendar: str
+) -> None:
+    # Like notifications' send_email: rendered before queueing, so that a retry (only when
+    # the SMTP connection failed, that is when nothing was sent) sends the same convocation.
+    email_send_now(
+        to=to,
+        subject=subject,
+        body=body,
+        attachments=[(filename, calendar.encode(), "text/calendar")],
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+def render_decision_record(*, record_id: int, domain: str) -> None:
+    """Render a decision record's PDF; running it again for the same record changes
+    nothing (see `decision_record_render`)."""
+    from eig.jury.pdf import decision_record_render
+
+    decision_record_render(domain=import_string(domain), record_id=record_id)

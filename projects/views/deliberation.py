@@ -1,0 +1,700 @@
+"""Staff pages of the défi selection after scoring: pre-selection, hearings (groups, slots,
+convocations), the hearing groups' opinions, the deliberation and its decision record.
+
+The forms of these pages are at the top of this module: they validate input only, the
+services in `eig.jury.deliberation` hold the rules.
+"""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.validators import MaxValueValidator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from eig.exceptions import DomainError
+from eig.jury import deliberation
+from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
+from eig.jury.selectors import jury_members_active, jury_ranking
+from projects.jury import DEFI_JURY, defi_list_for_jury
+from projects.models import Defi
+from projects.selectors import (
+    decision_record_list,
+    defi_hearing_rows,
+    defi_review_rows,
+    get_jury_for_staff,
+    get_review_for_hearing,
+    hearing_group_reviews,
+    hearing_slot_rows,
+    jury_group_rows,
+)
+
+Decision = AbstractReview.Decision
+Opinion = AbstractReview.Opinion
+
+
+# --- Forms --------------------------------------------------------------------------------
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # the page owns the <form> and its buttons
+    return helper
+
+
+def _too_long(limit: int) -> str:
+    return f"{limit} caractères au plus (vous en avez saisi %(show_value)d)."
+
+
+class ShortlistForm(forms.Form):
+    questions = forms.CharField(
+        label="Questions de la présélection",
+        help_text="Transmises à l'administration avec sa convocation à l'audition.",
+        required=False,
+        max_length=deliberation.QUESTIONS_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _too_long(deliberation.QUESTIONS_MAX)},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class JuryGroupForm(forms.Form):
+    name = forms.CharField(
+        label="Nom du groupe",
+        max_length=120,
+        error_messages={"required": "Donnez un nom au groupe."},
+    )
+    members = forms.ModelMultipleChoiceField(
+        label="Membres",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choisissez au moins un juré.",
+            "invalid_choice": "Ce juré n'est pas dans le jury.",
+            "invalid_pk_value": "Ce juré n'est pas dans le jury.",
+        },
+    )
+
+    def __init__(self, *args, jury, group: JuryGroup | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jury, self.group = jury, group
+        self.fields["members"].queryset = jury_members_active(jury).select_related("user")
+        self.helper = _helper()
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        others = self.jury.groups.filter(name__iexact=name)
+        if self.group is not None:
+            others = others.exclude(pk=self.group.pk)
+        if others.exists():
+            raise forms.ValidationError("Ce jury a déjà un groupe de ce nom.", code="unique")
+        return name
+
+
+class _LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class HearingSlotForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label="Groupe d'audition",
+        queryset=None,
+        empty_label="— Choisir un groupe —",
+        error_messages={
+            "required": "Choisissez un groupe.",
+            "invalid_choice": "Ce groupe n'appartient pas à ce jury.",
+        },
+    )
+    starts_at = forms.DateTimeField(
+        label="Début (heure de Paris)",
+        widget=_LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        error_messages={
+            "required": "Indiquez le début du créneau.",
+            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 09:30.",
+        },
+    )
+    ends_at = forms.DateTimeField(
+        label="Fin (heure de Paris)",
+        widget=_LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        error_messages={
+            "required": "Indiquez la fin du créneau.",
+            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 10:10.",
+        },
+    )
+    location = forms.CharField(
+        label="Lieu",
+        help_text="Adresse et salle, si l'audition a lieu sur place.",
+        required=False,
+        max_length=300,
+    )
+    video_url = forms.URLField(
+        label="Lien de visioconférence",
+        help_text="Si l'audition a lieu à distance, par exemple https://webinaire.numerique.gouv.fr/…",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": "Indiquez une adresse web complète (https://…)."},
+    )
+
+    def __init__(self, *args, jury, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jury = jury
+        self.fields["group"].queryset = jury.groups.order_by("name")
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error(
+                "ends_at", forms.ValidationError("La fin doit suivre le début.", code="order")
+            )
+        no_place = not data.get("location", "").strip() and not data.get("video_url", "")
+        # A mistyped link already has its own message.
+        if no_place and not self.has_error("video_url"):
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    "Indiquez un lieu ou un lien de visioconférence.", code="place"
+                ),
+            )
+        group = data.get("group")
+        if group and starts_at and ends_at and ends_at > starts_at:
+            for problem in deliberation.hearing_slot_clashes(
+                jury=self.jury, group=group, starts_at=starts_at, ends_at=ends_at
+            ):
+                self.add_error(None, forms.ValidationError(problem, code="clash"))
+        return data
+
+
+class SlotAssignForm(forms.Form):
+    """The slot of one shortlisted défi. Its choices are built once for the page (the free
+    slots and the défi's own), so that a page of many défis runs no query per défi."""
+
+    slot = forms.TypedChoiceField(
+        label="Créneau",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Ce créneau n'existe plus ou est déjà donné."},
+    )
+
+    def __init__(self, *args, slots, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
+            (slot.pk, _slot_label(slot))
+            for slot in slots
+            if slot.defi_id is None or slot.pk == current
+        ]
+        self.helper = _helper()
+
+
+def _slot_label(slot) -> str:
+    starts = timezone.localtime(slot.starts_at)
+    ends = timezone.localtime(slot.ends_at)
+    return f"{starts:%d/%m/%Y %H:%M}–{ends:%H:%M} · {slot.group.name}"
+
+
+class HearingRecordForm(forms.Form):
+    opinion = forms.ChoiceField(
+        label="Avis du groupe",
+        choices=Opinion.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez un avis favorable ou défavorable.",
+            "invalid_choice": "Choisissez un avis favorable ou défavorable.",
+        },
+    )
+    hearing_rank = forms.IntegerField(
+        label="Rang dans le groupe",
+        help_text="1 pour le défi que le groupe préfère ; chaque rang une fois.",
+        min_value=1,
+        error_messages={
+            "required": "Classez le défi parmi ceux du groupe.",
+            "invalid": "Le rang est un nombre entier.",
+            "min_value": "Le rang commence à 1.",
+            "max_value": "Le groupe auditionne %(limit_value)s défis : le rang va de 1 à "
+            "%(limit_value)s.",
+        },
+    )
+    favourite = forms.BooleanField(
+        label="Coup de cœur",
+        help_text="Le groupe tient absolument à ce que ce défi fasse partie de la promotion.",
+        required=False,
+    )
+    justification = forms.CharField(
+        label="Justification",
+        help_text=f"Brève : {deliberation.JUSTIFICATION_MAX} caractères au plus.",
+        max_length=deliberation.JUSTIFICATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Justifiez brièvement l'avis du groupe.",
+            "max_length": _too_long(deliberation.JUSTIFICATION_MAX),
+        },
+    )
+
+    def __init__(self, *args, group_size: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        rank = self.fields["hearing_rank"]
+        rank.max_value = group_size
+        rank.validators.append(MaxValueValidator(group_size))
+        rank.widget.attrs["max"] = group_size
+        self.helper = _helper()
+
+
+class DecisionForm(forms.Form):
+    # Checked in clean(): a required field would add the "fields marked *" note to every row.
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("", "— Choisir —"), *Decision.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choisissez une décision."},
+    )
+    motivation = forms.CharField(
+        label="Motivation",
+        help_text="Envoyée à l'administration ; obligatoire pour la liste d'attente et un refus.",
+        required=False,
+        max_length=deliberation.MOTIVATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _too_long(deliberation.MOTIVATION_MAX)},
+    )
+
+    def __init__(self, *args, allowed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["decision"].choices = [("", "— Choisir —")] + [
+                (value, label) for value, label in Decision.choices if value in allowed
+            ]
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if not decision and not self.has_error("decision"):
+            self.add_error(
+                "decision", forms.ValidationError("Choisissez une décision.", code="required")
+            )
+        if decision and decision != Decision.SELECTED and not data.get("motivation", "").strip():
+            self.add_error(
+                "motivation",
+                forms.ValidationError(
+                    f"Motivez la décision « {Decision(decision).label} » : l'administration la "
+                    "reçoit.",
+                    code="required",
+                ),
+            )
+        return data
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+def _jury_defi(jury, pk) -> Defi:
+    """A défi submitted to this jury, from a posted id; 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(
+        defi_list_for_jury(jury).select_related(None).prefetch_related(None), pk=pk
+    )
+
+
+def _errors_to_messages(request, form) -> None:
+    """Errors of a posted form whose row no longer shows a form (the défi was decided)."""
+    if form is not None:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+
+
+def _ranked(rows: list[dict], jury) -> list[dict]:
+    """The rows with the jury's figures (rank, weighted score, evaluations done and due),
+    best score first; défis without figures last, by title."""
+    figures = {row["pk"]: row for row in jury_ranking(DEFI_JURY, jury)}
+    order = {pk: index for index, pk in enumerate(figures)}
+    for row in rows:
+        row["figures"] = figures.get(row["defi"].pk)
+    return sorted(rows, key=lambda row: order.get(row["defi"].pk, len(order)))
+
+
+def _review(defi: Defi):
+    """The défi's review as `defi_review_rows` selected it, or None."""
+    try:
+        return defi.review
+    except Defi.review.RelatedObjectDoesNotExist:
+        return None
+
+
+@login_required
+def selection_shortlist(request, jury_pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    bound = {}
+    if request.method == "POST":
+        defi = _jury_defi(jury, request.POST.get("defi"))
+        action = request.POST.get("action")
+        form = ShortlistForm(request.POST, prefix=f"defi-{defi.pk}")
+        bound[defi.pk] = form
+        if action not in ("shortlist", "unshortlist"):
+            form.add_error(None, "Action inconnue.")
+        elif form.is_valid():
+            try:
+                if action == "shortlist":
+                    deliberation.review_shortlist(
+                        domain=DEFI_JURY,
+                        jury=jury,
+                        dossier=defi,
+                        actor=request.user,
+                        questions=form.cleaned_data["questions"],
+                    )
+                    message = f"« {defi} » est présélectionné pour une audition."
+                else:
+                    deliberation.review_unshortlist(
+                        domain=DEFI_JURY, jury=jury, dossier=defi, actor=request.user
+                    )
+                    message = f"« {defi} » n'est plus présélectionné."
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, message)
+                return redirect("projects:selection_shortlist", jury_pk=jury.pk)
+    rows = []
+    for defi in defi_review_rows(jury):
+        review = _review(defi)
+        if review and review.decision:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(defi.pk))
+            form = None
+        else:
+            form = bound.get(defi.pk) or ShortlistForm(
+                prefix=f"defi-{defi.pk}",
+                initial={"questions": review.questions if review else ""},
+            )
+        rows.append({"defi": defi, "review": review, "form": form})
+    return render(
+        request,
+        "projects/deliberation/shortlist.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "rows": _ranked(rows, jury),
+            "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
+            "title": f"Présélection — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_hearings(request, jury_pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    group_form = JuryGroupForm(jury=jury, prefix="groupe")
+    slot_form = HearingSlotForm(jury=jury, prefix="creneau")
+    assign_error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        response, errors = _hearings_post(request, jury, action)
+        if response is not None:
+            return response
+        group_form = errors.get("group_form", group_form)
+        slot_form = errors.get("slot_form", slot_form)
+        assign_error = errors.get("assign")
+    slots = list(hearing_slot_rows(jury))
+    rows = []
+    for defi in defi_hearing_rows(jury):
+        review = _review(defi)
+        posted = assign_error and assign_error[0] == defi.pk
+        form = SlotAssignForm(
+            request.POST if posted else None,
+            slots=slots,
+            current=review.slot_id,
+            prefix=f"defi-{defi.pk}",
+            initial={"slot": review.slot_id},
+        )
+        if posted:
+            form.is_valid()
+            form.add_error(None, assign_error[1])
+            assign_error = None
+        rows.append({"defi": defi, "review": review, "form": form})
+    if assign_error:  # a défi that is not (or no longer) on the shortlist
+        messages.error(request, assign_error[1])
+    return render(
+        request,
+        "projects/deliberation/hearings.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "groups": jury_group_rows(jury),
+            "slots": slots,
+            "rows": rows,
+            "to_convoke": sum(
+                1
+                for row in rows
+                if row["review"].slot_id
+                and not row["review"].convoked_at
+                and not row["review"].decision
+            ),
+            "group_form": group_form,
+            "slot_form": slot_form,
+            "title": f"Auditions — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _hearings_post(request, jury, action):
+    """Handle one action of the hearings page: (redirect, {}) when done, else (None, the
+    bound forms or the error to show)."""
+    done = redirect("projects:selection_hearings", jury_pk=jury.pk)
+    if action == "group_create":
+        form = JuryGroupForm(request.POST, jury=jury, prefix="groupe")
+        if form.is_valid():
+            try:
+                group = deliberation.jury_group_create(
+                    jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Le groupe « {group} » est créé.")
+                return done, {}
+        return None, {"group_form": form}
+    if action == "group_delete":
+        group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
+        try:
+            deliberation.jury_group_delete(group=group)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return None, {}
+        messages.success(request, f"Le groupe « {group} » est supprimé.")
+        return done, {}
+    if action == "slot_create":
+        form = HearingSlotForm(request.POST, jury=jury, prefix="creneau")
+        if form.is_valid():
+            try:
+                deliberation.hearing_slot_create(jury=jury, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Le créneau est ajouté.")
+                return done, {}
+        return None, {"slot_form": form}
+    if action == "slot_delete":
+        slot = get_object_or_404(jury.slots, pk=_int(request.POST.get("slot")))
+        try:
+            deliberation.hearing_slot_delete(domain=DEFI_JURY, slot=slot)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return None, {}
+        messages.success(request, "Le créneau est supprimé.")
+        return done, {}
+    if action == "assign":
+        defi = _jury_defi(jury, request.POST.get("defi"))
+        slots = list(hearing_slot_rows(jury))
+        review = _review(defi)
+        form = SlotAssignForm(
+            request.POST,
+            slots=slots,
+            current=review.slot_id if review else None,
+            prefix=f"defi-{defi.pk}",
+        )
+        if not form.is_valid():
+            return None, {"assign": (defi.pk, "Choisissez un créneau libre de la liste.")}
+        slot_pk = form.cleaned_data["slot"]
+        slot = next((slot for slot in slots if slot.pk == slot_pk), None)
+        try:
+            deliberation.review_assign_slot(
+                domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=request.user
+            )
+        except DomainError as error:
+            return None, {"assign": (defi.pk, error.message)}
+        if slot is None:
+            messages.success(request, f"« {defi} » n'a plus de créneau d'audition.")
+        else:
+            messages.success(request, f"« {defi} » sera auditionné le {_slot_label(slot)}.")
+        return done, {}
+    if action == "convoke":
+        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=request.user)
+        if count:
+            messages.success(request, f"{count} administration(s) convoquée(s) à leur audition.")
+        else:
+            messages.info(request, "Aucune convocation à envoyer : toutes sont déjà parties.")
+        return done, {}
+    messages.error(request, "Action inconnue.")
+    return None, {}
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def selection_group_edit(request, jury_pk, pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    group = get_object_or_404(JuryGroup.objects.prefetch_related("members"), pk=pk, jury=jury)
+    form = JuryGroupForm(
+        request.POST or None,
+        jury=jury,
+        group=group,
+        initial={"name": group.name, "members": list(group.members.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            deliberation.jury_group_update(
+                group=group, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Le groupe « {form.cleaned_data['name']} » est modifié.")
+            return redirect("projects:selection_hearings", jury_pk=jury.pk)
+    return render(
+        request,
+        "projects/deliberation/group_edit.html",
+        {"jury": jury, "group": group, "form": form, "title": f"Groupe « {group} »"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_hearing_record(request, jury_pk, defi_pk):
+    review = get_review_for_hearing(request.user, jury_pk, defi_pk)
+    group_reviews = list(hearing_group_reviews(review))
+    form = HearingRecordForm(
+        request.POST or None,
+        group_size=len(group_reviews),
+        initial={
+            "opinion": review.opinion,
+            "hearing_rank": review.hearing_rank,
+            "favourite": review.favourite,
+            "justification": review.justification,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            deliberation.review_record_hearing(
+                domain=DEFI_JURY, review=review, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"L'avis du groupe sur « {review.defi} » est enregistré.")
+            return redirect(
+                "projects:selection_hearing_record", jury_pk=jury_pk, defi_pk=review.defi_id
+            )
+    return render(
+        request,
+        "projects/deliberation/hearing_record.html",
+        {
+            "jury": review.jury,
+            "review": review,
+            "defi": review.defi,
+            "group_reviews": group_reviews,
+            "form": form,
+            "title": f"Avis d'audition — {review.defi}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_deliberation(request, jury_pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    bound = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "record":
+            try:
+                record = deliberation.decision_record_request(
+                    domain=DEFI_JURY, jury=jury, actor=request.user
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Le relevé de décision (version {record.version}) est en cours de "
+                    "production : rechargez la page dans quelques instants.",
+                )
+                return redirect("projects:selection_deliberation", jury_pk=jury.pk)
+        elif action == "decide":
+            defi = _jury_defi(jury, request.POST.get("defi"))
+            form = DecisionForm(request.POST, prefix=f"defi-{defi.pk}")
+            bound[defi.pk] = form
+            if form.is_valid():
+                try:
+                    deliberation.review_decide(
+                        domain=DEFI_JURY,
+                        jury=jury,
+                        dossier=defi,
+                        decision=form.cleaned_data["decision"],
+                        motivation=form.cleaned_data["motivation"],
+                        actor=request.user,
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        f"Décision enregistrée pour « {defi} » : "
+                        f"{Decision(form.cleaned_data['decision']).label.lower()}. "
+                        "L'administration en est informée par e-mail.",
+                    )
+                    return redirect("projects:selection_deliberation", jury_pk=jury.pk)
+        else:
+            messages.error(request, "Action inconnue.")
+    rows = []
+    counts = dict.fromkeys([*Decision.values, ""], 0)
+    for defi in defi_review_rows(jury):
+        review = _review(defi)
+        decision = review.decision if review else ""
+        counts[decision] += 1
+        allowed = deliberation.DECISION_MOVES.get(decision, set())
+        form = None
+        if allowed:
+            form = bound.get(defi.pk) or DecisionForm(prefix=f"defi-{defi.pk}", allowed=allowed)
+        else:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(defi.pk))
+        rows.append({"defi": defi, "review": review, "form": form})
+    return render(
+        request,
+        "projects/deliberation/deliberation.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "rows": _ranked(rows, jury),
+            "counts": [(label, counts[value]) for value, label in Decision.choices]
+            + [("Sans décision", counts[""])],
+            "records": decision_record_list(jury),
+            "title": f"Délibération — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def selection_decision_record(request, jury_pk, pk):
+    jury = get_jury_for_staff(request.user, jury_pk)
+    record = get_object_or_404(DecisionRecord, pk=pk, jury=jury)
+    if not record.rendered_at or not record.pdf:
+        raise Http404("Ce relevé est en cours de production.")
+    local = timezone.localtime(record.rendered_at)
+    return FileResponse(
+        record.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"releve-decision-jury-{jury.pk}-v{record.version}-{local:%Y%m%d}.pdf",
+    )
