@@ -1,0 +1,189 @@
+"""The selection of défis in the browser: staff assign, two jurors score, staff rank and
+decide. axe-core checks every page on the way."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Defi, DefiEvaluation, DefiTransition
+from tests.factories import (
+    PASSWORD,
+    JurorFactory,
+    JuryMemberFactory,
+    ProjectCallFactory,
+    StaffFactory,
+    jury_for_call,
+    submitted_defi,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(browser, live_server, user):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + reverse("account_login"))
+    page.fill("main [name=login]", user.email)
+    page.fill("main [name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/espace/.*|.*/administrations/.*|.*/$"))
+    return page
+
+
+def _score_all(page, evaluation, value):
+    for criterion in evaluation.member.jury.criteria.all():
+        radio = page.locator(f"input[name=score_{criterion.pk}][value='{value}']")
+        page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+        page.fill(f"[name=comment_{criterion.pk}]", f"Note {value} pour « {criterion.name} ».")
+    page.fill("[name=overall_comment]", "Dossier clair, équipe engagée.")
+
+
+def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browser, axe):
+    call = ProjectCallFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=40),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    jury = jury_for_call(call, criteria=2, k=2)
+    jurors = [JurorFactory(first_name=name) for name in ("Alice", "Bruno")]
+    for juror in jurors:
+        JuryMemberFactory(jury=jury, user=juror)
+    strong = submitted_defi(call, title="Cadastre solaire partagé")
+    weak = submitted_defi(call, title="Registre des marchés")
+    staff = StaffFactory()
+
+    # Staff assign the dossiers.
+    page = _login(browser, live_server, staff)
+    page.goto(live_server.url + reverse("projects:selection_jury", args=[jury.pk]))
+    axe(page)
+    page.get_by_role("link", name="Affectation").click()
+    axe(page)
+    page.get_by_role("button", name="Affecter les dossiers").click()
+    page.get_by_text("Chaque dossier a ses 2 jurés").wait_for()
+    axe(page)
+    assert DefiEvaluation.objects.filter(member__jury=jury).count() == 4
+    page.context.close()
+
+    # Each juror scores both dossiers in the browser: the strong one 4, the weak one 2.
+    for juror in jurors:
+        page = _login(browser, live_server, juror)
+        page.goto(live_server.url + reverse("projects:jury_dashboard"))
+        axe(page)
+        page.get_by_role("link", name=re.compile("Déclarer un conflit")).click()
+        axe(page)
+        for defi, value in [(strong, 4), (weak, 2)]:
+            evaluation = DefiEvaluation.objects.select_related("member__jury").get(
+                member__user=juror, defi=defi
+            )
+            page.goto(live_server.url + reverse("projects:jury_dashboard"))
+            page.get_by_role("link", name=defi.title).first.click()
+            axe(page)
+            _score_all(page, evaluation, value)
+            page.get_by_role("button", name="Enregistrer le brouillon").click()
+            page.get_by_text("Brouillon enregistré", exact=False).first.wait_for()
+            page.get_by_role("button", name=re.compile("Soumettre l.évaluation")).click()
+            page.get_by_text("Votre évaluation est soumise", exact=False).first.wait_for()
+            axe(page)
+            evaluation.refresh_from_db()
+            assert evaluation.state == DefiEvaluation.State.SUBMITTED
+        page.goto(live_server.url + reverse("projects:jury_dashboard"))
+        page.get_by_text("Évaluations soumises : 2 sur 2", exact=False).first.wait_for()
+        axe(page)
+        page.context.close()
+
+    # Staff rank: the strong défi comes first, with both evaluations done.
+    page = _login(browser, live_server, staff)
+    page.goto(live_server.url + reverse("projects:selection_ranking", args=[jury.pk]))
+    axe(page)
+    rows = page.locator("main table tbody tr")
+    assert strong.title in rows.nth(0).inner_text()
+    assert "2 / 2" in rows.nth(0).inner_text() or "2/2" in rows.nth(0).inner_text()
+    assert weak.title in rows.nth(1).inner_text()
+
+    # Staff decide: the strong défi selected, the weak one not, with a motivation.
+    page.get_by_role("link", name="Délibération").click()
+    axe(page)
+    for defi, decision, motivation in [
+        (strong, "selected", ""),
+        (weak, "not_selected", "Le besoin est couvert par un service existant."),
+    ]:
+        row = page.locator("main table tbody tr", has_text=defi.title)
+        row.locator("select").select_option(decision)
+        if motivation:
+            row.locator("textarea").fill(motivation)
+        row.get_by_role("button", name="Décider").click()
+        page.wait_for_load_state()
+    axe(page)
+    page.context.close()
+
+    strong.refresh_from_db()
+    weak.refresh_from_db()
+    assert (strong.state, weak.state) == (Defi.State.SELECTED, Defi.State.NOT_SELECTED)
+    assert DefiTransition.objects.filter(defi=weak, to_state=Defi.State.NOT_SELECTED).exists()
+    assert len(axe.visited) >= 15
+
+
+def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
+    from eig.jury import deliberation, services
+    from projects.jury import DEFI_JURY
+
+    call = ProjectCallFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=40),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    jury = jury_for_call(call, criteria=2, jurors=3, k=2)
+    staff = StaffFactory()
+    defi = submitted_defi(call, title="Cadastre solaire partagé")
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    deliberation.review_shortlist(
+        domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions="Quels usagers ?"
+    )
+    members = list(jury.members.order_by("pk"))
+    group = deliberation.jury_group_create(jury=jury, name="Groupe 1", members=members[:2])
+    start = timezone.now() + datetime.timedelta(days=7)
+    slot = deliberation.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        video_url="https://webconf.numerique.gouv.fr/audition-1",
+    )
+    deliberation.review_assign_slot(
+        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+    )
+    deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+
+    page = _login(browser, live_server, staff)
+    staff_pages = [
+        reverse("projects:selection_index"),
+        reverse("projects:selection_shortlist", args=[jury.pk]),
+        reverse("projects:selection_hearings", args=[jury.pk]),
+        reverse("projects:selection_group_edit", args=[jury.pk, group.pk]),
+        reverse("projects:selection_hearing_record", args=[jury.pk, defi.pk]),
+        reverse("projects:selection_defi", args=[jury.pk, defi.pk]),
+        reverse("projects:defi_detail", args=[defi.pk]),
+    ]
+    for path in staff_pages:
+        page.goto(live_server.url + path)
+        axe(page)
+    page.context.close()
+
+    # The group member sees the hearing on their dashboard and records the opinion page.
+    page = _login(browser, live_server, members[0].user)
+    page.goto(live_server.url + reverse("projects:jury_dashboard"))
+    page.get_by_text("Mes auditions").wait_for()
+    axe(page)
+    page.get_by_role("link", name=defi.title).last.click()
+    axe(page)
+    page.context.close()
+
+    # The agent sees their convocation on the défi page.
+    page = _login(browser, live_server, defi.owner)
+    page.goto(live_server.url + reverse("projects:defi_detail", args=[defi.pk]))
+    page.get_by_text("Votre audition").wait_for()
+    axe(page)
+    page.context.close()
+    assert len(axe.visited) == len(staff_pages) + 3
