@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         # every reminder is recorded before it is considered sent.
         "schedule": crontab(minute=5),
     },
+    "jury-scoring-reminders": {
+        "task": "projects.tasks.send_scoring_reminders",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # Security: production-grade by default in production, relaxed on a developer's machine.

@@ -14,7 +14,7 @@ from eig.jury.assignment import AssignmentProblem, AssignmentResult, assignment_
 from eig.jury.domain import JuryDomain
 from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
 from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
-from eig.notifications.services import email_queue
+from eig.notifications.services import email_queue, reminder_send_once
 
 State = AbstractEvaluation.State
 
@@ -373,3 +373,44 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
         },
     )
     return evaluation
+
+
+# Days before the scoring deadline at which jurors with unfinished evaluations are reminded.
+SCORING_REMINDER_DAYS = (3, 1)
+
+
+def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
+    """Remind each juror who still has evaluations to submit, 3 days and 1 day before their
+    jury's deadline. Each reminder (kind, jury, juror, deadline) is sent once, whatever the
+    number of ticks or retries. Returns the number of mails sent."""
+    now = now or timezone.now()
+    sent = 0
+    horizon = now + datetime.timedelta(days=max(SCORING_REMINDER_DAYS))
+    juries = Jury.objects.filter(scoring_deadline__gt=now, scoring_deadline__lte=horizon)
+    for jury in juries:
+        days_left = (jury.scoring_deadline - now) / datetime.timedelta(days=1)
+        # The latest threshold passed: J-1 once inside the last day, J-3 before that.
+        threshold = min(day for day in SCORING_REMINDER_DAYS if days_left <= day)
+        unfinished = (
+            domain.evaluations(jury)
+            .exclude(state=State.SUBMITTED)
+            .filter(member__withdrawn_at__isnull=True)
+            .select_related("member__user")
+        )
+        by_member = {}
+        for evaluation in unfinished:
+            by_member.setdefault(evaluation.member, []).append(evaluation)
+        for member, evaluations in by_member.items():
+            sent += reminder_send_once(
+                kind=f"jury_scoring_j{threshold}",
+                obj=jury,
+                recipient=member.user,
+                due_on=timezone.localdate(jury.scoring_deadline),
+                template="jury_scoring_reminder",
+                context={
+                    "jury": jury,
+                    "count": len(evaluations),
+                    "dashboard_url": domain.dashboard_url(),
+                },
+            )
+    return sent

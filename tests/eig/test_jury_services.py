@@ -479,3 +479,35 @@ def test_conflict_declare_refused_once_the_evaluation_is_submitted(evaluation):
 
     assert DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
     assert not DefiConflict.objects.exists()
+
+
+def test_scoring_reminders_go_once_to_jurors_with_work_left(call, staff):
+    jury = jury_for_call(call, jurors=2, k=1)
+    submitted_defi(call)
+    submitted_defi(call)
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    done = DefiEvaluation.objects.select_related("member__user", "member__jury").first()
+    services.evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=done,
+        actor=done.member.user,
+        version=0,
+        scores=_scores(done),
+        overall_comment="",
+        submit=True,
+    )
+    jury.scoring_deadline = datetime.datetime(2027, 3, 10, 18, 0, tzinfo=datetime.UTC)
+    jury.save()
+    too_early = jury.scoring_deadline - datetime.timedelta(days=4)
+    j3 = jury.scoring_deadline - datetime.timedelta(days=2, hours=12)
+    j1 = jury.scoring_deadline - datetime.timedelta(hours=5)
+
+    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=too_early) == 0
+    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 1
+    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 0
+    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 1
+    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 0
+
+    other = DefiEvaluation.objects.exclude(pk=done.pk).get()
+    assert [m.to for m in mail.outbox] == [[other.member.user.email]] * 2
+    assert "Il vous reste 1 évaluation" in mail.outbox[0].body
