@@ -1,5 +1,7 @@
 """Reads of the jury engine, shaped once for their pages."""
 
+import hashlib
+
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -8,6 +10,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     Prefetch,
     Q,
     QuerySet,
@@ -127,9 +130,10 @@ class _DerivedTable:
     interface of `django.db.models.sql.datastructures.Join`.
 
     Why not `Subquery` annotations: the median and the spread aggregate the jurors' overall
-    scores, themselves aggregates of the scores, so each would be a correlated subquery run
-    once per dossier and per column: about 10× the time of one grouped subquery joined once
-    (measured on 2,000 dossiers, see bench/ranking.py)."""
+    scores, themselves aggregates of the scores, so each figure would be a correlated
+    subquery run once per dossier. On the bench's 2,000 dossiers (bench/ranking.py), even a
+    single correlated subquery returning every figure at once took twice the time of this
+    grouped subquery joined once; one per column multiplies that."""
 
     nullable = True
     filtered_relation = None
@@ -234,7 +238,13 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     qn = connection.ops.quote_name
     evaluation = domain.evaluation_model._meta
     score = domain.score_model._meta
-    dossier_column = qn(evaluation.get_field(domain.dossier_field).column)
+    member = JuryMember._meta
+
+    def column(meta, name):
+        return qn(meta.get_field(name).column)
+
+    dossier_column = column(evaluation, domain.dossier_field)
+    criterion_column = column(score, "criterion")
     grid = [
         (ranking_criterion_key(criterion), int(criterion.pk), float(criterion.weight))
         for criterion in criteria
@@ -242,26 +252,29 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     keys = [key for key, _pk, _weight in grid]
 
     scores_sql = (
-        f"SELECT s.{qn(score.get_field('evaluation').column)} AS evaluation_id"
+        f"SELECT s.{column(score, 'evaluation')} AS evaluation_id"
         + "".join(
-            f", MAX(s.value::float8) FILTER (WHERE s.criterion_id = {pk}) AS {key}"
+            f", MAX(s.{column(score, 'value')}::float8)"
+            f" FILTER (WHERE s.{criterion_column} = {pk}) AS {key}"
             for key, pk, _weight in grid
         )
         + f" FROM {qn(score.db_table)} s"
-        + f" WHERE s.criterion_id IN ({', '.join(str(pk) for _key, pk, _weight in grid)})"
+        + f" WHERE s.{criterion_column} IN ({', '.join(str(pk) for _key, pk, _weight in grid)})"
         + " GROUP BY 1"
         if grid
         else "SELECT NULL::bigint AS evaluation_id WHERE false"
     )
     dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
     evaluations_sql = (
-        f"SELECT e.{dossier_column} AS dossier_id, e.state"
+        f"SELECT e.{dossier_column} AS dossier_id, e.{column(evaluation, 'state')} AS state"
         + "".join(f", t.{key}" for key in keys)
         + f", {_weighted_mean_sql('t', grid)} AS total"
         + f" FROM {qn(evaluation.db_table)} e"
-        + f" LEFT JOIN ({scores_sql}) t ON t.evaluation_id = e.id AND e.state = %s"
-        + f" WHERE e.member_id IN (SELECT id FROM {qn(JuryMember._meta.db_table)}"
-        + " WHERE jury_id = %s)"
+        + f" LEFT JOIN ({scores_sql}) t ON t.evaluation_id = e.{column(evaluation, 'id')}"
+        + f" AND e.{column(evaluation, 'state')} = %s"
+        + f" WHERE e.{column(evaluation, 'member')} IN"
+        + f" (SELECT {column(member, 'id')} FROM {qn(member.db_table)}"
+        + f" WHERE {column(member, 'jury')} = %s)"
         + f" AND e.{dossier_column} IN ({dossiers_sql})"
     )
     dossier_sql = (
@@ -299,7 +312,8 @@ def jury_ranking(
     """The jury's dossiers with their figures (see above), best weighted score first, ties
     by pk: `.values()` rows with `fields` of the dossier, `rank`, `due`, `done`,
     `crit_<pk>` for each criterion, `weighted`, `mean`, `median`, `spread`,
-    `spread_flagged` and `shortlisted_at` (from the dossier's review, if any).
+    `spread_flagged` and `shortlisted_at` (from the dossier's review, if any: the review
+    model is one-to-one with the dossier).
 
     One query whatever the number of rows; a count (for a paginator) does not compute the
     figures unless it filters on them. Pass `criteria` when the page already has them."""
@@ -314,7 +328,7 @@ def jury_ranking(
             sql,
             params,
             parent_alias=query.get_initial_alias(),
-            parent_pk=domain.dossiers(jury).model._meta.pk.column,
+            parent_pk=dossiers.model._meta.pk.column,
             table_name="jury_ranking",
         )
     )
@@ -366,3 +380,23 @@ def jury_dossier_evaluations(domain: JuryDomain, jury: Jury, dossier) -> QuerySe
         )
         .order_by("member__user__last_name", "member__user__first_name", "pk")
     )
+
+
+def jury_ranking_fingerprint(domain: JuryDomain, jury: Jury, criteria) -> str:
+    """A string that changes whenever a figure of the jury's ranking can change, so that the
+    rendered ranking can be cached (computing it reads every score of the jury).
+
+    Scores change only through `evaluation_save` / `evaluation_reopen`, which bump the
+    evaluation's `updated_at`; assignments add or delete evaluations (count); dossiers and
+    reviews move their own timestamps and counts. Weights and the spread threshold come from
+    the rows already loaded. Not covered: renaming an administration, which shows once the
+    cache expires.
+    """
+    evaluations = domain.evaluations(jury).aggregate(n=Count("pk"), last=Max("updated_at"))
+    dossiers = domain.dossiers(jury).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
+    reviews = domain.review_model.objects.filter(jury=jury).aggregate(
+        n=Count("shortlisted_at"), last=Max("shortlisted_at")
+    )
+    grid = [(criterion.pk, str(criterion.weight)) for criterion in criteria]
+    parts = [evaluations, dossiers, reviews, grid, str(jury.spread_threshold)]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

@@ -2,14 +2,17 @@
 evaluations."""
 
 import csv
+import hashlib
 import io
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
@@ -24,6 +27,7 @@ from eig.jury.selectors import (
     jury_dossier,
     jury_dossier_evaluations,
     jury_ranking,
+    jury_ranking_fingerprint,
     ranking_criterion_key,
 )
 from projects.filters import RankingFilter
@@ -32,6 +36,8 @@ from projects.models import Defi
 from projects.selectors import get_jury_for_staff, score_table
 
 RANKING_PAGE_SIZE = 250
+# An upper bound on what the fingerprint does not see (an administration renamed).
+RANKING_CACHE_SECONDS = 10 * 60
 # What the ranking shows of the défi itself, next to the jury's figures.
 RANKING_FIELDS = ("pk", "title", "administration__name", "state")
 
@@ -59,10 +65,9 @@ def _digits(value) -> str:
     return "" if value is None else SafeString(value)
 
 
-def _ranking(request, jury):
-    criteria = list(jury.criteria.order_by("position"))
+def _ranking(request, jury, criteria):
     rows = jury_ranking(DEFI_JURY, jury, criteria=criteria, fields=RANKING_FIELDS)
-    return criteria, RankingFilter(request.GET, queryset=rows)
+    return RankingFilter(request.GET, queryset=rows)
 
 
 def _filters_query(request) -> str:
@@ -75,7 +80,35 @@ def _filters_query(request) -> str:
 @login_required
 def selection_ranking(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
-    criteria, filterset = _ranking(request, jury)
+    criteria = list(jury.criteria.order_by("position"))
+    # The results (count, table, pagination) read every score of the jury: they are cached
+    # per filters and page until a figure can change (see `jury_ranking_fingerprint`), so
+    # that staff moving through the pages do not recompute them.
+    fingerprint = jury_ranking_fingerprint(DEFI_JURY, jury, criteria)
+    filters = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:16]
+    key = f"ranking:{jury.pk}:{fingerprint}:{filters}"
+    results = cache.get(key)
+    if results is None:
+        filterset = _ranking(request, jury, criteria)
+        results = _ranking_results(request, jury, criteria, filterset)
+        cache.set(key, results, RANKING_CACHE_SECONDS)
+    else:
+        # Only the form above the results is needed: no ranking query is built.
+        filterset = RankingFilter(request.GET, queryset=Defi.objects.none())
+    return render(
+        request,
+        "projects/ranking/ranking.html",
+        {
+            "jury": jury,
+            "call": jury.project_call,
+            "filter": filterset,
+            "results": results,
+            "title": f"Classement – {jury}",
+        },
+    )
+
+
+def _ranking_results(request, jury, criteria, filterset) -> str:
     page = Paginator(filterset.qs, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     keys = [ranking_criterion_key(criterion) for criterion in criteria]
     # One reverse() for the page: each costs ~20 µs, 5 ms for 250 rows.
@@ -99,18 +132,17 @@ def selection_ranking(request, jury_pk):
         }
         for row in page.object_list
     ]
-    return render(
-        request,
-        "projects/ranking/ranking.html",
+    # No context processors: the fragment needs only this, and `request` for the
+    # pagination links that keep the filters.
+    return render_to_string(
+        "projects/ranking/includes/results.html",
         {
+            "request": request,
             "jury": jury,
-            "call": jury.project_call,
             "criteria": criteria,
-            "filter": filterset,
             "page_obj": page,
             "rows": rows,
             "filters_query": _filters_query(request),
-            "title": f"Classement – {jury}",
         },
     )
 
@@ -164,6 +196,16 @@ def _spreadsheet_text(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
 
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _french(value)
+    if isinstance(value, str):
+        return _spreadsheet_text(value)
+    return value
+
+
 def _export_filename(jury, extension: str) -> str:
     return f"classement-{jury.project_call.slug}.{extension}"
 
@@ -172,23 +214,15 @@ def _export_filename(jury, extension: str) -> str:
 def selection_ranking_csv(request, jury_pk):
     """The ranking for Excel: UTF-8 with a BOM, semicolons, decimal commas."""
     jury = get_jury_for_staff(request.user, jury_pk)
-    criteria, filterset = _ranking(request, jury)
+    criteria = list(jury.criteria.order_by("position"))
+    filterset = _ranking(request, jury, criteria)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_filename(jury, "csv")}"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow(_export_header(criteria))
     for values in _export_rows(filterset, criteria):
-        writer.writerow(
-            [
-                _french(value)
-                if isinstance(value, float)
-                else _spreadsheet_text(value)
-                if isinstance(value, str)
-                else ("" if value is None else value)
-                for value in values
-            ]
-        )
+        writer.writerow([_csv_value(value) for value in values])
     return response
 
 
@@ -197,7 +231,8 @@ def selection_ranking_xlsx(request, jury_pk):
     """The ranking as one sheet: bold frozen header, figures as numbers shown with two
     decimals."""
     jury = get_jury_for_staff(request.user, jury_pk)
-    criteria, filterset = _ranking(request, jury)
+    criteria = list(jury.criteria.order_by("position"))
+    filterset = _ranking(request, jury, criteria)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Classement")
     sheet.freeze_panes = "A2"
@@ -239,6 +274,11 @@ def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, stat
             reopen_form if evaluation.pk == reopen_pk else EvaluationReopenForm(auto_id=False)
         )
     figures = jury_ranking(DEFI_JURY, jury, criteria=criteria).filter(pk=defi.pk).first()
+    if figures is not None:
+        figures = {
+            **figures,
+            **{name: _french(figures[name]) for name in ("weighted", "mean", "median", "spread")},
+        }
     names = [
         evaluation.member.user.get_full_name() or evaluation.member.user.email
         for evaluation in evaluations
@@ -252,17 +292,7 @@ def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, stat
             "defi": defi,
             "evaluations": evaluations,
             "scores": score_table(criteria, evaluations, names),
-            "figures": figures
-            and {
-                "rank": figures["rank"],
-                "done": figures["done"],
-                "due": figures["due"],
-                "weighted": _french(figures["weighted"]),
-                "mean": _french(figures["mean"]),
-                "median": _french(figures["median"]),
-                "spread": _french(figures["spread"]),
-                "flagged": figures["spread_flagged"],
-            },
+            "figures": figures,
             "title": str(defi),
         },
         status=status,

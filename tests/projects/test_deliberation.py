@@ -30,11 +30,11 @@ pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 State = Defi.State
 
-# session + user, then each page's reads (see its view).
-QUERIES_SHORTLIST = 8
-QUERIES_HEARINGS = 11
-QUERIES_DELIBERATION = 9
-QUERIES_HEARING_RECORD = 8
+# user (the session comes from the cache), then each page's reads (see its view).
+QUERIES_SHORTLIST = 7
+QUERIES_HEARINGS = 10
+QUERIES_DELIBERATION = 8
+QUERIES_HEARING_RECORD = 7
 
 
 def paris(*args):

@@ -26,13 +26,14 @@ pytestmark = pytest.mark.django_db
 
 State = DefiEvaluation.State
 
-# session + user + the DSFR settings row (read twice by the base template), then the page's
+# user (the session comes from the cache) + the DSFR settings row (read twice by the base
+# template), then the page's
 # own reads: memberships and evaluations (dashboard); membership, dossiers, declared
 # conflicts and assignments (conflicts); the evaluation, its scores, the positions, the
 # criteria, the history, declared conflicts, the other evaluations and their scores.
-QUERIES_DASHBOARD = 7
-QUERIES_CONFLICTS = 8
-QUERIES_EVALUATION = 12
+QUERIES_DASHBOARD = 6
+QUERIES_CONFLICTS = 7
+QUERIES_EVALUATION = 11
 
 
 def _text(response):

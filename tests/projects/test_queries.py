@@ -8,12 +8,12 @@ from tests.factories import DefiFactory, ProjectCallFactory, StaffFactory, fill_
 
 pytestmark = pytest.mark.django_db
 
-# session + user, then the page's own reads (see each selector).
-QUERIES_MY_DEFIS = 7
+# user (the session is read from the cache), then the page's own reads (see each selector).
+QUERIES_MY_DEFIS = 6
 QUERIES_CATALOGUE = 7
 QUERIES_HOME = 5
-QUERIES_DEFI_DETAIL = 10
-QUERIES_ADMIN_DEFIS = 9
+QUERIES_DEFI_DETAIL = 9
+QUERIES_ADMIN_DEFIS = 8
 
 
 def _agent_with_defis(count):

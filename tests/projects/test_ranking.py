@@ -26,14 +26,17 @@ pytestmark = pytest.mark.django_db
 
 State = DefiEvaluation.State
 
-# session + user, jury, criteria, the rows' count and the rows, the layout's site settings
-# (twice, django-dsfr): the same for 1 and for 250 rows.
-RANKING_QUERIES = 8
-# session + user, jury, criteria, every row.
-EXPORT_QUERIES = 5
-# session + user, jury, défi, criteria, evaluations with their scores and history (3), its
-# ranking figures, the layout's site settings (2).
-DEFI_QUERIES = 11
+# user (the session comes from the cache), jury, criteria, the fingerprint (3), the rows'
+# count and the rows, the layout's site settings (twice, django-dsfr): the same for 1 and
+# for 250 rows.
+RANKING_QUERIES = 10
+# A second render of the same filters: the cached results, after the fingerprint (3).
+RANKING_CACHED_QUERIES = 8
+# user (the session is read from the cache), jury, criteria, every row.
+EXPORT_QUERIES = 4
+# user (the session comes from the cache), jury, défi, criteria, evaluations with their
+# scores and history (3), its ranking figures, the layout's site settings (2).
+DEFI_QUERIES = 10
 
 
 @pytest.fixture
@@ -450,6 +453,33 @@ def test_ranking_page_query_count(client, staff, jury, django_assert_num_queries
         response = client.get(_url("selection_ranking", jury, query="complete=on&tri=median"))
 
     assert len(response.context["rows"]) == rows
+    with django_assert_num_queries(RANKING_CACHED_QUERIES):
+        cached = client.get(_url("selection_ranking", jury, query="complete=on&tri=median"))
+    # The page differs only by its CSRF tokens; the results are the same bytes.
+    table = response.content.decode().split("<table")[1].split("</table>")[0]
+    assert table in cached.content.decode()
+
+
+def test_ranking_cache_follows_a_new_score(client, staff, jury):
+    defi = _scored(jury, [[4, 4]])
+    first = client.get(_url("selection_ranking", jury)).content.decode()
+    assert "4,00" in first
+
+    evaluation = _evaluate(defi, jury.members.order_by("pk")[1], [1, 1])
+    evaluation.save()
+
+    again = client.get(_url("selection_ranking", jury)).content.decode()
+    assert "3,00" in again
+    assert "2 / 2" in again
+
+
+def test_ranking_cache_follows_a_weight_change(client, staff, jury):
+    _scored(jury, [[4, 1]])
+    assert "2,00" in client.get(_url("selection_ranking", jury)).content.decode()
+
+    jury.criteria.filter(position=2).update(weight=1)
+
+    assert "2,50" in client.get(_url("selection_ranking", jury)).content.decode()
 
 
 @pytest.mark.parametrize("name", ["selection_ranking_csv", "selection_ranking_xlsx"])

@@ -18,10 +18,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Queries of each staff page, whatever the number of défis and jurors (session, user, …).
-INDEX_QUERIES = 5
-JURY_QUERIES = 8
-ASSIGNMENT_QUERIES = 14
+# Queries of each staff page, whatever the number of défis and jurors (user, …; the
+# session comes from the cache).
+INDEX_QUERIES = 4
+JURY_QUERIES = 7
+ASSIGNMENT_QUERIES = 13
 
 
 @pytest.fixture
