@@ -7,6 +7,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from eig.accounts.personal_data import register_personal_data
-        from projects.selectors import defi_personal_data
+        from projects.selectors import defi_jury_personal_data, defi_personal_data
 
         register_personal_data("defis", defi_personal_data)
+        register_personal_data("jury", defi_jury_personal_data)

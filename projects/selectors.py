@@ -16,6 +16,7 @@ from projects.models import (
     DefiEvaluation,
     DefiInvitation,
     DefiReview,
+    DefiScore,
     DefiTransition,
     ProjectCall,
 )
@@ -620,3 +621,46 @@ def defi_hearings_for_juror(user: User) -> QuerySet[DefiReview]:
         .order_by("slot__starts_at", "pk")
         .distinct()
     )
+
+
+def defi_jury_personal_data(user: User) -> list[dict]:
+    """A juror's part of the personal-data export: each jury they sit on, the conflicts they
+    declared, and their own evaluations with scores and comments."""
+    memberships = JuryMember.objects.filter(user=user).select_related("jury")
+    evaluations = (
+        DefiEvaluation.objects.filter(member__user=user)
+        .select_related("defi")
+        .prefetch_related(
+            Prefetch("scores", queryset=DefiScore.objects.select_related("criterion"))
+        )
+        .order_by("pk")
+    )
+    conflicts = DefiConflict.objects.filter(member__user=user).select_related("defi")
+    by_jury = {member.jury_id: [] for member in memberships}
+    for evaluation in evaluations:
+        by_jury.setdefault(evaluation.member.jury_id, []).append(evaluation)
+    return [
+        {
+            "jury": str(member.jury),
+            "expertise": member.expertise_labels,
+            "retire_le": member.withdrawn_at.isoformat() if member.withdrawn_at else None,
+            "conflits_declares": [
+                {"defi": str(c.defi), "motif": c.reason, "le": c.declared_at.isoformat()}
+                for c in conflicts
+                if c.member_id == member.pk
+            ],
+            "evaluations": [
+                {
+                    "defi": str(evaluation.defi),
+                    "etat": evaluation.get_state_display(),
+                    "appreciation_generale": evaluation.overall_comment,
+                    "notes": [
+                        {"critere": s.criterion.name, "note": s.value, "commentaire": s.comment}
+                        for s in evaluation.scores.all()
+                    ],
+                }
+                for evaluation in by_jury.get(member.jury_id, [])
+            ],
+        }
+        for member in memberships
+    ]

@@ -79,4 +79,12 @@ def user_erase(*, user: User) -> None:
             "l'administration.",
             code="staff_erase",
         )
+    if user.jury_memberships.filter(withdrawn_at__isnull=True).exists():
+        # Their dossiers must first go to other jurors; staff withdraw them, which does it.
+        raise DomainError(
+            "Vous êtes membre d'un jury en cours : demandez à l'équipe du programme de vous "
+            "en retirer, puis supprimez votre compte. Vos évaluations soumises resteront, "
+            "sans votre nom.",
+            code="juror_erase",
+        )
     user.delete()

@@ -139,10 +139,13 @@ class JuryMember(models.Model):
     expertise is matched against what a dossier is about."""
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
+    # A juror who erases their account (once out of every jury in progress) leaves their
+    # evaluations behind, anonymous: the jury's decisions rest on them.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("juré"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="jury_memberships",
     )
     expertise = ArrayField(
@@ -167,7 +170,7 @@ class JuryMember(models.Model):
         ]
 
     def __str__(self):
-        return str(self.user)
+        return str(self.user) if self.user_id else str(_("Juré dont le compte est supprimé"))
 
     @property
     def is_active(self) -> bool:

@@ -267,7 +267,7 @@ def evaluation_save(
     """
     now = now or timezone.now()
     evaluation = (
-        domain.evaluation_model.objects.select_for_update()
+        domain.evaluation_model.objects.select_for_update(of=("self",))
         .select_related("member__jury")
         .get(pk=evaluation.pk)
     )
@@ -344,7 +344,7 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
     Side effects: a "reopened" history row with the reason, and a mail to the juror."""
     now = now or timezone.now()
     evaluation = (
-        domain.evaluation_model.objects.select_for_update()
+        domain.evaluation_model.objects.select_for_update(of=("self",))
         .select_related("member__user", "member__jury")
         .get(pk=evaluation.pk)
     )

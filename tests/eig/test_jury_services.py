@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from eig.accounts.models import User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.jury import services
 from eig.jury.models import Criterion
@@ -511,3 +512,39 @@ def test_scoring_reminders_go_once_to_jurors_with_work_left(call, staff):
     other = DefiEvaluation.objects.exclude(pk=done.pk).get()
     assert [m.to for m in mail.outbox] == [[other.member.user.email]] * 2
     assert "Il vous reste 1 évaluation" in mail.outbox[0].body
+
+
+def test_juror_export_and_erasure_keep_the_jurys_work(evaluation, staff, client):
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    juror = evaluation.member.user
+    services.evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=evaluation,
+        actor=juror,
+        version=0,
+        scores=_scores(evaluation),
+        overall_comment="Solide",
+        submit=True,
+    )
+    client.force_login(juror)
+
+    data = json.loads(client.get(reverse("accounts:personal_data_export")).content)
+    assert data["jury"][0]["evaluations"][0]["appreciation_generale"] == "Solide"
+    assert {note["note"] for note in data["jury"][0]["evaluations"][0]["notes"]} == {3}
+
+    response = client.post(
+        reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"}, follow=True
+    )
+    assert "membre d&#x27;un jury en cours" in response.content.decode()
+    assert User.objects.filter(pk=juror.pk).exists()
+
+    services.member_withdraw(domain=DEFI_JURY, member=evaluation.member, actor=staff)
+    client.post(reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"})
+
+    assert not User.objects.filter(pk=juror.pk).exists()
+    evaluation.refresh_from_db()
+    assert evaluation.state == "submitted"
+    assert str(evaluation.member) == "Juré dont le compte est supprimé"
