@@ -4,11 +4,12 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from eig.accounts.models import User
-from eig.jury.models import DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
+from eig.jury.models import Criterion, DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
 from eig.jury.selectors import evaluation_scores_prefetch, member_conflict_reason
 from projects.models import (
     Defi,
@@ -256,19 +257,29 @@ def get_jury_for_staff(user: User, pk: int) -> Jury:
 
 
 def jury_list_for_staff() -> QuerySet[Jury]:
-    """Juries of the calls for projects, newest call first, with their sizes."""
+    """Juries of the calls for projects, newest call first, with their sizes. Each count is
+    its own subquery: joining members, criteria and défis at once multiplies their rows."""
+
+    def count(queryset):
+        counted = queryset.order_by().values("jury_key").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
     return (
         Jury.objects.filter(project_call__isnull=False)
         .select_related("project_call__promotion")
         .annotate(
-            member_count=Count(
-                "members", filter=Q(members__withdrawn_at__isnull=True), distinct=True
+            member_count=count(
+                JuryMember.objects.filter(jury=OuterRef("pk"), withdrawn_at__isnull=True).annotate(
+                    jury_key=F("jury_id")
+                )
             ),
-            criterion_count=Count("criteria", distinct=True),
-            defi_count=Count(
-                "project_call__defis",
-                filter=Q(project_call__defis__state__in=JURY_STATES),
-                distinct=True,
+            criterion_count=count(
+                Criterion.objects.filter(jury=OuterRef("pk")).annotate(jury_key=F("jury_id"))
+            ),
+            defi_count=count(
+                Defi.objects.filter(call__jury=OuterRef("pk"), state__in=JURY_STATES).annotate(
+                    jury_key=F("call__jury_id")
+                )
             ),
         )
         .order_by("-project_call__closes_at")

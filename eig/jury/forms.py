@@ -166,3 +166,15 @@ class ConflictDeclareForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+
+
+class EvaluationReopenForm(forms.Form):
+    note = forms.CharField(
+        label="Motif",
+        max_length=300,
+        help_text="Envoyé au juré avec l'avis de réouverture. 300 caractères au plus.",
+        error_messages={
+            "required": "Indiquez au juré pourquoi son évaluation est rouverte.",
+            "max_length": "300 caractères au plus (vous en avez saisi %(show_value)d).",
+        },
+    )

@@ -1,15 +1,12 @@
 """Staff pages of the défi selection after scoring: pre-selection, hearings (groups, slots,
 convocations), the hearing groups' opinions, the deliberation and its decision record.
 
-The forms of these pages are at the top of this module: they validate input only, the
-services in `eig.jury.deliberation` hold the rules.
+The forms (in `projects/forms.py`) validate input only; the services in
+`eig.jury.deliberation` hold the rules.
 """
 
-from crispy_forms.helper import FormHelper
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.validators import MaxValueValidator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +15,16 @@ from django.views.decorators.http import require_GET
 from eig.exceptions import DomainError
 from eig.jury import deliberation
 from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
-from eig.jury.selectors import jury_members_active, jury_ranking
+from eig.jury.selectors import jury_ranking
+from projects.forms import (
+    DecisionForm,
+    HearingRecordForm,
+    HearingSlotForm,
+    JuryGroupForm,
+    ShortlistForm,
+    SlotAssignForm,
+    slot_label,
+)
 from projects.jury import DEFI_JURY, defi_list_for_jury
 from projects.models import Defi
 from projects.selectors import (
@@ -33,268 +39,6 @@ from projects.selectors import (
 )
 
 Decision = AbstractReview.Decision
-Opinion = AbstractReview.Opinion
-
-
-# --- Forms --------------------------------------------------------------------------------
-
-
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page owns the <form> and its buttons
-    return helper
-
-
-def _too_long(limit: int) -> str:
-    return f"{limit} caractères au plus (vous en avez saisi %(show_value)d)."
-
-
-class ShortlistForm(forms.Form):
-    questions = forms.CharField(
-        label="Questions de la présélection",
-        help_text="Transmises à l'administration avec sa convocation à l'audition.",
-        required=False,
-        max_length=deliberation.QUESTIONS_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _too_long(deliberation.QUESTIONS_MAX)},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
-
-
-class JuryGroupForm(forms.Form):
-    name = forms.CharField(
-        label="Nom du groupe",
-        max_length=120,
-        error_messages={"required": "Donnez un nom au groupe."},
-    )
-    members = forms.ModelMultipleChoiceField(
-        label="Membres",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Choisissez au moins un juré.",
-            "invalid_choice": "Ce juré n'est pas dans le jury.",
-            "invalid_pk_value": "Ce juré n'est pas dans le jury.",
-        },
-    )
-
-    def __init__(self, *args, jury, group: JuryGroup | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.jury, self.group = jury, group
-        self.fields["members"].queryset = jury_members_active(jury).select_related("user")
-        self.helper = _helper()
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        others = self.jury.groups.filter(name__iexact=name)
-        if self.group is not None:
-            others = others.exclude(pk=self.group.pk)
-        if others.exists():
-            raise forms.ValidationError("Ce jury a déjà un groupe de ce nom.", code="unique")
-        return name
-
-
-class _LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%dT%H:%M")
-
-
-class HearingSlotForm(forms.Form):
-    group = forms.ModelChoiceField(
-        label="Groupe d'audition",
-        queryset=None,
-        empty_label="— Choisir un groupe —",
-        error_messages={
-            "required": "Choisissez un groupe.",
-            "invalid_choice": "Ce groupe n'appartient pas à ce jury.",
-        },
-    )
-    starts_at = forms.DateTimeField(
-        label="Début (heure de Paris)",
-        widget=_LocalDateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={
-            "required": "Indiquez le début du créneau.",
-            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 09:30.",
-        },
-    )
-    ends_at = forms.DateTimeField(
-        label="Fin (heure de Paris)",
-        widget=_LocalDateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={
-            "required": "Indiquez la fin du créneau.",
-            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 10:10.",
-        },
-    )
-    location = forms.CharField(
-        label="Lieu",
-        help_text="Adresse et salle, si l'audition a lieu sur place.",
-        required=False,
-        max_length=300,
-    )
-    video_url = forms.URLField(
-        label="Lien de visioconférence",
-        help_text="Si l'audition a lieu à distance, par exemple https://webinaire.numerique.gouv.fr/…",
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        error_messages={"invalid": "Indiquez une adresse web complète (https://…)."},
-    )
-
-    def __init__(self, *args, jury, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.jury = jury
-        self.fields["group"].queryset = jury.groups.order_by("name")
-        self.helper = _helper()
-
-    def clean(self):
-        data = super().clean()
-        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error(
-                "ends_at", forms.ValidationError("La fin doit suivre le début.", code="order")
-            )
-        no_place = not data.get("location", "").strip() and not data.get("video_url", "")
-        # A mistyped link already has its own message.
-        if no_place and not self.has_error("video_url"):
-            self.add_error(
-                None,
-                forms.ValidationError(
-                    "Indiquez un lieu ou un lien de visioconférence.", code="place"
-                ),
-            )
-        group = data.get("group")
-        if group and starts_at and ends_at and ends_at > starts_at:
-            for problem in deliberation.hearing_slot_clashes(
-                jury=self.jury, group=group, starts_at=starts_at, ends_at=ends_at
-            ):
-                self.add_error(None, forms.ValidationError(problem, code="clash"))
-        return data
-
-
-class SlotAssignForm(forms.Form):
-    """The slot of one shortlisted défi. Its choices are built once for the page (the free
-    slots and the défi's own), so that a page of many défis runs no query per défi."""
-
-    slot = forms.TypedChoiceField(
-        label="Créneau",
-        coerce=int,
-        empty_value=None,
-        required=False,
-        error_messages={"invalid_choice": "Ce créneau n'existe plus ou est déjà donné."},
-    )
-
-    def __init__(self, *args, slots, current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
-            (slot.pk, _slot_label(slot))
-            for slot in slots
-            if slot.defi_id is None or slot.pk == current
-        ]
-        self.helper = _helper()
-
-
-def _slot_label(slot) -> str:
-    starts = timezone.localtime(slot.starts_at)
-    ends = timezone.localtime(slot.ends_at)
-    return f"{starts:%d/%m/%Y %H:%M}–{ends:%H:%M} · {slot.group.name}"
-
-
-class HearingRecordForm(forms.Form):
-    opinion = forms.ChoiceField(
-        label="Avis du groupe",
-        choices=Opinion.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choisissez un avis favorable ou défavorable.",
-            "invalid_choice": "Choisissez un avis favorable ou défavorable.",
-        },
-    )
-    hearing_rank = forms.IntegerField(
-        label="Rang dans le groupe",
-        help_text="1 pour le défi que le groupe préfère ; chaque rang une fois.",
-        min_value=1,
-        error_messages={
-            "required": "Classez le défi parmi ceux du groupe.",
-            "invalid": "Le rang est un nombre entier.",
-            "min_value": "Le rang commence à 1.",
-            "max_value": "Le groupe auditionne %(limit_value)s défis : le rang va de 1 à "
-            "%(limit_value)s.",
-        },
-    )
-    favourite = forms.BooleanField(
-        label="Coup de cœur",
-        help_text="Le groupe tient absolument à ce que ce défi fasse partie de la promotion.",
-        required=False,
-    )
-    justification = forms.CharField(
-        label="Justification",
-        help_text=f"Brève : {deliberation.JUSTIFICATION_MAX} caractères au plus.",
-        max_length=deliberation.JUSTIFICATION_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={
-            "required": "Justifiez brièvement l'avis du groupe.",
-            "max_length": _too_long(deliberation.JUSTIFICATION_MAX),
-        },
-    )
-
-    def __init__(self, *args, group_size: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        rank = self.fields["hearing_rank"]
-        rank.max_value = group_size
-        rank.validators.append(MaxValueValidator(group_size))
-        rank.widget.attrs["max"] = group_size
-        self.helper = _helper()
-
-
-class DecisionForm(forms.Form):
-    # Checked in clean(): a required field would add the "fields marked *" note to every row.
-    decision = forms.ChoiceField(
-        label="Décision",
-        choices=[("", "— Choisir —"), *Decision.choices],
-        required=False,
-        error_messages={"invalid_choice": "Choisissez une décision."},
-    )
-    motivation = forms.CharField(
-        label="Motivation",
-        help_text="Envoyée à l'administration ; obligatoire pour la liste d'attente et un refus.",
-        required=False,
-        max_length=deliberation.MOTIVATION_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _too_long(deliberation.MOTIVATION_MAX)},
-    )
-
-    def __init__(self, *args, allowed=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if allowed is not None:
-            self.fields["decision"].choices = [("", "— Choisir —")] + [
-                (value, label) for value, label in Decision.choices if value in allowed
-            ]
-        self.helper = _helper()
-
-    def clean(self):
-        data = super().clean()
-        decision = data.get("decision")
-        if not decision and not self.has_error("decision"):
-            self.add_error(
-                "decision", forms.ValidationError("Choisissez une décision.", code="required")
-            )
-        if decision and decision != Decision.SELECTED and not data.get("motivation", "").strip():
-            self.add_error(
-                "motivation",
-                forms.ValidationError(
-                    f"Motivez la décision « {Decision(decision).label} » : l'administration la "
-                    "reçoit.",
-                    code="required",
-                ),
-            )
-        return data
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -520,7 +264,7 @@ def _hearings_post(request, jury, action):
         if slot is None:
             messages.success(request, f"« {defi} » n'a plus de créneau d'audition.")
         else:
-            messages.success(request, f"« {defi} » sera auditionné le {_slot_label(slot)}.")
+            messages.success(request, f"« {defi} » sera auditionné le {slot_label(slot)}.")
         return done, {}
     if action == "convoke":
         count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=request.user)

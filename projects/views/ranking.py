@@ -5,7 +5,6 @@ import csv
 import hashlib
 import io
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -23,6 +22,7 @@ from openpyxl.styles import Font
 
 from eig.exceptions import DomainError
 from eig.jury import services as jury_services
+from eig.jury.forms import EvaluationReopenForm
 from eig.jury.selectors import (
     jury_dossier,
     jury_dossier_evaluations,
@@ -40,18 +40,6 @@ RANKING_PAGE_SIZE = 250
 RANKING_CACHE_SECONDS = 10 * 60
 # What the ranking shows of the défi itself, next to the jury's figures.
 RANKING_FIELDS = ("pk", "title", "administration__name", "state")
-
-
-class EvaluationReopenForm(forms.Form):
-    note = forms.CharField(
-        label="Motif",
-        max_length=300,
-        help_text="Envoyé au juré avec l'avis de réouverture. 300 caractères au plus.",
-        error_messages={
-            "required": "Indiquez au juré pourquoi son évaluation est rouverte.",
-            "max_length": "300 caractères au plus (vous en avez saisi %(show_value)d).",
-        },
-    )
 
 
 def _french(value) -> str:

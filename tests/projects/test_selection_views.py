@@ -162,3 +162,12 @@ def test_selection_page_queries_are_constant(client, staff, jury, extra, django_
     for url, queries in pages:
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
+
+
+def test_jury_list_counts_active_members_criteria_and_defis(jury):
+    from projects.selectors import jury_list_for_staff
+
+    jury.members.filter(pk=jury.members.first().pk).update(withdrawn_at="2027-01-01T10:00Z")
+    listed = jury_list_for_staff().get(pk=jury.pk)
+
+    assert (listed.member_count, listed.criterion_count, listed.defi_count) == (2, 3, 2)
