@@ -49,6 +49,19 @@ def _loads(jury):
     return loads
 
 
+def _submit(evaluation, *, comment=""):
+    """The evaluation's juror scores every criterion 3 and submits, from version 0."""
+    return services.evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=evaluation,
+        actor=evaluation.member.user,
+        version=0,
+        scores=_scores(evaluation),
+        overall_comment=comment,
+        submit=True,
+    )
+
+
 def _scores(evaluation, value=3):
     return {criterion.pk: (value, "") for criterion in evaluation.member.jury.criteria.all()}
 
@@ -155,15 +168,7 @@ def test_member_withdraw_reassigns_their_unfinished_dossiers(call, staff):
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
     leaving = jury.members.first()
     kept = DefiEvaluation.objects.filter(member=leaving).first()
-    services.evaluation_save(
-        domain=DEFI_JURY,
-        evaluation=kept,
-        actor=leaving.user,
-        version=0,
-        scores=_scores(kept),
-        overall_comment="",
-        submit=True,
-    )
+    _submit(kept)
 
     result = services.member_withdraw(domain=DEFI_JURY, member=leaving, actor=staff)
 
@@ -382,15 +387,7 @@ def test_evaluation_save_refused_to_another_user(evaluation, staff):
 def test_evaluation_reopen_records_who_and_why_and_mails_the_juror(
     evaluation, staff, django_capture_on_commit_callbacks
 ):
-    services.evaluation_save(
-        domain=DEFI_JURY,
-        evaluation=evaluation,
-        actor=evaluation.member.user,
-        version=0,
-        scores=_scores(evaluation),
-        overall_comment="",
-        submit=True,
-    )
+    _submit(evaluation)
     with pytest.raises(InvalidTransition):
         services.evaluation_save(
             domain=DEFI_JURY,
@@ -463,15 +460,7 @@ def test_jury_deadline_is_compared_in_absolute_time():
 
 
 def test_conflict_declare_refused_once_the_evaluation_is_submitted(evaluation):
-    services.evaluation_save(
-        domain=DEFI_JURY,
-        evaluation=evaluation,
-        actor=evaluation.member.user,
-        version=0,
-        scores=_scores(evaluation),
-        overall_comment="",
-        submit=True,
-    )
+    _submit(evaluation)
 
     with pytest.raises(InvalidTransition, match="déjà soumise"):
         services.conflict_declare(
@@ -488,15 +477,7 @@ def test_scoring_reminders_go_once_to_jurors_with_work_left(call, staff):
     submitted_defi(call)
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
     done = DefiEvaluation.objects.select_related("member__user", "member__jury").first()
-    services.evaluation_save(
-        domain=DEFI_JURY,
-        evaluation=done,
-        actor=done.member.user,
-        version=0,
-        scores=_scores(done),
-        overall_comment="",
-        submit=True,
-    )
+    _submit(done)
     jury.scoring_deadline = datetime.datetime(2027, 3, 10, 18, 0, tzinfo=datetime.UTC)
     jury.save()
     too_early = jury.scoring_deadline - datetime.timedelta(days=4)
@@ -520,15 +501,7 @@ def test_juror_export_and_erasure_keep_the_jurys_work(evaluation, staff, client)
     from tests.factories import PASSWORD
 
     juror = evaluation.member.user
-    services.evaluation_save(
-        domain=DEFI_JURY,
-        evaluation=evaluation,
-        actor=juror,
-        version=0,
-        scores=_scores(evaluation),
-        overall_comment="Solide",
-        submit=True,
-    )
+    _submit(evaluation, comment="Solide")
     client.force_login(juror)
 
     data = json.loads(client.get(reverse("accounts:personal_data_export")).content)
