@@ -33,7 +33,26 @@ CALL_SLUG = "bench-classement"
 STAFF_EMAIL = "equipe.bench@exemple.gouv.fr"
 
 
+def database_ensure(database_url: str) -> None:
+    """Create the bench's database on its server when it does not exist yet."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def django_setup(database_url: str) -> None:
+    database_ensure(database_url)
     # Settings read the environment at import: set it before Django loads them.
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_ENV"] = "development"
