@@ -280,6 +280,19 @@ class _LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
+def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTimeField:
+    # Typed in Paris time (the current time zone), from the browser's picker or by hand.
+    return forms.DateTimeField(
+        label=f"{label} (heure de Paris)",
+        widget=_LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        error_messages={
+            "required": f"Indiquez {what}.",
+            "invalid": f"Indiquez une date et une heure valides, par exemple {example}.",
+        },
+    )
+
+
 class HearingSlotForm(forms.Form):
     group = forms.ModelChoiceField(
         label="Groupe d'audition",
@@ -290,24 +303,8 @@ class HearingSlotForm(forms.Form):
             "invalid_choice": "Ce groupe n'appartient pas à ce jury.",
         },
     )
-    starts_at = forms.DateTimeField(
-        label="Début (heure de Paris)",
-        widget=_LocalDateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={
-            "required": "Indiquez le début du créneau.",
-            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 09:30.",
-        },
-    )
-    ends_at = forms.DateTimeField(
-        label="Fin (heure de Paris)",
-        widget=_LocalDateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={
-            "required": "Indiquez la fin du créneau.",
-            "invalid": "Indiquez une date et une heure valides, par exemple 24/03/2026 10:10.",
-        },
-    )
+    starts_at = _paris_datetime_field("Début", "24/03/2026 09:30", "le début du créneau")
+    ends_at = _paris_datetime_field("Fin", "24/03/2026 10:10", "la fin du créneau")
     location = forms.CharField(
         label="Lieu",
         help_text="Adresse et salle, si l'audition a lieu sur place.",

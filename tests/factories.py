@@ -89,6 +89,13 @@ class ProjectCallFactory(factory.django.DjangoModelFactory):
     closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=20))
 
 
+class ClosedProjectCallFactory(ProjectCallFactory):
+    """A call whose submissions are over (closed yesterday): the jury's time."""
+
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=40))
+    closes_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
 class DefiFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Defi

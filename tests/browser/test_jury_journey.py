@@ -11,9 +11,9 @@ from django.utils import timezone
 from projects.models import Defi, DefiEvaluation, DefiTransition
 from tests.factories import (
     PASSWORD,
+    ClosedProjectCallFactory,
     JurorFactory,
     JuryMemberFactory,
-    ProjectCallFactory,
     StaffFactory,
     jury_for_call,
     submitted_defi,
@@ -43,10 +43,7 @@ def _score_all(page, evaluation, value):
 
 
 def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browser, axe):
-    call = ProjectCallFactory(
-        opens_at=timezone.now() - datetime.timedelta(days=40),
-        closes_at=timezone.now() - datetime.timedelta(days=1),
-    )
+    call = ClosedProjectCallFactory()
     jury = jury_for_call(call, criteria=2, k=2)
     jurors = [JurorFactory(first_name=name) for name in ("Alice", "Bruno")]
     for juror in jurors:
@@ -130,10 +127,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     from eig.jury import deliberation, services
     from projects.jury import DEFI_JURY
 
-    call = ProjectCallFactory(
-        opens_at=timezone.now() - datetime.timedelta(days=40),
-        closes_at=timezone.now() - datetime.timedelta(days=1),
-    )
+    call = ClosedProjectCallFactory()
     jury = jury_for_call(call, criteria=2, jurors=3, k=2)
     staff = StaffFactory()
     defi = submitted_defi(call, title="Cadastre solaire partagé")

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -23,6 +22,7 @@ from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiReview, DefiTransition
 from tests.factories import (
     AgentFactory,
+    ClosedProjectCallFactory,
     JuryMemberFactory,
     ProjectCallFactory,
     StaffFactory,
@@ -36,22 +36,13 @@ PARIS = ZoneInfo("Europe/Paris")
 State = Defi.State
 
 
-def closed_call(**kwargs):
-    now = timezone.now()
-    return ProjectCallFactory(
-        opens_at=now - datetime.timedelta(days=40),
-        closes_at=now - datetime.timedelta(days=1),
-        **kwargs,
-    )
-
-
 def paris(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=PARIS)
 
 
 @pytest.fixture
 def jury():
-    return jury_for_call(closed_call(), jurors=4)
+    return jury_for_call(ClosedProjectCallFactory(), jurors=4)
 
 
 @pytest.fixture
@@ -146,7 +137,7 @@ def test_review_shortlist_refused_while_call_open(staff):
 
 
 def test_review_shortlist_refused_for_defi_of_another_jury(jury, staff):
-    other = submitted_defi(closed_call())
+    other = submitted_defi(ClosedProjectCallFactory())
 
     with pytest.raises(DomainError, match="pas soumis à ce jury"):
         shortlist(jury, other, staff)

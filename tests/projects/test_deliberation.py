@@ -18,6 +18,7 @@ from projects.selectors import defi_review_for_agent
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
+    ClosedProjectCallFactory,
     JuryMemberFactory,
     ProjectCallFactory,
     StaffFactory,
@@ -43,11 +44,7 @@ def paris(*args):
 
 @pytest.fixture
 def jury():
-    now = timezone.now()
-    call = ProjectCallFactory(
-        opens_at=now - datetime.timedelta(days=40), closes_at=now - datetime.timedelta(days=1)
-    )
-    return jury_for_call(call, jurors=4)
+    return jury_for_call(ClosedProjectCallFactory(), jurors=4)
 
 
 @pytest.fixture
