@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.send_scoring_reminders",
         "schedule": crontab(minute=20),
     },
+    "convention-signature-reminders": {
+        "task": "funding.tasks.send_signature_reminders",
+        "schedule": crontab(minute=35, hour="8-18"),
+    },
 }
 
 # Security: production-grade by default in production, relaxed on a developer's machine.

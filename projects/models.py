@@ -15,7 +15,7 @@ from eig.jury.models import (
     AbstractScore,
     Jury,
 )
-from eig.programme.models import Administration, Promotion, Specialty
+from eig.programme.models import Administration, Promotion, SalaryBand, Specialty, WorkTime
 
 # The real "fiche détaillée" limited answers in lines of a Word document; online we count
 # characters, at about a hundred per line.
@@ -242,6 +242,18 @@ class DefiPosition(models.Model):
     specialty = models.CharField(_("métier"), max_length=32, choices=Specialty.choices)
     missions = _text(_("missions"), LINES_10)
     skills = _text(_("compétences recherchées"), LINES_5)
+    # Hypotheses of the financial simulation; the convention states the hired EIG's own.
+    salary_band = models.ForeignKey(
+        SalaryBand,
+        verbose_name=_("tranche d'expérience visée"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    work_time = models.PositiveSmallIntegerField(
+        _("quotité de travail"), choices=WorkTime.choices, default=WorkTime.FULL
+    )
 
     class Meta:
         verbose_name = _("profil recherché")

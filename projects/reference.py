@@ -23,7 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from eig.programme.models import Administration, Promotion, Specialty
+from eig.programme.models import Administration, FundingRule, Promotion, Specialty
+from eig.programme.presets import funding_presets, promotion_apply_funding_preset
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -486,7 +487,15 @@ def reference_load(data: ReferenceData) -> dict[str, Tally]:
     défi created (none for défis already there). Returns counts per kind.
     """
     tallies = {
-        kind: Tally() for kind in ("promotions", "appels", "administrations", "défis", "profils")
+        kind: Tally()
+        for kind in (
+            "promotions",
+            "règles de financement",
+            "appels",
+            "administrations",
+            "défis",
+            "profils",
+        )
     }
 
     promotions, calls = {}, {}
@@ -504,6 +513,17 @@ def reference_load(data: ReferenceData) -> dict[str, Tally]:
             values={"promotion": promotions[code], **fields},
             tally=tallies["appels"],
         )
+
+    # Funding rules: presets for the promotions that have none; staff edits are kept.
+    for code, promotion in promotions.items():
+        if (
+            code in funding_presets()
+            and not FundingRule.objects.filter(promotion=promotion).exists()
+        ):
+            promotion_apply_funding_preset(promotion=promotion, key=code)
+            tallies["règles de financement"]["created"] += 1
+        elif code in funding_presets():
+            tallies["règles de financement"]["unchanged"] += 1
 
     administrations = {}
     for name, fields in administration_records(data.administrations).items():

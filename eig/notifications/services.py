@@ -55,7 +55,14 @@ def email_queue(*, to: list[str], template: str, context: dict) -> None:
 
 
 def reminder_send_once(
-    *, kind: str, obj: models.Model, recipient, due_on: datetime.date, template: str, context: dict
+    *,
+    kind: str,
+    obj: models.Model,
+    recipient,
+    due_on: datetime.date,
+    template: str,
+    context: dict,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> bool:
     """Mail `recipient` about `obj` unless this reminder was already sent; True when sent.
 
@@ -77,7 +84,9 @@ def reminder_send_once(
             subject, body = email_render(
                 template=template, context={**context, "recipient": recipient}
             )
-            email_send_now(to=[recipient.email], subject=subject, body=body)
+            email_send_now(
+                to=[recipient.email], subject=subject, body=body, attachments=attachments
+            )
     except IntegrityError:
         logger.info(
             "Relance %s déjà envoyée à %s pour %s #%s", kind, recipient, object_type, obj.pk

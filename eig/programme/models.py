@@ -1,6 +1,10 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from eig.programme.money import format_quantity
 from eig.programme.validators import validate_budget_programme, validate_siret
 
 
@@ -121,3 +125,210 @@ class Promotion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Funding rules, per promotion -----------------------------------------------------------
+# The programme changed its salary and co-financing rules nearly every year
+# (reference/eig/programme_rules.json). They are data that staff edit in the admin, and the
+# pure computations in `eig/programme/costs.py` read them; no code branches on a year.
+
+RATE = {"max_digits": 5, "decimal_places": 4}
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class WorkTime(models.IntegerChoices):
+    """Quotité de travail, in percent: full time, or 4/5 where the contract frame allows it."""
+
+    FULL = 100, _("Temps plein")
+    PART = 80, _("Temps partiel à 4/5")
+
+
+class SalaryBand(models.Model):
+    """One band of a promotion's salary grid: from `min_years` complete years of experience
+    (included) up to the next band. P5: 0 → 3 500 €, 6 → 4 000 € ("au-delà de 5 ans")."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="salary_bands")
+    label = models.CharField(_("intitulé"), max_length=120)
+    min_years = models.PositiveSmallIntegerField(
+        _("à partir de (années d'expérience)"),
+        default=0,
+        help_text=_(
+            "Années complètes d'expérience, bornes incluses ; la première tranche part de 0."
+        ),
+    )
+    net_monthly = models.DecimalField(
+        _("salaire net mensuel (€)"),
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    variable_rate = models.DecimalField(
+        _("part variable"),
+        **RATE,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("En fraction du salaire fixe : 0,06 pour 6 %."),
+    )
+
+    class Meta:
+        verbose_name = _("tranche de la grille salariale")
+        verbose_name_plural = _("grille salariale")
+        ordering = ["promotion", "min_years"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "min_years"],
+                name="salaryband_min_years_unique",
+                violation_error_message=_("Deux tranches commencent à la même expérience."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class ContractFrame(models.Model):
+    """How the promotion's EIGs are hired: a 10-month CDD with the host administration
+    (P1–P6), or a DINUM project contract of 12 months, renewable, full time or 4/5 (P7)."""
+
+    class Kind(models.TextChoices):
+        FIXED_TERM = "cdd", _("Contrat à durée déterminée")
+        PROJECT = "projet", _("Contrat de projet")
+
+    class Employer(models.TextChoices):
+        HOST = "accueil", _("L'administration d'accueil")
+        DINUM = "dinum", _("La DINUM (mise à disposition par lettre de mission)")
+
+    promotion = models.OneToOneField(
+        Promotion, on_delete=models.CASCADE, related_name="contract_frame"
+    )
+    kind = models.CharField(_("type de contrat"), max_length=8, choices=Kind.choices)
+    employer = models.CharField(
+        _("employeur"), max_length=8, choices=Employer.choices, default=Employer.HOST
+    )
+    duration_months = models.DecimalField(
+        _("durée (mois)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("36"))],
+    )
+    renewable = models.BooleanField(_("renouvelable"), default=False)
+    allows_part_time = models.BooleanField(
+        _("temps partiel à 4/5 possible"),
+        default=False,
+        help_text=_("Sinon, les EIG sont recrutés à temps plein."),
+    )
+    start_date = models.DateField(_("début"), null=True, blank=True)
+    end_date = models.DateField(
+        _("fin"), null=True, blank=True, help_text=_("Vide pour des arrivées au fil de l'eau.")
+    )
+
+    class Meta:
+        verbose_name = _("cadre contractuel")
+        verbose_name_plural = _("cadres contractuels")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gt=models.F("start_date")),
+                name="contractframe_period_ordered",
+                violation_error_message=_("La fin du contrat doit suivre son début."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} de {format_quantity(self.duration_months)} mois"
+
+
+class FundingRule(models.Model):
+    """How a net salary becomes the employer's total cost, and what share of it the
+    programme pays, for one promotion."""
+
+    class Kind(models.TextChoices):
+        SHARE = "part", _("Part du coût total employeur")
+        MONTHS = "mois", _("Nombre de mois de coût employeur")
+        FLAT = "forfait", _("Forfait par EIG")
+        FULL = "integral", _("Prise en charge intégrale par la DINUM")
+        NONE = "aucun", _("Pas de co-financement")
+
+    class ConventionKind(models.TextChoices):
+        BUDGETARY = "budgetaire", _("Convention de financement (budgétaire)")
+        PARTNERSHIP = "partenariat", _("Convention de partenariat")
+
+    promotion = models.OneToOneField(
+        Promotion, on_delete=models.CASCADE, related_name="funding_rule"
+    )
+    employee_rate = models.DecimalField(
+        _("taux de cotisations salariales"),
+        **RATE,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9"))],
+        help_text=_("Brut = net ÷ (1 − ce taux). 0,21 pour 21 %."),
+    )
+    employer_rate = models.DecimalField(
+        _("taux de cotisations patronales"),
+        **RATE,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("2"))],
+        help_text=_("Coût employeur = brut × (1 + ce taux). 0,37 pour 37 %."),
+    )
+    kind = models.CharField(_("règle de co-financement"), max_length=8, choices=Kind.choices)
+    share = models.DecimalField(
+        _("part prise en charge"),
+        **RATE,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Pour une part du coût total : 0,70 pour 70 %."),
+    )
+    months = models.DecimalField(
+        _("mois financés"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("Pour un nombre de mois de coût employeur."),
+    )
+    flat_amount = models.DecimalField(
+        _("forfait par EIG (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    convention_kind = models.CharField(
+        _("convention"), max_length=12, choices=ConventionKind.choices
+    )
+    source_programme = models.CharField(
+        _("programme budgétaire de la DINUM"),
+        max_length=120,
+        blank=True,
+        help_text=_("« 352 – Fonds pour l'accélération des start-up d'État »."),
+    )
+    payment_terms = models.TextField(
+        _("modalités de versement"),
+        blank=True,
+        help_text=_("Reprises dans l'article « Modalités financières » de la convention."),
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("règle de financement")
+        verbose_name_plural = _("règles de financement")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="part") | models.Q(share__isnull=False),
+                name="fundingrule_share_set",
+                violation_error_message=_("Indiquez la part prise en charge."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="mois") | models.Q(months__isnull=False),
+                name="fundingrule_months_set",
+                violation_error_message=_("Indiquez le nombre de mois financés."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="forfait") | models.Q(flat_amount__isnull=False),
+                name="fundingrule_flat_set",
+                violation_error_message=_("Indiquez le forfait par EIG."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.promotion}"
