@@ -29,6 +29,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference --if-present
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_conventions
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium. Install it when we may (root with apt-get, as in CI);

@@ -28,8 +28,8 @@ def validate_pdf(upload: UploadedFile, *, max_bytes: int, max_pages: int | None 
     upload.seek(0)
     if PDF_MAGIC not in head:
         raise ValidationError(
-            "Ce fichier n'est pas un PDF. Exportez votre présentation au format PDF "
-            "(Fichier › Exporter › PDF) puis déposez-la de nouveau.",
+            "Ce fichier n'est pas un PDF. Exportez votre document au format PDF "
+            "(Fichier › Exporter › PDF) puis déposez-le de nouveau.",
             code="not_pdf",
         )
     try:

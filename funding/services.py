@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -491,7 +492,10 @@ def convention_version_sign_admin(
             f"Seuls les agents de {convention.administration} déposent la convention signée.",
             code="not_signatory",
         )
-    validate_pdf(upload, max_bytes=SIGNED_PDF_MAX_BYTES)
+    try:
+        validate_pdf(upload, max_bytes=SIGNED_PDF_MAX_BYTES)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code=error.code or "pdf") from error
     upload.seek(0)
     content = upload.read()
     upload.seek(0)

@@ -205,3 +205,48 @@ def submitted_defi(call: ProjectCall, **kwargs) -> Defi:
         defi=defi, from_state=Defi.State.DRAFT, to_state=Defi.State.SUBMITTED, actor=defi.owner
     )
     return defi
+
+
+# --- Funding ------------------------------------------------------------------------------
+
+
+def funded_promotion(preset: str = "6", *, envelope=None, **kwargs) -> Promotion:
+    """A promotion under the real rules of promotion `preset` (3 to 7), with an optional
+    budget envelope."""
+    from eig.programme.presets import promotion_apply_funding_preset
+
+    promotion = PromotionFactory(budget_envelope=envelope, **kwargs)
+    promotion_apply_funding_preset(promotion=promotion, key=preset)
+    return promotion
+
+
+def ministry(**kwargs) -> Administration:
+    """A ministry with its budget programme: it receives co-financing directly."""
+    kwargs.setdefault("budget_programme", "129")
+    return AdministrationFactory(kind=Administration.Kind.MINISTRY, **kwargs)
+
+
+def operator_of(parent: Administration, **kwargs) -> Administration:
+    """An operator of `parent`, without a budget programme: its ministry signs for it."""
+    return AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=parent, **kwargs)
+
+
+def selected_defi(
+    promotion: Promotion, administration: Administration, *, positions: int = 2, **kwargs
+) -> Defi:
+    """A complete défi of `administration` that the jury selected in `promotion`'s call."""
+    call = ProjectCall.objects.filter(promotion=promotion).first() or ClosedProjectCallFactory(
+        promotion=promotion
+    )
+    owner = kwargs.pop("owner", None) or AgentFactory(administration=administration)
+    defi = fill_defi(
+        DefiFactory(call=call, owner=owner, administration=administration, **kwargs),
+        positions=positions,
+    )
+    defi.state = Defi.State.SELECTED
+    defi.submitted_at = timezone.now()
+    defi.save(update_fields=["state", "submitted_at"])
+    DefiTransition.objects.create(
+        defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
+    )
+    return defi

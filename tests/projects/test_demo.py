@@ -90,7 +90,8 @@ def test_load_demo_builds_defis_through_the_services(django_capture_on_commit_ca
         call_command("load_demo")
 
     draft = Defi.objects.get(owner__email="agent.dinum@demo.eig.fr")
-    submitted = Defi.objects.get(owner__email="agent.culture@demo.eig.fr")
+    submitted = Defi.objects.get(owner__email="agent.culture@demo.eig.fr", call__slug="aap-eig-8")
+    selected = Defi.objects.get(call__slug="aap-eig-8-session-1")
     assert draft.state == Defi.State.DRAFT
     assert draft.administration.name == "Direction interministérielle du numérique"
     assert list(draft.transitions.values_list("from_state", "to_state")) == [("", "draft")]
@@ -101,7 +102,16 @@ def test_load_demo_builds_defis_through_the_services(django_capture_on_commit_ca
         ("", "draft"),
         ("draft", "submitted"),
     ]
-    assert [m.to for m in mail.outbox] == [["agent.culture@demo.eig.fr"]]
+    # The first session's défi went through submission too, then the jury selected it.
+    assert selected.state == Defi.State.SELECTED
+    assert list(selected.transitions.values_list("to_state", flat=True)) == [
+        "draft",
+        "submitted",
+        "selected",
+    ]
+    assert selected.positions.filter(salary_band__isnull=False).count() == 3
+    assert selected.call.is_open() is False
+    assert [m.to for m in mail.outbox] == [["agent.culture@demo.eig.fr"]] * 2
 
 
 def test_load_demo_uses_the_existing_reference_administration():

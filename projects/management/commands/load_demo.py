@@ -23,10 +23,11 @@ from eig.accounts.services import user_grant_role
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
 from eig.jury.services import jury_assign
-from eig.programme.models import Administration, Promotion, Specialty
+from eig.programme.models import Administration, FundingRule, Promotion, Specialty
+from eig.programme.presets import promotion_apply_funding_preset
 from projects import services
 from projects.jury import DEFI_JURY
-from projects.models import Defi, ProjectCall
+from projects.models import Defi, DefiTransition, ProjectCall
 from projects.sections import SECTIONS
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -162,6 +163,33 @@ def _pitch_deck() -> SimpleUploadedFile:
     return SimpleUploadedFile("presentation.pdf", buffer.getvalue(), content_type="application/pdf")
 
 
+SELECTED_TITLE = "Guichet unique des aides au patrimoine"
+SELECTED_CONTENT = {
+    "summary": "Permettre aux propriétaires de monuments de demander les aides de l'État en "
+    "une seule démarche, suivie de bout en bout.",
+    "problem": "Les demandes d'aide aux travaux passent par des formulaires papier différents "
+    "selon les régions ; les propriétaires ne savent pas où en est leur dossier.",
+}
+SELECTED_POSITIONS = [
+    {
+        "specialty": Specialty.PRODUCT,
+        "missions": "Porter la vision du guichet et piloter sa construction avec les DRAC.",
+        "skills": "Direction de produit, recherche utilisateur, méthodes agiles.",
+    },
+    {
+        "specialty": Specialty.TECHNICAL,
+        "missions": "Concevoir l'architecture du guichet et son raccordement aux outils "
+        "d'instruction.",
+        "skills": "Architecture logicielle, API, sécurité.",
+    },
+    {
+        "specialty": Specialty.IMPACT,
+        "missions": "Mesurer l'effet du guichet sur les délais et l'accès aux aides.",
+        "skills": "Évaluation, données, conduite du changement.",
+    },
+]
+
+
 def _next_september(today: datetime.date) -> datetime.date:
     start = datetime.date(today.year, 9, 1)
     return start if start > today else datetime.date(today.year + 1, 9, 1)
@@ -183,6 +211,8 @@ class Command(BaseCommand):
             self._draft_defi(call, users["agent.dinum@demo.eig.fr"])
             self._submitted_defi(call, users["agent.culture@demo.eig.fr"])
             self._jury(call, users)
+            self._funding_rules(call.promotion)
+            self._selected_defi(call.promotion, users["agent.culture@demo.eig.fr"])
         self._print_accounts(call)
 
     def _site_config(self) -> None:
@@ -299,6 +329,51 @@ class Command(BaseCommand):
         ]:
             JuryMember.objects.create(jury=jury, user=users[email], expertise=expertise)
         jury_assign(domain=DEFI_JURY, jury=jury, actor=users["staff@demo.eig.fr"])
+
+    def _funding_rules(self, promotion: Promotion) -> None:
+        """Promotion 8 follows the rules of promotion 7: EIGs hired and paid by DINUM."""
+        if not FundingRule.objects.filter(promotion=promotion).exists():
+            promotion_apply_funding_preset(promotion=promotion, key="7")
+
+    def _selected_defi(self, promotion: Promotion, agent: User) -> None:
+        """A first session of promotion 8, already judged (P7 held a jury every two months):
+        one défi of the Ministry of Culture selected, for the conventions to start from."""
+        now = timezone.now()
+        call, _ = ProjectCall.objects.get_or_create(
+            slug="aap-eig-8-session-1",
+            defaults={
+                "promotion": promotion,
+                "title": "Appel à projets EIG 8 – première session",
+                "description": "Première session de démonstration, close et jugée.",
+                "opens_at": now - datetime.timedelta(days=120),
+                "closes_at": now + datetime.timedelta(days=1),
+            },
+        )
+        if Defi.objects.filter(call=call, title=SELECTED_TITLE).exists():
+            return
+        defi = services.defi_create(call=call, author=agent, title=SELECTED_TITLE)
+        defi = _fill_sections(defi, agent, {**SUBMITTED_CONTENT, **SELECTED_CONTENT})
+        bands = {band.min_years: band for band in promotion.salary_bands.all()}
+        services.defi_set_positions(
+            defi=defi,
+            actor=agent,
+            positions=[
+                {**position, "salary_band": bands[years].pk, "work_time": work_time}
+                for position, years, work_time in zip(
+                    SELECTED_POSITIONS, (0, 10, 0), (100, 100, 80), strict=True
+                )
+            ],
+        )
+        defi = services.defi_attach_pitch_deck(defi=defi, actor=agent, upload=_pitch_deck())
+        services.defi_submit(defi=defi, actor=agent)
+        # The session closed and its jury selected the défi: history written as it happened.
+        call.closes_at = now - datetime.timedelta(days=60)
+        call.save(update_fields=["closes_at"])
+        defi.state = Defi.State.SELECTED
+        defi.save(update_fields=["state"])
+        DefiTransition.objects.create(
+            defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
+        )
 
     def _print_accounts(self, call: ProjectCall) -> None:
         closes = call.closes_at.astimezone(PARIS)

@@ -1,0 +1,39 @@
+"""`manage.py load_demo_conventions`: after load_demo, prepare the conventions of the demo's
+promotion 8 and send them for signature, so that agent.culture@ has one to sign."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from eig.accounts.models import User
+from eig.programme.models import Promotion
+from funding import services
+from funding.models import Convention, ConventionVersion
+from funding.pdf import convention_version_render
+
+
+class Command(BaseCommand):
+    help = "Prépare et envoie les conventions de la promotion de démonstration (après load_demo)."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_ALLOWED:
+            raise CommandError("Les données de démonstration sont refusées sur cet environnement.")
+        promotion = Promotion.objects.filter(code="8").first()
+        staff = User.objects.filter(email="staff@demo.eig.fr").first()
+        if promotion is None or staff is None:
+            raise CommandError("Lancez d'abord « manage.py load_demo ».")
+        with transaction.atomic():
+            report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+        for administration, message in report.refused:
+            self.stderr.write(self.style.WARNING(f"{administration} : {message}"))
+        drafts = ConventionVersion.objects.filter(
+            convention__promotion=promotion, state=ConventionVersion.State.DRAFT
+        )
+        for version in drafts:
+            # Rendered here rather than by the worker: the demo must be ready when it opens.
+            version = convention_version_render(version_id=version.pk)
+            services.convention_version_send(version=version, actor=staff)
+        count = Convention.objects.filter(promotion=promotion).count()
+        self.stdout.write(
+            self.style.SUCCESS(f"Conventions de démonstration : {count} pour la {promotion}.")
+        )

@@ -1,0 +1,31 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from funding.models import Convention, ConventionVersion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_demo_conventions_sent_to_the_ministry_of_culture():
+    call_command("load_demo")
+    call_command("load_demo_conventions")
+    call_command("load_demo")
+    call_command("load_demo_conventions")
+
+    convention = Convention.objects.get()
+    version = convention.versions.get()
+    assert (convention.administration.name, convention.kind) == (
+        "Ministère de la Culture",
+        "partenariat",
+    )
+    assert (version.state, version.eig_count) == (ConventionVersion.State.SENT, 3)
+    # P7 rules: seuil 1 full time, seuil 2 full time, seuil 1 at 4/5, 12 months, all paid.
+    assert version.cofinancing == Decimal("93749.64") + Decimal("114455.76") + Decimal("74999.76")
+    assert version.pdf and len(version.checksum) == 64
