@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from eig.programme.models import Administration
+from eig.programme.models import Administration, FundingRule
+from eig.programme.presets import funding_preset_choices
 from eig.programme.validators import normalize_siret, validate_siret
 
 
@@ -65,3 +66,89 @@ class AdministrationCreateForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+
+# --- Staff back office: funding rules ---------------------------------------------------------
+
+
+class SalaryBandFormSet(forms.BaseInlineFormSet):
+    """The salary grid of a promotion, edited as a whole."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        # `Rules.band_for_years` finds no band for a beginner otherwise; an empty grid is
+        # allowed (a promotion whose rules are not configured yet).
+        if kept and not any(data.get("min_years") == 0 for data in kept):
+            raise forms.ValidationError(
+                "La grille salariale doit comporter une tranche qui part de 0 an d'expérience.",
+                code="no_first_band",
+            )
+
+
+class FundingRuleAdminForm(forms.ModelForm):
+    """Each kind of rule reads one parameter: it is required for that kind, and the
+    parameters of the other kinds are emptied so that a switched rule leaves no stale value
+    behind (the preset service stores them the same way)."""
+
+    PARAMETERS = {
+        FundingRule.Kind.SHARE: (
+            "share",
+            "Indiquez la part prise en charge (0,70 pour 70 %).",
+        ),
+        FundingRule.Kind.MONTHS: ("months", "Indiquez le nombre de mois financés."),
+        FundingRule.Kind.FLAT: ("flat_amount", "Indiquez le forfait par EIG."),
+    }
+
+    class Meta:
+        model = FundingRule
+        fields = [
+            "employee_rate",
+            "employer_rate",
+            "kind",
+            "share",
+            "months",
+            "flat_amount",
+            "convention_kind",
+            "source_programme",
+            "payment_terms",
+            "source",
+        ]
+        help_texts = {
+            "kind": _(
+                "Seul le paramètre de la règle choisie est conservé ; les autres sont vidés à "
+                "l'enregistrement."
+            ),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        for rule_kind, (name, message) in self.PARAMETERS.items():
+            if rule_kind != kind:
+                cleaned[name] = None
+            elif cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, forms.ValidationError(message, code="required_for_kind"))
+        return cleaned
+
+
+class FundingPresetChoiceForm(forms.Form):
+    """The intermediate page of the admin action that applies a past promotion's rules."""
+
+    preset = forms.ChoiceField(
+        label=_("Règles à appliquer"),
+        error_messages={
+            "required": _("Choisissez les règles d'une promotion."),
+            "invalid_choice": _("Choisissez les règles d'une promotion de la liste."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = funding_preset_choices()

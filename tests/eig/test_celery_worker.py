@@ -56,3 +56,52 @@ def test_real_worker_on_redis_sends_draft_reminders(redis_worker):
         defi.owner,
     )
     assert [m.to for m in mail.outbox] == [[defi.owner.email]]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
+    # The worker renders the PDF queued on commit, then mails it once sent: the two
+    # tasks of a convention go through Redis like in production.
+    from funding import services as funding_services
+    from funding.models import ConventionVersion
+    from tests.factories import (
+        AgentFactory,
+        StaffFactory,
+        funded_promotion,
+        ministry,
+        selected_defi,
+    )
+
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    defi = selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    convention = funding_services.convention_prepare(
+        promotion=promotion, administration=signatory, actor=staff
+    )
+    version = _wait_for(
+        lambda: ConventionVersion.objects.filter(
+            convention=convention, rendered_at__isnull=False
+        ).first()
+    )
+    assert version.pdf.read(5) == b"%PDF-"
+
+    AgentFactory(administration=signatory)
+    funding_services.convention_version_send(version=version, actor=staff)
+
+    _wait_for(lambda: len(mail.outbox) == 2 or None)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [defi.owner.email, *(u.email for u in signatory.members.exclude(pk=defi.owner_id))]
+    )
+    assert all(m.attachments[0][2] == "application/pdf" for m in mail.outbox)
+
+
+def _wait_for(probe, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail("Le worker n'a pas traité la tâche à temps.")
