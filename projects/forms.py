@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator
 from django.forms import modelform_factory
 from django.utils import timezone
@@ -9,7 +10,9 @@ from eig.files import validate_pdf
 from eig.jury import deliberation
 from eig.jury.models import AbstractReview, JuryGroup, JuryMember
 from eig.jury.selectors import jury_members_active
-from eig.programme.models import Specialty
+from eig.programme.costs import Band, Rules
+from eig.programme.models import Specialty, WorkTime
+from eig.programme.money import format_euros, format_percent
 from projects.jury import defi_list_for_jury
 from projects.models import Defi, DefiPosition
 from projects.sections import MAX_POSITIONS, Section
@@ -71,6 +74,11 @@ class DefiStartForm(forms.Form):
 
 
 class DefiPositionForm(forms.ModelForm):
+    """One EIG position, with the hypotheses of the financial simulation when the promotion's
+    rules are published (`rules`, from eig.programme.selectors.rules_for_promotion): the
+    experience sought among the promotion's salary bands, and the work time where the
+    contract frame allows 4/5. The choices come from `rules`, so validating runs no query."""
+
     class Meta:
         model = DefiPosition
         fields = ["specialty", "missions", "skills"]
@@ -79,13 +87,46 @@ class DefiPositionForm(forms.ModelForm):
             "skills": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rules: Rules | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.rules = rules
         self.helper = _helper()
         self.fields["specialty"].required = False
         self.fields["specialty"].choices = [("", _("— Pas de profil —")), *Specialty.choices]
         self.fields["missions"].max_length = 1000
         self.fields["skills"].max_length = 500
+        if rules is None:
+            return
+        # Plain fields, not model ones: the band is checked against the promotion's grid
+        # already read, and the view hands the pk to the service.
+        self.fields["salary_band"] = forms.TypedChoiceField(
+            label=_("Expérience visée"),
+            help_text=_(
+                "Pour la simulation financière ; sans réponse, elle retient la tranche la mieux "
+                "rémunérée."
+            ),
+            choices=[("", UNKNOWN_BAND), *((b.pk, band_choice_label(b)) for b in rules.bands)],
+            coerce=int,
+            empty_value=None,
+            required=False,
+            error_messages={
+                "invalid_choice": f"Cette tranche n'est pas dans la grille salariale de "
+                f"« {rules.promotion} » : choisissez-en une de la liste."
+            },
+        )
+        if rules.allows_part_time:
+            self.fields["work_time"] = forms.TypedChoiceField(
+                label=_("Quotité de travail"),
+                choices=WorkTime.choices,
+                coerce=int,
+                empty_value=WorkTime.FULL,
+                initial=WorkTime.FULL,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "invalid_choice": _("Choisissez un temps plein ou un temps partiel à 4/5.")
+                },
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -97,10 +138,44 @@ class DefiPositionForm(forms.ModelForm):
                     code="specialty_missing",
                 ),
             )
+        posted_work_time = self.data.get(self.add_prefix("work_time"))
+        if (
+            self.rules is not None
+            and not self.rules.allows_part_time
+            and posted_work_time not in (None, "", str(WorkTime.FULL))
+        ):
+            # The field is not shown: only a forged request gets here.
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    f"« {self.rules.promotion} » recrute ses EIG à temps plein : le temps "
+                    "partiel n'est pas possible.",
+                    code="full_time",
+                ),
+            )
         return cleaned
 
     def is_filled(self) -> bool:
         return bool(self.cleaned_data.get("specialty"))
+
+    def position(self) -> dict:
+        position = {k: self.cleaned_data[k] for k in ("specialty", "missions", "skills")}
+        if self.rules is not None:
+            position["salary_band"] = self.cleaned_data.get("salary_band")
+            position["work_time"] = self.cleaned_data.get("work_time") or WorkTime.FULL
+        return position
+
+
+UNKNOWN_BAND = _("Je ne sais pas encore (hypothèse haute)")
+
+
+def band_choice_label(band: Band) -> str:
+    """« Jusqu'à 5 ans d'expérience inclus — 3 500 € nets/mois »."""
+    net = format_euros(band.net_monthly, cents=band.net_monthly % 1 != 0)
+    label = f"{band.label} — {net} nets/mois"
+    if band.variable_rate:
+        label += f" + {format_percent(band.variable_rate)} de part variable"
+    return label
 
 
 class BaseDefiPositionFormSet(forms.BaseFormSet):
@@ -115,11 +190,37 @@ class BaseDefiPositionFormSet(forms.BaseFormSet):
             )
 
     def positions(self) -> list[dict]:
-        return [
-            {k: f.cleaned_data[k] for k in ("specialty", "missions", "skills")}
-            for f in self.forms
-            if f.is_filled()
-        ]
+        return [f.position() for f in self.forms if f.is_filled()]
+
+    def simulated_positions(self) -> tuple[list[tuple], list[str]]:
+        """The positions as the simulation reads them, `(band pk or None, work time,
+        specialty)`, from a formset that need not be valid: the agent is still typing. What
+        cannot be read is left out or taken at the high hypothesis, and said in French."""
+        if not self.management_form.is_valid():
+            return [], ["Les profils envoyés sont illisibles : rechargez la page."]
+        self.is_valid()  # runs the validation; each form keeps the fields that passed
+        positions, problems = [], []
+        if len(self.forms) > MAX_POSITIONS:
+            problems.append(
+                f"Un défi accueille au plus {MAX_POSITIONS} EIG : seuls les premiers comptent."
+            )
+        for number, form in enumerate(self.forms[:MAX_POSITIONS], start=1):
+            cleaned = getattr(form, "cleaned_data", {})
+            if not cleaned.get("specialty"):
+                continue
+            if form.has_error("salary_band"):
+                problems.append(
+                    f"EIG {number} : tranche d'expérience inconnue, la simulation retient "
+                    "l'hypothèse haute."
+                )
+            if form.has_error("work_time") or form.has_error(NON_FIELD_ERRORS, "full_time"):
+                problems.append(
+                    f"EIG {number} : quotité de travail non reconnue, la simulation retient le "
+                    "temps plein."
+                )
+            work_time = cleaned.get("work_time") or WorkTime.FULL
+            positions.append((cleaned.get("salary_band"), work_time, cleaned["specialty"]))
+        return positions, problems
 
 
 DefiPositionFormSet = forms.formset_factory(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.notifications.services import email_queue, reminder_send_once
+from eig.programme.models import ContractFrame, SalaryBand, WorkTime
 from projects.models import Defi, DefiInvitation, DefiPosition, DefiTransition, ProjectCall
 from projects.selectors import defi_missing_sections, defi_recipients
 
@@ -121,17 +122,64 @@ def defi_update_section(*, defi: Defi, actor: User, data: dict) -> Defi:
 
 @transaction.atomic
 def defi_set_positions(*, defi: Defi, actor: User, positions: list[dict]) -> list[DefiPosition]:
-    """Replace the EIG positions sought by the défi (1 to 3, ranked in the given order)."""
+    """Replace the EIG positions sought by the défi (1 to 3, ranked in the given order).
+
+    Each position is `specialty`, `missions`, `skills` and, for the financial simulation,
+    `salary_band` (the pk of a band of the défi's promotion, or None when the agent does not
+    know yet) and `work_time` (100, or 80 where the promotion's contract frame allows it)."""
     defi = _lock_editable(defi)
     if len(positions) > 3:
         raise DomainError("Un défi accueille au plus trois EIG.", code="too_many_positions")
-    defi.positions.all().delete()
-    created = DefiPosition.objects.bulk_create(
-        DefiPosition(defi=defi, rank=rank, **position)
+    rows = [
+        DefiPosition(
+            defi=defi,
+            rank=rank,
+            specialty=position["specialty"],
+            missions=position.get("missions", ""),
+            skills=position.get("skills", ""),
+            salary_band_id=position.get("salary_band"),
+            work_time=position.get("work_time") or WorkTime.FULL,
+        )
         for rank, position in enumerate(positions, start=1)
-    )
+    ]
+    _check_simulation_hypotheses(defi, rows)
+    defi.positions.all().delete()
+    created = DefiPosition.objects.bulk_create(rows)
     defi.save(update_fields=["updated_at"])
     return created
+
+
+def _check_simulation_hypotheses(defi: Defi, rows: list[DefiPosition]) -> None:
+    """The bands must be the défi's promotion's, and 4/5 only where its frame allows it (the
+    form checks both; this guards the other callers)."""
+    promotion_id = defi.call.promotion_id
+    bands = {row.salary_band_id for row in rows} - {None}
+    if (
+        bands
+        and len(bands) != SalaryBand.objects.filter(pk__in=bands, promotion_id=promotion_id).count()
+    ):
+        raise DomainError(
+            "Une tranche d'expérience choisie n'est pas dans la grille salariale de la "
+            "promotion du défi.",
+            code="band_promotion",
+        )
+    work_times = {row.work_time for row in rows}
+    if not work_times <= set(WorkTime.values):
+        raise DomainError(
+            "La quotité de travail est un temps plein ou un temps partiel à 4/5.",
+            code="work_time",
+        )
+    if (
+        work_times - {WorkTime.FULL}
+        and not ContractFrame.objects.filter(
+            promotion_id=promotion_id, allows_part_time=True
+        ).exists()
+    ):
+        raise DomainError(
+            "Les EIG de cette promotion sont recrutés à temps plein : le temps partiel n'est "
+            "pas possible.",
+            code="full_time",
+        )
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ urlpatterns = [
     path("espace/defis/<int:pk>/apercu/", views.defi_preview, name="defi_preview"),
     path("espace/defis/<int:pk>/presentation.pdf", views.defi_pitch_deck, name="defi_pitch_deck"),
     path("espace/defis/<int:pk>/inviter/", views.defi_invite, name="defi_invite"),
+    path("espace/defis/<int:pk>/simulation/", views.defi_simulation, name="defi_simulation"),
     path("espace/defis/<int:pk>/<slug:section>/", views.defi_section, name="defi_section"),
     path("espace/defis/<int:pk>/action/<slug:action>/", views.defi_action, name="defi_action"),
     path("espace/invitations/<str:token>/", views.defi_invitation_accept, name="invitation_accept"),

@@ -7,10 +7,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from eig.exceptions import DomainError, IncompleteDossier
-from projects import services
+from eig.programme.selectors import rules_for_promotion
+from projects import selectors, services
 from projects.filters import CatalogueFilter
 from projects.forms import (
     DefiInviteForm,
@@ -154,6 +155,7 @@ def defi_detail(request, pk):
             "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
             "review": defi_review_for_agent(defi),
+            "simulation": selectors.defi_simulation(defi),
             "title": str(defi),
         },
     )
@@ -172,12 +174,22 @@ def defi_section(request, pk, section):
     if current is None:
         raise Http404
     editable = defi.state == defi.State.DRAFT and defi.call.is_open()
+    simulation, simulation_problems = None, []
     if current.special == "positions":
+        rules = rules_for_promotion(defi.call.promotion)
         initial = [
-            {"specialty": p.specialty, "missions": p.missions, "skills": p.skills}
+            {
+                "specialty": p.specialty,
+                "missions": p.missions,
+                "skills": p.skills,
+                "salary_band": p.salary_band_id,
+                "work_time": p.work_time,
+            }
             for p in defi.positions.all()
         ]
-        form = DefiPositionFormSet(request.POST or None, initial=initial, prefix="profils")
+        form = DefiPositionFormSet(
+            request.POST or None, initial=initial, prefix="profils", form_kwargs={"rules": rules}
+        )
     elif current.special == "pitch_deck":
         form = PitchDeckForm(request.POST or None, request.FILES or None)
     else:
@@ -215,6 +227,13 @@ def defi_section(request, pk, section):
             "La section n'est pas enregistrée : corrigez les erreurs "
             "signalées. Les autres sections ne changent pas.",
         )
+    if current.special == "positions" and rules is not None:
+        # After a refused save, the panel simulates what the agent typed, as the live
+        # recompute does; otherwise the saved positions.
+        positions = None
+        if request.method == "POST" and editable:
+            positions, simulation_problems = form.simulated_positions()
+        simulation = selectors.defi_simulation(defi, positions, rules=rules)
     return render(
         request,
         "projects/defi_section.html",
@@ -222,6 +241,8 @@ def defi_section(request, pk, section):
             "defi": defi,
             "section": current,
             "form": form,
+            "simulation": simulation,
+            "simulation_problems": simulation_problems,
             "sections": defi_section_status(defi),
             "editable": editable,
             "next_section": _next_section(current.key),
@@ -257,7 +278,35 @@ def defi_preview(request, pk):
             "sections": SECTIONS,
             "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
+            "simulation": selectors.defi_simulation(defi),
             "title": f"Aperçu – {defi}",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def defi_simulation(request, pk):
+    """The simulation panel alone, for simulation.js: of the positions the agent is typing
+    (the positions formset's data, read leniently), or of the saved ones without data."""
+    defi = get_defi_for_user(request.user, pk)
+    rules = rules_for_promotion(defi.call.promotion)
+    simulation, problems = None, []
+    if rules is not None:
+        data = request.POST if request.method == "POST" else request.GET
+        positions = None
+        if any(key.startswith("profils-") for key in data):
+            formset = DefiPositionFormSet(data, prefix="profils", form_kwargs={"rules": rules})
+            positions, problems = formset.simulated_positions()
+        simulation = selectors.defi_simulation(defi, positions, rules=rules)
+    return render(
+        request,
+        "projects/includes/simulation.html",
+        {
+            "defi": defi,
+            "simulation": simulation,
+            "simulation_problems": problems,
+            "fragment": True,
         },
     )
 

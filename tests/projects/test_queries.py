@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 QUERIES_MY_DEFIS = 6
 QUERIES_CATALOGUE = 7
 QUERIES_HOME = 5
-QUERIES_DEFI_DETAIL = 9
+QUERIES_DEFI_DETAIL = 10  # + the promotion's funding rule, for the simulation
 QUERIES_ADMIN_DEFIS = 8
 
 
