@@ -1,9 +1,7 @@
 """The decision record (relevé de décision) of a deliberation, as a PDF made by WeasyPrint."""
 
 import hashlib
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -11,24 +9,9 @@ from django.utils import timezone
 
 from eig.jury.domain import JuryDomain
 from eig.jury.models import AbstractReview, DecisionRecord
+from eig.pdf import marianne_urls
 
 Decision = AbstractReview.Decision
-
-# The State's typeface, as django-dsfr ships it: read from disk, never from the network.
-MARIANNE = {
-    "regular": "Marianne-Regular.woff2",
-    "bold": "Marianne-Bold.woff2",
-    "italic": "Marianne-Regular_Italic.woff2",
-}
-
-
-def _marianne_urls() -> dict[str, str]:
-    urls = {}
-    for key, name in MARIANNE.items():
-        path = finders.find(f"dsfr/dist/fonts/{name}")
-        if path:
-            urls[key] = Path(path).as_uri()
-    return urls
 
 
 def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) -> dict:
@@ -68,7 +51,7 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
         .order_by("user__last_name", "user__first_name", "pk"),
         "groups": jury.groups.prefetch_related("members__user").order_by("name"),
         "rendered_at": now,
-        "fonts": _marianne_urls(),
+        "fonts": marianne_urls(),
     }
 
 
