@@ -37,6 +37,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("espace/", include("eig.accounts.urls")),
     path("administrations/", include("eig.programme.urls")),
+    path("financement/", include("funding.urls")),
     path("", include((legal_pages, "pages"))),
     path("", include("projects.urls")),
 ]

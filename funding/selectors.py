@@ -3,13 +3,14 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from eig.accounts.models import Role, User
 from eig.programme.models import Administration, FundingRule, Promotion
 from eig.programme.selectors import cofinancing_recipient
-from funding.models import Convention, ConventionVersion
+from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
 from projects.models import Defi
 
 State = ConventionVersion.State
@@ -143,3 +144,187 @@ def conventions_for_agent(user: User) -> QuerySet[Convention]:
 
 
 AWAITING = [State.SENT, State.SIGNED_ADMIN, State.SIGNED_DINUM]
+
+
+# --- Pages of the conventions and of the budget (funding/views.py) --------------------------
+# Shaped for the staff budget pages and the convention page; each page's query count is the
+# same for 1 and for 3 conventions, lines or versions.
+
+# How the budget page splits what is committed: by the state of each convention's latest
+# version. A superseded latest version cannot happen (a newer one replaced it); it would
+# count with the texts in force.
+BUDGET_GROUPS = {
+    State.DRAFT: "draft",
+    State.SENT: "signature",
+    State.SIGNED_ADMIN: "signature",
+    State.SIGNED_DINUM: "signature",
+    State.IN_FORCE: "in_force",
+    State.SUPERSEDED: "in_force",
+}
+
+
+@dataclass
+class PromotionBudget:
+    """A promotion's envelope and what its conventions commit, split by signature stage."""
+
+    promotion: Promotion
+    rule: FundingRule | None
+    conventions: list[Convention] = field(default_factory=list)
+    committed: dict[str, Decimal] = field(
+        default_factory=lambda: dict.fromkeys(("in_force", "signature", "draft"), Decimal("0.00"))
+    )
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(State.values, 0))
+
+    @property
+    def envelope(self) -> Decimal | None:
+        return self.promotion.budget_envelope
+
+    @property
+    def committed_total(self) -> Decimal:
+        return sum(self.committed.values(), Decimal("0.00"))
+
+    @property
+    def available(self) -> Decimal | None:
+        return None if self.envelope is None else self.envelope - self.committed_total
+
+    @property
+    def eig_total(self) -> int:
+        return sum(c.current_eig_count or 0 for c in self.conventions)
+
+    @property
+    def cost_total(self) -> Decimal:
+        costs = (c.current_total_cost or Decimal("0") for c in self.conventions)
+        return sum(costs, Decimal("0.00"))
+
+    @property
+    def state_counts(self) -> list[tuple[str, int]]:
+        """(state label, number of conventions) for the states that have some."""
+        return [(label, self.counts[value]) for value, label in State.choices if self.counts[value]]
+
+    def add(self, convention: Convention) -> None:
+        self.conventions.append(convention)
+        if convention.current_state is None:
+            return
+        self.counts[convention.current_state] += 1
+        group = BUDGET_GROUPS[convention.current_state]
+        self.committed[group] += convention.current_cofinancing or Decimal("0")
+
+
+def promotion_budgets() -> list[PromotionBudget]:
+    """Every promotion with its rule and the sums of its conventions; two queries."""
+    promotions = Promotion.objects.select_related("funding_rule").order_by("-year", "-number")
+    budgets = {
+        promotion.pk: PromotionBudget(
+            promotion=promotion, rule=getattr(promotion, "funding_rule", None)
+        )
+        for promotion in promotions
+    }
+    for convention in conventions_with_current(
+        Convention.objects.filter(promotion__in=list(budgets)).order_by("reference")
+    ):
+        budgets[convention.promotion_id].add(convention)
+    return list(budgets.values())
+
+
+def get_promotion_for_staff(user: User, pk: int) -> Promotion:
+    """The access check of the budget pages: programme staff only; others get a 403 as on
+    the selection pages (the page exists, it is not theirs)."""
+    if not user.is_authenticated or not user.is_programme_staff:
+        raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
+    promotion = (
+        Promotion.objects.select_related("funding_rule", "contract_frame").filter(pk=pk).first()
+    )
+    if promotion is None:
+        raise Http404
+    return promotion
+
+
+def promotion_budget(promotion: Promotion) -> PromotionBudget:
+    """The budget of one promotion with its conventions, in reference order."""
+    budget = PromotionBudget(promotion=promotion, rule=getattr(promotion, "funding_rule", None))
+    for convention in conventions_with_current(
+        Convention.objects.filter(promotion=promotion)
+        .select_related("administration")
+        .order_by("reference")
+    ):
+        budget.add(convention)
+    return budget
+
+
+@dataclass
+class UncoveredDefi:
+    """A selected défi that no convention finances yet, and why."""
+
+    defi: Defi
+    signatory: Administration | None
+    reason: str
+
+
+def promotion_uncovered_defis(
+    promotion: Promotion, conventions: list[Convention]
+) -> list[UncoveredDefi]:
+    """The selected défis of the promotion outside every convention: their signatory has no
+    convention yet, they have no budget programme to receive credits, they fund their EIGs
+    alone, or they were selected after their signatory's convention was prepared."""
+    rule = getattr(promotion, "funding_rule", None)
+    if rule is None:
+        return []
+    plan = promotion_convention_plan(promotion, convention_kind=rule.convention_kind)
+    by_administration = {c.administration_id: c for c in conventions}
+    covered = set(
+        ConventionLine.objects.filter(convention__promotion=promotion).values_list(
+            "defi_id", flat=True
+        )
+    )
+    rows = []
+    for signatory, defis in plan.by_signatory.items():
+        convention = by_administration.get(signatory.pk)
+        for defi in defis:
+            if defi.pk in covered:
+                continue
+            if convention is None:
+                reason = "convention à préparer"
+            else:
+                reason = (
+                    f"retenu après la préparation de la convention {convention.reference} : "
+                    "il n'y figure pas"
+                )
+            rows.append(UncoveredDefi(defi=defi, signatory=signatory, reason=reason))
+    for defi in plan.ineligible:
+        rows.append(
+            UncoveredDefi(
+                defi=defi,
+                signatory=None,
+                reason="aucun programme budgétaire : ni l'administration ni son ministère",
+            )
+        )
+    for defi in plan.self_funded:
+        rows.append(
+            UncoveredDefi(
+                defi=defi,
+                signatory=None,
+                reason="autofinancé : l'administration ne demande pas de co-financement",
+            )
+        )
+    return sorted(rows, key=lambda row: (row.defi.title.lower(), row.defi.pk))
+
+
+def convention_versions(convention: Convention) -> list[ConventionVersion]:
+    """The versions of a convention, newest first."""
+    return list(convention.versions.order_by("-number"))
+
+
+def convention_history(convention: Convention) -> QuerySet[ConventionEvent]:
+    """Every change of state of the convention's versions, oldest first."""
+    return (
+        ConventionEvent.objects.filter(version__convention=convention)
+        .select_related("actor", "version")
+        .order_by("at", "pk")
+    )
+
+
+def convention_lines(convention: Convention) -> QuerySet[ConventionLine]:
+    """The convention's lines in the order of its text, with what their forms show."""
+    return convention.lines.select_related("defi", "salary_band").order_by(
+        "defi__title", "defi_id", "rank"
+    )

@@ -1,0 +1,473 @@
+"""Pages of the conventions: the budget of each promotion for staff, a convention with its
+versions and signature steps for staff and the administrations' agents, and the agents'
+list of their conventions."""
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from eig.exceptions import DomainError
+from eig.programme.money import format_euros, format_quantity
+from eig.programme.selectors import rules_for_promotion
+from funding import services
+from funding.forms import ConventionLineForm, ConventionUpdateForm, InForceForm, SignedPdfForm
+from funding.models import ConventionVersion
+from funding.selectors import (
+    convention_history,
+    convention_lines,
+    convention_versions,
+    conventions_for_agent,
+    get_convention_for_user,
+    get_promotion_for_staff,
+    promotion_budget,
+    promotion_budgets,
+    promotion_uncovered_defis,
+    user_can_sign_for,
+)
+
+State = ConventionVersion.State
+
+STAFF_ONLY = "Cette étape revient à l'équipe du programme."
+
+# The signature circuit of a version, in order, with the field that dates each step.
+STEPS = [
+    (State.DRAFT, "created_at"),
+    (State.SENT, "sent_at"),
+    (State.SIGNED_ADMIN, "signed_admin_at"),
+    (State.SIGNED_DINUM, "signed_dinum_at"),
+    (State.IN_FORCE, "in_force_on"),
+]
+
+
+def _staff_required(user) -> None:
+    if not user.is_programme_staff:
+        raise PermissionDenied(STAFF_ONLY)
+
+
+# --- Budget (staff) -----------------------------------------------------------------------
+
+
+@login_required
+def budget_index(request):
+    # The access helper is per promotion; the list has the same rule.
+    if not request.user.is_programme_staff:
+        get_promotion_for_staff(request.user, 0)
+    return render(
+        request,
+        "funding/budget_index.html",
+        {"budgets": promotion_budgets(), "title": "Financement des promotions"},
+    )
+
+
+@login_required
+def budget(request, pk):
+    promotion = get_promotion_for_staff(request.user, pk)
+    budget = promotion_budget(promotion)
+    rules = rules_for_promotion(promotion)
+    return render(
+        request,
+        "funding/budget.html",
+        {
+            "promotion": promotion,
+            "budget": budget,
+            "rules": rules,
+            "uncovered": promotion_uncovered_defis(promotion, budget.conventions),
+            "states": State.choices,
+            "title": f"Budget – {promotion}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def budget_prepare(request, pk):
+    promotion = get_promotion_for_staff(request.user, pk)
+    try:
+        report = services.conventions_prepare_for_promotion(promotion=promotion, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("funding:budget", pk=promotion.pk)
+    if report.created:
+        references = ", ".join(convention.reference for convention in report.created)
+        count = len(report.created)
+        messages.success(
+            request,
+            f"{count} convention{'s' if count > 1 else ''} "
+            f"préparée{'s' if count > 1 else ''} en brouillon : {references}. "
+            "Leur PDF est en cours de production.",
+        )
+    for administration, message in report.refused:
+        messages.error(request, f"Convention de {administration} non préparée. {message}")
+    if not report.created and not report.refused:
+        messages.info(
+            request,
+            "Aucune convention à préparer : chaque administration signataire a déjà la sienne.",
+        )
+    return redirect("funding:budget", pk=promotion.pk)
+
+
+def _csv_amount(value) -> str:
+    """2 decimals and a decimal comma, without thousands separators: Excel reads a number."""
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _csv_text(value: str) -> str:
+    # Names come from the administrations' own records: never let one run as a formula.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+@login_required
+def budget_csv(request, pk):
+    """The conventions of a promotion for Excel: UTF-8 with a BOM, semicolons, decimal
+    commas; a totals row, then the envelope, the committed amount and what is left."""
+    promotion = get_promotion_for_staff(request.user, pk)
+    budget = promotion_budget(promotion)
+    states = dict(State.choices)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="budget-{promotion.code}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            "Référence",
+            "Administration signataire",
+            "Type",
+            "Version",
+            "État",
+            "Nombre d'EIG",
+            "Coût total employeur (€)",
+            "Montant DINUM (€)",
+        ]
+    )
+    for convention in budget.conventions:
+        writer.writerow(
+            [
+                convention.reference,
+                _csv_text(convention.administration.name),
+                convention.get_kind_display(),
+                _version_title(convention.current_number, convention.current_amendment),
+                str(states.get(convention.current_state, "")),
+                convention.current_eig_count or 0,
+                _csv_amount(convention.current_total_cost),
+                _csv_amount(convention.current_cofinancing),
+            ]
+        )
+    writer.writerow(
+        [
+            "Total",
+            "",
+            "",
+            "",
+            "",
+            budget.eig_total,
+            _csv_amount(budget.cost_total),
+            _csv_amount(budget.committed_total),
+        ]
+    )
+    writer.writerow([])
+    writer.writerow(["Enveloppe (€)", _csv_amount(budget.envelope) or "non définie"])
+    writer.writerow(["Engagé (€)", _csv_amount(budget.committed_total)])
+    writer.writerow(["Disponible (€)", _csv_amount(budget.available) or "non défini"])
+    return response
+
+
+def _version_title(number, amendment) -> str:
+    # The model's wording ("convention initiale", "avenant n° 2"), from the annotated values.
+    if number is None:
+        return ""
+    return ConventionVersion(number=number, amendment=amendment).title
+
+
+# --- A convention (staff and agents) ----------------------------------------------------
+
+
+def _when(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), r"d/m/Y à H\hi")
+    return date_format(value, "d/m/Y")
+
+
+def _timeline(version: ConventionVersion) -> list[dict]:
+    """The steps of the signature circuit, with their dates as far as the version went."""
+    states = [state for state, _ in STEPS]
+    reached = states.index(version.state) if version.state in states else len(STEPS)
+    return [
+        {
+            "label": State(state).label,
+            "when": _when(getattr(version, date_field)),
+            "done": index < reached or version.state == State.IN_FORCE,
+            "current": index == reached,
+        }
+        for index, (state, date_field) in enumerate(STEPS)
+    ]
+
+
+def _content_defis(content: dict) -> list[dict]:
+    """The défis of a version's content, months written the French way (« 10 », « 5,5 »)."""
+    return [
+        {
+            **defi,
+            "lines": [
+                {**line, "months": format_quantity(line["months"])} for line in defi["lines"]
+            ],
+        }
+        for defi in content.get("defis", [])
+    ]
+
+
+def _update_forms(convention, current, data=None):
+    """The line forms and the signatories / reason form of the staff's change."""
+    frame = getattr(convention.promotion, "contract_frame", None)
+    allows_part_time = bool(frame and frame.allows_part_time)
+    bands = list(convention.promotion.salary_bands.order_by("min_years"))
+    line_forms = [
+        ConventionLineForm(data, line=line, bands=bands, allows_part_time=allows_part_time)
+        for line in convention_lines(convention)
+    ]
+    form = ConventionUpdateForm(data, convention=convention, draft=current.state == State.DRAFT)
+    return line_forms, form
+
+
+def _detail(request, convention, *, line_forms=None, update_form=None, status=200):
+    user = request.user
+    versions = convention_versions(convention)
+    current = versions[0] if versions else None
+    is_staff = user.is_programme_staff
+    can_sign = is_staff or user_can_sign_for(user, convention)
+    can_update = is_staff and current is not None and current.state != State.SUPERSEDED
+    if can_update and update_form is None:
+        line_forms, update_form = _update_forms(convention, current)
+    content = current.content if current else {}
+    return render(
+        request,
+        "funding/convention_detail.html",
+        {
+            "convention": convention,
+            "current": current,
+            "versions": versions,
+            "timeline": _timeline(current) if current else [],
+            "content": content,
+            "defis": _content_defis(content),
+            "events": convention_history(convention),
+            "is_staff": is_staff,
+            "can_sign": can_sign,
+            "can_update": can_update,
+            "line_forms": line_forms,
+            "update_form": update_form,
+            "sign_form": SignedPdfForm() if current and current.state == State.SENT else None,
+            "in_force_form": InForceForm()
+            if current and current.state == State.SIGNED_DINUM
+            else None,
+            "title": f"Convention {convention.reference}",
+        },
+        status=status,
+    )
+
+
+@login_required
+def convention_detail(request, pk):
+    convention = get_convention_for_user(request.user, pk)
+    return _detail(request, convention)
+
+
+def _version(request, pk, number) -> ConventionVersion:
+    convention = get_convention_for_user(request.user, pk)
+    return get_object_or_404(
+        ConventionVersion.objects.select_related(
+            "convention__promotion", "convention__administration"
+        ),
+        convention=convention,
+        number=number,
+    )
+
+
+def _back(version):
+    return redirect("funding:convention_detail", pk=version.convention_id)
+
+
+@login_required
+@require_POST
+def version_send(request, pk, number):
+    version = _version(request, pk, number)
+    _staff_required(request.user)
+    try:
+        services.convention_version_send(version=version, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"La {version.title} est envoyée pour signature à "
+            f"{version.convention.administration} : ses agents la reçoivent par e-mail.",
+        )
+    return _back(version)
+
+
+@login_required
+@require_POST
+def version_sign_admin(request, pk, number):
+    version = _version(request, pk, number)
+    form = SignedPdfForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(version)
+    try:
+        services.convention_version_sign_admin(
+            version=version, actor=request.user, upload=form.cleaned_data["signed_pdf"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"La {version.title} signée par {version.convention.administration} est déposée : "
+            "la DINUM la contresigne.",
+        )
+    return _back(version)
+
+
+@login_required
+@require_POST
+def version_sign_dinum(request, pk, number):
+    version = _version(request, pk, number)
+    _staff_required(request.user)
+    try:
+        services.convention_version_sign_dinum(version=version, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"La {version.title} est signée par la DINUM.")
+    return _back(version)
+
+
+@login_required
+@require_POST
+def version_in_force(request, pk, number):
+    version = _version(request, pk, number)
+    _staff_required(request.user)
+    form = InForceForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["in_force_on"]:
+            messages.error(request, error)
+        return _back(version)
+    on = form.cleaned_data["in_force_on"]
+    try:
+        services.convention_version_enter_into_force(version=version, actor=request.user, on=on)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"La {version.title} est en vigueur depuis le {on.strftime('%d/%m/%Y')}."
+        )
+    return _back(version)
+
+
+@login_required
+@require_POST
+def convention_update(request, pk):
+    convention = get_convention_for_user(request.user, pk)
+    _staff_required(request.user)
+    versions = convention_versions(convention)
+    current = versions[0]
+    line_forms, form = _update_forms(convention, current, data=request.POST)
+    if not (form.is_valid() and all(line_form.is_valid() for line_form in line_forms)):
+        return _detail(request, convention, line_forms=line_forms, update_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        version = services.convention_update(
+            convention=convention,
+            actor=request.user,
+            lines={line_form.line.pk: line_form.values() for line_form in line_forms},
+            signatory=data.get("signatory"),
+            dinum_signatory=data.get("dinum_signatory"),
+            reason=data.get("reason", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("funding:convention_detail", pk=convention.pk)
+    if version.pk != current.pk:
+        messages.success(
+            request,
+            f"{version.title.capitalize()} créée en brouillon "
+            f"(DINUM : {format_euros(version.cofinancing)}) ; la {current.title} "
+            "reste consultable. Envoyez la nouvelle version une fois son PDF produit.",
+        )
+    elif version.content == current.content:
+        messages.info(request, "Aucune modification : la convention est inchangée.")
+    else:
+        messages.success(
+            request,
+            f"Le brouillon est mis à jour (DINUM : {format_euros(version.cofinancing)}) ; "
+            "son PDF est en cours de production.",
+        )
+    return redirect("funding:convention_detail", pk=convention.pk)
+
+
+def _pdf_response(field, filename: str) -> FileResponse:
+    return FileResponse(
+        field.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+@login_required
+def version_pdf(request, pk, number):
+    version = _version(request, pk, number)
+    # A draft being rendered again keeps its old file until then: it is not its text.
+    if not (version.pdf and version.rendered_at):
+        raise Http404("Le PDF de cette version est en cours de production.")
+    return _pdf_response(
+        version.pdf, f"convention-{version.convention.reference}-v{version.number}.pdf"
+    )
+
+
+@login_required
+def version_signed_pdf(request, pk, number):
+    version = _version(request, pk, number)
+    if not version.signed_pdf:
+        raise Http404("Aucun PDF signé pour cette version.")
+    return _pdf_response(
+        version.signed_pdf,
+        f"convention-{version.convention.reference}-v{version.number}-signee.pdf",
+    )
+
+
+# --- The agents' conventions ----------------------------------------------------------------
+
+
+@login_required
+def my_conventions(request):
+    user = request.user
+    if not user.is_agent:
+        if user.is_programme_staff:
+            # Staff follow every convention from the budget pages.
+            return redirect("funding:budget_index")
+        raise Http404
+    conventions = list(conventions_for_agent(user))
+    for convention in conventions:
+        convention.to_sign = convention.current_state == State.SENT and user_can_sign_for(
+            user, convention
+        )
+    return render(
+        request,
+        "funding/my_conventions.html",
+        {
+            "conventions": conventions,
+            "to_sign": sum(convention.to_sign for convention in conventions),
+            "states": State.choices,
+            "title": "Mes conventions",
+        },
+    )
