@@ -229,7 +229,19 @@ def convention_prepare(
         budget_programme=administration.budget_programme,
         created_by=actor,
     )
-    ConventionLine.objects.bulk_create(
+    _new_lines(convention, defis, rules)
+    content = convention_content(convention)
+    _envelope_check(promotion, convention, Decimal(content["cofinancing"]))
+    version = ConventionVersion.objects.create(
+        convention=convention, number=1, content=content, created_by=actor, **_amounts(content)
+    )
+    _record(version, from_state="", actor=actor)
+    _queue_render(version)
+    return convention
+
+
+def _new_lines(convention: Convention, defis, rules: Rules) -> list[ConventionLine]:
+    return ConventionLine.objects.bulk_create(
         ConventionLine(
             convention=convention,
             defi=defi,
@@ -242,40 +254,64 @@ def convention_prepare(
         for defi in defis
         for position in defi.positions.all()
     )
-    content = convention_content(convention)
-    _envelope_check(promotion, convention, Decimal(content["cofinancing"]))
-    version = ConventionVersion.objects.create(
-        convention=convention, number=1, content=content, created_by=actor, **_amounts(content)
+
+
+@transaction.atomic
+def convention_add_defis(*, convention: Convention, actor: User) -> ConventionVersion | None:
+    """Add to `convention` the selected défis it signs for and does not cover yet (P7 held a
+    jury every two months: a ministry's second défi joins its convention). None when there
+    is none to add. Goes through `convention_update`: a draft is rewritten, a sent text gets
+    a new version, a text in force an avenant; the envelope is checked."""
+    promotion = _lock_promotion(convention.promotion)
+    rules, rule = _rules(promotion)
+    plan = promotion_convention_plan(promotion, convention_kind=rule.convention_kind)
+    covered = set(convention.lines.values_list("defi_id", flat=True))
+    defis = [d for d in plan.by_signatory.get(convention.administration, []) if d.pk not in covered]
+    if not defis:
+        return None
+    _new_lines(convention, defis, rules)
+    titles = ", ".join(f"« {defi} »" for defi in defis)
+    return convention_update(
+        convention=convention,
+        actor=actor,
+        reason=f"Ajout du défi {titles}, retenu après la préparation de la convention."
+        if len(defis) == 1
+        else f"Ajout des défis {titles}, retenus après la préparation de la convention.",
     )
-    _record(version, from_state="", actor=actor)
-    _queue_render(version)
-    return convention
 
 
 @dataclass
 class PrepareReport:
     created: list[Convention] = field(default_factory=list)
+    amended: list[ConventionVersion] = field(default_factory=list)
     refused: list[tuple[Administration, str]] = field(default_factory=list)
     ineligible: list[Defi] = field(default_factory=list)
     self_funded: list[Defi] = field(default_factory=list)
 
 
 def conventions_prepare_for_promotion(*, promotion: Promotion, actor: User) -> PrepareReport:
-    """Prepare the missing conventions of a promotion, one per signatory administration;
-    each one stands or falls alone (an exceeded envelope refuses only the ones past it)."""
+    """Prepare the missing conventions of a promotion, one per signatory administration,
+    and add the défis selected since to the conventions that exist. Each one stands or falls
+    alone (an exceeded envelope refuses only the ones past it)."""
     _, rule = _rules(promotion)
     plan = promotion_convention_plan(promotion, convention_kind=rule.convention_kind)
     report = PrepareReport(ineligible=plan.ineligible, self_funded=plan.self_funded)
-    existing = set(
-        Convention.objects.filter(promotion=promotion).values_list("administration_id", flat=True)
-    )
+    existing = {
+        convention.administration_id: convention
+        for convention in Convention.objects.filter(promotion=promotion).select_related("promotion")
+    }
     for administration in sorted(plan.by_signatory, key=lambda a: a.name.lower()):
-        if administration.pk in existing:
-            continue
         try:
-            report.created.append(
-                convention_prepare(promotion=promotion, administration=administration, actor=actor)
-            )
+            if administration.pk in existing:
+                version = convention_add_defis(convention=existing[administration.pk], actor=actor)
+                if version is not None:
+                    report.amended.append(version)
+            else:
+                report.created.append(
+                    convention_prepare(
+                        promotion=promotion, administration=administration, actor=actor
+                    )
+                )
         except DomainError as error:
             report.refused.append((administration, error.message))
     return report
@@ -461,6 +497,7 @@ def convention_version_send(
     """Draft → sent: the PDF goes to the signatory administration's agents for signature.
     Refused while the PDF is not rendered yet. Side effect: a mail with the PDF, after
     commit."""
+    _staff_only(actor)
     version = _lock_version(version)
     if version.state == State.DRAFT and not (version.rendered_at and version.pdf):
         raise DomainError(

@@ -104,9 +104,15 @@ def budget_prepare(request, pk):
             f"préparée{'s' if count > 1 else ''} en brouillon : {references}. "
             "Leur PDF est en cours de production.",
         )
+    for version in report.amended:
+        messages.success(
+            request,
+            f"Convention {version.convention.reference} complétée ({version.title}) : "
+            f"{version.reason}",
+        )
     for administration, message in report.refused:
         messages.error(request, f"Convention de {administration} non préparée. {message}")
-    if not report.created and not report.refused:
+    if not (report.created or report.amended or report.refused):
         messages.info(
             request,
             "Aucune convention à préparer : chaque administration signataire a déjà la sienne.",

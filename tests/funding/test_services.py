@@ -487,3 +487,58 @@ def test_signature_reminders_at_each_threshold_once():
     assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 0
     assert mail.outbox[0].to == [staff.email]
     assert "contresigner" in mail.outbox[0].subject
+
+
+def test_a_defi_selected_later_joins_its_signatory_convention_by_avenant():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory, title="Premier défi")
+    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    convention = _prepare(promotion, signatory, staff)
+    initial = _in_force(convention, staff, agent)
+    selected_defi(promotion, signatory, positions=3, title="Second défi")
+
+    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+
+    [avenant] = report.amended
+    assert report.created == []
+    assert (avenant.number, avenant.amendment, avenant.eig_count) == (2, 1, 5)
+    assert avenant.cofinancing == Decimal("100000.00")
+    assert avenant.reason == (
+        "Ajout du défi « Second défi », retenu après la préparation de la convention."
+    )
+    initial.refresh_from_db()
+    assert (initial.state, initial.cofinancing) == (State.IN_FORCE, Decimal("40000.00"))
+    # Nothing left to add: a second run changes nothing.
+    again = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+    assert (again.created, again.amended, again.refused) == ([], [], [])
+
+
+def test_a_defi_selected_later_past_the_envelope_is_refused_and_not_added():
+    promotion = funded_promotion("6", envelope=Decimal("50000.00"))
+    signatory = ministry()
+    selected_defi(promotion, signatory, positions=2)
+    convention = _prepare(promotion, signatory)
+    selected_defi(promotion, signatory, positions=2)
+
+    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=StaffFactory())
+
+    [(administration, message)] = report.refused
+    assert administration == signatory
+    assert message.startswith("Enveloppe dépassée")
+    assert convention.lines.count() == 2
+    assert convention.versions.get().cofinancing == Decimal("40000.00")
+
+
+def test_only_staff_send_a_convention():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    version = _rendered(_prepare(promotion, signatory).versions.get())
+
+    with pytest.raises(DomainError, match="équipe du programme"):
+        services.convention_version_send(
+            version=version, actor=AgentFactory(administration=signatory)
+        )
+    version.refresh_from_db()
+    assert version.state == State.DRAFT
