@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._database import database_ensure  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eig_bench_conventions"
 TARGET_MEDIAN_SECONDS = 0.5
 PRESETS = ("3", "4", "5", "6", "7")
@@ -42,24 +44,6 @@ TOPICS = [
     "Justice numérique",
     "Éducation et orientation",
 ]
-
-
-def database_ensure(database_url: str) -> None:
-    """Create the bench's database on its server when it does not exist yet."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def django_setup(database_url: str, media_root: str) -> None:

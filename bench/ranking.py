@@ -26,29 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._database import database_ensure  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eig_bench_ranking"
 TARGET_P95_MS = 150
 TARGET_QUERIES = 20
 CALL_SLUG = "bench-classement"
 STAFF_EMAIL = "equipe.bench@exemple.gouv.fr"
-
-
-def database_ensure(database_url: str) -> None:
-    """Create the bench's database on its server when it does not exist yet."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def django_setup(database_url: str) -> None:
