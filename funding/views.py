@@ -57,9 +57,8 @@ def _staff_required(user) -> None:
 
 @login_required
 def budget_index(request):
-    # The access helper is per promotion; the list has the same rule.
     if not request.user.is_programme_staff:
-        get_promotion_for_staff(request.user, 0)
+        raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
     return render(
         request,
         "funding/budget_index.html",
