@@ -77,6 +77,12 @@ class ConventionLineForm(forms.Form):
         },
     )
 
+    remove = forms.BooleanField(
+        label=_("Retirer"),
+        required=False,
+        help_text=_("Poste non pourvu ou EIG parti avant son recrutement."),
+    )
+
     def __init__(self, *args, line: ConventionLine, bands, allows_part_time: bool, **kwargs):
         kwargs.setdefault("prefix", f"line-{line.pk}")
         kwargs.setdefault(
@@ -89,8 +95,9 @@ class ConventionLineForm(forms.Form):
             # The frame admits full time only: nothing to choose.
             del self.fields["work_time"]
         # Rendered in a table row of the convention page, not through crispy.
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "fr-select"
+        for name, field in self.fields.items():
+            if name != "remove":
+                field.widget.attrs["class"] = "fr-select"
 
     def full_clean(self):
         super().full_clean()
@@ -109,6 +116,7 @@ class ConventionLineForm(forms.Form):
         return {
             "salary_band": self.cleaned_data["salary_band"],
             "work_time": self.cleaned_data.get("work_time", WorkTime.FULL),
+            "remove": self.cleaned_data.get("remove", False),
         }
 
 

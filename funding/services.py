@@ -330,8 +330,9 @@ def convention_update(
     dinum_signatory: str | None = None,
     reason: str = "",
 ) -> ConventionVersion:
-    """Change the EIGs' bands or work times (`lines` maps a line's id to
-    `{"salary_band": id, "work_time": 100|80}`) and the signatories, then recompute.
+    """Change the EIGs' bands or work times, or remove an EIG (`lines` maps a line's id to
+    `{"salary_band": id, "work_time": 100|80, "remove": bool}`; each défi keeps one EIG at
+    least) and the signatories, then recompute.
 
     A draft version is rewritten in place. Once a version has been sent, a change of amounts
     makes a new version and keeps the old one: the new one is an avenant if an earlier
@@ -341,10 +342,16 @@ def convention_update(
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     current = convention_current_version(convention)
     rules, _ = _rules(promotion)
+    defis_before = set(convention.lines.values_list("defi_id", flat=True))
     for line_id, values in (lines or {}).items():
         line = convention.lines.filter(pk=line_id).first()
         if line is None:
             raise DomainError("Cette ligne n'appartient pas à la convention.", code="line")
+        if values.get("remove"):
+            # A position not filled, or an EIG gone before being hired: the line goes, and
+            # the new amounts say so (in an avenant once the text is in force).
+            line.delete()
+            continue
         band = rules.band_by_pk(int(values["salary_band"]))
         if band is None:
             raise DomainError(
@@ -374,6 +381,16 @@ def convention_update(
             setattr(convention, name, value)
         convention.save(update_fields=list(signatories))
 
+    emptied = Defi.objects.filter(
+        pk__in=defis_before - set(convention.lines.values_list("defi_id", flat=True))
+    ).order_by("title")
+    if emptied:
+        raise DomainError(
+            "Chaque défi de la convention garde au moins un EIG : "
+            + ", ".join(f"« {defi} »" for defi in emptied)
+            + " n'en aurait plus.",
+            code="defi_emptied",
+        )
     content = convention_content(convention)
     amounts = _amounts(content)
     unchanged = all(getattr(current, name) == value for name, value in amounts.items()) and (

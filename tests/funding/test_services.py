@@ -293,10 +293,12 @@ def test_avenant_after_entry_into_force():
     initial = _in_force(convention, staff, agent)
     line = convention.lines.get(rank=2)
 
-    # An EIG left before being hired: the line goes, the flat amount with it.
-    line.delete()
+    # A position was not filled: the line goes, the flat amount with it.
     avenant = services.convention_update(
-        convention=convention, actor=staff, reason="Un poste n'a pas été pourvu."
+        convention=convention,
+        actor=staff,
+        lines={line.pk: {"salary_band": line.salary_band_id, "remove": True}},
+        reason="Un poste n'a pas été pourvu.",
     )
 
     initial.refresh_from_db()

@@ -579,3 +579,33 @@ def test_my_conventions_queries_do_not_grow(
         response = client.get(reverse("funding:my_conventions"))
 
     assert _text(response).count("convention initiale") == count
+
+
+def test_update_removes_an_eig_but_never_a_defi_s_last_one(client, world):
+    convention = world.convention
+    client.force_login(world.staff)
+    first, second = convention.lines.order_by("rank")
+    data = {f"line-{line.pk}-salary_band": line.salary_band_id for line in (first, second)}
+
+    response = client.post(
+        _url("convention_update", convention), {**data, f"line-{second.pk}-remove": "on"}
+    )
+
+    assert response.status_code == 302
+    version = _current(convention)
+    assert (version.number, version.eig_count, version.cofinancing) == (
+        1,
+        1,
+        Decimal("20000.00"),
+    )
+    assert list(convention.lines.values_list("pk", flat=True)) == [first.pk]
+
+    response = client.post(
+        _url("convention_update", convention),
+        {f"line-{first.pk}-salary_band": first.salary_band_id, f"line-{first.pk}-remove": "on"},
+        follow=True,
+    )
+
+    assert "« Gallica augmentée » n'en aurait plus" in _text(response)
+    assert convention.lines.count() == 1
+    assert _current(convention).eig_count == 1
