@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "django_filters",
     "dsfr",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "eig.accounts.middleware.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "eig.urls"
@@ -122,9 +124,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Both backends load the session's user with a "has_totp" flag, so that the staff two-factor
+# check costs no query of its own (see eig/accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "eig.accounts.backends.ModelBackend",
+    "eig.accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,6 +162,19 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The client IP that the "ip" rate limits count: behind N proxies of ours, the N-th address
+# from the right of X-Forwarded-For (the one our outermost proxy saw). At 0 the header is
+# ignored and REMOTE_ADDR is used: right without a proxy, but behind one every visitor would
+# share the proxy's address and one attacker would lock everybody out. A proxy that sets a
+# header of its own (X-Real-IP, CF-Connecting-IP) can be named instead.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery codes.
+# Required for programme staff (eig.accounts.middleware), offered to everyone else.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Programme EIG"
+MFA_ADAPTER = "eig.accounts.adapters.MFAAdapter"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

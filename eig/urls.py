@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -7,6 +8,9 @@ from eig.health import health
 admin.site.site_header = "Entrepreneurs d'intérêt général – administration du programme"
 admin.site.site_title = "Programme EIG"
 admin.site.index_title = "Back-office de l'équipe du programme"
+# The admin has no login form of its own: it sends to allauth's, which rate-limits failed
+# attempts and asks staff for their second factor. A logged-in non-staff user gets a 403.
+admin.site.login = secure_admin_login(admin.site.login)
 
 legal_pages = [
     path(
@@ -30,6 +34,9 @@ legal_pages = [
         name="sitemap",
     ),
 ]
+
+# allauth answers a rate-limited request with ROOT_URLCONF.handler429.
+handler429 = "eig.accounts.views.too_many_requests"
 
 urlpatterns = [
     path("sante/", health, name="health"),

@@ -1,4 +1,5 @@
 import datetime
+import time
 
 import factory
 from allauth.account.models import EmailAddress
@@ -6,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from eig.accounts.models import Role, User
+from eig.accounts.services import user_two_factor_set
 from eig.jury.models import Criterion, Jury, JuryMember
 from eig.programme.models import Administration, Promotion, Specialty
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
@@ -13,6 +15,16 @@ from projects.sections import SECTIONS
 from tests.pdfs import pdf_bytes
 
 PASSWORD = "mot-de-passe-de-test-2026"
+# The authenticator-app secret of every StaffFactory user (base32, as the apps take it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
+    """The code an authenticator app shows now (or at `at`, a Unix time) for the secret."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time() if at is None else at) // 30
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 class AdministrationFactory(factory.django.DjangoModelFactory):
@@ -53,9 +65,17 @@ class CandidateFactory(UserFactory):
 
 
 class StaffFactory(UserFactory):
+    """Programme staff, enrolled in two-factor authentication (secret TOTP_SECRET), as every
+    staff member must be before reaching a staff page."""
+
     roles = factory.LazyFunction(lambda: [Role.STAFF])
     is_staff = True
     is_superuser = True
+
+    @factory.post_generation
+    def two_factor(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            user_two_factor_set(user=self, totp_secret=TOTP_SECRET)
 
 
 class JurorFactory(UserFactory):

@@ -1,10 +1,19 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sends an agent who has not said which administration they belong to there first,
     whether they arrive by logging in or by confirming their address at sign-up."""
+
+    # allauth's French catalogue leaves this one untranslated.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": "Trop de tentatives de connexion échouées : réessayez "
+        "dans quelques minutes.",
+    }
 
     def _administration_first(self, request):
         user = request.user
@@ -25,3 +34,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return self._administration_first(request) or super().get_signup_redirect_url(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Staff must keep their authenticator app: they may not deactivate it."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": "L'équipe du programme doit garder la double "
+        "authentification : elle ne peut pas être désactivée.",
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and authenticator.user.requires_two_factor:
+            return False
+        return super().can_delete_authenticator(authenticator)

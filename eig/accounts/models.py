@@ -85,3 +85,8 @@ class User(AbstractUser):
     @property
     def is_programme_staff(self) -> bool:
         return Role.STAFF in self.roles or self.is_superuser
+
+    @property
+    def requires_two_factor(self) -> bool:
+        # Whoever reaches the admin or the staff pages must log in with a second factor.
+        return self.is_staff or self.is_programme_staff

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 
 from eig.accounts.models import Role, User
 
@@ -17,6 +18,22 @@ _SECTIONS: dict[str, Callable[[User], Any]] = {}
 
 def register_personal_data(section: str, reader: Callable[[User], Any]) -> None:
     _SECTIONS[section] = reader
+
+
+def _two_factor(user: User) -> dict:
+    # Whether each factor is on and when it was used, never its secret nor the codes: the
+    # export may be mailed or left in a downloads folder.
+    authenticators = {a.type: a for a in Authenticator.objects.filter(user=user)}
+    totp = authenticators.get(Authenticator.Type.TOTP)
+    codes = authenticators.get(Authenticator.Type.RECOVERY_CODES)
+    return {
+        "active": totp is not None,
+        "application_activee_le": totp.created_at.isoformat() if totp else None,
+        "application_utilisee_le": (
+            totp.last_used_at.isoformat() if totp and totp.last_used_at else None
+        ),
+        "codes_de_recuperation_restants": (len(codes.wrap().get_unused_codes()) if codes else 0),
+    }
 
 
 def user_personal_data(user: User) -> dict:
@@ -36,6 +53,7 @@ def user_personal_data(user: User) -> dict:
                 for a in EmailAddress.objects.filter(user=user).order_by("email")
             ],
         },
+        "double_authentification": _two_factor(user),
         "relances_recues": [
             {"type": r.kind, "echeance": r.due_on.isoformat(), "envoyee_le": r.sent_at.isoformat()}
             for r in user.reminders.order_by("sent_at")

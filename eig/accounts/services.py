@@ -1,3 +1,5 @@
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -56,6 +58,27 @@ def user_grant_role(*, user: User, role: str) -> User:
     return user_set_roles(user=user, roles=[*user.roles, role])
 
 
+@transaction.atomic
+def user_two_factor_set(*, user: User, totp_secret: str, recovery_seed: str = "") -> None:
+    """Give the person an authenticator app with a known secret and, when a seed is given,
+    recovery codes derived from it (all unused), replacing any they had.
+
+    For the demo accounts and the tests only, whose secrets are public: real people enrol
+    through allauth's pages, which draw the secret at random and show it once.
+    """
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(totp_secret)}},
+    )
+    if recovery_seed:
+        Authenticator.objects.update_or_create(
+            user=user,
+            type=Authenticator.Type.RECOVERY_CODES,
+            defaults={"data": {"seed": encrypt(recovery_seed), "used_mask": 0}},
+        )
+
+
 def user_update_profile(
     *, user: User, first_name: str, last_name: str, job_title: str, phone: str
 ) -> User:
@@ -67,7 +90,8 @@ def user_update_profile(
 
 @transaction.atomic
 def user_erase(*, user: User) -> None:
-    """Delete the account and everything personal attached to it (addresses, reminders).
+    """Delete the account and everything personal attached to it (addresses, reminders,
+    two-factor authenticators).
 
     Défis the person wrote belong to their administration: they stay, without author, for
     their co-editors and the programme; their history keeps the state changes, without who

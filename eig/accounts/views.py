@@ -67,3 +67,8 @@ def personal_data_export(request):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="mes-donnees-eig-{stamp}.json"'
     return response
+
+
+def too_many_requests(request):
+    """The page allauth shows when a rate limit is hit (its own is bare English HTML)."""
+    return render(request, "429.html", status=429)

@@ -66,3 +66,18 @@ def test_health_check_answers_ok(client, db):
     response = client.get("/sante/")
 
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_trusted_proxy_count_is_read_from_environment():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)",
+        env={
+            "DATABASE_URL": "postgres://eig@db.invalid:5432/eig",
+            "ALLAUTH_TRUSTED_PROXY_COUNT": "1",
+        },
+    )
+
+    assert result.stdout.splitlines()[-1].split() == ["1", "None"], result.stderr
