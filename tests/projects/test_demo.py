@@ -1,8 +1,11 @@
 import datetime
+import io
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -11,11 +14,14 @@ from dsfr.models import DsfrConfig
 
 from eig.accounts.models import Role, User
 from eig.programme.models import Administration, Promotion
-from projects.management.commands.load_demo import ACCOUNTS, PASSWORD
+from projects.management.commands.load_demo import ACCOUNTS, DEMO_TOTP_SECRET, PASSWORD
 from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
+ROOT = Path(__file__).resolve().parents[2]
+# The two recovery codes of the demo staff account that the README shows.
+README_RECOVERY_CODES = ["94184496", "03920773"]
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +188,46 @@ def test_load_demo_sets_up_a_jury_with_the_submitted_defi_assigned():
         ("jure@demo.eig.fr", "Carte vivante du patrimoine"),
         ("jure2@demo.eig.fr", "Carte vivante du patrimoine"),
     }
+
+
+def _demo_staff_password_step(client):
+    response = client.post(
+        reverse("account_login"), {"login": "staff@demo.eig.fr", "password": PASSWORD}
+    )
+    assert response.url == reverse("mfa_authenticate")
+
+
+def test_load_demo_staff_logs_in_with_documented_totp_secret(client):
+    call_command("load_demo")
+    code = io.StringIO()
+    call_command("demo_totp_code", stdout=code)
+
+    _demo_staff_password_step(client)
+    response = client.post(reverse("mfa_authenticate"), {"code": code.getvalue().split()[0]})
+
+    assert response.url == reverse("accounts:dashboard")
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert DEMO_TOTP_SECRET in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("recovery_code", README_RECOVERY_CODES)
+def test_load_demo_staff_logs_in_with_documented_recovery_code(client, recovery_code):
+    call_command("load_demo")
+
+    _demo_staff_password_step(client)
+    response = client.post(reverse("mfa_authenticate"), {"code": recovery_code})
+
+    assert response.url == reverse("accounts:dashboard")
+    assert recovery_code in (ROOT / "README.md").read_text()
+
+
+def test_load_demo_again_gives_back_used_recovery_codes(client):
+    call_command("load_demo")
+    _demo_staff_password_step(client)
+    client.post(reverse("mfa_authenticate"), {"code": README_RECOVERY_CODES[0]})
+
+    call_command("load_demo")
+
+    staff = User.objects.get(email="staff@demo.eig.fr")
+    codes = Authenticator.objects.get(user=staff, type=Authenticator.Type.RECOVERY_CODES)
+    assert codes.wrap().get_unused_codes()[:2] == README_RECOVERY_CODES

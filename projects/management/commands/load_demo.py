@@ -19,7 +19,7 @@ from dsfr.models import DsfrConfig
 from pypdf import PdfWriter
 
 from eig.accounts.models import Role, User
-from eig.accounts.services import user_grant_role
+from eig.accounts.services import user_grant_role, user_two_factor_set
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
 from eig.jury.services import jury_assign
@@ -32,6 +32,10 @@ from projects.sections import SECTIONS
 
 PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "demo-eig-2026"
+# The demo staff account must pass two-factor authentication, like all staff. Its secrets are
+# public (README): add the secret to any authenticator app, or compute a code with Python.
+DEMO_TOTP_SECRET = "EIGDEMOSTAFF2345EIGDEMOSTAFF2345"
+DEMO_RECOVERY_SEED = "demo-eig-2026-codes-de-recuperation"
 DINUM = "Direction interministérielle du numérique"
 CULTURE = "Ministère de la Culture"
 
@@ -288,6 +292,11 @@ class Command(BaseCommand):
         if account.role == Role.STAFF and not user.is_superuser:
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
+        if account.role == Role.STAFF:
+            # Run again, the command gives back every recovery code.
+            user_two_factor_set(
+                user=user, totp_secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED
+            )
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
@@ -388,6 +397,12 @@ class Command(BaseCommand):
         self.stdout.write(f"{'e-mail':<{width}}  {'mot de passe':<14}  rôle")
         for account in ACCOUNTS:
             self.stdout.write(f"{account.email:<{width}}  {PASSWORD:<14}  {account.label}")
+        self.stdout.write(
+            "\nLe compte de l'équipe demande aussi un code de double authentification : "
+            f"ajoutez la clé {DEMO_TOTP_SECRET} à votre application d'authentification, ou "
+            "calculez le code du moment avec « python manage.py demo_totp_code » "
+            "(voir le README)."
+        )
 
 
 def _fill_sections(defi: Defi, agent: User, content: dict) -> Defi:
