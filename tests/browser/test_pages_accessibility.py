@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Defi, DefiInvitation
+from tests.browser.login import enter_totp_code
 from tests.factories import PASSWORD, AgentFactory, DefiFactory, StaffFactory, fill_defi
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,6 +86,7 @@ def test_forbidden_page_passes_axe(live_server, page, axe):
     page.fill("main [name=login]", staff.email)
     page.fill("main [name=password]", PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    enter_totp_code(page, staff)
     page.wait_for_load_state()
 
     response = page.goto(

@@ -443,3 +443,15 @@ def test_account_erase_deletes_authenticators(client):
 
     assert not User.objects.filter(pk=agent.pk).exists()
     assert not Authenticator.objects.exists()
+
+
+def test_admin_shows_authenticators_without_their_secret(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    authenticator = Authenticator.objects.get(user=staff)
+
+    listing = client.get(reverse("admin:mfa_authenticator_changelist"))
+    detail = client.get(reverse("admin:mfa_authenticator_change", args=[authenticator.pk]))
+
+    assert (listing.status_code, detail.status_code) == (200, 200)
+    assert TOTP_SECRET not in detail.content.decode()

@@ -1,0 +1,38 @@
+"""Logging in through the browser, second factor included."""
+
+import re
+import time
+
+from django.urls import reverse
+
+from tests.factories import PASSWORD, TOTP_SECRET, totp_code
+
+PERIOD = 30
+# allauth refuses a code used twice in its 30-second window: remember which window each user
+# last used, and wait for the next one when a test logs the same person in again.
+_last_window: dict[int, int] = {}
+
+
+def fresh_totp_code(user, secret: str = TOTP_SECRET) -> str:
+    window = int(time.time()) // PERIOD
+    if _last_window.get(user.pk) == window:
+        time.sleep(PERIOD - time.time() % PERIOD + 0.5)
+        window = int(time.time()) // PERIOD
+    _last_window[user.pk] = window
+    return totp_code(secret, at=window * PERIOD)
+
+
+def enter_totp_code(page, user, secret: str = TOTP_SECRET) -> None:
+    page.wait_for_url(re.compile(r".*" + re.escape(reverse("mfa_authenticate")) + "$"))
+    page.fill("main [name=code]", fresh_totp_code(user, secret))
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def log_in(page, live_server, user) -> None:
+    """Fill the login form; staff then give the code of their authenticator app."""
+    page.goto(live_server.url + reverse("account_login"))
+    page.fill("main [name=login]", user.email)
+    page.fill("main [name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    if user.requires_two_factor:
+        enter_totp_code(page, user)
