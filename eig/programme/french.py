@@ -5,9 +5,9 @@ locale, while every help text of the platform (and French usage) says « 10 Mo �
 filter writes « 1er ».
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from eig.programme.money import BEFORE_UNIT, format_quantity
+from eig.programme.money import BEFORE_UNIT, format_number
 
 UNITS = ["Ko", "Mo", "Go"]
 
@@ -25,8 +25,8 @@ def format_ordinal(number: int, *, feminine: bool = False) -> str:
 
 
 def format_file_size(size: int) -> str:
-    """« 512 octets », « 300 Ko », « 10 Mo », « 1,5 Mo »: units of 1 024, as the upload
-    limits are counted, and one decimal at most."""
+    """« 512 octets », « 300,0 Ko », « 10,0 Mo », « 1,5 Mo »: units of 1 024, as the upload
+    limits are counted, with one decimal as Django's own `filesizeformat` writes it."""
     size = int(size)
     if size < 1024:
         return f"{size}{BEFORE_UNIT}octet{'s' if size > 1 else ''}"
@@ -35,5 +35,4 @@ def format_file_size(size: int) -> str:
         value /= 1024
         if value < 1024 or unit == UNITS[-1]:
             break
-    rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{format_quantity(rounded)}{BEFORE_UNIT}{unit}"
+    return f"{format_number(value, places=1)}{BEFORE_UNIT}{unit}"

@@ -34,11 +34,11 @@ def test_ordinal_filter_writes_1er_not_1e():
     [
         (1, "1\u00a0octet"),
         (500, "500\u00a0octets"),
-        (300 * 1024, "300\u00a0Ko"),
-        (10 * 1024 * 1024, "10\u00a0Mo"),
-        (15 * 1024 * 1024, "15\u00a0Mo"),
+        (300 * 1024, "300,0\u00a0Ko"),
+        (10 * 1024 * 1024, "10,0\u00a0Mo"),
+        (15 * 1024 * 1024, "15,0\u00a0Mo"),
         (int(1.5 * 1024 * 1024), "1,5\u00a0Mo"),
-        (3 * 1024**3, "3\u00a0Go"),
+        (3 * 1024**3, "3,0\u00a0Go"),
     ],
 )
 def test_format_file_size_says_mo_not_mio(size, expected):
@@ -48,7 +48,7 @@ def test_format_file_size_says_mo_not_mio(size, expected):
 def test_file_size_filter():
     assert Template("{% load french %}{{ n|file_size }}").render(
         Context({"n": 10 * 1024 * 1024})
-    ) == ("10\u00a0Mo")
+    ) == ("10,0\u00a0Mo")
 
 
 def test_too_large_pdf_message_says_mo_as_the_help_text():
@@ -57,7 +57,7 @@ def test_too_large_pdf_message_says_mo_as_the_help_text():
     with pytest.raises(ValidationError) as error:
         validate_pdf(upload, max_bytes=1024 * 1024)
 
-    assert error.value.messages == ["Le fichier pèse 2\u00a0Mo : la limite est de 1\u00a0Mo."]
+    assert error.value.messages == ["Le fichier pèse 2,0\u00a0Mo : la limite est de 1,0\u00a0Mo."]
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ def ordinal(value, gender=""):
 
 @register.filter
 def file_size(value):
-    """{{ bytes|file_size }} → « 10 Mo », never Django's « 10,0 Mio »."""
+    """{{ bytes|file_size }} → « 10,0 Mo », never Django's « 10,0 Mio »."""
     if value is None or value == "":
         return ""
     return format_file_size(value)
