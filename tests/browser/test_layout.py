@@ -125,6 +125,14 @@ def test_simulation_totals_come_first_and_in_view(live_server, browser, axe):
         assert totals.bounding_box()["y"] < table.bounding_box()["y"]
         axe(page)
 
+    # The draft waits on the personal space, first, under « À faire ».
+    page.goto(live_server.url + reverse("accounts:dashboard"))
+    _screenshot(page, "dashboard-agent")
+    todo = page.locator("main .eig-todo").first
+    assert todo.inner_text().startswith("1 brouillon de défi à déposer")
+    assert page.locator("main h2").first.inner_text() == "À faire"
+    axe(page)
+
 
 def test_scoring_form_stays_in_view_while_the_juror_reads(live_server, browser, axe):
     call = ClosedProjectCallFactory()
