@@ -6,7 +6,8 @@ chosen by the uploader.
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
+
+from eig.programme.french import format_file_size
 
 PDF_MAGIC = b"%PDF-"
 
@@ -21,7 +22,7 @@ def validate_pdf(upload: UploadedFile, *, max_bytes: int, max_pages: int | None 
         raise ValidationError(
             "Le fichier pèse %(size)s : la limite est de %(max)s.",
             code="file_too_large",
-            params={"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
+            params={"size": format_file_size(upload.size), "max": format_file_size(max_bytes)},
         )
     upload.seek(0)
     head = upload.read(1024)

@@ -205,6 +205,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 
+# Django's renderer with the project's <option> first: the blank choice reads « Choisir… ».
+FORM_RENDERER = "eig.forms.FormRenderer"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["dsfr_crispy"]
 CRISPY_TEMPLATE_PACK = "dsfr_crispy"
 CRISPY_FAIL_SILENTLY = not DEBUG

@@ -161,6 +161,23 @@ class ConventionVersion(models.Model):
             return f"avenant n° {self.amendment}"
         return f"version {self.number}" if self.number > 1 else "convention initiale"
 
+    # "avenant" is masculine, "version" and "convention" feminine: sentences take the
+    # article and the agreement from here rather than writing "la {{ title }}".
+    @property
+    def the_title(self) -> str:
+        """ "la convention initiale", "la version 2", "l'avenant n° 1"."""
+        return f"l'{self.title}" if self.amendment else f"la {self.title}"
+
+    @property
+    def of_title(self) -> str:
+        """ "de la version 2", "de l'avenant n° 1"."""
+        return f"de {self.the_title}"
+
+    @property
+    def agreement(self) -> str:
+        """The past participle's ending: "envoyée" for a version, "envoyé" for an avenant."""
+        return "" if self.amendment else "e"
+
 
 class ConventionEvent(models.Model):
     """History of a convention: every change of state of one of its versions."""

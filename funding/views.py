@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
@@ -312,8 +313,8 @@ def version_send(request, pk, number):
     else:
         messages.success(
             request,
-            f"La {version.title} est envoyée pour signature à "
-            f"{version.convention.administration} : ses agents la reçoivent par e-mail.",
+            f"{capfirst(version.the_title)} est envoyé{version.agreement} pour signature à "
+            f"{version.convention.administration} : ses agents en reçoivent le PDF par e-mail.",
         )
     return _back(version)
 
@@ -339,8 +340,9 @@ def version_sign_admin(request, pk, number):
     else:
         messages.success(
             request,
-            f"La {version.title} signée par {version.convention.administration} est déposée : "
-            "la DINUM la contresigne.",
+            f"{capfirst(version.the_title)} signé{version.agreement} par "
+            f"{version.convention.administration} est déposé{version.agreement} : "
+            "la DINUM contresigne.",
         )
     return _back(version)
 
@@ -355,7 +357,9 @@ def version_sign_dinum(request, pk, number):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"La {version.title} est signée par la DINUM.")
+        messages.success(
+            request, f"{capfirst(version.the_title)} est signé{version.agreement} par la DINUM."
+        )
     return _back(version)
 
 
@@ -376,7 +380,8 @@ def version_in_force(request, pk, number):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"La {version.title} est en vigueur depuis le {on.strftime('%d/%m/%Y')}."
+            request,
+            f"{capfirst(version.the_title)} est en vigueur depuis le {on.strftime('%d/%m/%Y')}.",
         )
     return _back(version)
 
@@ -408,7 +413,7 @@ def convention_update(request, pk):
         messages.success(
             request,
             f"{version.title.capitalize()} créée en brouillon "
-            f"(DINUM : {format_euros(version.cofinancing)}) ; la {current.title} "
+            f"(DINUM : {format_euros(version.cofinancing)}) ; {current.the_title} "
             "reste consultable. Envoyez la nouvelle version une fois son PDF produit.",
         )
     elif version.content == current.content:

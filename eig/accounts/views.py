@@ -11,13 +11,20 @@ from django.utils import timezone
 from eig.accounts.forms import AccountEraseForm, ProfileForm
 from eig.accounts.personal_data import user_personal_data
 from eig.accounts.services import user_erase, user_update_profile
+from eig.accounts.todos import todos_by_role, user_todos
 from eig.exceptions import DomainError
 
 
 @login_required
 def dashboard(request):
-    """The personal space: one block per role the user holds."""
-    return render(request, "accounts/dashboard.html", {"title": "Mon espace"})
+    """The personal space: what waits for the user first ("À faire", from every app's
+    provider), then one block per role the user holds."""
+    todos = user_todos(request.user)
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {"todo_groups": todos_by_role(todos), "todo_count": len(todos), "title": "Mon espace"},
+    )
 
 
 @login_required

@@ -609,3 +609,51 @@ def test_update_removes_an_eig_but_never_a_defi_s_last_one(client, world):
     assert "« Gallica augmentée » n'en aurait plus" in _text(response)
     assert convention.lines.count() == 1
     assert _current(convention).eig_count == 1
+
+
+def test_an_avenant_is_masculine_and_the_signatory_takes_an_article(
+    client, world, django_capture_on_commit_callbacks
+):
+    convention, staff = world.convention, world.staff
+    ConventionVersion.objects.filter(convention=convention).update(
+        state=State.IN_FORCE, in_force_on=datetime.date(2023, 1, 16)
+    )
+    line = convention.lines.get(rank=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.convention_update(
+            convention=convention,
+            actor=staff,
+            lines={line.pk: {"salary_band": line.salary_band_id, "remove": True}},
+            reason="Un poste n'a pas été pourvu.",
+        )
+    avenant = _current(convention)
+    client.force_login(staff)
+
+    page = _text(client.get(_url("convention_detail", convention)))
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _text(client.post(_url("version_send", convention, avenant), follow=True))
+
+    assert "Signature de l'avenant n° 1" in page
+    assert "Le PDF de l'avenant n° 1 est prêt" in page
+    assert "L'avenant n° 1 est envoyé pour signature à Ministère de la Culture" in sent
+    assert "L’administration signataire (Ministère de la Culture) signe la convention" in sent
+    assert "Signature de l'avenant n° 1" in sent
+    assert "pour signature l'avenant n° 1 de la" in mail.outbox[-1].body
+    for text in (page, sent, mail.outbox[-1].body):
+        assert "la avenant" not in text.lower()
+        assert "de la avenant" not in text.lower()
+
+
+def test_countersign_step_names_the_administration_with_an_article(
+    client, world, django_capture_on_commit_callbacks
+):
+    _signed(world, django_capture_on_commit_callbacks)
+    client.force_login(world.staff)
+
+    page = _text(client.get(_url("convention_detail", world.convention)))
+
+    assert (
+        "L’administration signataire (Ministère de la Culture) a signé : la DINUM contresigne."
+        in (page)
+    )
+    assert "Signature de la convention initiale" in page

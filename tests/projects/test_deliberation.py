@@ -256,6 +256,19 @@ def test_shortlist_page_lists_defis_by_weighted_score(client, jury, staff):
     assert "Non classé" in page
 
 
+def test_shortlist_page_writes_ranks_the_french_way(client, jury, staff):
+    first = jury.members.order_by("pk").first()
+    evaluate(submitted_defi(jury.project_call), first, [4, 4, 4])
+    evaluate(submitted_defi(jury.project_call), first, [2, 2, 2])
+    client.force_login(staff)
+
+    page = client.get(urls(jury)["shortlist"]).content.decode()
+
+    assert "<strong>1<sup>er</sup></strong>" in page
+    assert "<strong>2<sup>e</sup></strong>" in page
+    assert "1<sup>e</sup>" not in page
+
+
 def test_shortlist_page_keeps_too_long_questions(client, jury, staff):
     defi = submitted_defi(jury.project_call)
     client.force_login(staff)

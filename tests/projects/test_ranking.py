@@ -118,6 +118,19 @@ def test_ranking_page_shows_figures_in_french(client, staff, jury):
     assert "écart important" not in content
 
 
+def test_ranking_table_puts_rank_and_weighted_score_right_after_the_title(client, staff, jury):
+    _scored(jury, [[4, 1], [2, 4], [3, 3]], title="Un défi noté")
+
+    content = client.get(_url("selection_ranking", jury)).content.decode()
+
+    head = content[content.index("<thead>") : content.index("</thead>")]
+    headers = [cell.split(">", 1)[1].split("<", 1)[0] for cell in head.split("<th ")[1:]]
+    assert headers[:4] == ["Défi", "Rang", "Note pondérée", "Écart"]
+    assert headers[-1] == "Administration"
+    row = content[content.index("<tbody>") :]
+    assert row.index("Un défi noté") < row.index("<strong>2,78</strong>") < row.index("3,00")
+
+
 def test_ranking_page_flags_a_large_spread_and_the_shortlist(client, staff, jury):
     jury.spread_threshold = 1
     jury.save(update_fields=["spread_threshold"])
