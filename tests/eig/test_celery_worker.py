@@ -4,6 +4,8 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 from kombu import pools
@@ -121,6 +123,34 @@ def test_real_worker_sends_the_outbox_and_the_sweep_catches_up(redis_worker):
     assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
     _wait_for(lambda: OutboxMessage.objects.filter(pk=lost.pk, state="sent").exists())
     assert [m.subject for m in mail.outbox][-1] == "Perdu"
+
+
+class FlakyBackend(BaseEmailBackend):
+    """An SMTP server that drops the first connection, then takes the mails (locmem)."""
+
+    calls = 0
+
+    def send_messages(self, messages):
+        FlakyBackend.calls += 1
+        if FlakyBackend.calls == 1:
+            raise ConnectionResetError("connexion SMTP perdue")
+        return locmem.EmailBackend().send_messages(messages)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_retries_a_mail_after_an_smtp_error(redis_worker, settings, monkeypatch):
+    settings.EMAIL_BACKEND = "tests.eig.test_celery_worker.FlakyBackend"
+    monkeypatch.setattr("eig.notifications.services.RETRY_BASE_SECONDS", 1)
+    FlakyBackend.calls = 0
+    defi = DefiFactory()
+
+    queued = email_queue(
+        to=[defi.owner.email], template="defi_submitted", context={"defi": defi, "call": defi.call}
+    )
+
+    message = _wait_for(lambda: OutboxMessage.objects.filter(pk=queued.pk, state="sent").first())
+    assert (message.attempts, FlakyBackend.calls, len(mail.outbox)) == (2, 2, 1)
 
 
 def _wait_for(probe, seconds=30):

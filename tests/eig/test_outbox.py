@@ -1,5 +1,6 @@
 import datetime
 import smtplib
+import time
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -186,8 +187,19 @@ def _sweep_after_the_broker_returns(broker_down):
     return outbox_sweep(now=_later())
 
 
+def test_broker_down_dispatch_fails_fast_and_quietly(broker_down):
+    from eig.dispatch import task_dispatch
+    from eig.notifications.tasks import outbox_send
+
+    started = time.monotonic()
+    queued = task_dispatch(outbox_send, message_id=0)
+
+    # The publish retries of the settings, not kombu's defaults (100 connection retries).
+    assert (queued, time.monotonic() - started < 5) == (False, True)
+
+
 def test_broker_down_defi_submit_answers_the_normal_page(
-    client, broker_down, django_capture_on_commit_callbacks
+    client, broker_down, django_capture_on_commit_callbacks, caplog
 ):
     defi = fill_defi(DefiFactory())
     client.force_login(defi.owner)
@@ -196,6 +208,7 @@ def test_broker_down_defi_submit_answers_the_normal_page(
         response = client.post(reverse("projects:defi_action", args=[defi.pk, "submit"]))
 
     assert response.url == reverse("projects:defi_detail", args=[defi.pk])
+    assert "Courtier Celery injoignable" in caplog.text
     defi.refresh_from_db()
     assert defi.state == Defi.State.SUBMITTED
     assert OutboxMessage.objects.get().state == Pending
