@@ -23,7 +23,7 @@ def render_convention_version(*, version_id: int) -> None:
     convention_version_render(version_id=version_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
 def send_convention_for_signature(*, version_id: int) -> None:
     """Mail the version's PDF to the signatory administration's agents, once. Kept for the
     tasks queued before `convention_version_send` wrote these mails itself."""

@@ -6,7 +6,7 @@ from django.utils.module_loading import import_string
 from eig.notifications.services import email_send_now
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
 def send_email_with_calendar(
     *, to: list[str], subject: str, body: str, filename: str, calendar: str
 ) -> None:

@@ -36,7 +36,7 @@ def sweep_outbox() -> int:
     return outbox_sweep()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
 def send_email(*, to: list[str], subject: str, body: str) -> None:
     # Kept for the messages queued before the outbox existed, so that a deployment drains
     # them; nothing queues it any more.
