@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 class Reminder(models.Model):
     """One reminder mailed to one person about one object for one due date.
 
-    The unique constraint is the guarantee that a reminder goes out once: the row is written in
-    the same transaction that marks it sent, so a beat tick that fires twice or a task retried
-    by Celery finds it and sends nothing.
+    The unique constraint is the guarantee that a reminder is written once: the row is
+    inserted in the same transaction as its outbox mail, so a beat tick that fires twice or a
+    task retried by Celery finds it and writes nothing. The outbox delivers the mail at least
+    once (see `eig.notifications.services`); `sent_at` is when the reminder was written.
     """
 
     kind = models.CharField(_("type de relance"), max_length=64)
