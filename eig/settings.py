@@ -228,6 +228,15 @@ for _key in (
         globals()[_key] = _email[_key]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="EIG <contact@eig.numerique.gouv.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connection or command may block: a mail server that hangs fails the
+# attempt, which the outbox retries, instead of holding a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The outbox (eig.notifications): attempts before a mail is marked failed, and how long a
+# pending mail waits before the beat sweep queues it again.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=120)
+# Seconds after which a PDF still not rendered (convention, decision record) is queued again.
+PDF_RENDER_REQUEUE_AFTER = env.int("PDF_RENDER_REQUEUE_AFTER", default=600)
 
 # Celery: a broker URL runs tasks on workers; without one, tasks run in-process at once, so a
 # newcomer's machine needs no Redis.
@@ -239,7 +248,39 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A broker down must fail a request's publish in about a second, not hang it: the work is
+# in the database and a beat sweep queues it again (see eig/dispatch.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died (kill -9) goes back to the queue after this many
+    # seconds. It must exceed every task's hard time limit and every retry countdown, or a
+    # task still running or waiting would be delivered twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0),
+}
+# Default limits of every task (seconds); the PDF renders and the outbox set their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "eig.notifications.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
+    "convention-pdf-requeue": {
+        "task": "funding.tasks.requeue_unrendered_versions",
+        "schedule": crontab(minute="*/5"),
+    },
+    "decision-record-pdf-requeue": {
+        "task": "projects.tasks.requeue_decision_records",
+        "schedule": crontab(minute="*/5"),
+    },
     "defi-draft-reminders": {
         "task": "projects.tasks.send_draft_reminders",
         # Hourly: a tick that fires twice, or a retried task, sends nothing twice because

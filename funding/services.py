@@ -4,13 +4,16 @@ Celery tasks once the transaction commits."""
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from eig.accounts.models import Role, User
+from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
 from eig.files import validate_pdf
 from eig.programme.costs import Rules, position_cost
@@ -179,7 +182,24 @@ def _record(version: ConventionVersion, *, from_state: str, actor: User | None, 
 def _queue_render(version: ConventionVersion) -> None:
     from funding.tasks import render_convention_version
 
-    transaction.on_commit(lambda: render_convention_version.delay(version_id=version.pk))
+    task_dispatch_on_commit(render_convention_version, version_id=version.pk)
+
+
+def convention_versions_requeue_unrendered(*, now=None) -> int:
+    """Beat: queue again the render of versions still without their PDF
+    `PDF_RENDER_REQUEUE_AFTER` seconds after they were written (the broker was down, or a
+    worker died in the middle), so that none stays "en cours de production". Rendering is
+    idempotent: a render already on its way does nothing the second time. A draft rewritten
+    in place keeps its creation date and is queued at the next sweep; that costs one render
+    that finds the work done. Returns how many were queued."""
+    from funding.tasks import render_convention_version
+
+    now = now or timezone.now()
+    stale = ConventionVersion.objects.filter(
+        rendered_at__isnull=True,
+        created_at__lte=now - timedelta(seconds=settings.PDF_RENDER_REQUEUE_AFTER),
+    ).values_list("pk", flat=True)
+    return sum(task_dispatch(render_convention_version, version_id=pk) for pk in stale)
 
 
 def _lock_promotion(promotion: Promotion) -> Promotion:
@@ -512,8 +532,8 @@ def convention_version_send(
     *, version: ConventionVersion, actor: User, now=None
 ) -> ConventionVersion:
     """Draft → sent: the PDF goes to the signatory administration's agents for signature.
-    Refused while the PDF is not rendered yet. Side effect: a mail with the PDF, after
-    commit."""
+    Refused while the PDF is not rendered yet. Side effect: a mail with the PDF to each of
+    them, written to the outbox in this transaction and sent after commit."""
     _staff_only(actor)
     version = _lock_version(version)
     if version.state == State.DRAFT and not (version.rendered_at and version.pdf):
@@ -524,9 +544,7 @@ def convention_version_send(
     version = _move(
         version, expected=State.DRAFT, to=State.SENT, actor=actor, sent_at=now or timezone.now()
     )
-    from funding.tasks import send_convention_for_signature
-
-    transaction.on_commit(lambda: send_convention_for_signature.delay(version_id=version.pk))
+    convention_version_mail_for_signature(version_id=version.pk)
     return version
 
 
@@ -628,8 +646,9 @@ def convention_signatories(convention: Convention) -> list[User]:
 
 
 def convention_version_mail_for_signature(*, version_id: int) -> int:
-    """Mail the version's PDF to each signatory agent, once per agent and version (a retried
-    task skips those already mailed). Returns the number of mails sent."""
+    """Mail the version's PDF to each signatory agent, once per agent and version (a second
+    call skips those already mailed): the mails, PDF attached, are written to the outbox in
+    the current transaction. Returns the number of mails written."""
     from eig.notifications.services import reminder_send_once
 
     version = ConventionVersion.objects.select_related(

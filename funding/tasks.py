@@ -5,7 +5,16 @@ from celery import shared_task
 from funding import services
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+# A PDF takes longer than the default limits allow; the hard limit stays below Redis'
+# visibility timeout, so that a render still running is never handed to a second worker.
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
 def render_convention_version(*, version_id: int) -> None:
     """Render a version's PDF; running it again changes nothing once rendered (see
     `convention_version_render`)."""
@@ -14,9 +23,10 @@ def render_convention_version(*, version_id: int) -> None:
     convention_version_render(version_id=version_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
 def send_convention_for_signature(*, version_id: int) -> None:
-    """Mail the version's PDF to the signatory administration's agents, once."""
+    """Mail the version's PDF to the signatory administration's agents, once. Kept for the
+    tasks queued before `convention_version_send` wrote these mails itself."""
     services.convention_version_mail_for_signature(version_id=version_id)
 
 
@@ -24,3 +34,9 @@ def send_convention_for_signature(*, version_id: int) -> None:
 def send_signature_reminders() -> int:
     """Beat: reminders for conventions waiting for a signature (each sent once)."""
     return services.convention_send_signature_reminders()
+
+
+@shared_task
+def requeue_unrendered_versions() -> int:
+    """Beat: render again the versions left without their PDF."""
+    return services.convention_versions_requeue_unrendered()

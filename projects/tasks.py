@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from eig.jury.deliberation import decision_records_requeue_unrendered
 from eig.jury.services import jury_send_scoring_reminders
 from projects import services
 from projects.jury import DEFI_JURY
@@ -15,3 +16,9 @@ def send_draft_reminders() -> int:
 def send_scoring_reminders() -> int:
     """Beat: J-3 and J-1 reminders to jurors with défi evaluations left (each sent once)."""
     return jury_send_scoring_reminders(domain=DEFI_JURY)
+
+
+@shared_task
+def requeue_decision_records() -> int:
+    """Beat: render again the défi juries' decision records left without their PDF."""
+    return decision_records_requeue_unrendered(domain=DEFI_JURY)

@@ -38,3 +38,40 @@ def _no_login_rate_limit_leak():
     cache.clear()
     yield
     cache.clear()
+
+
+def _drop_celery_connection_pools():
+    # The app keeps its producer pool (kombu keeps a registry of them) on the broker it first
+    # reached: drop them so that the next publish uses the broker configured now.
+    from kombu import pools
+
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+class DeadBroker:
+    URL = "redis://127.0.0.1:1/0"  # a closed local port: every connection is refused
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def returns(self):
+        """The broker is back: tasks run again (eagerly, as in the other tests)."""
+        self.settings.CELERY_TASK_ALWAYS_EAGER = True
+        celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery configured with a real broker that is down, as in production when Redis is:
+    publishing a task fails (after the short publish retries of the settings)."""
+    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    settings.CELERY_BROKER_URL = DeadBroker.URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.broker_url = DeadBroker.URL
+    celery_app.conf.task_always_eager = False
+    _drop_celery_connection_pools()
+    yield DeadBroker(settings)
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+    _drop_celery_connection_pools()

@@ -22,12 +22,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return None
 
     def send_mail(self, template_prefix, email, context):
-        # Account mails (address confirmation, password reset) leave through the same Celery
-        # task as every other mail. They are rendered here, so a retry sends the same text.
-        from eig.notifications.tasks import send_email
+        # Account mails (address confirmation, password reset) go to the outbox like every
+        # other mail: written in the request's transaction, sent by a Celery task after
+        # commit, so that a broker down never fails the sign-up or the reset.
+        from eig.notifications.services import outbox_write
 
         message = self.render_mail(template_prefix, email, context)
-        send_email.delay(to=list(message.to), subject=message.subject, body=message.body)
+        outbox_write(
+            to=list(message.to),
+            subject=message.subject,
+            body=message.body,
+            template=template_prefix,
+        )
 
     def get_login_redirect_url(self, request):
         return self._administration_first(request) or super().get_login_redirect_url(request)

@@ -13,19 +13,19 @@ not selected.
 """
 
 import datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
 from eig.jury.domain import JuryDomain
 from eig.jury.ics import hearing_calendar, hearing_uid
 from eig.jury.models import AbstractReview, DecisionRecord, HearingSlot, Jury, JuryGroup
 from eig.jury.selectors import member_conflict_reason
-from eig.notifications.services import email_queue, email_render
+from eig.notifications.services import email_queue
 
 Decision = AbstractReview.Decision
 Opinion = AbstractReview.Opinion
@@ -360,21 +360,11 @@ def _hearing_calendar(domain: JuryDomain, review, slot: HearingSlot, *, now, can
 
 
 def _email_with_calendar_queue(*, to, template: str, context: dict, calendar: str) -> None:
-    from eig.jury.tasks import send_email_with_calendar
-
-    recipients = sorted({address for address in to if address})
-    if not recipients:
-        return
-    subject, body = email_render(template=template, context=context)
-    transaction.on_commit(
-        partial(
-            send_email_with_calendar.delay,
-            to=recipients,
-            subject=subject,
-            body=body,
-            filename="audition.ics",
-            calendar=calendar,
-        )
+    email_queue(
+        to=to,
+        template=template,
+        context=context,
+        attachments=[("audition.ics", calendar.encode(), "text/calendar")],
     )
 
 
@@ -647,7 +637,29 @@ def decision_record_request(*, domain: JuryDomain, jury: Jury, actor, now=None) 
     record = DecisionRecord.objects.create(
         jury=jury, version=last + 1, created_by=actor, created_at=now
     )
-    transaction.on_commit(
-        partial(render_decision_record.delay, record_id=record.pk, domain=domain.import_path)
-    )
+    task_dispatch_on_commit(render_decision_record, record_id=record.pk, domain=domain.import_path)
     return record
+
+
+def decision_records_requeue_unrendered(*, domain: JuryDomain, now=None) -> int:
+    """Beat: queue again the render of this domain's decision records still without a PDF
+    `PDF_RENDER_REQUEUE_AFTER` seconds after they were asked for (the broker was down, or a
+    worker died in the middle), so that none stays "en cours de production". Rendering is
+    idempotent: a render already on its way does nothing the second time. Returns how many
+    were queued."""
+    from eig.jury.tasks import render_decision_record
+
+    if not domain.import_path:
+        return 0
+    now = now or timezone.now()
+    stale = DecisionRecord.objects.filter(
+        rendered_at__isnull=True,
+        created_at__lte=now - datetime.timedelta(seconds=settings.PDF_RENDER_REQUEUE_AFTER),
+        jury__in=domain.review_model.objects.values("jury"),
+    ).values_list("pk", flat=True)
+    queued = 0
+    for record_id in stale:
+        queued += task_dispatch(
+            render_decision_record, record_id=record_id, domain=domain.import_path
+        )
+    return queued

@@ -6,12 +6,12 @@ from django.utils.module_loading import import_string
 from eig.notifications.services import email_send_now
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
 def send_email_with_calendar(
     *, to: list[str], subject: str, body: str, filename: str, calendar: str
 ) -> None:
-    # Like notifications' send_email: rendered before queueing, so that a retry (only when
-    # the SMTP connection failed, that is when nothing was sent) sends the same convocation.
+    # Kept for the convocations queued before the outbox existed, so that a deployment
+    # drains them; convocations now go through the outbox with their .ics attached.
     email_send_now(
         to=to,
         subject=subject,
@@ -20,7 +20,16 @@ def send_email_with_calendar(
     )
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+# A PDF takes longer than the default limits allow; the hard limit stays below Redis'
+# visibility timeout, so that a render still running is never handed to a second worker.
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
 def render_decision_record(*, record_id: int, domain: str) -> None:
     """Render a decision record's PDF; running it again for the same record changes
     nothing (see `decision_record_render`)."""

@@ -23,18 +23,19 @@ pytestmark = pytest.mark.django_db
 TOO_MANY = "Trop de tentatives de connexion"
 
 
-def test_signup_verifies_email_then_logs_in(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "first_name": "Inès",
-            "last_name": "Durand",
-            "email": "Ines.Durand@Culture.gouv.fr",
-            "role": "agent",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+def test_signup_verifies_email_then_logs_in(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "first_name": "Inès",
+                "last_name": "Durand",
+                "email": "Ines.Durand@Culture.gouv.fr",
+                "role": "agent",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
 
     assert response.status_code == 302
     user = User.objects.get()
@@ -101,10 +102,11 @@ def test_login_failures_are_rate_limited(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_mail(client):
+def test_password_reset_sends_mail(client, django_capture_on_commit_callbacks):
     user = UserFactory()
 
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
 
     assert [m.to for m in mail.outbox] == [[user.email]]
 

@@ -4,11 +4,15 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 from kombu import pools
 
 from eig.celery import app as celery_app
-from eig.notifications.models import Reminder
+from eig.notifications.models import OutboxMessage, Reminder
+from eig.notifications.services import email_queue, outbox_sweep
 from projects.tasks import send_draft_reminders
 from tests.factories import DefiFactory, ProjectCallFactory
 from tests.services import redis_reachable, redis_url, require
@@ -46,9 +50,9 @@ def test_real_worker_on_redis_sends_draft_reminders(redis_worker):
 
     send_draft_reminders.delay()
 
-    deadline = time.monotonic() + 20
-    while not Reminder.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # The reminder task writes the mail to the outbox; a second task, queued on commit,
+    # sends it.
+    _wait_for(lambda: OutboxMessage.objects.filter(state="sent").exists())
     reminder = Reminder.objects.get()
     assert (reminder.kind, reminder.object_id, reminder.recipient) == (
         "defi_draft_j7",
@@ -95,6 +99,58 @@ def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
         [defi.owner.email, *(u.email for u in signatory.members.exclude(pk=defi.owner_id))]
     )
     assert all(m.attachments[0][2] == "application/pdf" for m in mail.outbox)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_sends_the_outbox_and_the_sweep_catches_up(redis_worker):
+    defi = DefiFactory()
+
+    with transaction.atomic():
+        queued = email_queue(
+            to=[defi.owner.email],
+            template="defi_submitted",
+            context={"defi": defi, "call": defi.call},
+        )
+
+    message = _wait_for(lambda: OutboxMessage.objects.filter(pk=queued.pk, state="sent").first())
+    assert (message.attempts, [m.to for m in mail.outbox]) == (1, [[defi.owner.email]])
+
+    # A mail written while its task was lost (here: never queued) goes out with the sweep.
+    lost = OutboxMessage.objects.create(
+        recipients=[defi.owner.email], subject="Perdu", body="Retrouvé\n"
+    )
+    assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
+    _wait_for(lambda: OutboxMessage.objects.filter(pk=lost.pk, state="sent").exists())
+    assert [m.subject for m in mail.outbox][-1] == "Perdu"
+
+
+class FlakyBackend(BaseEmailBackend):
+    """An SMTP server that drops the first connection, then takes the mails (locmem)."""
+
+    calls = 0
+
+    def send_messages(self, messages):
+        FlakyBackend.calls += 1
+        if FlakyBackend.calls == 1:
+            raise ConnectionResetError("connexion SMTP perdue")
+        return locmem.EmailBackend().send_messages(messages)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_retries_a_mail_after_an_smtp_error(redis_worker, settings, monkeypatch):
+    settings.EMAIL_BACKEND = "tests.eig.test_celery_worker.FlakyBackend"
+    monkeypatch.setattr("eig.notifications.services.RETRY_BASE_SECONDS", 1)
+    FlakyBackend.calls = 0
+    defi = DefiFactory()
+
+    queued = email_queue(
+        to=[defi.owner.email], template="defi_submitted", context={"defi": defi, "call": defi.call}
+    )
+
+    message = _wait_for(lambda: OutboxMessage.objects.filter(pk=queued.pk, state="sent").first())
+    assert (message.attempts, FlakyBackend.calls, len(mail.outbox)) == (2, 2, 1)
 
 
 def _wait_for(probe, seconds=30):

@@ -471,7 +471,9 @@ def test_conflict_declare_refused_once_the_evaluation_is_submitted(evaluation):
     assert not DefiConflict.objects.exists()
 
 
-def test_scoring_reminders_go_once_to_jurors_with_work_left(call, staff):
+def test_scoring_reminders_go_once_to_jurors_with_work_left(
+    call, staff, django_capture_on_commit_callbacks
+):
     jury = jury_for_call(call, jurors=2, k=1)
     submitted_defi(call)
     submitted_defi(call)
@@ -484,11 +486,12 @@ def test_scoring_reminders_go_once_to_jurors_with_work_left(call, staff):
     j3 = jury.scoring_deadline - datetime.timedelta(days=2, hours=12)
     j1 = jury.scoring_deadline - datetime.timedelta(hours=5)
 
-    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=too_early) == 0
-    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 1
-    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 0
-    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 1
-    assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=too_early) == 0
+        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 1
+        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 0
+        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 1
+        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 0
 
     other = DefiEvaluation.objects.exclude(pk=done.pk).get()
     assert [m.to for m in mail.outbox] == [[other.member.user.email]] * 2

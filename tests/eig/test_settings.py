@@ -81,3 +81,26 @@ def test_trusted_proxy_count_is_read_from_environment():
     )
 
     assert result.stdout.splitlines()[-1].split() == ["1", "None"], result.stderr
+
+
+def test_every_celery_task_has_limits_below_the_visibility_timeout():
+    # Redis hands an unacknowledged task to another worker after the visibility timeout: a
+    # task still running, or a retry waiting for its countdown, must never be that old.
+    from django.conf import settings
+
+    from eig.celery import app
+    from eig.notifications.services import RETRY_MAX_SECONDS
+
+    app.loader.import_default_modules()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    tasks = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+
+    assert settings.EMAIL_TIMEOUT == 20
+    assert visibility == 600
+    assert len(tasks) >= 12
+    for task in tasks:
+        assert 0 < task.soft_time_limit < task.time_limit < visibility, task.name
+        # Celery's own default for a task with autoretry is 600 s: each one sets its own.
+        default = 600 if getattr(task, "retry_backoff", 0) else 0
+        assert getattr(task, "retry_backoff_max", default) < visibility, task.name
+    assert visibility > RETRY_MAX_SECONDS

@@ -460,7 +460,7 @@ def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_co
     assert f"/financement/conventions/{version.convention.pk}/" in message.body
 
 
-def test_signature_reminders_at_each_threshold_once():
+def test_signature_reminders_at_each_threshold_once(django_capture_on_commit_callbacks):
     promotion = funded_promotion("6")
     signatory = ministry()
     defi = selected_defi(promotion, signatory)
@@ -471,10 +471,11 @@ def test_signature_reminders_at_each_threshold_once():
     mail.outbox.clear()
 
     day = datetime.timedelta(days=1)
-    counts = [
-        services.convention_send_signature_reminders(now=sent_at + offset)
-        for offset in (6 * day, 7 * day, 7 * day + datetime.timedelta(hours=1), 15 * day)
-    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = [
+            services.convention_send_signature_reminders(now=sent_at + offset)
+            for offset in (6 * day, 7 * day, 7 * day + datetime.timedelta(hours=1), 15 * day)
+        ]
 
     assert counts == [0, 1, 0, 1]
     assert [m.to for m in mail.outbox] == [[defi.owner.email]] * 2
@@ -485,8 +486,9 @@ def test_signature_reminders_at_each_threshold_once():
         version=version, actor=staff, upload=_signed_pdf(), now=sent_at + 16 * day
     )
     mail.outbox.clear()
-    assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 1
-    assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 1
+        assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 0
     assert mail.outbox[0].to == [staff.email]
     assert "contresigner" in mail.outbox[0].subject
 
@@ -544,3 +546,50 @@ def test_only_staff_send_a_convention():
         )
     version.refresh_from_db()
     assert version.state == State.DRAFT
+
+
+def test_convention_pdf_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
+    broker_down, django_capture_on_commit_callbacks
+):
+    # Prepared while the broker was down: the render was never queued, and the version said
+    # "en cours de production" for good. The beat sweep queues it again.
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    with django_capture_on_commit_callbacks(execute=True):
+        convention = _prepare(promotion, signatory)
+    version = convention.versions.get()
+    assert version.rendered_at is None
+    broker_down.returns()
+
+    assert services.convention_versions_requeue_unrendered() == 0
+    later = timezone.now() + datetime.timedelta(minutes=11)
+    assert services.convention_versions_requeue_unrendered(now=later) == 1
+
+    version.refresh_from_db()
+    assert version.rendered_at is not None
+    assert version.pdf.read(5) == b"%PDF-"
+    assert services.convention_versions_requeue_unrendered(now=later) == 0
+
+
+def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down(
+    broker_down, django_capture_on_commit_callbacks
+):
+    from eig.notifications.models import OutboxMessage
+    from eig.notifications.services import outbox_sweep
+
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    defi = selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.convention_version_send(version=version, actor=staff)
+
+    message = OutboxMessage.objects.get()
+    assert (message.recipients, message.state) == ([defi.owner.email], "pending")
+    assert message.attachments.get().mimetype == "application/pdf"
+    broker_down.returns()
+    assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
+    assert mail.outbox[0].attachments[0][1].startswith(b"%PDF-")
