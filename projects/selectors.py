@@ -35,9 +35,11 @@ from projects.models import (
     DefiReview,
     DefiScore,
     DefiTransition,
+    DefiVersion,
     ProjectCall,
 )
 from projects.sections import MIN_POSITIONS, SECTIONS
+from projects.versions import version_changes
 
 State = Defi.State
 
@@ -568,6 +570,33 @@ def defi_for_juror_conflict(member: JuryMember, pk: int) -> Defi:
     if defi is None:
         raise Http404
     return defi
+
+
+def defi_changes_since(defi: Defi, number: int | None) -> dict | None:
+    """What changed in the défi between its submitted version `number` and the current one:
+    `{"from", "to", "submitted_at", "kept", "changes"}`, `changes` being the sections that
+    differ with their word diff (`projects.versions.version_changes`); `kept` is False when
+    the earlier text was not kept (submitted before versions were recorded). None when
+    `number` is the current version or unknown. One query."""
+    if number is None or number >= defi.submitted_version:
+        return None
+    versions = {
+        version.number: version
+        for version in DefiVersion.objects.filter(
+            defi=defi, number__in=[number, defi.submitted_version]
+        )
+    }
+    current = versions.get(defi.submitted_version)
+    if current is None:
+        return None
+    earlier = versions.get(number)
+    return {
+        "from": number,
+        "to": current.number,
+        "submitted_at": current.submitted_at,
+        "kept": earlier is not None,
+        "changes": version_changes(earlier.content if earlier else None, current.content),
+    }
 
 
 def score_table(criteria: list, evaluations: list, labels: list[str]) -> dict:

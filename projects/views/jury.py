@@ -19,6 +19,7 @@ from eig.jury.services import StaleEvaluation
 from projects.jury import DEFI_JURY
 from projects.sections import SECTIONS
 from projects.selectors import (
+    defi_changes_since,
     defi_conflict_rows_for_juror,
     defi_evaluation_others_for_juror,
     defi_for_juror_conflict,
@@ -139,10 +140,32 @@ def _evaluation_page(request, evaluation, criteria, form, *, error="", stale=Fal
             "editable": scoring_open and not submitted,
             "own": score_table(criteria, [evaluation], ["Vos notes"]) if submitted else None,
             "others": defi_evaluation_others_for_juror(evaluation, criteria),
+            # The défi was submitted again with changes since this evaluation was saved.
+            "earlier": defi_changes_since(evaluation.defi, evaluation.dossier_version),
             "title": f"Évaluation – {evaluation.defi}",
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_POST
+def evaluation_update(request, pk):
+    """The juror takes back a submitted evaluation made on an earlier text of the défi."""
+    evaluation = get_defi_evaluation_for_juror(request.user, pk)
+    try:
+        jury_services.evaluation_update_for_new_version(
+            domain=DEFI_JURY, evaluation=evaluation, actor=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "Votre évaluation est rouverte, notes conservées : relisez ce qui a changé, "
+            "mettez-la à jour puis soumettez-la de nouveau.",
+        )
+    return redirect("projects:evaluation_detail", pk=evaluation.pk)
 
 
 @login_required
