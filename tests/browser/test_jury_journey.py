@@ -112,7 +112,11 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
         if motivation:
             row.locator("textarea").fill(motivation)
         row.get_by_role("button", name="Décider").click()
-        page.wait_for_load_state()
+        # A decision is final: a confirmation page says so, and what evidence is missing.
+        page.get_by_role("heading", name=re.compile("Décider « .* » pour")).wait_for()
+        axe(page)
+        page.get_by_role("button", name=re.compile("Confirmer la décision")).click()
+        page.get_by_text("Décision enregistrée pour", exact=False).first.wait_for()
     axe(page)
     page.context.close()
 
