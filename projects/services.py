@@ -224,14 +224,20 @@ def defi_submit(*, defi: Defi, actor: User, now: datetime.datetime | None = None
         template="defi_submitted",
         context={"defi": defi, "call": defi.call},
     )
-    _defi_version_record(defi=defi, transition=transition)
+    defi_version_record(defi=defi, transition=transition)
     return defi
 
 
-def _defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersion | None:
+@transaction.atomic
+def defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersion | None:
     """Keep the submitted text as a new version when it differs from the last one, and tell
     the jurors who evaluated an earlier text. Returns the new version, or None when the text
-    did not change (the evaluations stay on the current version)."""
+    did not change (the evaluations stay on the current version).
+
+    Called by `defi_submit` within its transaction (the défi row locked), and by the demo
+    for a past session whose submissions it writes as they happened.
+    Side effects: a "dossier changed" history row on each evaluation made on an earlier
+    text, a mail to each of their jurors and one to the programme staff."""
     content = defi_snapshot(defi)
     last = defi.versions.order_by("-number").first()
     if last is not None and last.content == content:
