@@ -15,6 +15,7 @@ from projects.sections import SECTIONS
 # An unchanged stretch longer than this is shortened around the changes.
 CONTEXT_CHARS = 80
 _TOKENS = re.compile(r"\s+|[^\s]+")
+_SPACE = re.compile(r"\s")
 
 
 def _field_lines(defi, section) -> list[str]:
@@ -78,12 +79,20 @@ def defi_snapshot(defi) -> dict:
 
 
 def _shorten(text: str, *, first: bool, last: bool) -> str:
-    """An unchanged stretch, cut in its middle (or at its outer end) when long."""
+    """An unchanged stretch, cut in its middle (or at its outer end) when long, at spaces
+    so that no word is cut and the spaces around the changes stay."""
     if len(text) <= 3 * CONTEXT_CHARS:
         return text
-    head = "" if first else text[:CONTEXT_CHARS]
-    tail = "" if last else text[-CONTEXT_CHARS:]
-    return f"{head} […] {tail}".strip() if head or tail else text
+    head = tail = ""
+    if not first:
+        head = text[:CONTEXT_CHARS]
+        space = max(head.rfind(" "), head.rfind("\n"))
+        head = head[: space + 1] if space > 0 else head
+    if not last:
+        tail = text[-CONTEXT_CHARS:]
+        space = _SPACE.search(tail)
+        tail = tail[space.start() :] if space else tail
+    return f"{head}[…]{tail}"
 
 
 def text_diff(old: str, new: str) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from tests.factories import (
     StaffFactory,
     fill_defi,
     jury_for_call,
+    submitted_defi,
 )
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,16 @@ def test_text_diff_shortens_long_unchanged_text():
     assert len(segments[0][1]) < 200
     assert segments[0][1].startswith("[…]")
     assert segments[1:] == [("delete", "fin"), ("insert", "suite")]
+
+
+def test_text_diff_keeps_whole_words_and_spaces_around_a_change():
+    before = "Les élus régionaux. " * 20
+
+    segments = text_diff(before + "trouvent pas", before + "trouvent toujours pas")
+
+    shown = "".join(text for kind, text in segments if kind != "delete")
+    assert shown.startswith("[…] ")  # cut at a space, not inside "régionaux"
+    assert shown.endswith("régionaux. trouvent toujours pas")
 
 
 def test_version_changes_lists_only_changed_sections():
@@ -328,3 +339,39 @@ def test_staff_pages_flag_the_earlier_version(client, scored, django_capture_on_
     assert "Faite sur la version 1 (actuelle : 2)" in page
     assert "Ce qui a changé depuis la version 1" in page
     assert "version antérieure" in ranking
+
+
+# --- Existing data ------------------------------------------------------------------------
+
+
+def test_migration_backfills_versions_of_defis_already_submitted():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("projects.migrations.0005_defi_versions").versions_backfill
+    call = ProjectCallFactory()
+    jury = jury_for_call(call, jurors=2)
+    submitted = submitted_defi(call)
+    reopened = submitted_defi(call)
+    reopened.state = "draft"
+    reopened.save(update_fields=["state"])
+    draft = fill_defi(DefiFactory(call=call))
+    first, second = jury.members.order_by("pk")
+    scored = DefiEvaluation.objects.create(member=first, defi=submitted, state="submitted")
+    waiting = DefiEvaluation.objects.create(member=second, defi=submitted)
+    on_reopened = DefiEvaluation.objects.create(member=first, defi=reopened, state="draft")
+
+    backfill(apps, None)
+
+    for defi in (submitted, reopened, draft):
+        defi.refresh_from_db()
+    assert (submitted.submitted_version, reopened.submitted_version, draft.submitted_version) == (
+        1,
+        1,
+        0,
+    )
+    # The submitted text is known only for the défi still submitted.
+    assert submitted.versions.get().content == defi_snapshot(submitted)
+    assert not reopened.versions.exists()
+    assert [_fresh(e).dossier_version for e in (scored, waiting, on_reopened)] == [1, None, 1]
