@@ -280,6 +280,8 @@ def _evaluations_mark_earlier(
     changes = version_changes(previous.content if previous else None, version.content)
     titles = [change["title"] for change in changes]
     for evaluation in evaluations:
+        if not evaluation.member.is_active:
+            continue  # left the jury: their submitted scores count, staff are told below
         email_queue(
             to=[evaluation.member.user.email],
             template="jury_defi_changed",

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from eig.exceptions import InvalidTransition
 from eig.jury.selectors import jury_ranking
@@ -213,6 +214,17 @@ def test_rewritten_defi_mails_its_jurors_and_staff(scored, django_capture_on_com
     assert [message.to for message in to_staff] == [[staff.email]]
     assert str(scored["submitted"].member) in to_staff[0].body
     assert scored["pending"].member.user.email not in {a for m in mail.outbox for a in m.to}
+
+
+def test_rewritten_defi_does_not_mail_a_juror_who_left(scored, django_capture_on_commit_callbacks):
+    member = scored["submitted"].member
+    member.withdrawn_at = timezone.now()
+    member.save(update_fields=["withdrawn_at"])
+
+    _rewrite(scored["defi"], django_capture_on_commit_callbacks)
+
+    assert member.user.email not in {a for m in mail.outbox for a in m.to}
+    assert _fresh(scored["submitted"]).made_on_earlier_version is True
 
 
 def test_resubmitted_without_change_keeps_the_version(scored, django_capture_on_commit_callbacks):
