@@ -87,4 +87,5 @@ DEFI_JURY = JuryDomain(
     dossier_holder=lambda defi: str(defi.administration),
     jury_call=lambda jury: jury.project_call,
     mail_prefix="jury_",
+    dossier_version_field="submitted_version",
 )

@@ -131,6 +131,8 @@ class Defi(models.Model):
     )
     state = models.CharField(_("état"), max_length=16, choices=State.choices, default=State.DRAFT)
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
+    # Number of the last DefiVersion: what jurors read. 0 until the first submission.
+    submitted_version = models.PositiveIntegerField(_("version déposée"), default=0)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -298,6 +300,36 @@ class DefiTransition(models.Model):
         return f"{self.from_state or '∅'} → {self.to_state}"
 
 
+class DefiVersion(models.Model):
+    """The text of a défi as it was submitted, section by section (see
+    `projects.versions.defi_snapshot`). A submission that changes nothing reuses the last
+    version: only a real change makes a new one, so that jurors are not told of nothing."""
+
+    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("numéro"))
+    content = models.JSONField(_("contenu"))
+    transition = models.OneToOneField(
+        DefiTransition,
+        verbose_name=_("dépôt"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("déposée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version déposée")
+        verbose_name_plural = _("versions déposées")
+        ordering = ["defi", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["defi", "number"], name="defiversion_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.defi} — version {self.number}"
+
+
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -357,6 +389,14 @@ class DefiEvaluation(AbstractEvaluation):
 
     def __str__(self):
         return f"{self.defi} — {self.member}"
+
+    @property
+    def made_on_earlier_version(self) -> bool:
+        """Saved on a text of the défi that has since been submitted again with changes.
+        Reads `defi`: the lists select it with the evaluation."""
+        return (
+            self.dossier_version is not None and self.dossier_version < self.defi.submitted_version
+        )
 
 
 class DefiScore(AbstractScore):

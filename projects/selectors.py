@@ -35,9 +35,11 @@ from projects.models import (
     DefiReview,
     DefiScore,
     DefiTransition,
+    DefiVersion,
     ProjectCall,
 )
 from projects.sections import MIN_POSITIONS, SECTIONS
+from projects.versions import version_changes
 
 State = Defi.State
 
@@ -568,6 +570,86 @@ def defi_for_juror_conflict(member: JuryMember, pk: int) -> Defi:
     if defi is None:
         raise Http404
     return defi
+
+
+def defi_changes_since(defi: Defi, number: int | None) -> dict | None:
+    """What changed in the défi between its submitted version `number` and the current one:
+    `{"from", "to", "submitted_at", "kept", "changes"}`, `changes` being the sections that
+    differ with their word diff (`projects.versions.version_changes`); `kept` is False when
+    the earlier text was not kept (submitted before versions were recorded). None when
+    `number` is the current version or unknown. One query."""
+    if number is None or number >= defi.submitted_version:
+        return None
+    versions = {
+        version.number: version
+        for version in DefiVersion.objects.filter(
+            defi=defi, number__in=[number, defi.submitted_version]
+        )
+    }
+    current = versions.get(defi.submitted_version)
+    if current is None:
+        return None
+    earlier = versions.get(number)
+    return {
+        "from": number,
+        "to": current.number,
+        "submitted_at": current.submitted_at,
+        "kept": earlier is not None,
+        "changes": version_changes(earlier.content if earlier else None, current.content),
+    }
+
+
+def defi_evaluation_count(defi: Defi) -> int:
+    """Evaluations of the défi that a juror has started (draft or submitted)."""
+    return (
+        DefiEvaluation.objects.filter(defi=defi).exclude(state=DefiEvaluation.State.PENDING).count()
+    )
+
+
+def defi_decision_warnings(defi: Defi, *, now: datetime.datetime | None = None) -> list[str]:
+    """What the deliberation would decide without, in French: no submitted evaluation,
+    evaluations made on an earlier text, no hearing, a hearing still to come or without the
+    group's opinion. Two queries."""
+    now = now or timezone.now()
+    counts = DefiEvaluation.objects.filter(defi=defi).aggregate(
+        due=Count("pk"),
+        done=Count("pk", filter=Q(state=DefiEvaluation.State.SUBMITTED)),
+        earlier=Count(
+            "pk",
+            filter=Q(
+                state=DefiEvaluation.State.SUBMITTED,
+                dossier_version__lt=defi.submitted_version,
+            ),
+        ),
+    )
+    warnings = []
+    if not counts["done"]:
+        warnings.append("Aucune évaluation soumise : le jury n'a pas noté ce défi.")
+    elif counts["done"] < counts["due"]:
+        warnings.append(
+            f"Seules {counts['done']} évaluations sur {counts['due']} sont soumises."
+            if counts["done"] > 1
+            else f"Une seule évaluation sur {counts['due']} est soumise."
+        )
+    if counts["earlier"]:
+        warnings.append(
+            f"{counts['earlier']} évaluation(s) soumise(s) portent sur une version antérieure "
+            "du défi, modifié depuis."
+        )
+    review = DefiReview.objects.filter(defi=defi).select_related("slot").first()
+    if review is None or not review.is_shortlisted:
+        warnings.append("Ce défi n'a été ni présélectionné ni auditionné.")
+    elif review.slot is None and not review.heard_at:
+        warnings.append("Aucune audition n'est prévue pour ce défi.")
+    elif review.slot is not None and review.slot.starts_at > now:
+        when = timezone.localtime(review.slot.starts_at)
+        warnings.append(
+            f"L'audition est prévue le {when:%d/%m/%Y à %H:%M} (heure de Paris) : la "
+            "décision la précéderait."
+        )
+    elif not review.heard_at:
+        warnings.append("Le groupe d'audition n'a pas rendu son avis.")
+    return warnings
 
 
 def score_table(criteria: list, evaluations: list, labels: list[str]) -> dict:

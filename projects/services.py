@@ -15,8 +15,18 @@ from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.notifications.services import email_queue, reminder_send_once
 from eig.programme.models import ContractFrame, SalaryBand, WorkTime
-from projects.models import Defi, DefiInvitation, DefiPosition, DefiTransition, ProjectCall
+from projects.models import (
+    Defi,
+    DefiEvaluation,
+    DefiEvaluationEvent,
+    DefiInvitation,
+    DefiPosition,
+    DefiTransition,
+    DefiVersion,
+    ProjectCall,
+)
 from projects.selectors import defi_missing_sections, defi_recipients
+from projects.versions import defi_snapshot, version_changes
 
 PARIS = ZoneInfo("Europe/Paris")
 State = Defi.State
@@ -208,13 +218,93 @@ def defi_submit(*, defi: Defi, actor: User, now: datetime.datetime | None = None
             "Le défi ne peut pas être déposé : des informations obligatoires manquent.",
             missing=missing,
         )
-    _defi_transition(defi=defi, action="submit", actor=actor, now=now)
+    transition = _defi_transition(defi=defi, action="submit", actor=actor, now=now)
     email_queue(
         to=defi_recipients(defi),
         template="defi_submitted",
         context={"defi": defi, "call": defi.call},
     )
+    defi_version_record(defi=defi, transition=transition)
     return defi
+
+
+@transaction.atomic
+def defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersion | None:
+    """Keep the submitted text as a new version when it differs from the last one, and tell
+    the jurors who evaluated an earlier text. Returns the new version, or None when the text
+    did not change (the evaluations stay on the current version).
+
+    Called by `defi_submit` within its transaction (the défi row locked), and by the demo
+    for a past session whose submissions it writes as they happened.
+    Side effects: a "dossier changed" history row on each evaluation made on an earlier
+    text, a mail to each of their jurors and one to the programme staff."""
+    content = defi_snapshot(defi)
+    last = defi.versions.order_by("-number").first()
+    if last is not None and last.content == content:
+        return None
+    number = max(defi.submitted_version, last.number if last else 0) + 1
+    version = DefiVersion.objects.create(
+        defi=defi, number=number, content=content, transition=transition, submitted_at=transition.at
+    )
+    defi.submitted_version = number
+    defi.save(update_fields=["submitted_version"])
+    _evaluations_mark_earlier(defi=defi, version=version, previous=last)
+    return version
+
+
+def _evaluations_mark_earlier(
+    *, defi: Defi, version: DefiVersion, previous: DefiVersion | None
+) -> None:
+    """The évaluations saved on an earlier text get a history row, and their jurors and the
+    programme staff are mailed what changed. The evaluations keep their state: a submitted
+    one still counts, flagged "faite sur une version antérieure", until its juror updates
+    it (`eig.jury.services.evaluation_update_for_new_version`) or staff reopen it."""
+    evaluations = list(
+        DefiEvaluation.objects.filter(defi=defi, dossier_version__lt=version.number)
+        .exclude(state=DefiEvaluation.State.PENDING)
+        .select_related("member__user", "member__jury")
+        .order_by("pk")
+    )
+    if not evaluations:
+        return
+    DefiEvaluationEvent.objects.bulk_create(
+        DefiEvaluationEvent(
+            evaluation=evaluation,
+            action=DefiEvaluationEvent.Action.DOSSIER_CHANGED,
+            actor=version.transition.actor if version.transition else None,
+            at=version.submitted_at,
+            note=f"Version {version.number} déposée",
+        )
+        for evaluation in evaluations
+    )
+    changes = version_changes(previous.content if previous else None, version.content)
+    titles = [change["title"] for change in changes]
+    for evaluation in evaluations:
+        if not evaluation.member.is_active:
+            continue  # left the jury: their submitted scores count, staff are told below
+        email_queue(
+            to=[evaluation.member.user.email],
+            template="jury_defi_changed",
+            context={
+                "defi": defi,
+                "evaluation": evaluation,
+                "version": version,
+                "titles": titles,
+                "jury": evaluation.member.jury,
+            },
+        )
+    staff = User.objects.filter(roles__contains=[Role.STAFF], is_active=True).order_by("pk")
+    email_queue(
+        to=[person.email for person in staff],
+        template="jury_defi_changed_staff",
+        context={
+            "defi": defi,
+            "version": version,
+            "titles": titles,
+            "evaluations": evaluations,
+            "jury": evaluations[0].member.jury,
+        },
+    )
 
 
 @transaction.atomic

@@ -24,6 +24,11 @@ urlpatterns = [
     path("jury/", jury.jury_dashboard, name="jury_dashboard"),
     path("jury/evaluations/<int:pk>/", jury.evaluation_detail, name="evaluation_detail"),
     path(
+        "jury/evaluations/<int:pk>/mettre-a-jour/",
+        jury.evaluation_update,
+        name="evaluation_update",
+    ),
+    path(
         "jury/evaluations/<int:pk>/presentation.pdf",
         jury.evaluation_pitch_deck,
         name="evaluation_pitch_deck",

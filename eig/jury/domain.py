@@ -59,10 +59,26 @@ class JuryDomain:
     jury_call: Callable[[Jury], Any] = lambda jury: None
     # Convocation and decision mails are `templates/emails/<mail_prefix><name>.txt`.
     mail_prefix: str = "jury_"
+    # The dossier's field holding the number of its current submitted version (défis:
+    # "submitted_version"). Each save of an evaluation records it in the evaluation's
+    # `dossier_version`, so that an evaluation made on an earlier text shows as such.
+    # Empty: the domain's dossiers are not versioned.
+    dossier_version_field: str = ""
 
     @property
     def dossier_id_field(self) -> str:
         return f"{self.dossier_field}_id"
+
+    def dossier_current_version(self, evaluation) -> int | None:
+        """The number of the current version of the evaluation's dossier, read now."""
+        if not self.dossier_version_field:
+            return None
+        dossier_model = self.evaluation_model._meta.get_field(self.dossier_field).related_model
+        return (
+            dossier_model.objects.filter(pk=getattr(evaluation, self.dossier_id_field))
+            .values_list(self.dossier_version_field, flat=True)
+            .first()
+        )
 
     def evaluations(self, jury: Jury) -> QuerySet:
         return self.evaluation_model.objects.filter(member__jury=jury)

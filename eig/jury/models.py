@@ -308,6 +308,13 @@ class AbstractEvaluation(models.Model):
         _("appréciation générale"), blank=True, validators=[MaxLengthValidator(3000)]
     )
     version = models.PositiveIntegerField(default=0)
+    # Not the optimistic lock above: the number of the dossier's submitted version this
+    # evaluation was last saved on (see `JuryDomain.dossier_version_field`). An evaluation
+    # whose number is below the dossier's current one was made on an earlier text. Empty
+    # until the juror first saves, or for domains whose dossiers are not versioned.
+    dossier_version = models.PositiveIntegerField(
+        _("version du dossier évaluée"), null=True, blank=True
+    )
     manual = models.BooleanField(_("affectée à la main"), default=False)
     assigned_at = models.DateTimeField(_("affectée le"), default=timezone.now)
     # Set when the juror was mailed their list including this dossier: each juror is told
@@ -346,6 +353,10 @@ class AbstractEvaluationEvent(models.Model):
         ASSIGNED = "assigned", _("Affectée")
         SUBMITTED = "submitted", _("Soumise")
         REOPENED = "reopened", _("Rouverte par l'équipe")
+        # The dossier was submitted again with changes after this evaluation was saved.
+        DOSSIER_CHANGED = "dossier_changed", _("Dossier modifié après l'évaluation")
+        # The juror took back a submitted evaluation made on an earlier version, to update it.
+        JUROR_REOPENED = "juror_reopened", _("Rouverte par le juré pour la mettre à jour")
 
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     actor = models.ForeignKey(

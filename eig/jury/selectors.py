@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.db.models.sql.constants import INNER, LOUTER
 from django.http import Http404
 
@@ -267,6 +268,7 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
     evaluations_sql = (
         f"SELECT e.{dossier_column} AS dossier_id, e.{column(evaluation, 'state')} AS state"
+        + f", e.{column(evaluation, 'dossier_version')} AS dossier_version"
         + "".join(f", t.{key}" for key in keys)
         + f", {_weighted_mean_sql('t', grid)} AS total"
         + f" FROM {qn(evaluation.db_table)} e"
@@ -279,6 +281,7 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     )
     dossier_sql = (
         "SELECT v.dossier_id, COUNT(*) AS due, COUNT(*) FILTER (WHERE v.state = %s) AS done"
+        ", MIN(v.dossier_version) FILTER (WHERE v.state = %s) AS oldest_version"
         + "".join(f", AVG(v.{key}) AS {key}" for key in keys)
         + f", {_rounded('AVG(v.total)')} AS mean"
         + f", {_rounded('percentile_cont(0.5) WITHIN GROUP (ORDER BY v.total)')} AS median"
@@ -298,7 +301,7 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     )
     submitted = AbstractEvaluation.State.SUBMITTED
     threshold = float(jury.spread_threshold)
-    params = [threshold, submitted, submitted, jury.pk, *dossiers_params]
+    params = [threshold, submitted, submitted, submitted, jury.pk, *dossiers_params]
     return sql, params
 
 
@@ -312,8 +315,9 @@ def jury_ranking(
     """The jury's dossiers with their figures (see above), best weighted score first, ties
     by pk: `.values()` rows with `fields` of the dossier, `rank`, `due`, `done`,
     `crit_<pk>` for each criterion, `weighted`, `mean`, `median`, `spread`,
-    `spread_flagged` and `shortlisted_at` (from the dossier's review, if any: the review
-    model is one-to-one with the dossier).
+    `spread_flagged`, `shortlisted_at` (from the dossier's review, if any: the review
+    model is one-to-one with the dossier) and `earlier_version` (a submitted evaluation
+    was made on an earlier version of the dossier).
 
     One query whatever the number of rows; a count (for a paginator) does not compute the
     figures unless it filters on them. Pass `criteria` when the page already has them."""
@@ -348,6 +352,13 @@ def jury_ranking(
         **{name: column(name, FloatField()) for name in RANKING_SCORES},
         "spread_flagged": Coalesce(column("spread_flagged", BooleanField()), Value(False)),
         "shortlisted_at": F(f"{review}__shortlisted_at"),
+        # A submitted evaluation was made on an earlier version of the dossier.
+        "earlier_version": Coalesce(
+            LessThan(column("oldest_version", IntegerField()), F(domain.dossier_version_field)),
+            Value(False),
+        )
+        if domain.dossier_version_field
+        else Value(False),
     }
     return (
         queryset.annotate(**figures)

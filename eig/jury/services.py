@@ -327,6 +327,11 @@ def evaluation_save(
     evaluation.version += 1
     evaluation.state = State.SUBMITTED if submit else State.DRAFT
     fields = ["overall_comment", "version", "state", "updated_at"]
+    current = domain.dossier_current_version(evaluation)
+    if current is not None:
+        # Saved with the dossier as it reads now: the juror has it on screen.
+        evaluation.dossier_version = current
+        fields.append("dossier_version")
     if submit:
         evaluation.submitted_at = now
         fields.append("submitted_at")
@@ -371,6 +376,57 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
             "note": note,
             "dashboard_url": domain.dashboard_url(),
         },
+    )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, now=None):
+    """The juror takes back their submitted evaluation because the dossier was submitted
+    again with changes since: it returns to draft, scores kept, for them to update and
+    submit again.
+
+    The juror may do so themselves (no need to ask staff, unlike `evaluation_reopen`): the
+    change came from the dossier, not from second thoughts, and until they act their
+    submitted scores still count, flagged. Refused on an evaluation made on the current
+    version, after the scoring deadline, or for anyone but its juror.
+    Side effect: a "reopened by the juror" history row."""
+    now = now or timezone.now()
+    evaluation = (
+        domain.evaluation_model.objects.select_for_update(of=("self",))
+        .select_related("member__jury")
+        .get(pk=evaluation.pk)
+    )
+    if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
+        raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
+    if not evaluation.member.jury.is_scoring_open(now):
+        raise DeadlinePassed(
+            "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
+            code="deadline",
+        )
+    if evaluation.state != State.SUBMITTED:
+        raise InvalidTransition("Cette évaluation n'est pas soumise.", code="state")
+    current = domain.dossier_current_version(evaluation)
+    if (
+        current is None
+        or evaluation.dossier_version is None
+        or (evaluation.dossier_version >= current)
+    ):
+        raise InvalidTransition(
+            "Votre évaluation porte sur la version actuelle du dossier. Pour la modifier, "
+            "demandez à l'équipe du programme de la rouvrir.",
+            code="current",
+        )
+    evaluation.state = State.DRAFT
+    evaluation.submitted_at = None
+    evaluation.version += 1
+    evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
+    domain.event_model.objects.create(
+        evaluation=evaluation,
+        action=domain.event_model.Action.JUROR_REOPENED,
+        actor=actor,
+        at=now,
+        note=f"Version {evaluation.dossier_version} évaluée, version {current} déposée",
     )
     return evaluation
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eig.exceptions import DomainError, IncompleteDossier
@@ -38,6 +39,7 @@ from projects.selectors import (
     get_defi_for_user,
     programme_figures,
 )
+from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 # Public pages
 
@@ -332,6 +334,10 @@ def defi_action(request, pk, action):
     if action not in _ACTIONS:
         raise Http404
     service, success = _ACTIONS[action]
+    if action == "withdraw" and not is_confirmed(request):
+        confirmation = _withdraw_confirmation(defi)
+        if confirmation is not None:
+            return confirmation_page(request, confirmation)
     try:
         service(defi=defi, actor=request.user)
     except IncompleteDossier as error:
@@ -342,6 +348,43 @@ def defi_action(request, pk, action):
     else:
         messages.success(request, success)
     return redirect("projects:defi_detail", pk=defi.pk)
+
+
+def _withdraw_confirmation(defi) -> Confirmation | None:
+    """What withdrawing the défi will do; None when the service will refuse it anyway (call
+    closed, state), so that the agent reads why at once."""
+    call = defi.call
+    if not call.is_open() or defi.state not in services.AGENT_TRANSITIONS["withdraw"][0]:
+        return None
+    closes = timezone.localtime(call.closes_at)
+    warnings = []
+    if defi.state == defi.State.SUBMITTED:
+        warnings.append(
+            "Le défi est déposé : retiré, il ne sera plus examiné par le jury, sauf si vous le "
+            "reprenez et le déposez de nouveau avant la clôture."
+        )
+    evaluations = selectors.defi_evaluation_count(defi)
+    if evaluations:
+        warnings.append(
+            f"{evaluations} juré(s) ont déjà commencé à l'évaluer : leurs évaluations ne "
+            "compteront plus."
+        )
+    detail_url = reverse("projects:defi_detail", args=[defi.pk])
+    return Confirmation(
+        title=f"Retirer « {defi} » de l'appel ?",
+        consequences=[
+            f"Le défi « {defi} » sera retiré de l'appel « {call} ».",
+            f"Vous pourrez le reprendre en brouillon jusqu'à la clôture de l'appel, le "
+            f"{closes:%d/%m/%Y à %H:%M} (heure de Paris) ; après, le retrait est définitif.",
+        ],
+        warnings=warnings,
+        submit_label="Confirmer le retrait du défi",
+        cancel_url=detail_url,
+        breadcrumb=[
+            (reverse("projects:my_defis"), "Mes défis"),
+            (detail_url, str(defi)),
+        ],
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -26,9 +27,10 @@ from projects.forms import (
     slot_label,
 )
 from projects.jury import DEFI_JURY, defi_list_for_jury
-from projects.models import Defi
+from projects.models import Defi, DefiReview
 from projects.selectors import (
     decision_record_list,
+    defi_decision_warnings,
     defi_hearing_rows,
     defi_review_rows,
     get_jury_for_staff,
@@ -37,6 +39,7 @@ from projects.selectors import (
     hearing_slot_rows,
     jury_group_rows,
 )
+from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 Decision = AbstractReview.Decision
 
@@ -80,9 +83,40 @@ def _review(defi: Defi):
         return None
 
 
+def _unavailable_while_open(request, jury, *, current: str, step: str, heading: str):
+    """The page of a step that starts at the call's closing, while the call is open; a
+    POST gets the same page, nothing being possible yet. None once the call is closed."""
+    call = jury.project_call
+    # As `defi_jury_transition` has it: selection starts at the closing instant.
+    if timezone.now() >= call.closes_at:
+        return None
+    return render(
+        request,
+        "projects/deliberation/unavailable.html",
+        {
+            "jury": jury,
+            "call": call,
+            "current": current,
+            "step": step,
+            "heading": heading,
+            "title": f"{step} — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @login_required
 def selection_shortlist(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
+    unavailable = _unavailable_while_open(
+        request,
+        jury,
+        current="shortlist",
+        step="Présélection",
+        heading="Présélection pour les auditions",
+    )
+    if unavailable:
+        return unavailable
     bound = {}
     if request.method == "POST":
         defi = _jury_defi(jury, request.POST.get("defi"))
@@ -356,6 +390,11 @@ def selection_hearing_record(request, jury_pk, defi_pk):
 @login_required
 def selection_deliberation(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
+    unavailable = _unavailable_while_open(
+        request, jury, current="deliberation", step="Délibération", heading="Délibération"
+    )
+    if unavailable:
+        return unavailable
     bound = {}
     if request.method == "POST":
         action = request.POST.get("action")
@@ -377,6 +416,10 @@ def selection_deliberation(request, jury_pk):
             defi = _jury_defi(jury, request.POST.get("defi"))
             form = DecisionForm(request.POST, prefix=f"defi-{defi.pk}")
             bound[defi.pk] = form
+            if form.is_valid() and not is_confirmed(request):
+                confirmation = _decision_confirmation(jury, defi, form.cleaned_data)
+                if confirmation is not None:
+                    return confirmation_page(request, confirmation)
             if form.is_valid():
                 try:
                     deliberation.review_decide(
@@ -425,6 +468,40 @@ def selection_deliberation(request, jury_pk):
             "title": f"Délibération — {jury}",
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _decision_confirmation(jury, defi: Defi, data: dict) -> Confirmation | None:
+    """What deciding on `defi` will do and what the jury would decide without; None when
+    the decision is not open to this défi any more (the service then says why)."""
+    current = DefiReview.objects.filter(defi=defi).values_list("decision", flat=True).first()
+    decision = data["decision"]
+    if decision not in deliberation.DECISION_MOVES.get(current or "", set()):
+        return None
+    label = Decision(decision).label
+    final = (
+        "Elle pourra encore devenir « Retenu » ou « Non retenu »."
+        if decision == Decision.WAITING_LIST
+        else "Elle est définitive : elle ne pourra plus être changée."
+    )
+    return Confirmation(
+        title=f"Décider « {label} » pour « {defi} » ?",
+        consequences=[
+            f"La décision « {label} » sera enregistrée pour le défi « {defi} » "
+            f"({defi.administration}) et envoyée aussitôt par e-mail à l'administration, "
+            "avec sa motivation.",
+            final,
+        ],
+        warnings=defi_decision_warnings(defi),
+        warnings_title="Éléments manquants pour décider",
+        summary=[("Décision", str(label)), ("Motivation", data["motivation"])],
+        submit_label=f"Confirmer la décision « {label} »",
+        cancel_url=reverse("projects:selection_deliberation", args=[jury.pk]) + f"#defi-{defi.pk}",
+        breadcrumb=[
+            (reverse("projects:selection_index"), "Sélection des défis"),
+            (reverse("projects:selection_jury", args=[jury.pk]), str(jury)),
+            (reverse("projects:selection_deliberation", args=[jury.pk]), "Délibération"),
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
@@ -17,8 +18,10 @@ from eig.jury import services as jury_services
 from eig.jury.forms import ConflictDeclareForm, EvaluationForm
 from eig.jury.services import StaleEvaluation
 from projects.jury import DEFI_JURY
+from projects.models import DefiConflict, DefiEvaluation
 from projects.sections import SECTIONS
 from projects.selectors import (
+    defi_changes_since,
     defi_conflict_rows_for_juror,
     defi_evaluation_others_for_juror,
     defi_for_juror_conflict,
@@ -28,6 +31,7 @@ from projects.selectors import (
     jury_list_for_juror,
     score_table,
 )
+from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 
 @login_required
@@ -139,10 +143,32 @@ def _evaluation_page(request, evaluation, criteria, form, *, error="", stale=Fal
             "editable": scoring_open and not submitted,
             "own": score_table(criteria, [evaluation], ["Vos notes"]) if submitted else None,
             "others": defi_evaluation_others_for_juror(evaluation, criteria),
+            # The défi was submitted again with changes since this evaluation was saved.
+            "earlier": defi_changes_since(evaluation.defi, evaluation.dossier_version),
             "title": f"Évaluation – {evaluation.defi}",
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_POST
+def evaluation_update(request, pk):
+    """The juror takes back a submitted evaluation made on an earlier text of the défi."""
+    evaluation = get_defi_evaluation_for_juror(request.user, pk)
+    try:
+        jury_services.evaluation_update_for_new_version(
+            domain=DEFI_JURY, evaluation=evaluation, actor=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "Votre évaluation est rouverte, notes conservées : relisez ce qui a changé, "
+            "mettez-la à jour puis soumettez-la de nouveau.",
+        )
+    return redirect("projects:evaluation_detail", pk=evaluation.pk)
 
 
 @login_required
@@ -172,6 +198,10 @@ def jury_conflict_declare(request, jury_pk, defi_pk):
     form = ConflictDeclareForm(request.POST, prefix=_conflict_prefix(defi.pk))
     if not form.is_valid():
         return _conflicts_page(request, member, invalid=form, defi_pk=defi.pk)
+    if not is_confirmed(request):
+        confirmation = _conflict_confirmation(member, defi, form.cleaned_data["reason"])
+        if confirmation is not None:
+            return confirmation_page(request, confirmation)
     try:
         jury_services.conflict_declare(
             domain=DEFI_JURY, member=member, dossier=defi, reason=form.cleaned_data["reason"]
@@ -186,6 +216,43 @@ def jury_conflict_declare(request, jury_pk, defi_pk):
         "confiera à un autre juré.",
     )
     return redirect("projects:jury_conflicts", jury_pk=member.jury_id)
+
+
+def _conflict_confirmation(member, defi, reason: str) -> Confirmation | None:
+    """What declaring the conflict will do; None when the service will refuse it anyway
+    (the evaluation is submitted), so that the juror reads why at once."""
+    evaluation = DefiEvaluation.objects.filter(member=member, defi=defi).first()
+    if evaluation is not None and evaluation.state == evaluation.State.SUBMITTED:
+        return None
+    if DefiConflict.objects.filter(member=member, defi=defi).exists():
+        return None  # already declared: nothing more happens
+    warnings = []
+    if evaluation is not None and evaluation.has_scores:
+        warnings.append(
+            "Votre brouillon d'évaluation de ce dossier (notes et commentaires) sera supprimé."
+        )
+    elif evaluation is not None:
+        warnings.append(
+            "Ce dossier vous est confié : il vous sera retiré et l'équipe du programme le "
+            "confiera à un autre juré."
+        )
+    conflicts_url = reverse("projects:jury_conflicts", args=[member.jury_id])
+    return Confirmation(
+        title=f"Déclarer un conflit d'intérêts avec « {defi} » ?",
+        consequences=[
+            f"Vous déclarez un lien avec le défi « {defi} » ({defi.administration}) : vous "
+            "ne l'évaluerez pas et ne verrez plus ses notes.",
+            "La déclaration est définitive : seule l'équipe du programme peut revenir dessus.",
+        ],
+        warnings=warnings,
+        summary=[("Motif", reason)],
+        submit_label="Confirmer le conflit d'intérêts",
+        cancel_url=conflicts_url,
+        breadcrumb=[
+            (reverse("projects:jury_dashboard"), "Mes évaluations"),
+            (conflicts_url, "Conflits d'intérêts"),
+        ],
+    )
 
 
 def _conflict_prefix(defi_pk: int) -> str:

@@ -33,7 +33,7 @@ from eig.jury.selectors import (
 from projects.filters import RankingFilter
 from projects.jury import DEFI_JURY
 from projects.models import Defi
-from projects.selectors import get_jury_for_staff, score_table
+from projects.selectors import defi_changes_since, get_jury_for_staff, score_table
 
 RANKING_PAGE_SIZE = 250
 # An upper bound on what the fingerprint does not see (an administration renamed).
@@ -117,6 +117,8 @@ def _ranking_results(request, jury, criteria, filterset) -> str:
             "spread": _french(row["spread"]),
             "flagged": row["spread_flagged"],
             "shortlisted": row["shortlisted_at"] is not None,
+            # Some submitted evaluation was made on an earlier text of the défi.
+            "earlier": row["earlier_version"],
         }
         for row in page.object_list
     ]
@@ -258,9 +260,12 @@ def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, stat
     criteria = list(jury.criteria.order_by("position"))
     evaluations = list(jury_dossier_evaluations(DEFI_JURY, jury, defi))
     for evaluation in evaluations:
+        evaluation.defi = defi  # the same row: `made_on_earlier_version` reads it
         evaluation.reopen_form = (
             reopen_form if evaluation.pk == reopen_pk else EvaluationReopenForm(auto_id=False)
         )
+    # What changed since the oldest text an evaluation was made on (one query, only then).
+    earlier = [e.dossier_version for e in evaluations if e.made_on_earlier_version]
     figures = jury_ranking(DEFI_JURY, jury, criteria=criteria).filter(pk=defi.pk).first()
     if figures is not None:
         figures = {
@@ -281,6 +286,7 @@ def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, stat
             "evaluations": evaluations,
             "scores": score_table(criteria, evaluations, names),
             "figures": figures,
+            "earlier": defi_changes_since(defi, min(earlier)) if earlier else None,
             "title": str(defi),
         },
         status=status,

@@ -148,4 +148,17 @@ def test_agent_journey_from_signup_to_submitted_defi(live_server, page, axe, mai
     page.get_by_role("link", name="Mes défis").first.click()
     axe(page)
     assert "Patrimoine ouvert" in page.content()
+
+    # Withdrawing is asked for confirmation, without a script: the first click changes
+    # nothing.
+    page.goto(live_server.url + defi.get_absolute_url())
+    page.get_by_role("button", name="Retirer le défi de l’appel").click()
+    page.get_by_role("heading", name="Retirer « Patrimoine ouvert » de l'appel ?").wait_for()
+    axe(page)
+    defi.refresh_from_db()
+    assert defi.state == Defi.State.SUBMITTED
+    page.get_by_role("button", name="Confirmer le retrait du défi").click()
+    page.get_by_text("Le défi est retiré de l'appel.").wait_for()
+    defi.refresh_from_db()
+    assert defi.state == Defi.State.WITHDRAWN
     assert len(axe.visited) >= 15

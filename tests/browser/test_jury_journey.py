@@ -109,7 +109,11 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
         if motivation:
             row.locator("textarea").fill(motivation)
         row.get_by_role("button", name="Décider").click()
-        page.wait_for_load_state()
+        # A decision is final: a confirmation page says so, and what evidence is missing.
+        page.get_by_role("heading", name=re.compile("Décider « .* » pour")).wait_for()
+        axe(page)
+        page.get_by_role("button", name=re.compile("Confirmer la décision")).click()
+        page.get_by_text("Décision enregistrée pour", exact=False).first.wait_for()
     axe(page)
     page.context.close()
 
@@ -178,3 +182,62 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     axe(page)
     page.context.close()
     assert len(axe.visited) == len(staff_pages) + 3
+
+
+def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
+    """A défi rewritten after a juror scored it: the juror's dashboard and evaluation page
+    (with the diff and the button to update), the staff's défi page; while the call is
+    open, pre-selection and deliberation say they are unavailable. The juror updates their
+    evaluation from the page."""
+    from eig.jury.services import evaluation_save
+    from projects import services
+    from projects.jury import DEFI_JURY
+    from tests.factories import DefiFactory, ProjectCallFactory, fill_defi
+
+    call = ProjectCallFactory()
+    jury = jury_for_call(call, criteria=2, jurors=1, k=1)
+    staff = StaffFactory()
+    defi = fill_defi(DefiFactory(call=call, title="Carte des ponts"))
+    services.defi_submit(defi=defi, actor=defi.owner)
+    member = jury.members.get()
+    evaluation = DefiEvaluation.objects.create(member=member, defi=defi)
+    evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=evaluation,
+        actor=member.user,
+        version=0,
+        scores={criterion.pk: (3, "") for criterion in jury.criteria.all()},
+        overall_comment="Solide.",
+        submit=True,
+    )
+    services.defi_reopen(defi=defi, actor=defi.owner)
+    defi = services.defi_update_section(
+        defi=defi, actor=defi.owner, data={"problem": "Un problème réécrit après l'évaluation."}
+    )
+    services.defi_submit(defi=defi, actor=defi.owner)
+
+    page = _login(browser, live_server, member.user)
+    page.goto(live_server.url + reverse("projects:jury_dashboard"))
+    page.get_by_text("Faite sur une version antérieure").wait_for()
+    axe(page)
+    page.get_by_role("link", name=re.compile("Consulter")).click()
+    page.get_by_role("heading", name="Ce qui a changé depuis votre évaluation").wait_for()
+    axe(page)
+    page.get_by_role("button", name="Rouvrir mon évaluation pour la mettre à jour").click()
+    page.get_by_text("Votre évaluation est rouverte", exact=False).first.wait_for()
+    axe(page)
+    evaluation.refresh_from_db()
+    assert evaluation.state == DefiEvaluation.State.DRAFT
+    page.context.close()
+
+    page = _login(browser, live_server, staff)
+    for path in [
+        reverse("projects:selection_defi", args=[jury.pk, defi.pk]),
+        reverse("projects:selection_shortlist", args=[jury.pk]),
+        reverse("projects:selection_deliberation", args=[jury.pk]),
+    ]:
+        page.goto(live_server.url + path)
+        axe(page)
+    assert "indisponible tant que l’appel est ouvert" in page.content()
+    page.context.close()
+    assert len(axe.visited) == 6

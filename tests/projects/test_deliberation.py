@@ -582,6 +582,7 @@ def test_deliberation_page_decides_and_mails(
                 "defi": defi.pk,
                 f"defi-{defi.pk}-decision": "waiting_list",
                 f"defi-{defi.pk}-motivation": "Très bon défi, promotion complète.",
+                "confirm": "1",  # the confirmation step (tested below)
             },
         )
 

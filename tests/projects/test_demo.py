@@ -13,7 +13,9 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 
 from eig.accounts.models import Role, User
+from eig.jury.selectors import jury_ranking
 from eig.programme.models import Administration, Promotion
+from projects.jury import DEFI_JURY
 from projects.management.commands.load_demo import ACCOUNTS, DEMO_TOTP_SECRET, PASSWORD
 from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
 
@@ -231,3 +233,77 @@ def test_load_demo_again_gives_back_used_recovery_codes(client):
     staff = User.objects.get(email="staff@demo.eig.fr")
     codes = Authenticator.objects.get(user=staff, type=Authenticator.Type.RECOVERY_CODES)
     assert codes.wrap().get_unused_codes()[:2] == README_RECOVERY_CODES
+
+
+# --- The second session: a closed call whose jury is under way ----------------------------
+
+
+def test_load_demo_second_session_is_closed_with_real_defis_submitted():
+    call_command("load_demo")
+
+    call = ProjectCall.objects.get(slug="aap-eig-8-session-2")
+    defis = list(call.defis.order_by("pk"))
+    assert call.promotion.code == "8"
+    assert call.is_open() is False
+    assert call.closes_at < timezone.now()
+    assert [defi.title for defi in defis] == [
+        "Etat bas carbone",
+        "Géocommuns",
+        "Pilote Intelligence",
+        "Recens'smart",
+        "SOS Ponts",
+    ]
+    sos_ponts = defis[-1]
+    assert sos_ponts.administration.name == "Cerema"
+    assert "40 000" in sos_ponts.expected_impact  # the real défi's text
+    for defi in defis:
+        assert defi.state == Defi.State.SUBMITTED
+        assert call.opens_at < defi.submitted_at < call.closes_at
+        assert list(defi.transitions.values_list("to_state", flat=True)) == [
+            "draft",
+            "submitted",
+        ]
+        assert (defi.submitted_version, defi.versions.count()) == (1, 1)
+        assert 2 <= defi.positions.count() <= 3
+        assert defi.pitch_deck
+
+
+def test_load_demo_second_session_jury_is_under_way():
+    call_command("load_demo")
+
+    jury = ProjectCall.objects.get(slug="aap-eig-8-session-2").jury
+    assert jury.criteria.count() == 9
+    assert jury.is_scoring_open()
+    assert set(jury.members.values_list("user__email", flat=True)) == {
+        "jure@demo.eig.fr",
+        "jure2@demo.eig.fr",
+    }
+    evaluations = DefiEvaluation.objects.filter(member__jury=jury)
+    assert evaluations.count() == 10  # five défis, two jurors each
+    submitted = evaluations.filter(state="submitted")
+    assert submitted.count() == 7
+    assert not submitted.filter(defi__title="SOS Ponts").exists()
+    assert set(submitted.values_list("dossier_version", flat=True)) == {1}
+    ranking = list(jury_ranking(DEFI_JURY, jury, fields=("title",)))
+    assert [row["title"] for row in ranking[:2]] == ["Etat bas carbone", "Géocommuns"]
+    assert ranking[-1]["weighted"] is None
+    assert jury.groups.get().members.count() == 2
+    assert jury.slots.filter(starts_at__gt=timezone.now()).count() == 2
+
+
+def test_load_demo_second_session_selection_pages_can_be_tried(client):
+    call_command("load_demo")
+    call_command("load_demo")
+    jury = ProjectCall.objects.get(slug="aap-eig-8-session-2").jury
+    client.force_login(User.objects.get(email="staff@demo.eig.fr"))
+
+    for view in ("selection_ranking", "selection_shortlist", "selection_hearings"):
+        response = client.get(reverse(f"projects:{view}", args=[jury.pk]))
+        assert response.status_code == 200
+        assert "indisponible" not in response.content.decode()
+    deliberation = client.get(reverse("projects:selection_deliberation", args=[jury.pk]))
+    assert "Décider" in deliberation.content.decode()
+    assert DefiEvaluation.objects.filter(member__jury=jury).count() == 10
+    client.force_login(User.objects.get(email="jure@demo.eig.fr"))
+    dashboard = client.get(reverse("projects:jury_dashboard")).content.decode()
+    assert "Jury EIG 8 – deuxième session" in dashboard

@@ -177,7 +177,9 @@ def test_jury_conflict_declare_permissions(client, setting, kind):
     _login(client, kind, setting)
     url = reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, setting["defi"].pk])
 
-    response = client.post(url, {f"conflit-{setting['defi'].pk}-reason": "Lien familial"})
+    response = client.post(
+        url, {f"conflit-{setting['defi'].pk}-reason": "Lien familial", "confirm": "1"}
+    )
 
     members = ("assigned", "other_juror", "declared_conflict", "automatic_conflict")
     assert response.status_code == (302 if kind in members else CONFLICTS_EXPECTED[kind])
@@ -529,7 +531,7 @@ def test_conflict_declare_removes_the_dossier_from_the_dashboard(juror, setting)
 
     response = juror.post(
         reverse("projects:jury_conflict_declare", args=[jury.pk, defi.pk]),
-        {f"conflit-{defi.pk}-reason": "J'ai travaillé dans cette direction"},
+        {f"conflit-{defi.pk}-reason": "J'ai travaillé dans cette direction", "confirm": "1"},
     )
 
     assert response.status_code == 302

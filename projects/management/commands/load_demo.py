@@ -1,11 +1,15 @@
 """`manage.py load_demo`: demo accounts, an open call for projects and two défis, so that the
-platform can be tried at once. Refused in production; can be run again without duplicating
-anything (the open call's dates are moved so that it stays open)."""
+platform can be tried at once, and two closed sessions of the same promotion: one already
+judged (a selected défi, for the conventions), one whose jury is under way (for ranking,
+pre-selection, hearings and deliberation). Refused in production; can be run again without
+duplicating anything (the open call's dates are moved so that it stays open)."""
 
 import datetime
 import io
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -20,15 +24,18 @@ from pypdf import PdfWriter
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
+from eig.jury.deliberation import hearing_slot_create, jury_group_create
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
-from eig.jury.services import jury_assign
+from eig.jury.services import evaluation_save, jury_assign
 from eig.programme.models import Administration, FundingRule, Promotion, Specialty
 from eig.programme.presets import promotion_apply_funding_preset
 from projects import services
 from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiTransition, ProjectCall
+from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
+from projects.reference import guess_kind
 from projects.sections import SECTIONS
+from projects.selectors import defi_missing_sections
 
 PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "demo-eig-2026"
@@ -194,6 +201,76 @@ SELECTED_POSITIONS = [
 ]
 
 
+# The second session: its défis are real ones, from the call of promotion 6 (the public
+# pages of each défi: administration, problem, hypothesis, ambitions); the answers the
+# public pages do not give (contacts, team, data…) are demo text.
+SESSION_2_SLUG = "aap-eig-8-session-2"
+SESSION_2_DATA = Path(__file__).with_name("demo_session_2.json")
+SESSION_2_FIELDS = ("summary", "themes", "context", "problem", "roadmap", "expected_impact")
+SESSION_2_PORTEURS = [
+    ("Hugo", "Lambert", "Chef de la mission numérique"),
+    ("Amina", "Traoré", "Responsable de l'innovation"),
+    ("Thomas", "Girard", "Directeur de projet"),
+    ("Julie", "Fontaine", "Cheffe de service"),
+    ("Olivier", "Mercier", "Responsable des systèmes d'information"),
+]
+SESSION_2_CONTENT = {
+    "partners": "Aucune administration partenaire à ce stade.",
+    "requests_cofinancing": True,
+    "porteur_phone": "01 00 00 00 00",
+    "sponsor_name": "Catherine Morel",
+    "sponsor_job": "Directrice générale adjointe",
+    "sponsor_email": "sponsor@demo.eig.fr",
+    "hr_name": "Marc Dubois",
+    "hr_email": "rh@demo.eig.fr",
+    "finance_name": "Sarah Lemaire",
+    "finance_email": "gestion@demo.eig.fr",
+    "beneficiaries": "Les agents qui instruisent ces démarches et les usagers qu'elles "
+    "concernent (texte de démonstration).",
+    "indicators": "Usage mensuel du service, délais de traitement, satisfaction des usagers.",
+    "data_available": "Les bases de l'administration, accessibles aux EIG sous convention ; "
+    "les jeux ouverts correspondants sur data.gouv.fr (texte de démonstration).",
+    "team": "Un chef de projet (50 %), deux experts métier (20 %), un développeur du service "
+    "informatique (30 %) (texte de démonstration).",
+    "team_time": "Une demi-journée par semaine avec les EIG et un comité mensuel avec le "
+    "mentor de haut niveau.",
+    "resources": "Postes de travail, hébergement et accès aux données dès l'arrivée.",
+    "progress": "Un premier état des lieux a été mené en interne.",
+    "risks": "Qualité inégale des données : un travail de normalisation est prévu.",
+    "sustainability": "Le service reprendra la maintenance à la fin du programme.",
+    "commits_open_source": True,
+    "commits_open_data": True,
+    "openness": "Code publié sous licence libre, données ouvertes sauf exception légale.",
+    "motivation": "Le programme apporte des profils rares et une méthode centrée sur les "
+    "usagers (texte de démonstration).",
+}
+SESSION_2_MISSIONS = {
+    Specialty.DEVELOPMENT: "Construire le service et les API qui l'alimentent.",
+    Specialty.DATA_SCIENCE: "Explorer les données et construire les modèles utiles au défi.",
+    Specialty.DESIGN: "Mener la recherche utilisateur et concevoir les parcours.",
+}
+SESSION_2_SKILLS = {
+    Specialty.DEVELOPMENT: "Python ou JavaScript, bases de données, conception d'API.",
+    Specialty.DATA_SCIENCE: "Statistiques, apprentissage automatique, Python.",
+    Specialty.DESIGN: "Entretiens, prototypage, accessibilité (RGAA).",
+}
+# Per juror (jure@, then jure2@), a level (0 to 1) for each défi in the file's order; None:
+# not scored yet. Nobody has scored the last défi.
+SESSION_2_LEVELS = [
+    [0.9, 0.7, 0.5, 0.2, None],
+    [1.0, 0.6, 0.4, None, None],
+]
+SESSION_2_COMMENTS = {
+    0.2: "Le besoin est réel mais le défi reste à préciser.",
+    0.4: "Intéressant ; l'équipe côté administration paraît mince.",
+    0.5: "Défi solide, données encore à qualifier.",
+    0.6: "Bon défi, usagers bien identifiés.",
+    0.7: "Très bon défi, bien porté.",
+    0.9: "Excellent défi, impact fort et données disponibles.",
+    1.0: "Coup de cœur : impact, équipe et données réunis.",
+}
+
+
 def _next_september(today: datetime.date) -> datetime.date:
     start = datetime.date(today.year, 9, 1)
     return start if start > today else datetime.date(today.year + 1, 9, 1)
@@ -217,7 +294,8 @@ class Command(BaseCommand):
             self._jury(call, users)
             self._funding_rules(call.promotion)
             self._selected_defi(call.promotion, users["agent.culture@demo.eig.fr"])
-        self._print_accounts(call)
+            session = self._second_session(call.promotion, users)
+        self._print_accounts(call, session)
 
     def _site_config(self) -> None:
         DsfrConfig.objects.get_or_create(
@@ -384,12 +462,167 @@ class Command(BaseCommand):
             defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
         )
 
-    def _print_accounts(self, call: ProjectCall) -> None:
+    def _second_session(self, promotion: Promotion, users: dict[str, User]) -> ProjectCall:
+        """A second session of promotion 8, closed, whose jury is under way: five défis
+        from the real call of promotion 6, the two demo jurors on the grid of promotion 7,
+        some evaluations submitted, a hearing group and two free slots, so that ranking,
+        pre-selection, hearings and deliberation can be tried (the open call cannot: they
+        start at its closing)."""
+        now = timezone.now()
+        call, created = ProjectCall.objects.get_or_create(
+            slug=SESSION_2_SLUG,
+            defaults={
+                "promotion": promotion,
+                "title": "Appel à projets EIG 8 – deuxième session",
+                "description": "Deuxième session de démonstration, close : son jury "
+                "évalue les défis déposés ; présélection, auditions et délibération "
+                "peuvent être essayées.",
+                "opens_at": now - datetime.timedelta(days=75),
+                # Open while the défis are written, closed just after (see below).
+                "closes_at": now + datetime.timedelta(days=1),
+            },
+        )
+        if not created:
+            return call
+        data = json.loads(SESSION_2_DATA.read_text(encoding="utf-8"))
+        submitted_at = now - datetime.timedelta(days=20)
+        defis = [
+            self._session_defi(call, record, index, submitted_at)
+            for index, record in enumerate(data["defis"])
+        ]
+        call.closes_at = now - datetime.timedelta(days=14)
+        call.save(update_fields=["closes_at"])
+
+        staff = users["staff@demo.eig.fr"]
+        jury = Jury.objects.create(
+            name="Jury EIG 8 – deuxième session",
+            jurors_per_dossier=2,
+            score_visibility=Jury.Visibility.AFTER_OWN,
+            scoring_deadline=now + datetime.timedelta(days=14),
+        )
+        jury_apply_preset(jury=jury, key="p7")
+        call.jury = jury
+        call.save(update_fields=["jury"])
+        members = [
+            JuryMember.objects.create(jury=jury, user=users[email], expertise=expertise)
+            for email, expertise in [
+                ("jure@demo.eig.fr", [Specialty.DEVELOPMENT, Specialty.DATA_SCIENCE]),
+                ("jure2@demo.eig.fr", [Specialty.DESIGN]),
+            ]
+        ]
+        jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+        criteria = list(jury.criteria.order_by("position"))
+        # Scores from strong to weak défi; the last one nobody has scored yet, and each
+        # juror keeps one to score, so that every step has something to try.
+        for member, levels in zip(members, SESSION_2_LEVELS, strict=True):
+            for defi, level in zip(defis, levels, strict=False):
+                if level is None:
+                    continue
+                evaluation = DefiEvaluation.objects.get(member=member, defi=defi)
+                evaluation_save(
+                    domain=DEFI_JURY,
+                    evaluation=evaluation,
+                    actor=member.user,
+                    version=evaluation.version,
+                    scores={criterion.pk: (_score(criterion, level), "") for criterion in criteria},
+                    overall_comment=SESSION_2_COMMENTS[level],
+                    submit=True,
+                )
+        group = jury_group_create(jury=jury, name="Groupe d'audition 1", members=members)
+        first_hearing = datetime.datetime.combine(
+            timezone.localdate(now, PARIS) + datetime.timedelta(days=7),
+            datetime.time(9, 30),
+            tzinfo=PARIS,
+        )
+        for hour in range(2):
+            starts_at = first_hearing + datetime.timedelta(hours=hour)
+            hearing_slot_create(
+                jury=jury,
+                group=group,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(minutes=45),
+                location="DINUM, 20 avenue de Ségur, Paris 7e",
+                video_url="",
+            )
+        return call
+
+    def _session_defi(
+        self, call: ProjectCall, record: dict, index: int, submitted_at: datetime.datetime
+    ) -> Defi:
+        """One défi of the second session, written by a porteur of its administration and
+        submitted 20 days ago. Its history is written as it happened: replaying the
+        submission now would mail acknowledgements for a session long closed."""
+        administration, _ = Administration.objects.get_or_create(
+            name=record["administration"],
+            defaults={"kind": guess_kind(record["administration"]), "town": record["town"]},
+        )
+        agent = self._porteur(administration, index)
+        defi = services.defi_create(call=call, author=agent, title=record["title"])
+        # Started ten days before its submission, as the history says.
+        started_at = submitted_at - datetime.timedelta(days=10)
+        Defi.objects.filter(pk=defi.pk).update(created_at=started_at)
+        defi.transitions.update(at=started_at)
+        content = {
+            **SESSION_2_CONTENT,
+            **{key: record[key] for key in SESSION_2_FIELDS},
+            "work_site": record["town"][:200],
+            "host_entity": record["administration"],
+        }
+        defi = _fill_sections(defi, agent, content)
+        services.defi_set_positions(
+            defi=defi,
+            actor=agent,
+            positions=[
+                {
+                    "specialty": specialty,
+                    "missions": SESSION_2_MISSIONS[specialty],
+                    "skills": SESSION_2_SKILLS[specialty],
+                }
+                for specialty in record["specialties"]
+            ],
+        )
+        defi = services.defi_attach_pitch_deck(defi=defi, actor=agent, upload=_pitch_deck())
+        missing = defi_missing_sections(defi)
+        if missing:  # the same check as defi_submit: the demo data must stay complete
+            raise CommandError(f"Défi de démonstration incomplet : {', '.join(missing)}")
+        defi.state = Defi.State.SUBMITTED
+        defi.submitted_at = submitted_at
+        defi.save(update_fields=["state", "submitted_at"])
+        transition = DefiTransition.objects.create(
+            defi=defi,
+            from_state=Defi.State.DRAFT,
+            to_state=Defi.State.SUBMITTED,
+            actor=agent,
+            at=submitted_at,
+        )
+        services.defi_version_record(defi=defi, transition=transition)
+        return defi
+
+    def _porteur(self, administration: Administration, index: int) -> User:
+        """The agent who carries a défi of the second session (no password: not a demo
+        login)."""
+        email = f"porteur{index + 1}@demo.eig.fr"
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            first_name, last_name, job = SESSION_2_PORTEURS[index]
+            user = User.objects.create(
+                email=email,
+                password=make_password(None),
+                first_name=first_name,
+                last_name=last_name,
+                job_title=job,
+                administration=administration,
+            )
+            user_grant_role(user=user, role=Role.AGENT)
+        return user
+
+    def _print_accounts(self, call: ProjectCall, session: ProjectCall) -> None:
         closes = call.closes_at.astimezone(PARIS)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démonstration prête : « {call} » est ouvert jusqu'au "
-                f"{closes:%d/%m/%Y à %H:%M} (heure de Paris)."
+                f"{closes:%d/%m/%Y à %H:%M} (heure de Paris) ; « {session} » est clos et "
+                "son jury est à l'œuvre (classement, présélection, auditions, délibération)."
             )
         )
         width = max(len(a.email) for a in ACCOUNTS)
@@ -403,6 +636,11 @@ class Command(BaseCommand):
             "calculez le code du moment avec « python manage.py demo_totp_code » "
             "(voir le README)."
         )
+
+
+def _score(criterion, level: float) -> int:
+    """A score `level` of the way (0 to 1) up the criterion's scale."""
+    return criterion.scale_min + round(level * (criterion.scale_max - criterion.scale_min))
 
 
 def _fill_sections(defi: Defi, agent: User, content: dict) -> Defi:
