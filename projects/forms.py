@@ -257,10 +257,15 @@ class PitchDeckForm(forms.Form):
 class DefiInviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail professionnelle de votre collègue"),
+        # The column's length (RFC 5321's limit): longer, the insert would fail.
+        max_length=254,
         error_messages={
             "invalid": _(
                 "Saisissez une adresse e-mail valide, par exemple prenom.nom@ministere.gouv.fr."
-            )
+            ),
+            "max_length": _(
+                "Une adresse e-mail compte 254 caractères au plus (celle-ci en a %(show_value)d)."
+            ),
         },
     )
 

@@ -442,6 +442,27 @@ def test_invitation_accept_page_and_post(client, defi):
     assert newcomer in defi.collaborators.all()
 
 
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "x" * 65, "a%0Db", "é"])
+def test_invitation_accept_unknown_or_malformed_token_is_404(client, defi, token):
+    client.force_login(AgentFactory(administration=defi.administration))
+
+    response = client.get(f"/espace/invitations/{token}/")
+
+    assert response.status_code == 404
+
+
+def test_defi_invite_refuses_an_address_too_long_in_french(client, defi):
+    client.force_login(defi.owner)
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".gouv.fr"
+    assert len(email) > 254
+
+    response = client.post(reverse("projects:defi_invite", args=[defi.pk]), {"email": email})
+
+    assert response.status_code == 302
+    assert not defi.invitations.exists()
+    assert "254 caractères au plus" in _text(client.get(response.url))
+
+
 def test_public_pages_render(client):
     call = ProjectCallFactory(title="Appel à projets EIG 9")
     selected = DefiFactory(
