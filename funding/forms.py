@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.programme.models import WorkTime
 from funding.models import Convention, ConventionLine
 
@@ -16,7 +17,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class SignedPdfForm(forms.Form):
+class SignedPdfForm(eig_forms.Form):
     """The convention signed by the administration. The service checks the file itself (a
     readable PDF within the size limit): the same rule holds whoever uploads it."""
 
@@ -35,7 +36,7 @@ class SignedPdfForm(forms.Form):
         self.helper = _helper()
 
 
-class InForceForm(forms.Form):
+class InForceForm(eig_forms.Form):
     """The date from which a version signed by both parties applies (for a budgetary
     convention, the publication of the transfer decree)."""
 
@@ -57,7 +58,7 @@ class InForceForm(forms.Form):
         self.helper = _helper()
 
 
-class ConventionLineForm(forms.Form):
+class ConventionLineForm(eig_forms.Form):
     """The band and work time of one EIG of the convention, among the promotion's grid."""
 
     salary_band = forms.TypedChoiceField(
@@ -120,7 +121,7 @@ class ConventionLineForm(forms.Form):
         }
 
 
-class ConventionUpdateForm(forms.Form):
+class ConventionUpdateForm(eig_forms.Form):
     """The signatories (while the version is a draft) and the reason of a change (once it
     has been sent: it goes into the new version or the avenant)."""
 

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 
+from eig.forms import TextGuardAdminMixin
 from projects.models import (
     Defi,
     DefiConflict,
@@ -59,7 +60,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(ProjectCall)
-class ProjectCallAdmin(admin.ModelAdmin):
+class ProjectCallAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     list_display = ["title", "promotion", "opens_at", "closes_at", "draft_count", "submitted_count"]
     list_filter = ["promotion"]
     search_fields = ["title"]
@@ -87,12 +88,12 @@ class ProjectCallAdmin(admin.ModelAdmin):
         return call.submissions
 
 
-class DefiPositionInline(admin.TabularInline):
+class DefiPositionInline(TextGuardAdminMixin, admin.TabularInline):
     model = DefiPosition
     extra = 0
 
 
-class DefiTransitionInline(admin.TabularInline):
+class DefiTransitionInline(TextGuardAdminMixin, admin.TabularInline):
     model = DefiTransition
     extra = 0
     can_delete = False
@@ -107,7 +108,7 @@ class DefiTransitionInline(admin.TabularInline):
 
 
 @admin.register(Defi)
-class DefiAdmin(admin.ModelAdmin):
+class DefiAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "administration", "call", "state", "submitted_at"]
     list_filter = ["call", "state", "administration__kind", "call__promotion"]
     search_fields = ["title", "summary", "administration__name", "porteur_name", "porteur_email"]
@@ -119,7 +120,7 @@ class DefiAdmin(admin.ModelAdmin):
 
 
 @admin.register(DefiInvitation)
-class DefiInvitationAdmin(admin.ModelAdmin):
+class DefiInvitationAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     list_display = ["email", "defi", "created_at", "accepted_at"]
     search_fields = ["email", "defi__title"]
     list_select_related = ["defi"]
@@ -127,7 +128,7 @@ class DefiInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DefiConflict)
-class DefiConflictAdmin(admin.ModelAdmin):
+class DefiConflictAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     """Conflicts jurors declared; staff may delete one declared by mistake. Automatic
     conflicts (same administration or ministry) are computed, not listed here."""
 

@@ -6,6 +6,7 @@ from django.forms import modelform_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.files import validate_pdf
 from eig.jury import deliberation
 from eig.jury.models import AbstractReview, JuryGroup, JuryMember
@@ -27,7 +28,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class DefiSectionForm(forms.ModelForm):
+class DefiSectionForm(eig_forms.ModelForm):
     """Base of every section's form. Drafts may leave fields blank; length limits and
     formats are checked at every save."""
 
@@ -61,7 +62,7 @@ def defi_section_form_class(section: Section) -> type[DefiSectionForm]:
     return modelform_factory(Defi, form=DefiSectionForm, fields=list(section.fields))
 
 
-class DefiStartForm(forms.Form):
+class DefiStartForm(eig_forms.Form):
     title = forms.CharField(
         label=_("Nom du défi"),
         max_length=120,
@@ -73,7 +74,7 @@ class DefiStartForm(forms.Form):
         self.helper = _helper()
 
 
-class DefiPositionForm(forms.ModelForm):
+class DefiPositionForm(eig_forms.ModelForm):
     """One EIG position, with the hypotheses of the financial simulation when the promotion's
     rules are published (`rules`, from eig.programme.selectors.rules_for_promotion): the
     experience sought among the promotion's salary bands, and the work time where the
@@ -233,7 +234,7 @@ DefiPositionFormSet = forms.formset_factory(
 )
 
 
-class PitchDeckForm(forms.Form):
+class PitchDeckForm(eig_forms.Form):
     pitch_deck = forms.FileField(
         label=_("Présentation de synthèse"),
         help_text=_("Format PDF, 12 pages et 10 Mo au plus."),
@@ -254,7 +255,7 @@ class PitchDeckForm(forms.Form):
         return upload
 
 
-class DefiInviteForm(forms.Form):
+class DefiInviteForm(eig_forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail professionnelle de votre collègue"),
         # The column's length (RFC 5321's limit): longer, the insert would fail.
@@ -277,7 +278,7 @@ class DefiInviteForm(forms.Form):
 # --- Selection (staff) ---------------------------------------------------------------------
 
 
-class AssignmentRunForm(forms.Form):
+class AssignmentRunForm(eig_forms.Form):
     rebalance = forms.BooleanField(
         label=_("Redistribuer aussi les dossiers que les jurés n'ont pas commencés"),
         help_text=_(
@@ -293,7 +294,7 @@ class AssignmentRunForm(forms.Form):
         self.helper = _helper()
 
 
-class EvaluationAddForm(forms.Form):
+class EvaluationAddForm(eig_forms.Form):
     defi = forms.ModelChoiceField(
         label=_("Défi"),
         queryset=Defi.objects.none(),
@@ -331,7 +332,7 @@ def _too_long(limit: int) -> str:
     return f"{limit} caractères au plus (vous en avez saisi %(show_value)d)."
 
 
-class ShortlistForm(forms.Form):
+class ShortlistForm(eig_forms.Form):
     questions = forms.CharField(
         label="Questions de la présélection",
         help_text="Transmises à l'administration avec sa convocation à l'audition.",
@@ -346,7 +347,7 @@ class ShortlistForm(forms.Form):
         self.helper = _helper()
 
 
-class JuryGroupForm(forms.Form):
+class JuryGroupForm(eig_forms.Form):
     name = forms.CharField(
         label="Nom du groupe",
         max_length=120,
@@ -399,7 +400,7 @@ def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTime
     )
 
 
-class HearingSlotForm(forms.Form):
+class HearingSlotForm(eig_forms.Form):
     group = forms.ModelChoiceField(
         label="Groupe d'audition",
         queryset=None,
@@ -457,7 +458,7 @@ class HearingSlotForm(forms.Form):
         return data
 
 
-class SlotAssignForm(forms.Form):
+class SlotAssignForm(eig_forms.Form):
     """The slot of one shortlisted défi. Its choices are built once for the page (the free
     slots and the défi's own), so that a page of many défis runs no query per défi."""
 
@@ -485,7 +486,7 @@ def slot_label(slot) -> str:
     return f"{starts:%d/%m/%Y %H:%M}–{ends:%H:%M} · {slot.group.name}"
 
 
-class HearingRecordForm(forms.Form):
+class HearingRecordForm(eig_forms.Form):
     opinion = forms.ChoiceField(
         label="Avis du groupe",
         choices=Opinion.choices,
@@ -532,7 +533,7 @@ class HearingRecordForm(forms.Form):
         self.helper = _helper()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(eig_forms.Form):
     # Checked in clean(): a required field would add the "fields marked *" note to every row.
     decision = forms.ChoiceField(
         label="Décision",

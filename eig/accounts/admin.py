@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_set_roles
+from eig.forms import TextGuardAdminMixin, TextGuardMixin
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -19,7 +20,7 @@ class RolesField(forms.TypedMultipleChoiceField):
         )
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(TextGuardMixin, UserChangeForm):
     roles = RolesField()
 
     class Meta(UserChangeForm.Meta):
@@ -27,7 +28,7 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UserAdminCreationForm(AdminUserCreationForm):
+class UserAdminCreationForm(TextGuardMixin, AdminUserCreationForm):
     roles = RolesField()
 
     class Meta:
@@ -36,7 +37,7 @@ class UserAdminCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TextGuardAdminMixin, BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]

@@ -87,3 +87,41 @@ def test_catalogue_survives_bad_filters(client):
     )
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "Défi\rBcc: tous@exemple.fr", "Retirez le retour chariot (U+000D)"),
+        ("title", "Facture\u202efdp.exe", "U+202E"),
+        ("themes", "santé\tdonnées", "Retirez la tabulation"),
+        ("context", "Con\x0btexte", "ce texte n'accepte pas les caractères de contrôle"),
+    ],
+)
+def test_context_section_refuses_control_characters(client, field, value, message):
+    defi = DefiFactory(title="Titre enregistré")
+    client.force_login(defi.owner)
+
+    response = client.post(
+        reverse("projects:defi_section", args=[defi.pk, "contexte"]), {field: value}
+    )
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "La section n'est pas enregistrée" in content
+    assert message in content
+    defi.refresh_from_db()
+    assert defi.title == "Titre enregistré"
+
+
+def test_context_section_keeps_line_breaks_in_long_answers(client):
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+
+    client.post(
+        reverse("projects:defi_section", args=[defi.pk, "contexte"]),
+        {"title": "Titre", "context": "Premier point.\r\n\tSecond point."},
+    )
+
+    defi.refresh_from_db()
+    assert defi.context == "Premier point.\r\n\tSecond point."

@@ -1,0 +1,148 @@
+"""Control characters: refused by every text field of every form, the admin's included."""
+
+import html
+import importlib
+import inspect
+
+import pytest
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from eig.accounts.models import User
+from eig.forms import (
+    TextGuardAdminMixin,
+    TextGuardMixin,
+    multi_line_validator,
+    single_line_validator,
+)
+from eig.programme.models import Administration
+from tests.factories import PASSWORD, StaffFactory
+
+OUR_APPS = {"accounts", "programme", "notifications", "jury", "projects", "funding"}
+FORM_MODULES = [
+    "eig.accounts.forms",
+    "eig.accounts.admin",
+    "eig.programme.forms",
+    "eig.jury.forms",
+    "eig.jury.admin",
+    "projects.forms",
+    "funding.forms",
+]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Défi\r\nBcc: tous@exemple.fr",
+        "Défi\nsuite",
+        "Défi\tsuite",
+        "Dé\x00fi",
+        "facture\u202efdp.exe",
+        "isolat\u2066ion",
+        "contrôle C1 \x85",
+        "séparateur\u2028de ligne",
+    ],
+)
+def test_single_line_validator_refuses_control_characters_in_french(value):
+    with pytest.raises(ValidationError) as error:
+        single_line_validator(value)
+
+    assert error.value.code == "control_character"
+    assert error.value.messages[0].startswith("Retirez ")
+    assert "ce champ tient sur une ligne" in error.value.messages[0]
+
+
+def test_single_line_validator_names_the_character_and_its_place():
+    with pytest.raises(ValidationError) as error:
+        single_line_validator("ab\u202ecd")
+
+    assert error.value.messages == [
+        "Retirez le caractère invisible d'inversion du sens du texte (U+202E), position 3 : "
+        "ce champ tient sur une ligne, sans tabulation ni caractère de contrôle invisible."
+    ]
+
+
+@pytest.mark.parametrize(
+    "value", ["Élodie O'Brien – DINUM", "Ministère de l’Intérieur", "100 % « ouvert » ☺", ""]
+)
+def test_single_line_validator_accepts_ordinary_text(value):
+    single_line_validator(value)
+
+
+def test_multi_line_validator_keeps_line_breaks_and_tabs():
+    multi_line_validator("Contexte :\r\n\t- premier point\n- second point")
+
+
+@pytest.mark.parametrize("value", ["nul \x00", "tab. verticale \x0b", "\u202e inversé", "\x1b[31m"])
+def test_multi_line_validator_refuses_other_controls(value):
+    with pytest.raises(ValidationError) as error:
+        multi_line_validator(value)
+
+    assert error.value.code == "control_character"
+
+
+def _form_classes():
+    for name in FORM_MODULES:
+        module = importlib.import_module(name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == name:
+                yield cls
+
+
+@pytest.mark.parametrize("form_class", list(_form_classes()), ids=lambda cls: cls.__qualname__)
+def test_every_form_of_the_platform_guards_its_text(form_class):
+    assert issubclass(form_class, TextGuardMixin)
+
+
+def test_allauth_signup_form_guards_its_text():
+    assert issubclass(AllauthSignupForm, TextGuardMixin)
+
+
+def test_every_admin_of_the_platform_guards_its_text():
+    ours = [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in OUR_APPS
+    ]
+
+    assert ours
+    for model, model_admin in ours:
+        assert isinstance(model_admin, TextGuardAdminMixin), model
+        for inline in model_admin.inlines:
+            assert issubclass(inline, TextGuardAdminMixin), inline
+
+
+@pytest.mark.django_db
+def test_signup_refuses_a_line_break_in_the_name(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Inès\r\nBcc: tous@exemple.fr",
+            "last_name": "Durand",
+            "email": "ines.durand@culture.gouv.fr",
+            "role": "agent",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Retirez le retour chariot (U+000D)" in html.unescape(response.content.decode())
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_bidi_override_in_a_name(client):
+    client.force_login(StaffFactory())
+
+    response = client.post(
+        reverse("admin:programme_administration_add"),
+        {"name": "Ministère\u202e de la Culture", "kind": "ministere"},
+    )
+
+    assert response.status_code == 200
+    assert "U+202E" in html.unescape(response.content.decode())
+    assert not Administration.objects.exists()
