@@ -6,7 +6,7 @@ break there splits a header, a NUL byte makes PostgreSQL fail, and a bidirection
 tabulations, and refuse the rest.
 
 Every form inherits `Form` or `ModelForm` from here (or `TextGuardMixin` when it extends a
-library's form), and every ModelAdmin `TextGuardAdminMixin`: the rule is applied once, to
+library's form), and every ModelAdmin `AdminInputMixin`: the rule is applied once, to
 each text field whatever its name, and tests/eig/test_forms.py checks that no form escapes.
 """
 
@@ -122,12 +122,20 @@ class ModelForm(TextGuardMixin, forms.ModelForm):
     pass
 
 
-class TextGuardAdminMixin:
-    """For ModelAdmin and inlines: the admin builds its forms from the model's fields through
-    `formfield_for_dbfield`, which guards each of them."""
+class AdminInputMixin:
+    """For every ModelAdmin and inline of the platform. The admin builds its forms from the
+    model's fields through `formfield_for_dbfield`, which guards each of them; an inline
+    with a `max_num` builds no more forms than that, whatever a forged TOTAL_FORMS says
+    (Django's default stops at max_num + 1,000)."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None:
             guard_text_field(field)
         return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = kwargs.get("max_num", self.get_max_num(request, obj))
+        if max_num is not None:
+            kwargs.setdefault("absolute_max", max_num)
+        return super().get_formset(request, obj, **kwargs)

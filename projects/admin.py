@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 
-from eig.forms import TextGuardAdminMixin
+from eig.forms import AdminInputMixin
 from projects.models import (
     Defi,
     DefiConflict,
@@ -14,6 +14,7 @@ from projects.models import (
     DefiTransition,
     ProjectCall,
 )
+from projects.sections import MAX_POSITIONS
 from projects.selectors import JURY_STATES
 
 CSV_COLUMNS = [
@@ -60,7 +61,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(ProjectCall)
-class ProjectCallAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class ProjectCallAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["title", "promotion", "opens_at", "closes_at", "draft_count", "submitted_count"]
     list_filter = ["promotion"]
     search_fields = ["title"]
@@ -88,12 +89,13 @@ class ProjectCallAdmin(TextGuardAdminMixin, admin.ModelAdmin):
         return call.submissions
 
 
-class DefiPositionInline(TextGuardAdminMixin, admin.TabularInline):
+class DefiPositionInline(AdminInputMixin, admin.TabularInline):
     model = DefiPosition
     extra = 0
+    max_num = MAX_POSITIONS
 
 
-class DefiTransitionInline(TextGuardAdminMixin, admin.TabularInline):
+class DefiTransitionInline(AdminInputMixin, admin.TabularInline):
     model = DefiTransition
     extra = 0
     can_delete = False
@@ -108,7 +110,7 @@ class DefiTransitionInline(TextGuardAdminMixin, admin.TabularInline):
 
 
 @admin.register(Defi)
-class DefiAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class DefiAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["__str__", "administration", "call", "state", "submitted_at"]
     list_filter = ["call", "state", "administration__kind", "call__promotion"]
     search_fields = ["title", "summary", "administration__name", "porteur_name", "porteur_email"]
@@ -120,7 +122,7 @@ class DefiAdmin(TextGuardAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DefiInvitation)
-class DefiInvitationAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class DefiInvitationAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["email", "defi", "created_at", "accepted_at"]
     search_fields = ["email", "defi__title"]
     list_select_related = ["defi"]
@@ -128,7 +130,7 @@ class DefiInvitationAdmin(TextGuardAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DefiConflict)
-class DefiConflictAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class DefiConflictAdmin(AdminInputMixin, admin.ModelAdmin):
     """Conflicts jurors declared; staff may delete one declared by mistake. Automatic
     conflicts (same administration or ministry) are computed, not listed here."""
 

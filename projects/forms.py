@@ -180,6 +180,12 @@ def band_choice_label(band: Band) -> str:
 
 
 class BaseDefiPositionFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": f"Un défi accueille au plus {MAX_POSITIONS} EIG : retirez les "
+        "profils en trop.",
+    }
+
     def clean(self):
         if any(self.errors):
             return
@@ -201,7 +207,8 @@ class BaseDefiPositionFormSet(forms.BaseFormSet):
             return [], ["Les profils envoyés sont illisibles : rechargez la page."]
         self.is_valid()  # runs the validation; each form keeps the fields that passed
         positions, problems = [], []
-        if len(self.forms) > MAX_POSITIONS:
+        # The forms stop at `absolute_max`: what was posted says whether some were left out.
+        if self.management_form.cleaned_data["TOTAL_FORMS"] > MAX_POSITIONS:
             problems.append(
                 f"Un défi accueille au plus {MAX_POSITIONS} EIG : seuls les premiers comptent."
             )
@@ -231,6 +238,9 @@ DefiPositionFormSet = forms.formset_factory(
     min_num=MAX_POSITIONS,
     max_num=MAX_POSITIONS,
     validate_max=True,
+    # Django builds up to max_num + 1000 forms from a forged TOTAL_FORMS (1,003 forms took
+    # 16 s); no more than a défi can hold are ever built.
+    absolute_max=MAX_POSITIONS,
 )
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_set_roles
-from eig.forms import TextGuardAdminMixin, TextGuardMixin
+from eig.forms import AdminInputMixin, TextGuardMixin
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -37,7 +37,7 @@ class UserAdminCreationForm(TextGuardMixin, AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(TextGuardAdminMixin, BaseUserAdmin):
+class UserAdmin(AdminInputMixin, BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]

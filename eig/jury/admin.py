@@ -5,15 +5,16 @@ from django.db.models import Count, Q
 from eig import forms as eig_forms
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
-from eig.forms import TextGuardAdminMixin
+from eig.forms import AdminInputMixin
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
 from eig.jury.presets import jury_apply_preset, preset_choices
 from eig.programme.models import Specialty
 
 
-class CriterionInline(TextGuardAdminMixin, admin.TabularInline):
+class CriterionInline(AdminInputMixin, admin.TabularInline):
     model = Criterion
     extra = 0
+    max_num = 30  # the real grids have 4 to 8 criteria
     fields = ["position", "name", "description", "weight", "scale_min", "scale_max", "scale_labels"]
     formfield_overrides = {
         # The descriptions are a sentence or two: a small box keeps the grid readable.
@@ -34,10 +35,11 @@ class JuryMemberForm(eig_forms.ModelForm):
         fields = ["user", "expertise", "withdrawn_at"]
 
 
-class JuryMemberInline(TextGuardAdminMixin, admin.TabularInline):
+class JuryMemberInline(AdminInputMixin, admin.TabularInline):
     model = JuryMember
     form = JuryMemberForm
     extra = 0
+    max_num = 500
     autocomplete_fields = ["user"]
     readonly_fields = ["withdrawn_at"]
     verbose_name = "juré du vivier"
@@ -73,7 +75,7 @@ class JuryAdminForm(eig_forms.ModelForm):
 
 
 @admin.register(Jury)
-class JuryAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryAdminForm
     list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
     search_fields = ["name", "project_call__title"]
@@ -131,7 +133,7 @@ class JuryGroupForm(eig_forms.ModelForm):
 
 
 @admin.register(JuryGroup)
-class JuryGroupAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class JuryGroupAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryGroupForm
     list_display = ["name", "jury"]
     list_filter = ["jury"]
@@ -139,7 +141,7 @@ class JuryGroupAdmin(TextGuardAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DecisionRecord)
-class DecisionRecordAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class DecisionRecordAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["jury", "version", "created_at", "rendered_at", "checksum"]
     list_filter = ["jury"]
     readonly_fields = ["jury", "version", "created_by", "created_at", "pdf", "checksum"]

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from eig.forms import TextGuardAdminMixin
+from eig.forms import AdminInputMixin
 from eig.notifications.models import Reminder
 
 
 @admin.register(Reminder)
-class ReminderAdmin(TextGuardAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["kind", "object_type", "object_id", "recipient", "due_on", "sent_at"]
     list_filter = ["kind", "due_on"]
     search_fields = ["recipient__email", "kind"]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from eig.accounts.models import User
 from eig.forms import (
-    TextGuardAdminMixin,
+    AdminInputMixin,
     TextGuardMixin,
     multi_line_validator,
     single_line_validator,
@@ -110,9 +110,9 @@ def test_every_admin_of_the_platform_guards_its_text():
 
     assert ours
     for model, model_admin in ours:
-        assert isinstance(model_admin, TextGuardAdminMixin), model
+        assert isinstance(model_admin, AdminInputMixin), model
         for inline in model_admin.inlines:
-            assert issubclass(inline, TextGuardAdminMixin), inline
+            assert issubclass(inline, AdminInputMixin), inline
 
 
 @pytest.mark.django_db

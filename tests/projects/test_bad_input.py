@@ -8,7 +8,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects.sections import SECTIONS
+from projects.forms import DefiPositionForm
+from projects.sections import MAX_POSITIONS, SECTIONS
 from tests.factories import DefiFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,31 @@ def test_positions_section_survives_tampered_formsets(client, payload):
     response = client.post(reverse("projects:defi_section", args=[defi.pk, "profils"]), payload)
 
     assert response.status_code == 200
+    assert not defi.positions.exists()
+
+
+def test_positions_section_builds_no_more_forms_than_a_defi_holds(client, monkeypatch):
+    built = []
+    original = DefiPositionForm.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DefiPositionForm, "__init__", counting_init)
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+    # Django refuses more than 1,000 fields: the forms are empty, the count is forged.
+    payload = {"profils-TOTAL_FORMS": "1003", "profils-INITIAL_FORMS": "0"}
+    payload.update({f"profils-{index}-specialty": "developpement" for index in range(4)})
+
+    response = client.post(reverse("projects:defi_section", args=[defi.pk, "profils"]), payload)
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "Un défi accueille au plus 3 EIG : retirez les profils en trop." in content
+    # The page's formset, and the simulation panel reading the same data: 3 forms each.
+    assert len(built) <= 2 * MAX_POSITIONS
     assert not defi.positions.exists()
 
 
