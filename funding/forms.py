@@ -19,11 +19,12 @@ def _helper() -> FormHelper:
 
 class SignedPdfForm(eig_forms.Form):
     """The convention signed by the administration. The service checks the file itself (a
-    readable PDF within the size limit): the same rule holds whoever uploads it."""
+    readable PDF within the size and page limits, without JavaScript or launch action,
+    `eig.files.validate_pdf`): the same rule holds whoever uploads it."""
 
     signed_pdf = forms.FileField(
         label=_("Convention signée (PDF)"),
-        help_text=_("Le PDF signé par l'administration, 15 Mo au plus."),
+        help_text=_("Le PDF signé par l'administration, 60 pages et 15 Mo au plus."),
         error_messages={
             "required": _("Choisissez le PDF de la convention signée."),
             "empty": _("Ce fichier est vide : choisissez le PDF de la convention signée."),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from eig.programme.models import Administration, Promotion
 from funding import services
 from funding.models import Convention, ConventionEvent, ConventionVersion
+from tests import pdfs
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
@@ -277,6 +278,34 @@ def test_upload_of_a_non_pdf_is_refused_in_french(
     version.refresh_from_db()
     assert version.state == State.SENT
     assert not ConventionEvent.objects.filter(to_state=State.SIGNED_ADMIN).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: pdfs.pdf_with_many_pages(61), "Ce PDF compte 61 pages : la limite est de 60."),
+        (lambda: pdfs.pdf_with_many_pages(50_000, shared=True), "Ce PDF compte 50000 pages"),
+        (pdfs.pdf_with_open_action_javascript, "Ce PDF contient du JavaScript"),
+        (pdfs.pdf_with_launch_link, "Ce PDF contient une action qui lance un programme"),
+    ],
+    ids=["61-pages", "50000-pages", "javascript", "launch"],
+)
+def test_upload_of_a_long_or_active_pdf_is_refused_in_french(
+    client, world, django_capture_on_commit_callbacks, content, message
+):
+    version = _sent(world, django_capture_on_commit_callbacks)
+    client.force_login(world.signatory_agent)
+
+    response = client.post(
+        _url("version_sign_admin", world.convention, version),
+        {"signed_pdf": _signed_pdf(content())},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert message in _text(response)
+    version.refresh_from_db()
+    assert (version.state, version.signed_pdf.name) == (State.SENT, "")
 
 
 def test_upload_without_a_file_asks_for_one(client, world, django_capture_on_commit_callbacks):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Defi
+from tests import pdfs
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
@@ -394,6 +395,27 @@ def test_pitch_deck_refused_with_french_message(client, name, content, message):
     client.force_login(defi.owner)
 
     response = _upload(client, defi, name, content)
+
+    assert response.status_code == 200
+    assert message in _text(response)
+    defi.refresh_from_db()
+    assert not defi.pitch_deck
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (pdfs.pdf_with_many_pages(50_000, shared=True), "Ce PDF compte 50000 pages"),
+        (pdfs.pdf_with_open_action_javascript(), "Ce PDF contient du JavaScript"),
+        (pdfs.pdf_with_launch_link(), "Ce PDF contient une action qui lance un programme"),
+    ],
+    ids=["50000-pages", "javascript", "launch"],
+)
+def test_pitch_deck_bomb_or_active_pdf_refused_in_french(client, content, message):
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+
+    response = _upload(client, defi, "deck.pdf", content)
 
     assert response.status_code == 200
     assert message in _text(response)
