@@ -1,10 +1,9 @@
-import csv
+import datetime
 
 from django.contrib import admin
 from django.db.models import Count, Q
-from django.http import HttpResponse
-from django.utils import timezone
 
+from eig.exports import csv_response
 from eig.forms import AdminInputMixin
 from projects.models import (
     Defi,
@@ -39,25 +38,26 @@ def _value(defi, path):
         value = getattr(value, part, "") if value is not None else ""
         if callable(value):
             value = value()
-    if hasattr(value, "astimezone"):
-        value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-    return "" if value is None else str(value)
+    # Dates and numbers as such: `eig.exports` writes them the French way.
+    if value is None or isinstance(value, str | int | datetime.datetime):
+        return value
+    return str(value)
 
 
 @admin.action(description="Exporter les défis sélectionnés (CSV)")
 def export_csv(modeladmin, request, queryset):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="defis.csv"'
-    response.write("\ufeff")  # so that spreadsheet software reads the accents right
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([label for label, _ in CSV_COLUMNS])
     rows = queryset.select_related("call__promotion", "administration").prefetch_related(
         "positions"
     )
-    for defi in rows:
-        defi.positions_label = ", ".join(p.get_specialty_display() for p in defi.positions.all())
-        writer.writerow([_value(defi, path) for _, path in CSV_COLUMNS])
-    return response
+
+    def lines():
+        for defi in rows:
+            defi.positions_label = ", ".join(
+                p.get_specialty_display() for p in defi.positions.all()
+            )
+            yield [_value(defi, path) for _, path in CSV_COLUMNS]
+
+    return csv_response("defis.csv", [label for label, _ in CSV_COLUMNS], lines())
 
 
 @admin.register(ProjectCall)

@@ -1,4 +1,6 @@
+import csv
 import html
+import io
 
 import pytest
 from django.urls import reverse
@@ -44,6 +46,24 @@ def test_admin_defi_csv_export(staff_client):
     assert header.startswith("id;appel;promotion;titre;administration")
     assert "Défi exporté" in row
     assert "Développement, Data science" in row
+
+
+def test_admin_defi_csv_export_neutralises_formulas(staff_client):
+    defi = fill_defi(DefiFactory(title='=HYPERLINK("http://exemple.org","Voir")'))
+    defi.summary = "+33 1 40 00 00 00"
+    defi.save(update_fields=["summary"])
+
+    response = staff_client.post(
+        reverse("admin:projects_defi_changelist"),
+        {"action": "export_csv", "_selected_action": [defi.pk]},
+    )
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    row = dict(zip(header, rows[1], strict=True))
+    assert row["titre"] == '\'=HYPERLINK("http://exemple.org","Voir")'
+    assert row["résumé"] == "'+33 1 40 00 00 00"
+    assert row["id"] == str(defi.pk)
 
 
 def test_admin_defi_history_is_read_only(staff_client):
