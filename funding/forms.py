@@ -10,6 +10,9 @@ from eig import forms as eig_forms
 from eig.programme.models import WorkTime
 from funding.models import Convention, ConventionLine
 
+# The reason is printed in the version's text: a sentence or a short paragraph.
+REASON_MAX = 1000
+
 
 def _helper() -> FormHelper:
     helper = FormHelper()
@@ -140,9 +143,13 @@ class ConventionUpdateForm(eig_forms.Form):
     )
     reason = forms.CharField(
         label=_("Motif de la modification"),
-        help_text=_("Il figure dans la nouvelle version ou l'avenant."),
+        help_text=_("Il figure dans la nouvelle version ou l'avenant ; 1000 caractères au plus."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=REASON_MAX,
+        error_messages={
+            "max_length": f"{REASON_MAX} caractères au plus (vous en avez saisi %(show_value)d)."
+        },
     )
 
     def __init__(self, *args, convention: Convention, draft: bool, **kwargs):

@@ -69,6 +69,7 @@ class AccountEraseForm(eig_forms.Form):
     password = forms.CharField(
         label=_("Votre mot de passe"),
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     confirm = forms.BooleanField(

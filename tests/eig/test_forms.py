@@ -7,8 +7,11 @@ import inspect
 import pytest
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.urls import reverse
 
 from eig.accounts.models import User
@@ -146,3 +149,44 @@ def test_admin_refuses_a_bidi_override_in_a_name(client):
     assert response.status_code == 200
     assert "U+202E" in html.unescape(response.content.decode())
     assert not Administration.objects.exists()
+
+
+def _text_fields():
+    for model in apps.get_models():
+        if model._meta.app_label in OUR_APPS:
+            for field in model._meta.get_fields():
+                if isinstance(field, models.TextField):
+                    yield field
+
+
+@pytest.mark.parametrize("field", list(_text_fields()), ids=str)
+def test_every_free_text_field_has_a_maximum(field):
+    limited = field.max_length or any(
+        isinstance(validator, MaxLengthValidator) for validator in field.validators
+    )
+
+    assert limited
+
+
+@pytest.mark.parametrize("form_class", list(_form_classes()), ids=lambda cls: cls.__qualname__)
+def test_every_text_field_of_every_form_has_a_maximum(form_class):
+    model = getattr(getattr(form_class, "_meta", None), "model", None)
+
+    def bounded(name, field):
+        # A ModelForm also runs its model field's validators; passwords are hashed, not kept.
+        model_validators = []
+        if model is not None and name in {f.name for f in model._meta.get_fields()}:
+            model_validators = model._meta.get_field(name).validators
+        return (
+            field.max_length is not None
+            or isinstance(field.widget, forms.PasswordInput)
+            or any(isinstance(v, MaxLengthValidator) for v in model_validators)
+        )
+
+    unbounded = [
+        name
+        for name, field in form_class.base_fields.items()
+        if isinstance(field, forms.CharField) and not bounded(name, field)
+    ]
+
+    assert unbounded == []

@@ -638,3 +638,55 @@ def test_update_removes_an_eig_but_never_a_defi_s_last_one(client, world):
     assert "« Gallica augmentée » n'en aurait plus" in _text(response)
     assert convention.lines.count() == 1
     assert _current(convention).eig_count == 1
+
+
+def test_update_refuses_an_overlong_reason_in_french(
+    client, world, django_capture_on_commit_callbacks
+):
+    version = _sent(world, django_capture_on_commit_callbacks)
+    convention = world.convention
+    client.force_login(world.staff)
+    lines = list(convention.lines.order_by("rank"))
+    lower = world.promotion.salary_bands.get(min_years=0)
+    data = {f"line-{line.pk}-salary_band": lower.pk for line in lines}
+    data["reason"] = "é" * 1_000_000
+
+    response = client.post(_url("convention_update", convention), data)
+
+    assert response.status_code == 400
+    assert "1000 caractères au plus (vous en avez saisi 1000000)." in _text(response)
+    assert list(convention.versions.values_list("pk", "state")) == [(version.pk, State.SENT)]
+
+
+def test_update_refuses_a_line_break_in_a_signatory(client, world):
+    convention = world.convention
+    client.force_login(world.staff)
+    lines = list(convention.lines.order_by("rank"))
+
+    response = client.post(
+        _url("convention_update", convention),
+        {
+            **{f"line-{line.pk}-salary_band": line.salary_band_id for line in lines},
+            "signatory": "La secrétaire générale,\r\nClaire Dupont",
+            "dinum_signatory": "Le directeur, Jean Martin",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Retirez le retour chariot (U+000D)" in _text(response)
+    convention.refresh_from_db()
+    assert convention.signatory != "La secrétaire générale,\r\nClaire Dupont"
+
+
+def test_a_request_over_the_text_limit_gets_a_french_400(client, world):
+    # 3 Mo of text: over DATA_UPLOAD_MAX_MEMORY_SIZE, refused before any form reads it.
+    client.force_login(world.staff)
+
+    response = client.post(
+        _url("convention_update", world.convention),
+        "reason=" + "x" * (3 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert "Un texte trop long (plus de 2 Mo)" in _text(response)

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from projects.models import Defi
+from projects.models import Defi, ProjectCall
 from tests.factories import AgentFactory, DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,26 @@ def test_admin_call_closing_before_opening_is_refused_in_french(staff_client):
     assert "La clôture doit suivre l'ouverture de l'appel." in html.unescape(
         response.content.decode()
     )
+
+
+def test_admin_call_description_has_a_maximum(staff_client):
+    promotion = ProjectCallFactory().promotion
+
+    response = staff_client.post(
+        reverse("admin:projects_projectcall_add"),
+        {
+            "promotion": promotion.pk,
+            "title": "Appel trop bavard",
+            "slug": "appel-trop-bavard",
+            "description": "x" * 10_001,
+            "opens_at_0": "01/09/2026",
+            "opens_at_1": "09:00",
+            "closes_at_0": "01/10/2026",
+            "closes_at_1": "12:00",
+        },
+    )
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "au plus 10000 caractères (actuellement 10001)" in content
+    assert not ProjectCall.objects.filter(slug="appel-trop-bavard").exists()
