@@ -8,11 +8,13 @@ object that may hold active content (JavaScript, launch actions) that a viewer c
 """
 
 import bisect
+import io
 import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 
 PDF_MAGIC = b"%PDF-"
@@ -25,6 +27,35 @@ _REEXPORT = (
     "exportez votre document de nouveau au format PDF (Fichier › Exporter › PDF, ou "
     "Imprimer › Enregistrer au format PDF) puis déposez-le."
 )
+
+
+class UploadSizeLimitHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: a file stops being stored, in memory or on disk, as
+    soon as it passes MAX_UPLOAD_SIZE (the proxy should have stopped it already). The form
+    then receives an empty file that knows its real size, and refuses it in French."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.MAX_UPLOAD_SIZE:
+            self.too_large = True
+        # None keeps the chunk from the handlers that store it.
+        return None if self.too_large else raw_data
+
+    def file_complete(self, file_size):
+        if not self.too_large:
+            return None  # the next handler hands over the file it stored
+        return InMemoryUploadedFile(
+            io.BytesIO(),
+            self.field_name,
+            self.file_name,
+            self.content_type,
+            file_size,
+            self.charset,
+            self.content_type_extra,
+        )
 
 
 def _unreadable() -> ValidationError:

@@ -192,6 +192,12 @@ MAX_UPLOAD_SIZE_MB = env.int("MAX_UPLOAD_SIZE_MB", default=15)
 MAX_UPLOAD_SIZE = MAX_UPLOAD_SIZE_MB * 1024 * 1024
 # Files above 2.5 Mo are streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, MAX_UPLOAD_SIZE)
+FILE_UPLOAD_HANDLERS = [
+    # Stops storing a file past MAX_UPLOAD_SIZE, should the proxy let it through.
+    "eig.files.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The rest of a request (its text fields, files excluded): every text field has a maximum
 # length, the longest form holds well under 100 Ko; Django's default of 2.5 Mo is plenty.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -3,6 +3,7 @@ import html
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 from django.utils import timezone
 
@@ -556,3 +557,26 @@ def test_defi_detail_offers_only_the_legal_moves(client):
     assert reverse("projects:defi_action", args=[defi.pk, "reopen"]) in content
     assert reverse("projects:defi_action", args=[defi.pk, "withdraw"]) in content
     assert reverse("projects:defi_action", args=[defi.pk, "restore"]) not in content
+
+
+def test_pitch_deck_over_the_upload_cap_is_not_stored_and_refused(client, settings, monkeypatch):
+    settings.MAX_UPLOAD_SIZE = 1024 * 1024
+    stored = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def storing(self, raw_data, start):
+        stored.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", storing)
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+    big = pdf_bytes(1) + b"%" + b"0" * (3 * 1024 * 1024)
+
+    response = _upload(client, defi, "deck.pdf", big)
+
+    assert response.status_code == 200
+    assert "Le fichier pèse 3,0" in _text(response)
+    assert sum(stored) <= 1024 * 1024
+    defi.refresh_from_db()
+    assert not defi.pitch_deck
