@@ -14,7 +14,10 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
+
+EMAIL_MAX_LENGTH = 254
 
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 # C0 controls, DEL, C1 controls, the line and paragraph separators, bidi overrides/isolates.
@@ -87,8 +90,9 @@ multi_line_validator = ControlCharacterValidator(multiline=True)
 
 
 def guard_text_field(field: forms.Field) -> None:
-    """Add the validator that fits the field's widget, once. Passwords are left alone: they
-    are never shown, mailed nor exported, and a rule there would lock people out."""
+    """Add the validator that fits the field's widget, once, and a maximum to an e-mail
+    field that has none. Passwords are left alone: they are never shown, mailed nor
+    exported, and a rule there would lock people out."""
     if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
         return
     validator = (
@@ -97,6 +101,14 @@ def guard_text_field(field: forms.Field) -> None:
     if not any(isinstance(v, ControlCharacterValidator) for v in field.validators):
         # The list is the form's own copy (Field.__deepcopy__): the class keeps its fields.
         field.validators.append(validator)
+    if isinstance(field, forms.EmailField) and (field.max_length or 321) > EMAIL_MAX_LENGTH:
+        # RFC 5321's limit and our columns'. Django's form field allows 320, and allauth
+        # cuts a longer sign-up address to fit the column: the mail would go to someone else.
+        field.max_length = EMAIL_MAX_LENGTH
+        field.validators = [
+            v for v in field.validators if not isinstance(v, MaxLengthValidator)
+        ] + [MaxLengthValidator(EMAIL_MAX_LENGTH)]
+        field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
 
 
 class TextGuardMixin:

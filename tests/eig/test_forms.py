@@ -190,3 +190,25 @@ def test_every_text_field_of_every_form_has_a_maximum(form_class):
     ]
 
     assert unbounded == []
+
+
+@pytest.mark.django_db
+def test_signup_refuses_an_address_longer_than_254_characters(client):
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".gouv.fr"
+
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Inès",
+            "last_name": "Durand",
+            "email": email,
+            "role": "agent",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "au plus 254 caractères (actuellement 312)" in content
+    assert not User.objects.exists()
