@@ -1,11 +1,162 @@
-"""How every form of the site, the admin's included, renders its widgets."""
+"""What every form of the platform shares: text free of control characters, and one
+renderer (the blank choice of a select reads « Choisir… »).
 
+Single-line fields end up in mail subjects, PDF lines, CSV cells and HTML attributes: a line
+break there splits a header, a NUL byte makes PostgreSQL fail, and a bidirectional override
+(U+202E) shows « ‮fdp.exe » as « exe.pdf ». Multi-line fields keep their line breaks and
+tabulations, and refuse the rest.
+
+Every form inherits `Form` or `ModelForm` from here (or `TextGuardMixin` when it extends a
+library's form), and every ModelAdmin `AdminInputMixin`: the rule is applied once, to
+each text field whatever its name, and tests/eig/test_forms.py checks that no form escapes.
+"""
+
+import re
 from pathlib import Path
 
 import django.forms
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms.renderers import DjangoTemplates
+from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
+
+EMAIL_MAX_LENGTH = 254
+
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+# C0 controls, DEL, C1 controls, the line and paragraph separators, bidi overrides/isolates.
+_SINGLE_LINE_FORBIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+# The same, less line feed, carriage return and tabulation.
+_MULTI_LINE_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+
+_NAMES = {
+    "\n": "le retour à la ligne",
+    "\r": "le retour chariot",
+    "\t": "la tabulation",
+    "\x00": "le caractère nul",
+    "\u2028": "le séparateur de ligne",
+    "\u2029": "le séparateur de paragraphe",
+}
+
+
+def _name(char: str) -> str:
+    if char in _NAMES:
+        return _NAMES[char]
+    if re.match(f"[{_BIDI}]", char):
+        return "le caractère invisible d'inversion du sens du texte"
+    return "le caractère de contrôle invisible"
+
+
+@deconstructible
+class ControlCharacterValidator:
+    """Refuse the characters a text of this kind may not hold, naming the first one found
+    (it is invisible: the person must be told what to look for)."""
+
+    code = "control_character"
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, str):  # e.g. the parsed value of a JSON field
+            return
+        pattern = _MULTI_LINE_FORBIDDEN if self.multiline else _SINGLE_LINE_FORBIDDEN
+        match = pattern.search(value)
+        if match is None:
+            return
+        char = match.group()
+        if self.multiline:
+            message = (
+                "Retirez %(name)s (U+%(code)s), position %(position)s : ce texte n'accepte "
+                "pas les caractères de contrôle invisibles."
+            )
+        else:
+            message = (
+                "Retirez %(name)s (U+%(code)s), position %(position)s : ce champ tient sur "
+                "une ligne, sans tabulation ni caractère de contrôle invisible."
+            )
+        raise ValidationError(
+            message,
+            code=self.code,
+            params={
+                "name": _name(char),
+                "code": f"{ord(char):04X}",
+                "position": match.start() + 1,
+            },
+        )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ControlCharacterValidator) and self.multiline == other.multiline
+
+
+single_line_validator = ControlCharacterValidator()
+multi_line_validator = ControlCharacterValidator(multiline=True)
+
+
+def guard_text_field(field: forms.Field) -> None:
+    """Add the validator that fits the field's widget, once, and a maximum to an e-mail
+    field that has none. Passwords are left alone: they are never shown, mailed nor
+    exported, and a rule there would lock people out."""
+    if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+        return
+    validator = (
+        multi_line_validator if isinstance(field.widget, forms.Textarea) else single_line_validator
+    )
+    if not any(isinstance(v, ControlCharacterValidator) for v in field.validators):
+        # The list is the form's own copy (Field.__deepcopy__): the class keeps its fields.
+        field.validators.append(validator)
+    if isinstance(field, forms.EmailField) and (field.max_length or 321) > EMAIL_MAX_LENGTH:
+        # RFC 5321's limit and our columns'. Django's form field allows 320, and allauth
+        # cuts a longer sign-up address to fit the column: the mail would go to someone else.
+        field.max_length = EMAIL_MAX_LENGTH
+        field.validators = [
+            v for v in field.validators if not isinstance(v, MaxLengthValidator)
+        ] + [MaxLengthValidator(EMAIL_MAX_LENGTH)]
+        field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
+
+
+class TextGuardMixin:
+    """Guards every text field of the form, those added after `__init__` included (allauth
+    adds its e-mail field in the sign-up form's own `__init__`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            guard_text_field(field)
+
+    def full_clean(self):
+        for field in self.fields.values():
+            guard_text_field(field)
+        super().full_clean()
+
+
+class Form(TextGuardMixin, forms.Form):
+    pass
+
+
+class ModelForm(TextGuardMixin, forms.ModelForm):
+    pass
+
+
+class AdminInputMixin:
+    """For every ModelAdmin and inline of the platform. The admin builds its forms from the
+    model's fields through `formfield_for_dbfield`, which guards each of them; an inline
+    with a `max_num` builds no more forms than that, whatever a forged TOTAL_FORMS says
+    (Django's default stops at max_num + 1,000)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            guard_text_field(field)
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = kwargs.get("max_num", self.get_max_num(request, obj))
+        if max_num is not None:
+            kwargs.setdefault("absolute_max", max_num)
+        return super().get_formset(request, obj, **kwargs)
 
 
 class FormRenderer(DjangoTemplates):

@@ -202,8 +202,22 @@ STORAGES = {
 # Outside production, WhiteNoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+# The largest file any form takes, in Mo (1024 × 1024 bytes): a form's own limit is never
+# above it (eig.files.validate_pdf). The proxy in front must let such a request through and
+# no larger: nginx's `client_max_body_size` a little above, e.g. 16m for 15 (see README).
+MAX_UPLOAD_SIZE_MB = env.int("MAX_UPLOAD_SIZE_MB", default=15)
+MAX_UPLOAD_SIZE = MAX_UPLOAD_SIZE_MB * 1024 * 1024
+# Files above 2.5 Mo are streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, MAX_UPLOAD_SIZE)
+FILE_UPLOAD_HANDLERS = [
+    # Stops storing a file past MAX_UPLOAD_SIZE, should the proxy let it through.
+    "eig.files.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# The rest of a request (its text fields, files excluded): every text field has a maximum
+# length, the longest form holds well under 100 Ko; Django's default of 2.5 Mo is plenty.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Django's renderer with the project's <option> first: the blank choice reads « Choisir… ».
 FORM_RENDERER = "eig.forms.FormRenderer"

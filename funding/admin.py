@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from eig.forms import AdminInputMixin
 from eig.programme.money import format_euros
 from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
 from funding.selectors import conventions_with_current
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(AdminInputMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -68,7 +69,7 @@ class ConventionVersionInline(ReadOnlyInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(admin.ModelAdmin):
+class ConventionAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "promotion",
@@ -119,7 +120,7 @@ class ConventionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConventionEvent)
-class ConventionEventAdmin(admin.ModelAdmin):
+class ConventionEventAdmin(AdminInputMixin, admin.ModelAdmin):
     """The history is written by the services only."""
 
     list_display = [

@@ -6,8 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.programme.models import WorkTime
 from funding.models import Convention, ConventionLine
+
+# The reason is printed in the version's text: a sentence or a short paragraph.
+REASON_MAX = 1000
 
 
 def _helper() -> FormHelper:
@@ -16,13 +20,14 @@ def _helper() -> FormHelper:
     return helper
 
 
-class SignedPdfForm(forms.Form):
+class SignedPdfForm(eig_forms.Form):
     """The convention signed by the administration. The service checks the file itself (a
-    readable PDF within the size limit): the same rule holds whoever uploads it."""
+    readable PDF within the size and page limits, without JavaScript or launch action,
+    `eig.files.validate_pdf`): the same rule holds whoever uploads it."""
 
     signed_pdf = forms.FileField(
         label=_("Convention signée (PDF)"),
-        help_text=_("Le PDF signé par l'administration, 15 Mo au plus."),
+        help_text=_("Le PDF signé par l'administration, 60 pages et 15 Mo au plus."),
         error_messages={
             "required": _("Choisissez le PDF de la convention signée."),
             "empty": _("Ce fichier est vide : choisissez le PDF de la convention signée."),
@@ -35,7 +40,7 @@ class SignedPdfForm(forms.Form):
         self.helper = _helper()
 
 
-class InForceForm(forms.Form):
+class InForceForm(eig_forms.Form):
     """The date from which a version signed by both parties applies (for a budgetary
     convention, the publication of the transfer decree)."""
 
@@ -57,7 +62,7 @@ class InForceForm(forms.Form):
         self.helper = _helper()
 
 
-class ConventionLineForm(forms.Form):
+class ConventionLineForm(eig_forms.Form):
     """The band and work time of one EIG of the convention, among the promotion's grid."""
 
     salary_band = forms.TypedChoiceField(
@@ -120,7 +125,7 @@ class ConventionLineForm(forms.Form):
         }
 
 
-class ConventionUpdateForm(forms.Form):
+class ConventionUpdateForm(eig_forms.Form):
     """The signatories (while the version is a draft) and the reason of a change (once it
     has been sent: it goes into the new version or the avenant)."""
 
@@ -138,9 +143,13 @@ class ConventionUpdateForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Motif de la modification"),
-        help_text=_("Il figure dans la nouvelle version ou l'avenant."),
+        help_text=_("Il figure dans la nouvelle version ou l'avenant ; 1000 caractères au plus."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=REASON_MAX,
+        error_messages={
+            "max_length": f"{REASON_MAX} caractères au plus (vous en avez saisi %(show_value)d)."
+        },
     )
 
     def __init__(self, *args, convention: Convention, draft: bool, **kwargs):

@@ -119,7 +119,7 @@ class ConventionVersion(models.Model):
         _("avenant n°"), null=True, blank=True, help_text=_("Vide pour la convention initiale.")
     )
     state = models.CharField(_("état"), max_length=16, choices=State.choices, default=State.DRAFT)
-    reason = models.TextField(_("motif de la modification"), blank=True)
+    reason = models.TextField(_("motif de la modification"), blank=True, max_length=1000)
     eig_count = models.PositiveSmallIntegerField(_("nombre d'EIG"))
     total_cost = models.DecimalField(_("coût total employeur (€)"), **MONEY)
     cofinancing = models.DecimalField(_("montant pris en charge par la DINUM (€)"), **MONEY)

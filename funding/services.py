@@ -30,6 +30,8 @@ from projects.models import Defi
 
 State = ConventionVersion.State
 SIGNED_PDF_MAX_BYTES = 15 * 1024 * 1024
+# A convention runs to a dozen pages with its annexes; a signature page or two more.
+SIGNED_PDF_MAX_PAGES = 60
 
 
 # --- Computing a version's content -----------------------------------------------------------
@@ -565,7 +567,7 @@ def convention_version_sign_admin(
             code="not_signatory",
         )
     try:
-        validate_pdf(upload, max_bytes=SIGNED_PDF_MAX_BYTES)
+        validate_pdf(upload, max_bytes=SIGNED_PDF_MAX_BYTES, max_pages=SIGNED_PDF_MAX_PAGES)
     except ValidationError as error:
         raise DomainError(" ".join(error.messages), code=error.code or "pdf") from error
     upload.seek(0)

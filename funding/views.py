@@ -2,13 +2,12 @@
 versions and signature steps for staff and the administrations' agents, and the agents'
 list of their conventions."""
 
-import csv
 import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,6 +15,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
+from eig.exports import csv_response
 from eig.programme.money import format_euros, format_quantity
 from eig.programme.selectors import rules_for_promotion
 from funding import services
@@ -120,69 +120,48 @@ def budget_prepare(request, pk):
     return redirect("funding:budget", pk=promotion.pk)
 
 
-def _csv_amount(value) -> str:
-    """2 decimals and a decimal comma, without thousands separators: Excel reads a number."""
-    return "" if value is None else f"{value:.2f}".replace(".", ",")
-
-
-def _csv_text(value: str) -> str:
-    # Names come from the administrations' own records: never let one run as a formula.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
 @login_required
 def budget_csv(request, pk):
-    """The conventions of a promotion for Excel: UTF-8 with a BOM, semicolons, decimal
-    commas; a totals row, then the envelope, the committed amount and what is left."""
+    """The conventions of a promotion for Excel (`eig.exports`): a totals row, then the
+    envelope, the committed amount and what is left."""
     promotion = get_promotion_for_staff(request.user, pk)
     budget = promotion_budget(promotion)
     states = dict(State.choices)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="budget-{promotion.code}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
+    header = [
+        "Référence",
+        "Administration signataire",
+        "Type",
+        "Version",
+        "État",
+        "Nombre d'EIG",
+        "Coût total employeur (€)",
+        "Montant DINUM (€)",
+    ]
+    rows = [
         [
-            "Référence",
-            "Administration signataire",
-            "Type",
-            "Version",
-            "État",
-            "Nombre d'EIG",
-            "Coût total employeur (€)",
-            "Montant DINUM (€)",
+            convention.reference,
+            convention.administration.name,
+            convention.get_kind_display(),
+            _version_title(convention.current_number, convention.current_amendment),
+            str(states.get(convention.current_state, "")),
+            convention.current_eig_count or 0,
+            convention.current_total_cost,
+            convention.current_cofinancing,
         ]
-    )
-    for convention in budget.conventions:
-        writer.writerow(
-            [
-                convention.reference,
-                _csv_text(convention.administration.name),
-                convention.get_kind_display(),
-                _version_title(convention.current_number, convention.current_amendment),
-                str(states.get(convention.current_state, "")),
-                convention.current_eig_count or 0,
-                _csv_amount(convention.current_total_cost),
-                _csv_amount(convention.current_cofinancing),
-            ]
-        )
-    writer.writerow(
-        [
-            "Total",
-            "",
-            "",
-            "",
-            "",
-            budget.eig_total,
-            _csv_amount(budget.cost_total),
-            _csv_amount(budget.committed_total),
-        ]
-    )
-    writer.writerow([])
-    writer.writerow(["Enveloppe (€)", _csv_amount(budget.envelope) or "non définie"])
-    writer.writerow(["Engagé (€)", _csv_amount(budget.committed_total)])
-    writer.writerow(["Disponible (€)", _csv_amount(budget.available) or "non défini"])
-    return response
+        for convention in budget.conventions
+    ]
+    rows += [
+        ["Total", "", "", "", "", budget.eig_total, budget.cost_total, budget.committed_total],
+        [],
+        ["Enveloppe (€)", _or(budget.envelope, "non définie")],
+        ["Engagé (€)", budget.committed_total],
+        ["Disponible (€)", _or(budget.available, "non défini")],
+    ]
+    return csv_response(f"budget-{promotion.code}.csv", header, rows)
+
+
+def _or(amount, missing: str):
+    return missing if amount is None else amount
 
 
 def _version_title(number, amendment) -> str:

@@ -1,10 +1,10 @@
-import csv
+import datetime
 
 from django.contrib import admin
 from django.db.models import Count, Q
-from django.http import HttpResponse
-from django.utils import timezone
 
+from eig.exports import csv_response
+from eig.forms import AdminInputMixin
 from projects.models import (
     Defi,
     DefiConflict,
@@ -13,6 +13,7 @@ from projects.models import (
     DefiTransition,
     ProjectCall,
 )
+from projects.sections import MAX_POSITIONS
 from projects.selectors import JURY_STATES
 
 CSV_COLUMNS = [
@@ -37,29 +38,30 @@ def _value(defi, path):
         value = getattr(value, part, "") if value is not None else ""
         if callable(value):
             value = value()
-    if hasattr(value, "astimezone"):
-        value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-    return "" if value is None else str(value)
+    # Dates and numbers as such: `eig.exports` writes them the French way.
+    if value is None or isinstance(value, str | int | datetime.datetime):
+        return value
+    return str(value)
 
 
 @admin.action(description="Exporter les défis sélectionnés (CSV)")
 def export_csv(modeladmin, request, queryset):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="defis.csv"'
-    response.write("\ufeff")  # so that spreadsheet software reads the accents right
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([label for label, _ in CSV_COLUMNS])
     rows = queryset.select_related("call__promotion", "administration").prefetch_related(
         "positions"
     )
-    for defi in rows:
-        defi.positions_label = ", ".join(p.get_specialty_display() for p in defi.positions.all())
-        writer.writerow([_value(defi, path) for _, path in CSV_COLUMNS])
-    return response
+
+    def lines():
+        for defi in rows:
+            defi.positions_label = ", ".join(
+                p.get_specialty_display() for p in defi.positions.all()
+            )
+            yield [_value(defi, path) for _, path in CSV_COLUMNS]
+
+    return csv_response("defis.csv", [label for label, _ in CSV_COLUMNS], lines())
 
 
 @admin.register(ProjectCall)
-class ProjectCallAdmin(admin.ModelAdmin):
+class ProjectCallAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["title", "promotion", "opens_at", "closes_at", "draft_count", "submitted_count"]
     list_filter = ["promotion"]
     search_fields = ["title"]
@@ -87,12 +89,13 @@ class ProjectCallAdmin(admin.ModelAdmin):
         return call.submissions
 
 
-class DefiPositionInline(admin.TabularInline):
+class DefiPositionInline(AdminInputMixin, admin.TabularInline):
     model = DefiPosition
     extra = 0
+    max_num = MAX_POSITIONS
 
 
-class DefiTransitionInline(admin.TabularInline):
+class DefiTransitionInline(AdminInputMixin, admin.TabularInline):
     model = DefiTransition
     extra = 0
     can_delete = False
@@ -107,7 +110,7 @@ class DefiTransitionInline(admin.TabularInline):
 
 
 @admin.register(Defi)
-class DefiAdmin(admin.ModelAdmin):
+class DefiAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["__str__", "administration", "call", "state", "submitted_at"]
     list_filter = ["call", "state", "administration__kind", "call__promotion"]
     search_fields = ["title", "summary", "administration__name", "porteur_name", "porteur_email"]
@@ -119,7 +122,7 @@ class DefiAdmin(admin.ModelAdmin):
 
 
 @admin.register(DefiInvitation)
-class DefiInvitationAdmin(admin.ModelAdmin):
+class DefiInvitationAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["email", "defi", "created_at", "accepted_at"]
     search_fields = ["email", "defi__title"]
     list_select_related = ["defi"]
@@ -127,7 +130,7 @@ class DefiInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DefiConflict)
-class DefiConflictAdmin(admin.ModelAdmin):
+class DefiConflictAdmin(AdminInputMixin, admin.ModelAdmin):
     """Conflicts jurors declared; staff may delete one declared by mistake. Automatic
     conflicts (same administration or ministry) are computed, not listed here."""
 

@@ -6,6 +6,7 @@ from django.forms import modelform_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.files import validate_pdf
 from eig.jury import deliberation
 from eig.jury.models import AbstractReview, JuryGroup, JuryMember
@@ -27,7 +28,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class DefiSectionForm(forms.ModelForm):
+class DefiSectionForm(eig_forms.ModelForm):
     """Base of every section's form. Drafts may leave fields blank; length limits and
     formats are checked at every save."""
 
@@ -61,7 +62,7 @@ def defi_section_form_class(section: Section) -> type[DefiSectionForm]:
     return modelform_factory(Defi, form=DefiSectionForm, fields=list(section.fields))
 
 
-class DefiStartForm(forms.Form):
+class DefiStartForm(eig_forms.Form):
     title = forms.CharField(
         label=_("Nom du défi"),
         max_length=120,
@@ -73,7 +74,7 @@ class DefiStartForm(forms.Form):
         self.helper = _helper()
 
 
-class DefiPositionForm(forms.ModelForm):
+class DefiPositionForm(eig_forms.ModelForm):
     """One EIG position, with the hypotheses of the financial simulation when the promotion's
     rules are published (`rules`, from eig.programme.selectors.rules_for_promotion): the
     experience sought among the promotion's salary bands, and the work time where the
@@ -179,6 +180,12 @@ def band_choice_label(band: Band) -> str:
 
 
 class BaseDefiPositionFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": f"Un défi accueille au plus {MAX_POSITIONS} EIG : retirez les "
+        "profils en trop.",
+    }
+
     def clean(self):
         if any(self.errors):
             return
@@ -200,7 +207,8 @@ class BaseDefiPositionFormSet(forms.BaseFormSet):
             return [], ["Les profils envoyés sont illisibles : rechargez la page."]
         self.is_valid()  # runs the validation; each form keeps the fields that passed
         positions, problems = [], []
-        if len(self.forms) > MAX_POSITIONS:
+        # The forms stop at `absolute_max`: what was posted says whether some were left out.
+        if self.management_form.cleaned_data["TOTAL_FORMS"] > MAX_POSITIONS:
             problems.append(
                 f"Un défi accueille au plus {MAX_POSITIONS} EIG : seuls les premiers comptent."
             )
@@ -230,10 +238,13 @@ DefiPositionFormSet = forms.formset_factory(
     min_num=MAX_POSITIONS,
     max_num=MAX_POSITIONS,
     validate_max=True,
+    # Django builds up to max_num + 1000 forms from a forged TOTAL_FORMS (1,003 forms took
+    # 16 s); no more than a défi can hold are ever built.
+    absolute_max=MAX_POSITIONS,
 )
 
 
-class PitchDeckForm(forms.Form):
+class PitchDeckForm(eig_forms.Form):
     pitch_deck = forms.FileField(
         label=_("Présentation de synthèse"),
         help_text=_("Format PDF, 12 pages et 10 Mo au plus."),
@@ -254,13 +265,18 @@ class PitchDeckForm(forms.Form):
         return upload
 
 
-class DefiInviteForm(forms.Form):
+class DefiInviteForm(eig_forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail professionnelle de votre collègue"),
+        # The column's length (RFC 5321's limit): longer, the insert would fail.
+        max_length=254,
         error_messages={
             "invalid": _(
                 "Saisissez une adresse e-mail valide, par exemple prenom.nom@ministere.gouv.fr."
-            )
+            ),
+            "max_length": _(
+                "Une adresse e-mail compte 254 caractères au plus (celle-ci en a %(show_value)d)."
+            ),
         },
     )
 
@@ -272,7 +288,7 @@ class DefiInviteForm(forms.Form):
 # --- Selection (staff) ---------------------------------------------------------------------
 
 
-class AssignmentRunForm(forms.Form):
+class AssignmentRunForm(eig_forms.Form):
     rebalance = forms.BooleanField(
         label=_("Redistribuer aussi les dossiers que les jurés n'ont pas commencés"),
         help_text=_(
@@ -288,7 +304,7 @@ class AssignmentRunForm(forms.Form):
         self.helper = _helper()
 
 
-class EvaluationAddForm(forms.Form):
+class EvaluationAddForm(eig_forms.Form):
     defi = forms.ModelChoiceField(
         label=_("Défi"),
         queryset=Defi.objects.none(),
@@ -326,7 +342,7 @@ def _too_long(limit: int) -> str:
     return f"{limit} caractères au plus (vous en avez saisi %(show_value)d)."
 
 
-class ShortlistForm(forms.Form):
+class ShortlistForm(eig_forms.Form):
     questions = forms.CharField(
         label="Questions de la présélection",
         help_text="Transmises à l'administration avec sa convocation à l'audition.",
@@ -341,7 +357,7 @@ class ShortlistForm(forms.Form):
         self.helper = _helper()
 
 
-class JuryGroupForm(forms.Form):
+class JuryGroupForm(eig_forms.Form):
     name = forms.CharField(
         label="Nom du groupe",
         max_length=120,
@@ -394,7 +410,7 @@ def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTime
     )
 
 
-class HearingSlotForm(forms.Form):
+class HearingSlotForm(eig_forms.Form):
     group = forms.ModelChoiceField(
         label="Groupe d'audition",
         queryset=None,
@@ -452,7 +468,7 @@ class HearingSlotForm(forms.Form):
         return data
 
 
-class SlotAssignForm(forms.Form):
+class SlotAssignForm(eig_forms.Form):
     """The slot of one shortlisted défi. Its choices are built once for the page (the free
     slots and the défi's own), so that a page of many défis runs no query per défi."""
 
@@ -480,7 +496,7 @@ def slot_label(slot) -> str:
     return f"{starts:%d/%m/%Y %H:%M}–{ends:%H:%M} · {slot.group.name}"
 
 
-class HearingRecordForm(forms.Form):
+class HearingRecordForm(eig_forms.Form):
     opinion = forms.ChoiceField(
         label="Avis du groupe",
         choices=Opinion.choices,
@@ -527,7 +543,7 @@ class HearingRecordForm(forms.Form):
         self.helper = _helper()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(eig_forms.Form):
     # Checked in clean(): a required field would add the "fields marked *" note to every row.
     decision = forms.ChoiceField(
         label="Décision",

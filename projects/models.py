@@ -46,7 +46,7 @@ class ProjectCall(models.Model):
     )
     title = models.CharField(_("titre"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
-    description = models.TextField(_("présentation"), blank=True)
+    description = models.TextField(_("présentation"), blank=True, max_length=10_000)
     opens_at = models.DateTimeField(_("ouverture"))
     closes_at = models.DateTimeField(_("clôture"))
     jury = models.OneToOneField(
@@ -214,7 +214,8 @@ class Defi(models.Model):
     # Catalogue of past promotions, loaded from the programme's public sites.
     slug = models.SlugField(_("identifiant public"), max_length=120, blank=True)
     town = models.CharField(_("ville"), max_length=120, blank=True)
-    public_body = models.TextField(_("présentation publique"), blank=True)
+    # The longest of the programme's public pages runs to 7,300 characters.
+    public_body = models.TextField(_("présentation publique"), blank=True, max_length=20_000)
     website = models.URLField(_("site du produit"), blank=True, max_length=300)
     source_code = models.URLField(_("code source"), blank=True, max_length=300)
 

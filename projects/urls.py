@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from eig.converters import TokenConverter
 from projects.views import defis as views
 from projects.views import deliberation, jury, ranking, selection
 
 app_name = "projects"
+
+register_converter(TokenConverter, "token")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +22,9 @@ urlpatterns = [
     path("espace/defis/<int:pk>/simulation/", views.defi_simulation, name="defi_simulation"),
     path("espace/defis/<int:pk>/<slug:section>/", views.defi_section, name="defi_section"),
     path("espace/defis/<int:pk>/action/<slug:action>/", views.defi_action, name="defi_action"),
-    path("espace/invitations/<str:token>/", views.defi_invitation_accept, name="invitation_accept"),
+    path(
+        "espace/invitations/<token:token>/", views.defi_invitation_accept, name="invitation_accept"
+    ),
     # Jurors (views/jury.py)
     path("jury/", jury.jury_dashboard, name="jury_dashboard"),
     path("jury/evaluations/<int:pk>/", jury.evaluation_detail, name="evaluation_detail"),

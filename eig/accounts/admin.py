@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_set_roles
+from eig.forms import AdminInputMixin, TextGuardMixin
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -20,7 +21,7 @@ class RolesField(forms.TypedMultipleChoiceField):
         )
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(TextGuardMixin, UserChangeForm):
     roles = RolesField()
 
     class Meta(UserChangeForm.Meta):
@@ -28,7 +29,7 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UserAdminCreationForm(AdminUserCreationForm):
+class UserAdminCreationForm(TextGuardMixin, AdminUserCreationForm):
     roles = RolesField()
 
     class Meta:
@@ -37,7 +38,7 @@ class UserAdminCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdminInputMixin, BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]

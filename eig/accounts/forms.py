@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.accounts.models import Role
 from eig.accounts.services import user_complete_signup
 
@@ -21,7 +22,7 @@ def _last_name_field():
     )
 
 
-class SignupForm(forms.Form):
+class SignupForm(eig_forms.Form):
     """Extra fields of allauth's sign-up form. Only agents and candidates sign up by
     themselves; jurors, coaches and staff are named by the programme team."""
 
@@ -47,7 +48,7 @@ class SignupForm(forms.Form):
         )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(eig_forms.Form):
     first_name = _first_name_field()
     last_name = _last_name_field()
     job_title = forms.CharField(
@@ -64,10 +65,11 @@ class ProfileForm(forms.Form):
     )
 
 
-class AccountEraseForm(forms.Form):
+class AccountEraseForm(eig_forms.Form):
     password = forms.CharField(
         label=_("Votre mot de passe"),
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     confirm = forms.BooleanField(

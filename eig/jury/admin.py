@@ -2,16 +2,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from eig import forms as eig_forms
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
+from eig.forms import AdminInputMixin
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
 from eig.jury.presets import jury_apply_preset, preset_choices
 from eig.programme.models import Specialty
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(AdminInputMixin, admin.TabularInline):
     model = Criterion
     extra = 0
+    max_num = 30  # the real grids have 4 to 8 criteria
     fields = ["position", "name", "description", "weight", "scale_min", "scale_max", "scale_labels"]
     formfield_overrides = {
         # The descriptions are a sentence or two: a small box keeps the grid readable.
@@ -19,7 +22,7 @@ class CriterionInline(admin.TabularInline):
     }
 
 
-class JuryMemberForm(forms.ModelForm):
+class JuryMemberForm(eig_forms.ModelForm):
     expertise = forms.TypedMultipleChoiceField(
         label="Expertise",
         choices=Specialty.choices,
@@ -32,10 +35,11 @@ class JuryMemberForm(forms.ModelForm):
         fields = ["user", "expertise", "withdrawn_at"]
 
 
-class JuryMemberInline(admin.TabularInline):
+class JuryMemberInline(AdminInputMixin, admin.TabularInline):
     model = JuryMember
     form = JuryMemberForm
     extra = 0
+    max_num = 500
     autocomplete_fields = ["user"]
     readonly_fields = ["withdrawn_at"]
     verbose_name = "juré du vivier"
@@ -50,7 +54,7 @@ class JuryMemberInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class JuryAdminForm(forms.ModelForm):
+class JuryAdminForm(eig_forms.ModelForm):
     apply_preset = forms.ChoiceField(
         label="Appliquer une grille du programme",
         required=False,
@@ -71,7 +75,7 @@ class JuryAdminForm(forms.ModelForm):
 
 
 @admin.register(Jury)
-class JuryAdmin(admin.ModelAdmin):
+class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryAdminForm
     list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
     search_fields = ["name", "project_call__title"]
@@ -121,7 +125,7 @@ class JuryAdmin(admin.ModelAdmin):
                 self.message_user(request, "La grille choisie est appliquée.", messages.SUCCESS)
 
 
-class JuryGroupForm(forms.ModelForm):
+class JuryGroupForm(eig_forms.ModelForm):
     class Meta:
         model = JuryGroup
         fields = ["jury", "name", "members"]
@@ -129,7 +133,7 @@ class JuryGroupForm(forms.ModelForm):
 
 
 @admin.register(JuryGroup)
-class JuryGroupAdmin(admin.ModelAdmin):
+class JuryGroupAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryGroupForm
     list_display = ["name", "jury"]
     list_filter = ["jury"]
@@ -137,7 +141,7 @@ class JuryGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(DecisionRecord)
-class DecisionRecordAdmin(admin.ModelAdmin):
+class DecisionRecordAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["jury", "version", "created_at", "rendered_at", "checksum"]
     list_filter = ["jury"]
     readonly_fields = ["jury", "version", "created_by", "created_at", "pdf", "checksum"]

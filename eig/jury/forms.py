@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.template.defaultfilters import linebreaksbr
 
+from eig import forms as eig_forms
 from eig.jury.models import Criterion
 
 # The limits of AbstractScore.comment and AbstractEvaluation.overall_comment: the services
@@ -40,7 +41,7 @@ class CriterionRow:
     saved: object = None
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(eig_forms.Form):
     """A juror's scores: one radio group and one comment per criterion, an overall comment,
     and the version of the evaluation the form was read at.
 
@@ -152,7 +153,7 @@ class EvaluationForm(forms.Form):
         ]
 
 
-class ConflictDeclareForm(forms.Form):
+class ConflictDeclareForm(eig_forms.Form):
     reason = forms.CharField(
         label="Motif",
         required=False,
@@ -168,7 +169,7 @@ class ConflictDeclareForm(forms.Form):
         self.helper = _helper()
 
 
-class EvaluationReopenForm(forms.Form):
+class EvaluationReopenForm(eig_forms.Form):
     note = forms.CharField(
         label="Motif",
         max_length=300,

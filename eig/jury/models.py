@@ -85,7 +85,7 @@ class Criterion(models.Model):
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="criteria")
     position = models.PositiveSmallIntegerField(_("ordre"))
     name = models.CharField(_("critère"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
     weight = models.DecimalField(_("poids"), max_digits=5, decimal_places=2, default=1)
     scale_min = models.SmallIntegerField(_("note minimale"), default=1)
     scale_max = models.SmallIntegerField(_("note maximale"), default=4)

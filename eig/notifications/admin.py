@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 
+from eig.forms import AdminInputMixin
 from eig.notifications.models import OutboxAttachment, OutboxMessage, Reminder
 from eig.notifications.services import outbox_resend
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["kind", "object_type", "object_id", "recipient", "due_on", "sent_at"]
     list_filter = ["kind", "due_on"]
     search_fields = ["recipient__email", "kind"]
@@ -19,7 +20,7 @@ class ReminderAdmin(admin.ModelAdmin):
         return False
 
 
-class OutboxAttachmentInline(admin.TabularInline):
+class OutboxAttachmentInline(AdminInputMixin, admin.TabularInline):
     model = OutboxAttachment
     fields = ["filename", "mimetype", "size"]
     readonly_fields = fields
@@ -38,7 +39,7 @@ class OutboxAttachmentInline(admin.TabularInline):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(AdminInputMixin, admin.ModelAdmin):
     """The outbox, read-only: what left, what waits and what failed, with the error. Staff
     put failed or pending mails back in the queue with "Renvoyer"."""
 

@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
 from eig.exceptions import DomainError
+from eig.forms import AdminInputMixin
 from eig.programme.costs import FULL_TIME, PART_TIME, position_cost
 from eig.programme.forms import FundingPresetChoiceForm, FundingRuleAdminForm, SalaryBandFormSet
 from eig.programme.models import (
@@ -20,7 +21,7 @@ from eig.programme.selectors import rules_for_promotion
 
 
 @admin.register(Administration)
-class AdministrationAdmin(admin.ModelAdmin):
+class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "siret", "parent", "budget_programme", "town"]
     list_filter = ["kind"]
     search_fields = ["name", "siret", "town"]
@@ -28,14 +29,15 @@ class AdministrationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
-class SalaryBandInline(admin.TabularInline):
+class SalaryBandInline(AdminInputMixin, admin.TabularInline):
     model = SalaryBand
     formset = SalaryBandFormSet
     fields = ["label", "min_years", "net_monthly", "variable_rate"]
     extra = 0
+    max_num = 20  # the real grids have 3 to 5 bands
 
 
-class ContractFrameInline(admin.StackedInline):
+class ContractFrameInline(AdminInputMixin, admin.StackedInline):
     model = ContractFrame
     max_num = 1
     fieldsets = [
@@ -44,7 +46,7 @@ class ContractFrameInline(admin.StackedInline):
     ]
 
 
-class FundingRuleInline(admin.StackedInline):
+class FundingRuleInline(AdminInputMixin, admin.StackedInline):
     model = FundingRule
     form = FundingRuleAdminForm
     max_num = 1
@@ -63,7 +65,7 @@ class FundingRuleInline(admin.StackedInline):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "code", "year", "mission_start", "mission_end", "budget_envelope"]
     list_display += ["cofinancing_kind"]
     list_select_related = ["funding_rule"]

@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from eig import forms as eig_forms
 from eig.programme.models import Administration, FundingRule
 from eig.programme.presets import funding_preset_choices
 from eig.programme.validators import normalize_siret, validate_siret
 
 
-class AdministrationJoinForm(forms.Form):
+class AdministrationJoinForm(eig_forms.Form):
     administration = forms.ModelChoiceField(
         label=_("Votre administration"),
         queryset=Administration.objects.order_by("name"),
@@ -15,7 +16,7 @@ class AdministrationJoinForm(forms.Form):
     )
 
 
-class AdministrationCreateForm(forms.ModelForm):
+class AdministrationCreateForm(eig_forms.ModelForm):
     # Longer than the stored 14 digits: people type SIRETs with spaces, removed in clean_siret.
     siret = forms.CharField(
         label=_("SIRET"),
@@ -92,7 +93,7 @@ class SalaryBandFormSet(forms.BaseInlineFormSet):
             )
 
 
-class FundingRuleAdminForm(forms.ModelForm):
+class FundingRuleAdminForm(eig_forms.ModelForm):
     """Each kind of rule reads one parameter: it is required for that kind, and the
     parameters of the other kinds are emptied so that a switched rule leaves no stale value
     behind (the preset service stores them the same way)."""
@@ -138,7 +139,7 @@ class FundingRuleAdminForm(forms.ModelForm):
         return cleaned
 
 
-class FundingPresetChoiceForm(forms.Form):
+class FundingPresetChoiceForm(eig_forms.Form):
     """The intermediate page of the admin action that applies a past promotion's rules."""
 
     preset = forms.ChoiceField(

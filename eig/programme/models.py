@@ -107,7 +107,7 @@ class Promotion(models.Model):
     budget_envelope = models.DecimalField(
         _("enveloppe budgétaire (€)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    description = models.TextField(_("présentation"), blank=True)
+    description = models.TextField(_("présentation"), blank=True, max_length=10_000)
 
     class Meta:
         verbose_name = _("promotion")
@@ -305,6 +305,7 @@ class FundingRule(models.Model):
     payment_terms = models.TextField(
         _("modalités de versement"),
         blank=True,
+        max_length=3000,
         help_text=_("Reprises dans l'article « Modalités financières » de la convention."),
     )
     source = models.CharField(_("source"), max_length=300, blank=True)

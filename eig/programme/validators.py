@@ -1,24 +1,12 @@
 from django.core.exceptions import ValidationError
-
-# La Poste's establishments share one SIREN whose SIRETs do not follow the Luhn key: INSEE
-# checks them with "sum of digits divisible by 5" instead.
-LA_POSTE_SIREN = "356000000"
+from stdnum.fr import siret as stdnum_siret
 
 
 def siret_checksum_ok(siret: str) -> bool:
-    if len(siret) != 14 or not siret.isdigit():
-        return False
-    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_SIREN + "00048":
-        return sum(int(c) for c in siret) % 5 == 0
-    total = 0
-    for index, char in enumerate(reversed(siret)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    """The SIRET's own Luhn key and its SIREN's, with La Poste's exception (its
+    establishments share one SIREN and are checked by the sum of their digits), as
+    python-stdnum implements INSEE's rules."""
+    return len(siret) == 14 and siret.isdigit() and stdnum_siret.is_valid(siret)
 
 
 def normalize_siret(value: str) -> str:

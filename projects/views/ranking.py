@@ -1,26 +1,20 @@
 """Staff pages of the défi selection: the jury's ranking, its exports, and one défi's
 evaluations."""
 
-import csv
 import hashlib
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from eig.exceptions import DomainError
+from eig.exports import csv_response, xlsx_response
 from eig.jury import services as jury_services
 from eig.jury.forms import EvaluationReopenForm
 from eig.jury.selectors import (
@@ -179,23 +173,6 @@ def _export_rows(filterset, criteria):
         ]
 
 
-def _spreadsheet_text(value: str) -> str:
-    """Text a spreadsheet shows as text: agents write the titles, and a title starting with
-    = + - or @ would otherwise be run as a formula."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return _french(value)
-    if isinstance(value, str):
-        return _spreadsheet_text(value)
-    return value
-
-
 def _export_filename(jury, extension: str) -> str:
     return f"classement-{jury.project_call.slug}.{extension}"
 
@@ -206,14 +183,9 @@ def selection_ranking_csv(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
     criteria = list(jury.criteria.order_by("position"))
     filterset = _ranking(request, jury, criteria)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_filename(jury, "csv")}"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(_export_header(criteria))
-    for values in _export_rows(filterset, criteria):
-        writer.writerow([_csv_value(value) for value in values])
-    return response
+    return csv_response(
+        _export_filename(jury, "csv"), _export_header(criteria), _export_rows(filterset, criteria)
+    )
 
 
 @login_required
@@ -223,36 +195,12 @@ def selection_ranking_xlsx(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
     criteria = list(jury.criteria.order_by("position"))
     filterset = _ranking(request, jury, criteria)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Classement")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in _export_header(criteria):
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for values in _export_rows(filterset, criteria):
-        cells = []
-        for value in values:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell.data_type = "s"  # never a formula, whatever the title starts with
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, float):
-                    cell.number_format = "0.00"
-            cells.append(cell)
-        sheet.append(cells)
-    content = io.BytesIO()
-    workbook.save(content)
-    response = HttpResponse(
-        content.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        _export_filename(jury, "xlsx"),
+        "Classement",
+        _export_header(criteria),
+        _export_rows(filterset, criteria),
     )
-    response["Content-Disposition"] = f'attachment; filename="{_export_filename(jury, "xlsx")}"'
-    return response
 
 
 def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, status=200):

@@ -86,3 +86,19 @@ def test_admin_refuses_a_grid_with_an_inverted_scale(staff_client):
     assert response.status_code == 200
     assert "L&#x27;échelle va d&#x27;une note minimale" in response.content.decode()
     assert not Jury.objects.exists()
+
+
+def test_admin_inline_builds_no_more_forms_than_its_maximum(staff_client):
+    response = staff_client.post(
+        reverse("admin:jury_jury_add"), _form(**{"criteria-TOTAL_FORMS": "1003"})
+    )
+
+    assert response.status_code == 200
+    formset = next(
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "criteria"
+    )
+    assert len(formset.forms) == 30
+    assert formset.non_form_errors() == ["Veuillez soumettre au plus 30 formulaires."]
+    assert not Jury.objects.exists()

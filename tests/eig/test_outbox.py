@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from eig.accounts.models import User
+from eig.accounts.services import user_two_factor_set
 from eig.notifications.models import OutboxMessage
 from eig.notifications.services import (
     email_queue,
@@ -22,6 +23,7 @@ from eig.notifications.services import (
 from projects.models import Defi
 from tests.factories import (
     PASSWORD,
+    TOTP_SECRET,
     AgentFactory,
     DefiFactory,
     StaffFactory,
@@ -336,6 +338,8 @@ def test_admin_resend_puts_failed_mails_back_with_attempts_reset(
 
 def test_admin_resend_is_offered_only_with_the_permission(client):
     colleague = AgentFactory(is_staff=True)
+    # Enrolled, as every user who reaches the admin must be.
+    user_two_factor_set(user=colleague, totp_secret=TOTP_SECRET)
     client.force_login(colleague)
     _queue()
 

@@ -43,3 +43,10 @@ def test_validate_budget_programme(value, valid):
     else:
         with pytest.raises(ValidationError):
             validate_budget_programme(value)
+
+
+def test_validate_siret_checks_the_siren_key():
+    # The SIRET's Luhn key holds, the SIREN's (732829321) does not: no such company.
+    with pytest.raises(ValidationError) as error:
+        validate_siret("73282932100007")
+    assert error.value.code == "siret_checksum"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from eig.programme.models import Administration, Promotion
 from funding import services
 from funding.models import Convention, ConventionEvent, ConventionVersion
+from tests import pdfs
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
@@ -277,6 +278,34 @@ def test_upload_of_a_non_pdf_is_refused_in_french(
     version.refresh_from_db()
     assert version.state == State.SENT
     assert not ConventionEvent.objects.filter(to_state=State.SIGNED_ADMIN).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: pdfs.pdf_with_many_pages(61), "Ce PDF compte 61 pages : la limite est de 60."),
+        (lambda: pdfs.pdf_with_many_pages(50_000, shared=True), "Ce PDF compte 50000 pages"),
+        (pdfs.pdf_with_open_action_javascript, "Ce PDF contient du JavaScript"),
+        (pdfs.pdf_with_launch_link, "Ce PDF contient une action qui lance un programme"),
+    ],
+    ids=["61-pages", "50000-pages", "javascript", "launch"],
+)
+def test_upload_of_a_long_or_active_pdf_is_refused_in_french(
+    client, world, django_capture_on_commit_callbacks, content, message
+):
+    version = _sent(world, django_capture_on_commit_callbacks)
+    client.force_login(world.signatory_agent)
+
+    response = client.post(
+        _url("version_sign_admin", world.convention, version),
+        {"signed_pdf": _signed_pdf(content())},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert message in _text(response)
+    version.refresh_from_db()
+    assert (version.state, version.signed_pdf.name) == (State.SENT, "")
 
 
 def test_upload_without_a_file_asks_for_one(client, world, django_capture_on_commit_callbacks):
@@ -657,3 +686,55 @@ def test_countersign_step_names_the_administration_with_an_article(
         in (page)
     )
     assert "Signature de la convention initiale" in page
+
+
+def test_update_refuses_an_overlong_reason_in_french(
+    client, world, django_capture_on_commit_callbacks
+):
+    version = _sent(world, django_capture_on_commit_callbacks)
+    convention = world.convention
+    client.force_login(world.staff)
+    lines = list(convention.lines.order_by("rank"))
+    lower = world.promotion.salary_bands.get(min_years=0)
+    data = {f"line-{line.pk}-salary_band": lower.pk for line in lines}
+    data["reason"] = "é" * 1_000_000
+
+    response = client.post(_url("convention_update", convention), data)
+
+    assert response.status_code == 400
+    assert "1000 caractères au plus (vous en avez saisi 1000000)." in _text(response)
+    assert list(convention.versions.values_list("pk", "state")) == [(version.pk, State.SENT)]
+
+
+def test_update_refuses_a_line_break_in_a_signatory(client, world):
+    convention = world.convention
+    client.force_login(world.staff)
+    lines = list(convention.lines.order_by("rank"))
+
+    response = client.post(
+        _url("convention_update", convention),
+        {
+            **{f"line-{line.pk}-salary_band": line.salary_band_id for line in lines},
+            "signatory": "La secrétaire générale,\r\nClaire Dupont",
+            "dinum_signatory": "Le directeur, Jean Martin",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Retirez le retour chariot (U+000D)" in _text(response)
+    convention.refresh_from_db()
+    assert convention.signatory != "La secrétaire générale,\r\nClaire Dupont"
+
+
+def test_a_request_over_the_text_limit_gets_a_french_400(client, world):
+    # 3 Mo of text: over DATA_UPLOAD_MAX_MEMORY_SIZE, refused before any form reads it.
+    client.force_login(world.staff)
+
+    response = client.post(
+        _url("convention_update", world.convention),
+        "reason=" + "x" * (3 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert "Un texte trop long (plus de 2 Mo)" in _text(response)

@@ -1,9 +1,11 @@
+import csv
 import html
+import io
 
 import pytest
 from django.urls import reverse
 
-from projects.models import Defi
+from projects.models import Defi, ProjectCall
 from tests.factories import AgentFactory, DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,24 @@ def test_admin_defi_csv_export(staff_client):
     assert header.startswith("id;appel;promotion;titre;administration")
     assert "Défi exporté" in row
     assert "Développement, Data science" in row
+
+
+def test_admin_defi_csv_export_neutralises_formulas(staff_client):
+    defi = fill_defi(DefiFactory(title='=HYPERLINK("http://exemple.org","Voir")'))
+    defi.summary = "+33 1 40 00 00 00"
+    defi.save(update_fields=["summary"])
+
+    response = staff_client.post(
+        reverse("admin:projects_defi_changelist"),
+        {"action": "export_csv", "_selected_action": [defi.pk]},
+    )
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    row = dict(zip(header, rows[1], strict=True))
+    assert row["titre"] == '\'=HYPERLINK("http://exemple.org","Voir")'
+    assert row["résumé"] == "'+33 1 40 00 00 00"
+    assert row["id"] == str(defi.pk)
 
 
 def test_admin_defi_history_is_read_only(staff_client):
@@ -130,3 +150,26 @@ def test_admin_call_closing_before_opening_is_refused_in_french(staff_client):
     assert "La clôture doit suivre l'ouverture de l'appel." in html.unescape(
         response.content.decode()
     )
+
+
+def test_admin_call_description_has_a_maximum(staff_client):
+    promotion = ProjectCallFactory().promotion
+
+    response = staff_client.post(
+        reverse("admin:projects_projectcall_add"),
+        {
+            "promotion": promotion.pk,
+            "title": "Appel trop bavard",
+            "slug": "appel-trop-bavard",
+            "description": "x" * 10_001,
+            "opens_at_0": "01/09/2026",
+            "opens_at_1": "09:00",
+            "closes_at_0": "01/10/2026",
+            "closes_at_1": "12:00",
+        },
+    )
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "au plus 10000 caractères (actuellement 10001)" in content
+    assert not ProjectCall.objects.filter(slug="appel-trop-bavard").exists()

@@ -3,10 +3,12 @@ import html
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Defi
+from tests import pdfs
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
@@ -401,6 +403,27 @@ def test_pitch_deck_refused_with_french_message(client, name, content, message):
     assert not defi.pitch_deck
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (pdfs.pdf_with_many_pages(50_000, shared=True), "Ce PDF compte 50000 pages"),
+        (pdfs.pdf_with_open_action_javascript(), "Ce PDF contient du JavaScript"),
+        (pdfs.pdf_with_launch_link(), "Ce PDF contient une action qui lance un programme"),
+    ],
+    ids=["50000-pages", "javascript", "launch"],
+)
+def test_pitch_deck_bomb_or_active_pdf_refused_in_french(client, content, message):
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+
+    response = _upload(client, defi, "deck.pdf", content)
+
+    assert response.status_code == 200
+    assert message in _text(response)
+    defi.refresh_from_db()
+    assert not defi.pitch_deck
+
+
 def test_pitch_deck_oversize_refused(client, settings):
     defi = DefiFactory()
     client.force_login(defi.owner)
@@ -440,6 +463,27 @@ def test_invitation_accept_page_and_post(client, defi):
 
     assert response.url == reverse("projects:defi_detail", args=[defi.pk])
     assert newcomer in defi.collaborators.all()
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "x" * 65, "a%0Db", "é"])
+def test_invitation_accept_unknown_or_malformed_token_is_404(client, defi, token):
+    client.force_login(AgentFactory(administration=defi.administration))
+
+    response = client.get(f"/espace/invitations/{token}/")
+
+    assert response.status_code == 404
+
+
+def test_defi_invite_refuses_an_address_too_long_in_french(client, defi):
+    client.force_login(defi.owner)
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".gouv.fr"
+    assert len(email) > 254
+
+    response = client.post(reverse("projects:defi_invite", args=[defi.pk]), {"email": email})
+
+    assert response.status_code == 302
+    assert not defi.invitations.exists()
+    assert "254 caractères au plus" in _text(client.get(response.url))
 
 
 def test_public_pages_render(client):
@@ -513,3 +557,26 @@ def test_defi_detail_offers_only_the_legal_moves(client):
     assert reverse("projects:defi_action", args=[defi.pk, "reopen"]) in content
     assert reverse("projects:defi_action", args=[defi.pk, "withdraw"]) in content
     assert reverse("projects:defi_action", args=[defi.pk, "restore"]) not in content
+
+
+def test_pitch_deck_over_the_upload_cap_is_not_stored_and_refused(client, settings, monkeypatch):
+    settings.MAX_UPLOAD_SIZE = 1024 * 1024
+    stored = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def storing(self, raw_data, start):
+        stored.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", storing)
+    defi = DefiFactory()
+    client.force_login(defi.owner)
+    big = pdf_bytes(1) + b"%" + b"0" * (3 * 1024 * 1024)
+
+    response = _upload(client, defi, "deck.pdf", big)
+
+    assert response.status_code == 200
+    assert "Le fichier pèse 3,0" in _text(response)
+    assert sum(stored) <= 1024 * 1024
+    defi.refresh_from_db()
+    assert not defi.pitch_deck
