@@ -1,5 +1,8 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server,
-and axe-core (shipped inside axe-playwright-python) checks every page visited."""
+and axe-core (shipped inside axe-playwright-python) checks every page visited.
+
+Every page a test opens, through the `page` fixture or `browser.new_context()`, is watched
+for Content-Security-Policy violations: the test fails at teardown if one happened."""
 
 import os
 
@@ -22,8 +25,67 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+# Runs in every document before its own scripts: the browser fires this event for each
+# inline script, style attribute or foreign resource that the policy blocks.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__eigReportCsp(
+    `${event.violatedDirective} bloque ${event.blockedURI || "du code en ligne"}` +
+      ` (${event.documentURI}${event.lineNumber ? ":" + event.lineNumber : ""})` +
+      (event.sample ? ` : ${event.sample}` : "")
+  );
+});
+"""
+
+
+class CspWatch:
+    """Collects the CSP violations of every page of the contexts it watches: the
+    `securitypolicyviolation` events, and Chromium's console errors about the policy (which
+    also cover what happens before the listener exists)."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+        self.contexts = []
+
+    def watch(self, context) -> None:
+        context.expose_function("__eigReportCsp", self._on_report)
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("console", self._on_console)
+        self.contexts.append(context)
+
+    def _on_report(self, violation: str) -> None:
+        self.violations.append(violation)
+
+    def _on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"console : {message.text}")
+
+    def settle(self) -> None:
+        """Lets the events already fired in open pages reach Python."""
+        for context in self.contexts:
+            for page in context.pages:
+                if not page.is_closed():
+                    page.evaluate("0")
+
+
+class WatchedBrowser:
+    """The session's Chromium, whose new contexts are all watched for CSP violations."""
+
+    def __init__(self, browser, csp: CspWatch):
+        self._browser = browser
+        self.csp = csp
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        self.csp.watch(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     require(chromium_available(), f"Chromium absent ({CHROMIUM}) : apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
@@ -34,12 +96,34 @@ def browser():
 
 
 @pytest.fixture
+def csp_watch():
+    return CspWatch()
+
+
+@pytest.fixture
+def browser(chromium, csp_watch):
+    watched = WatchedBrowser(chromium, csp_watch)
+    yield watched
+    # Checked after the test's own assertions, in every context it opened.
+    try:
+        csp_watch.settle()
+    finally:
+        for context in csp_watch.contexts:
+            context.close()
+    if csp_watch.violations:
+        pytest.fail(
+            "Violations de la Content-Security-Policy :\n"
+            + "\n".join(dict.fromkeys(csp_watch.violations)),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    return page
 
 
 class AxeChecker:
