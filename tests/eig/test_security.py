@@ -22,8 +22,8 @@ def test_pages_send_a_content_security_policy_without_unsafe_inline(client):
         directive.strip().split(" ", 1)
         for directive in response.headers["Content-Security-Policy"].split(";")
     )
-    assert policy["script-src"] == "'self'"
-    assert policy["style-src"] == "'self'"
+    assert policy["script-src"] == "'self' 'report-sample'"
+    assert policy["style-src"] == "'self' 'report-sample'"
     assert policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
