@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "eig.security.DebugErrorPagesMiddleware",
     "eig.security.PermissionsPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

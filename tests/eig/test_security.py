@@ -46,6 +46,18 @@ def test_admin_login_sends_both_policies(client):
     assert "camera=()" in response.headers["Permissions-Policy"]
 
 
+@pytest.mark.django_db
+def test_debug_error_pages_are_exempt_but_not_the_site_404(client, settings):
+    assert "Content-Security-Policy" in client.get("/page-inexistante/").headers
+
+    settings.DEBUG = True
+    response = client.get("/page-inexistante/")
+
+    assert response.status_code == 404
+    assert "Content-Security-Policy" not in response.headers
+    assert "Content-Security-Policy" in client.get("/").headers
+
+
 def test_permissions_policy_header_lists_allowed_origins():
     header = permissions_policy_header({"camera": [], "fullscreen": ["self"]})
 
