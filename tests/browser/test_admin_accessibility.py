@@ -103,8 +103,19 @@ def test_admin_pages_of_every_model_pass_axe(live_server, browser, axe):
         except AssertionError as error:
             failures.append(str(error))
 
+    # The one intermediate page of an action: a funding preset for the chosen promotions.
+    page.goto(live_server.url + reverse("admin:programme_promotion_changelist"))
+    page.locator("input.action-select").first.check()
+    page.select_option("select[name=action]", "apply_funding_preset")
+    page.locator("button[name=index]").click()
+    page.get_by_role("button", name="Appliquer ces règles").wait_for()
+    try:
+        axe(page)
+    except AssertionError as error:
+        failures.append(str(error))
+
     assert not failures, "\n\n".join(failures)
-    assert len(axe.visited) == len(paths)
+    assert len(axe.visited) == len(paths) + 1
 
 
 def _request_of(user):
