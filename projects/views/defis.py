@@ -52,6 +52,7 @@ def home(request):
             "open_calls": call_list_open(),
             "upcoming_calls": call_list_upcoming(),
             "figures": programme_figures(),
+            "title": "Accueil",
         },
     )
 

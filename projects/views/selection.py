@@ -24,7 +24,11 @@ def selection_index(request):
     # The access helper is per jury; the list has the same rule.
     if not request.user.is_programme_staff:
         get_jury_for_staff(request.user, 0)
-    return render(request, "projects/selection/index.html", {"juries": jury_list_for_staff()})
+    return render(
+        request,
+        "projects/selection/index.html",
+        {"juries": jury_list_for_staff(), "title": "Sélection des défis"},
+    )
 
 
 @login_required
@@ -39,6 +43,7 @@ def selection_jury(request, jury_pk):
             "progress": jury_progress(DEFI_JURY, jury),
             "members": jury_member_loads(DEFI_JURY, jury),
             "criteria": jury.criteria.all(),
+            "title": f"Jury — {jury}",
         },
     )
 
@@ -97,6 +102,7 @@ def selection_assignment(request, jury_pk):
             "defis": defi_assignment_rows(jury),
             "conflict_count": len(jury_conflicts(DEFI_JURY, jury)),
             "progress": jury_progress(DEFI_JURY, jury),
+            "title": f"Affectation — {jury}",
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -171,3 +173,16 @@ def test_jury_list_counts_active_members_criteria_and_defis(jury):
     listed = jury_list_for_staff().get(pk=jury.pk)
 
     assert (listed.member_count, listed.criterion_count, listed.defi_count) == (2, 3, 2)
+
+
+def test_selection_tables_scroll_in_focusable_named_regions(client, staff, jury):
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+
+    for url in _pages(jury):
+        html = client.get(url).content.decode()
+        containers = re.findall(r'<div class="fr-table__container"[^>]*>', html)
+        assert containers, url
+        for container in containers:
+            assert 'tabindex="0"' in container and 'role="region"' in container, url
+            caption_id = re.search(r'aria-labelledby="([^"]+)"', container).group(1)
+            assert f'<caption id="{caption_id}">' in html, url

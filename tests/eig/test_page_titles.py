@@ -1,0 +1,150 @@
+"""Every page has its own <title>: more than the site's name, and not another page's."""
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from eig.jury import services
+from funding.models import Convention
+from funding.services import conventions_prepare_for_promotion
+from projects.jury import DEFI_JURY
+from projects.models import Defi, DefiEvaluation
+from tests.factories import (
+    AgentFactory,
+    ClosedProjectCallFactory,
+    DefiFactory,
+    JurorFactory,
+    JuryMemberFactory,
+    ProjectCallFactory,
+    StaffFactory,
+    fill_defi,
+    funded_promotion,
+    jury_for_call,
+    ministry,
+    selected_defi,
+    submitted_defi,
+)
+
+pytestmark = pytest.mark.django_db
+
+SITE = "Entrepreneurs d’intérêt général"
+
+
+def _title(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 403, 404), (url, response.status_code)
+    found = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)
+    assert found, url
+    return " ".join(html.unescape(found.group(1)).split())
+
+
+@pytest.fixture
+def world():
+    open_call = ProjectCallFactory(title="Appel à défis 2027")
+    public = fill_defi(DefiFactory(state=Defi.State.SELECTED, title="Défi retenu et publié"))
+
+    promotion = funded_promotion("6", envelope=Decimal("100000.00"), name="Promotion 6")
+    culture = ministry(name="Ministère de la Culture", budget_programme="361")
+    agent = AgentFactory(administration=culture)
+    selected_defi(promotion, culture, title="Gallica augmentée", owner=agent)
+    draft = fill_defi(DefiFactory(owner=agent, administration=culture, title="Brouillon"))
+    staff = StaffFactory()
+    conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+
+    closed = ClosedProjectCallFactory()
+    jury = jury_for_call(closed, criteria=2, k=1)
+    juror = JurorFactory()
+    JuryMemberFactory(jury=jury, user=juror)
+    scored = submitted_defi(closed, title="Cadastre solaire")
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    return {
+        "open_call": open_call,
+        "public": public,
+        "promotion": promotion,
+        "agent": agent,
+        "draft": draft,
+        "staff": staff,
+        "jury": jury,
+        "juror": juror,
+        "scored": scored,
+        "evaluation": DefiEvaluation.objects.get(member__user=juror),
+        "convention": Convention.objects.get(),
+    }
+
+
+def _pages(world):
+    draft, jury, scored = world["draft"], world["jury"], world["scored"]
+    return {
+        None: [
+            reverse("projects:home"),
+            reverse("projects:catalogue"),
+            reverse("projects:catalogue_detail", args=[world["public"].pk]),
+            reverse("projects:call_detail", args=[world["open_call"].slug]),
+            reverse("pages:accessibility"),
+            reverse("pages:legal_notice"),
+            reverse("pages:privacy"),
+            reverse("pages:sitemap"),
+            reverse("account_login"),
+            reverse("account_signup"),
+            reverse("account_reset_password"),
+            reverse("account_reset_password_done"),
+            reverse("account_reset_password_from_key_done"),
+            reverse("account_email_verification_sent"),
+            "/page-inexistante/",
+        ],
+        world["agent"]: [
+            reverse("accounts:dashboard"),
+            reverse("accounts:profile"),
+            reverse("accounts:personal_data"),
+            reverse("account_email"),
+            reverse("account_change_password"),
+            reverse("programme:administration_choose"),
+            reverse("projects:my_defis"),
+            reverse("projects:defi_start", args=[world["open_call"].slug]),
+            reverse("projects:defi_detail", args=[draft.pk]),
+            reverse("projects:defi_preview", args=[draft.pk]),
+            reverse("projects:defi_section", args=[draft.pk, "contacts"]),
+            reverse("projects:defi_section", args=[draft.pk, "contexte"]),
+            reverse("funding:my_conventions"),
+            reverse("account_logout"),
+        ],
+        world["juror"]: [
+            reverse("projects:jury_dashboard"),
+            reverse("projects:evaluation_detail", args=[world["evaluation"].pk]),
+            reverse("projects:jury_conflicts", args=[jury.pk]),
+        ],
+        world["staff"]: [
+            reverse("projects:selection_index"),
+            reverse("projects:selection_jury", args=[jury.pk]),
+            reverse("projects:selection_assignment", args=[jury.pk]),
+            reverse("projects:selection_ranking", args=[jury.pk]),
+            reverse("projects:selection_defi", args=[jury.pk, scored.pk]),
+            reverse("projects:selection_shortlist", args=[jury.pk]),
+            reverse("projects:selection_hearings", args=[jury.pk]),
+            reverse("projects:selection_deliberation", args=[jury.pk]),
+            reverse("funding:budget_index"),
+            reverse("funding:budget", args=[world["promotion"].pk]),
+            reverse("funding:convention_detail", args=[world["convention"].pk]),
+        ],
+    }
+
+
+def test_every_page_has_its_own_title(client, world):
+    titles = {}
+    for user, urls in _pages(world).items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for url in urls:
+            titles[url] = _title(client, url)
+
+    vague = {url: title for url, title in titles.items() if not title.endswith(f" – {SITE}")}
+    assert vague == {}
+    shared = {
+        title: [url for url, other in titles.items() if other == title]
+        for title in set(titles.values())
+    }
+    assert {title: urls for title, urls in shared.items() if len(urls) > 1} == {}
