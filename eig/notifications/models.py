@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,14 +57,18 @@ class OutboxMessage(models.Model):
         FAILED = "failed", _("Échec")
 
     recipients = ArrayField(models.TextField(), verbose_name=_("destinataires"))
-    subject = models.TextField(_("objet"))
-    body = models.TextField(_("texte"))
+    # Written by the platform, never typed: the bounds say what a sane mail is (subjects come
+    # from one-line titles, bodies from templates), and the outbox admin shows them read-only.
+    subject = models.TextField(_("objet"), validators=[MaxLengthValidator(1_000)])
+    body = models.TextField(_("texte"), validators=[MaxLengthValidator(200_000)])
     template = models.CharField(_("modèle"), max_length=100, blank=True)
     state = models.CharField(
         _("état"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
-    last_error = models.TextField(_("dernière erreur"), blank=True)
+    last_error = models.TextField(
+        _("dernière erreur"), blank=True, validators=[MaxLengthValidator(2_000)]
+    )
     # Set by a caller that must never queue the same mail twice (a reminder): unique.
     idempotency_key = models.CharField(
         _("clé d'unicité"), max_length=255, unique=True, null=True, blank=True
