@@ -16,13 +16,15 @@ from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.programme.money import format_euros, format_quantity
-from eig.programme.selectors import rules_for_promotion
+from eig.programme.selectors import rules_for_promotion, user_is_signatory
 from funding import services
 from funding.forms import ConventionLineForm, ConventionUpdateForm, InForceForm, SignedPdfForm
 from funding.models import ConventionVersion
 from funding.selectors import (
     convention_history,
     convention_lines,
+    convention_missing_signatories,
+    convention_signatory_users,
     convention_versions,
     conventions_for_agent,
     get_convention_for_user,
@@ -253,6 +255,7 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
     if can_update and update_form is None:
         line_forms, update_form = _update_forms(convention, current)
     content = current.content if current else {}
+    signatories = convention_signatory_users(convention) if is_staff else None
     return render(
         request,
         "funding/convention_detail.html",
@@ -267,6 +270,9 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
             "is_staff": is_staff,
             "can_sign": can_sign,
             "can_update": can_update,
+            # Why the text cannot be sent yet, and who will receive it (staff only).
+            "missing_signatories": convention_missing_signatories(content),
+            "signatory_users": signatories,
             "line_forms": line_forms,
             "update_form": update_form,
             "sign_form": SignedPdfForm() if current and current.state == State.SENT else None,
@@ -310,11 +316,21 @@ def version_send(request, pk, number):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"La {version.title} est envoyée pour signature à "
-            f"{version.convention.administration} : ses agents la reçoivent par e-mail.",
-        )
+        if convention_signatory_users(version.convention):
+            messages.success(
+                request,
+                f"La {version.title} est envoyée pour signature à "
+                f"{version.convention.administration} : ses signataires la reçoivent par "
+                "e-mail.",
+            )
+        else:
+            messages.warning(
+                request,
+                f"La {version.title} est envoyée, mais {version.convention.administration} "
+                "n'a désigné aucun signataire sur la plateforme : personne ne l'a reçue. "
+                "Envoyez-la par e-mail et déposez vous-même le PDF signé, ou faites désigner "
+                "un signataire.",
+            )
     return _back(version)
 
 
@@ -462,9 +478,12 @@ def my_conventions(request):
             return redirect("funding:budget_index")
         raise Http404
     conventions = list(conventions_for_agent(user))
+    # One question for the page, not one per convention: only the administration the person
+    # is a signatory of signs.
+    signs_for = user.administration_id if user_is_signatory(user, user.administration_id) else None
     for convention in conventions:
-        convention.to_sign = convention.current_state == State.SENT and user_can_sign_for(
-            user, convention
+        convention.to_sign = (
+            convention.current_state == State.SENT and convention.administration_id == signs_for
         )
     return render(
         request,

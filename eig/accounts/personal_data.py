@@ -13,10 +13,21 @@ from allauth.account.models import EmailAddress
 from eig.accounts.models import Role, User
 
 _SECTIONS: dict[str, Callable[[User], Any]] = {}
+_ERASERS: dict[str, Callable[[User], None]] = {}
 
 
 def register_personal_data(section: str, reader: Callable[[User], Any]) -> None:
     _SECTIONS[section] = reader
+
+
+def register_erasure(name: str, eraser: Callable[[User], None]) -> None:
+    """An app's step before an account is deleted (ending what must end with history)."""
+    _ERASERS[name] = eraser
+
+
+def user_erasure_steps(user: User) -> None:
+    for _, eraser in sorted(_ERASERS.items()):
+        eraser(user)
 
 
 def user_personal_data(user: User) -> dict:

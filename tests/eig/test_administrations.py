@@ -53,7 +53,9 @@ def test_duplicate_siret_points_to_join(client):
 
 
 def test_agent_joins_existing_administration(client):
-    administration = AdministrationFactory()
+    # Joining at once needs a verified address on one of the administration's domains (the
+    # factory's addresses are verified, on exemple.gouv.fr); otherwise it is a request.
+    administration = AdministrationFactory(email_domains=["exemple.gouv.fr"])
     agent = AgentFactory(administration=None)
     client.force_login(agent)
 

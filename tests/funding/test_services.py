@@ -14,9 +14,11 @@ from funding.selectors import promotion_committed
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -27,9 +29,13 @@ State = ConventionVersion.State
 
 
 def _prepare(promotion, administration, staff=None):
-    return services.convention_prepare(
-        promotion=promotion, administration=administration, actor=staff or StaffFactory()
+    staff = staff or StaffFactory()
+    convention = services.convention_prepare(
+        promotion=promotion, administration=administration, actor=staff
     )
+    # Sending needs both signatories named in the text.
+    name_signatories(convention, staff)
+    return convention
 
 
 def _signed_pdf():
@@ -288,7 +294,7 @@ def test_avenant_after_entry_into_force():
     promotion = funded_promotion("6", envelope=Decimal("60000.00"))
     signatory = ministry()
     selected_defi(promotion, signatory, positions=2)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
     initial = _in_force(convention, staff, agent)
     line = convention.lines.get(rank=2)
@@ -349,7 +355,7 @@ def test_signature_circuit_records_each_step():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
 
     version = _in_force(convention, staff, agent)
@@ -372,7 +378,7 @@ def test_signature_steps_out_of_order_are_refused():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     version = _prepare(promotion, signatory, staff).versions.get()
 
     with pytest.raises(DomainError, match="en cours de production"):
@@ -420,7 +426,7 @@ def test_signed_upload_must_be_a_pdf():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
     services.convention_version_send(version=version, actor=staff)
     fake = SimpleUploadedFile("signee.pdf", b"pas un pdf", content_type="application/pdf")
@@ -438,8 +444,9 @@ def test_signed_upload_must_be_a_pdf():
 def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_commit_callbacks):
     promotion = funded_promotion("6")
     signatory = ministry()
-    selected_defi(promotion, signatory)
-    agents = [AgentFactory(administration=signatory) for _ in range(2)]
+    # The défi's author and two colleagues are the administration's named signatories.
+    selected_defi(promotion, signatory, owner=SignatoryAgentFactory(administration=signatory))
+    agents = [SignatoryAgentFactory(administration=signatory) for _ in range(2)]
     AgentFactory()  # another administration's agent: not mailed
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
@@ -463,7 +470,9 @@ def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_co
 def test_signature_reminders_at_each_threshold_once():
     promotion = funded_promotion("6")
     signatory = ministry()
-    defi = selected_defi(promotion, signatory)
+    defi = selected_defi(
+        promotion, signatory, owner=SignatoryAgentFactory(administration=signatory)
+    )
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
     sent_at = timezone.now() - datetime.timedelta(days=30)
@@ -495,7 +504,7 @@ def test_a_defi_selected_later_joins_its_signatory_convention_by_avenant():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory, title="Premier défi")
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
     initial = _in_force(convention, staff, agent)
     selected_defi(promotion, signatory, positions=3, title="Second défi")

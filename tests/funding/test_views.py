@@ -15,9 +15,11 @@ from tests.factories import (
     AgentFactory,
     CandidateFactory,
     JurorFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -27,8 +29,9 @@ pytestmark = pytest.mark.django_db
 State = ConventionVersion.State
 
 # Queries of each page, whatever its number of rows (session and user included).
-DETAIL_QUERIES = 9
-MY_CONVENTIONS_QUERIES = 4
+# (+1 each since memberships: the detail page asks who signs, the list whether the agent does.)
+DETAIL_QUERIES = 10
+MY_CONVENTIONS_QUERIES = 5
 
 
 def _text(response) -> str:
@@ -65,13 +68,14 @@ def world(django_capture_on_commit_callbacks):
         convention = services.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
+        name_signatories(convention, staff)
     return World(
         promotion=promotion,
         signatory=signatory,
         operator=operator,
         convention=convention,
         staff=staff,
-        signatory_agent=AgentFactory(administration=signatory, first_name="Sacha"),
+        signatory_agent=SignatoryAgentFactory(administration=signatory, first_name="Sacha"),
         operator_agent=operator_agent,
     )
 
@@ -531,6 +535,7 @@ def _convention_with(count, capture):
         convention = services.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
+        name_signatories(convention, staff)
     bands = list(promotion.salary_bands.order_by("min_years"))
     for number in range(2, count + 1):
         with capture(execute=True):
