@@ -340,3 +340,14 @@ def test_avenant_states_its_reason_and_previous_amounts_and_old_versions_keep_th
         f"{convention.reference}-v1.pdf",
         f"{convention.reference}-v2.pdf",
     ]
+
+
+def test_a_draft_without_signatories_never_reads_represented_by_a_comma():
+    promotion = funded_promotion("6")
+    signatory = _culture()
+    selected_defi(promotion, signatory, positions=1)
+
+    text = _flat(_text(_render(_prepare(promotion, signatory).versions.get())))
+
+    assert "représentée par ," not in text
+    assert text.count("représentée par signataire à désigner") == 2

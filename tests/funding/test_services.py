@@ -553,3 +553,80 @@ def test_only_staff_send_a_convention():
         )
     version.refresh_from_db()
     assert version.state == State.DRAFT
+
+
+# --- Signatories ------------------------------------------------------------------------------
+
+
+def test_sending_is_refused_until_both_signatories_are_named():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    convention = services.convention_prepare(
+        promotion=promotion, administration=signatory, actor=staff
+    )
+    version = _rendered(convention.versions.get())
+
+    with pytest.raises(DomainError, match="Indiquez le signataire pour l'administration et"):
+        services.convention_version_send(version=version, actor=staff)
+    services.convention_update(convention=convention, actor=staff, signatory="La directrice")
+    version = _rendered(convention.versions.get())
+    with pytest.raises(DomainError, match="^Indiquez le signataire pour la DINUM ") as error:
+        services.convention_version_send(version=version, actor=staff)
+    version.refresh_from_db()
+    assert (error.value.code, version.state) == ("signatories_missing", State.DRAFT)
+
+    services.convention_update(convention=convention, actor=staff, dinum_signatory="Le DINUM")
+    version = services.convention_version_send(
+        version=_rendered(convention.versions.get()), actor=staff
+    )
+    assert version.state == State.SENT
+
+
+def test_a_verified_member_who_is_not_signatory_cannot_upload_the_signed_pdf():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    services.convention_version_send(version=version, actor=staff)
+
+    with pytest.raises(DomainError, match="Seuls les agents signataires"):
+        services.convention_version_sign_admin(
+            version=version, actor=AgentFactory(administration=signatory), upload=_signed_pdf()
+        )
+    version = services.convention_version_sign_admin(
+        version=version,
+        actor=SignatoryAgentFactory(administration=signatory),
+        upload=_signed_pdf(),
+    )
+    assert version.state == State.SIGNED_ADMIN
+
+
+def test_signature_mails_go_to_the_named_signatories_only(django_capture_on_commit_callbacks):
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)  # its author is a member, not a signatory
+    named = SignatoryAgentFactory(administration=signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.convention_version_send(version=version, actor=staff)
+
+    assert [m.to for m in mail.outbox] == [[named.email]]
+
+
+def test_an_administration_without_signatory_is_mailed_nothing():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    services.convention_version_send(version=version, actor=staff)
+    mail.outbox.clear()
+
+    assert services.convention_version_mail_for_signature(version_id=version.pk) == 0
+    assert mail.outbox == []

@@ -614,3 +614,54 @@ def test_update_removes_an_eig_but_never_a_defi_s_last_one(client, world):
     assert "« Gallica augmentée » n'en aurait plus" in _text(response)
     assert convention.lines.count() == 1
     assert _current(convention).eig_count == 1
+
+
+# --- Signatories ------------------------------------------------------------------------------
+
+
+def test_staff_page_says_why_a_convention_cannot_be_sent(
+    client, django_capture_on_commit_callbacks
+):
+    promotion = funded_promotion("6")
+    signatory = ministry(name="Ministère de la Culture")
+    selected_defi(promotion, signatory, positions=1)
+    staff = StaffFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        convention = services.convention_prepare(
+            promotion=promotion, administration=signatory, actor=staff
+        )
+    client.force_login(staff)
+
+    page = _text(client.get(_url("convention_detail", convention)))
+    response = client.post(_url("version_send", convention, _current(convention)), follow=True)
+
+    assert (
+        "Envoi impossible : indiquez le signataire pour l'administration et le signataire "
+        "pour la DINUM" in page
+    )
+    assert 'action="' + _url("version_send", convention, _current(convention)) not in page
+    assert "Indiquez le signataire pour l'administration" in _text(response)
+    assert _current(convention).state == State.DRAFT
+    # Nobody of the administration is named signatory: staff are told.
+    assert "Ministère de la Culture n’a aucun signataire" in page
+
+
+def test_staff_page_names_no_missing_signatory_once_named(client, world):
+    client.force_login(world.staff)
+
+    page = _text(client.get(_url("convention_detail", world.convention)))
+
+    assert "Envoi impossible" not in page
+    assert "aucun signataire" not in page
+
+
+def test_my_conventions_shows_what_to_sign_to_signatories_only(
+    client, world, django_capture_on_commit_callbacks
+):
+    _sent(world, django_capture_on_commit_callbacks)
+    member = AgentFactory(administration=world.signatory)
+
+    client.force_login(member)
+    assert client.get(reverse("funding:my_conventions")).context["to_sign"] == 0
+    client.force_login(world.signatory_agent)
+    assert client.get(reverse("funding:my_conventions")).context["to_sign"] == 1
