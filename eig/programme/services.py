@@ -273,7 +273,7 @@ def membership_end(*, membership: Membership, actor: User | None, reason: str = 
 
 @transaction.atomic
 def membership_set_signatory(
-    *, membership: Membership, actor: User, is_signatory: bool
+    *, membership: Membership, actor: User, is_signatory: bool, notify: bool = True
 ) -> Membership:
     """Name a verified member signatory of the administration's conventions, or withdraw
     them. Decided by staff or by a signatory of the administration. Side effects: history, a
@@ -297,7 +297,7 @@ def membership_set_signatory(
         from_state=State.VERIFIED,
         actor=actor,
     )
-    if actor.pk != membership.user_id:
+    if notify and actor.pk != membership.user_id:
         _mail([membership.user], "membership_signatory", membership=membership, actor=actor)
     return membership
 
@@ -310,10 +310,11 @@ def membership_grant(
     actor: User,
     is_signatory: bool = False,
     reason: str = "",
+    notify: bool = True,
 ) -> Membership:
     """Staff make someone a verified member at once (from the admin): a pending request for
     the same administration is approved, any other open membership ends. Side effects:
-    those of the steps taken."""
+    those of the steps taken; `notify=False` (demo accounts) mails nobody."""
     if not actor.is_programme_staff:
         raise DomainError("Cette étape revient à l'équipe du programme.", code="staff_only")
     user = _lock_user(user)
@@ -332,9 +333,12 @@ def membership_grant(
         _record(current, action=Action.REQUESTED, from_state="", actor=actor, reason=reason)
     if current.state == State.REQUESTED:
         current = _verify(_lock(current), via=Via.STAFF, actor=actor, reason=reason)
-        _mail([user], "membership_approved", membership=current, actor=actor)
+        if notify:
+            _mail([user], "membership_approved", membership=current, actor=actor)
     if is_signatory:
-        current = membership_set_signatory(membership=current, actor=actor, is_signatory=True)
+        current = membership_set_signatory(
+            membership=current, actor=actor, is_signatory=True, notify=notify
+        )
     return current
 
 

@@ -292,6 +292,7 @@ class Command(BaseCommand):
                     actor=staff,
                     is_signatory=account.signatory,
                     reason="Compte de démonstration",
+                    notify=False,
                 )
                 users[account.email].refresh_from_db(fields=["administration"])
 
