@@ -594,3 +594,61 @@ def test_admin_inline_adds_a_verified_member_through_the_services(client):
         ("verified", staff.pk),
         ("signatory_set", staff.pk),
     ]
+
+
+def test_user_admin_shows_the_administration_but_never_sets_it(client):
+    culture = ministry()
+    agent = AgentFactory(administration=None)
+    client.force_login(StaffFactory())
+    url = reverse("admin:accounts_user_change", args=[agent.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data.update(
+        {
+            "roles": ["agent"],
+            "groups": [],
+            "user_permissions": [],
+            "administration": str(culture.pk),
+            "date_joined_0": agent.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": agent.date_joined.strftime("%H:%M:%S"),
+            "is_active": "on",
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    data.pop("password", None)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    agent.refresh_from_db()
+    assert agent.administration is None
+    assert not Membership.objects.filter(user=agent).exists()
+
+
+def test_membership_admin_lists_requests_and_approves_them_by_action(client, commit):
+    culture = ministry()
+    membership = _pending(culture)
+    staff = StaffFactory()
+    client.force_login(staff)
+    changelist = reverse("admin:programme_administrationmembership_changelist")
+    assert str(membership.user) in client.get(changelist + "?state=requested").content.decode()
+    assert (
+        client.get(
+            reverse("admin:programme_administrationmembership_change", args=[membership.pk])
+        ).status_code
+        == 200
+    )
+
+    with commit():
+        client.post(changelist, {"action": "approve", "_selected_action": [membership.pk]})
+
+    membership.refresh_from_db()
+    assert (membership.state, membership.decided_by) == (MembersState.VERIFIED, staff)
+    assert mail.outbox[-1].to == [membership.user.email]
