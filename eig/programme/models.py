@@ -176,7 +176,7 @@ class AdministrationMembership(models.Model):
     class Meta:
         verbose_name = _("rattachement à une administration")
         verbose_name_plural = _("rattachements aux administrations")
-        ordering = ["administration", "-requested_at", "-pk"]
+        ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
