@@ -230,6 +230,17 @@ class AdministrationAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "email_domains" in form.changed_data:
+            count = membership_services.administration_verify_pending_by_domain(administration=obj)
+            if count:
+                self.message_user(
+                    request,
+                    f"{count} demande(s) en attente vérifiée(s) par le domaine de leur adresse.",
+                    messages.SUCCESS,
+                )
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)

@@ -7,6 +7,8 @@ verified and emptied when it ends, so that everything an administration owns (d�
 conventions, invitations) is reached by its verified members alone.
 """
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +27,9 @@ State = Membership.State
 Via = Membership.Via
 Action = AdministrationMembershipEvent.Action
 REASON_MAX = 500
+# Each request mails the administration's members: a person asking again and again (or
+# trying administration after administration) would flood them.
+REQUESTS_PER_DAY = 5
 
 
 def _record(
@@ -131,6 +136,13 @@ def membership_request(*, user: User, administration: Administration, note: str 
             f"Vous êtes rattaché·e à {current.administration} (ou votre demande est en cours) : "
             "changez d'administration depuis « Mon administration ».",
             code="open_membership",
+        )
+    since = timezone.now() - datetime.timedelta(days=1)
+    if Membership.objects.filter(user=user, requested_at__gte=since).count() >= REQUESTS_PER_DAY:
+        raise DomainError(
+            "Vous avez fait trop de demandes de rattachement aujourd'hui : réessayez demain, ou "
+            "écrivez à l'équipe du programme.",
+            code="too_many_requests",
         )
     membership = Membership.objects.create(
         user=user, administration=administration, state=State.REQUESTED, note=note.strip()
@@ -435,6 +447,17 @@ def administration_create(*, user: User, **fields) -> Administration:
     )
     caller.refresh_from_db(fields=["administration"])
     return administration
+
+
+def administration_verify_pending_by_domain(*, administration: Administration) -> int:
+    """After staff list the administration's domains: the pending requests of people with a
+    verified address on one of them are verified. Returns how many."""
+    verified = 0
+    pending = Membership.objects.filter(administration=administration, state=State.REQUESTED)
+    for membership in pending.select_related("user"):
+        if membership.user and membership_verify_by_domain(user=membership.user):
+            verified += 1
+    return verified
 
 
 def memberships_end_for_erasure(user: User) -> None:

@@ -652,3 +652,49 @@ def test_membership_admin_lists_requests_and_approves_them_by_action(client, com
     membership.refresh_from_db()
     assert (membership.state, membership.decided_by) == (MembersState.VERIFIED, staff)
     assert mail.outbox[-1].to == [membership.user.email]
+
+
+def test_requests_are_limited_per_day_so_members_are_not_flooded():
+    requester = AgentFactory(administration=None)
+    for _ in range(5):
+        membership_change(user=requester, administration=ministry())
+
+    with pytest.raises(DomainError, match="trop de demandes"):
+        membership_change(user=requester, administration=ministry())
+    assert Membership.objects.filter(user=requester).count() == 5
+
+
+def test_staff_listing_a_domain_verifies_the_pending_requests_on_it(client):
+    culture = ministry(name="Ministère de la Culture")
+    waiting = _pending(culture, email="ines@culture.gouv.fr")
+    other = _pending(culture, email="paul@exemple.fr")
+    client.force_login(StaffFactory())
+    url = reverse("admin:programme_administration_change", args=[culture.pk])
+    data = {
+        "name": culture.name,
+        "kind": culture.kind,
+        "siret": "",
+        "parent": "",
+        "budget_programme": culture.budget_programme,
+        "town": "Paris",
+        "website": "",
+        "email_domains": "culture.gouv.fr",
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-INITIAL_FORMS": "2",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for index, membership in enumerate(
+        Membership.objects.filter(administration=culture).order_by("-requested_at", "-pk")
+    ):
+        data[f"memberships-{index}-id"] = str(membership.pk)
+        data[f"memberships-{index}-administration"] = str(culture.pk)
+        data[f"memberships-{index}-state"] = "requested"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    waiting.refresh_from_db()
+    other.refresh_from_db()
+    assert (waiting.state, waiting.verified_via) == (MembersState.VERIFIED, "domain")
+    assert other.state == MembersState.REQUESTED
