@@ -9,7 +9,11 @@ from django.http import Http404
 
 from eig.accounts.models import Role, User
 from eig.programme.models import Administration, FundingRule, Promotion
-from eig.programme.selectors import cofinancing_recipient
+from eig.programme.selectors import (
+    administration_member_users,
+    cofinancing_recipient,
+    user_is_signatory,
+)
 from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
 from projects.models import Defi
 
@@ -93,18 +97,20 @@ def promotion_committed(promotion: Promotion, *, exclude: Convention | None = No
 
 
 def user_can_sign_for(user: User, convention: Convention) -> bool:
-    """An agent of the signatory administration signs for it (uploads the signed PDF)."""
+    """A verified member of the signatory administration whom it named signatory signs for
+    it (uploads the signed PDF)."""
     return (
         user.is_authenticated
         and user.has_role(Role.AGENT)
-        and user.administration_id == convention.administration_id
+        and user_is_signatory(user, convention.administration_id)
     )
 
 
 def get_convention_for_user(user: User, pk: int) -> Convention:
-    """The one access check for a convention: staff, the agents of the signatory
-    administration, and the agents of an administration hosting one of its défis (an
-    operator whose ministry signs) read it. Anyone else gets a 404."""
+    """The one access check for a convention: staff, the verified members of the signatory
+    administration, and the verified members of an administration hosting one of its défis
+    (an operator whose ministry signs) read it. Anyone else, a pending request included,
+    gets a 404. (`User.administration` is set only while a membership is verified.)"""
     if not user.is_authenticated:
         raise Http404
     convention = (
@@ -129,7 +135,7 @@ def get_convention_for_user(user: User, pk: int) -> Convention:
 
 
 def conventions_for_agent(user: User) -> QuerySet[Convention]:
-    """The conventions an agent may read, newest promotion first."""
+    """The conventions a verified member may read, newest promotion first."""
     if not user.administration_id:
         return Convention.objects.none()
     return conventions_with_current(
@@ -307,6 +313,23 @@ def promotion_uncovered_defis(
             )
         )
     return sorted(rows, key=lambda row: (row.defi.title.lower(), row.defi.pk))
+
+
+def convention_signatory_users(convention: Convention) -> list[User]:
+    """The named signatories of the convention's administration (verified members), who
+    receive the text and the reminders; empty when the administration named nobody."""
+    return administration_member_users(convention.administration_id, signatories_only=True)
+
+
+def convention_missing_signatories(content: dict) -> list[str]:
+    """What a version's text (its content) still lacks before it is sent: the names of both
+    signatories, without which the PDF reads "signataire à désigner"."""
+    missing = []
+    if not (content.get("signatory") or "").strip():
+        missing.append("le signataire pour l'administration")
+    if not (content.get("dinum_signatory") or "").strip():
+        missing.append("le signataire pour la DINUM")
+    return missing
 
 
 def convention_versions(convention: Convention) -> list[ConventionVersion]:

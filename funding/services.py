@@ -23,8 +23,11 @@ from eig.programme.selectors import rules_for_promotion
 from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
 from funding.selectors import (
     convention_current_version,
+    convention_missing_signatories,
+    convention_signatory_users,
     promotion_committed,
     promotion_convention_plan,
+    user_can_sign_for,
 )
 from projects.models import Defi
 
@@ -533,15 +536,23 @@ def _check_state(version, *, expected: str) -> None:
 def convention_version_send(
     *, version: ConventionVersion, actor: User, now=None
 ) -> ConventionVersion:
-    """Draft → sent: the PDF goes to the signatory administration's agents for signature.
-    Refused while the PDF is not rendered yet. Side effect: a mail with the PDF to each of
-    them, written to the outbox in this transaction and sent after commit."""
+    """Draft → sent: the PDF goes to the signatory administration's named signatories.
+    Refused while the PDF is not rendered yet, and while the text does not name both
+    signatories (it would read "représentée par ,"). Side effect: a mail with the PDF to each
+    signatory, written to the outbox in this transaction and sent after commit."""
     _staff_only(actor)
     version = _lock_version(version)
     if version.state == State.DRAFT and not (version.rendered_at and version.pdf):
         raise DomainError(
             "Le PDF de cette version est en cours de production : réessayez dans un instant.",
             code="pdf_pending",
+        )
+    missing = convention_missing_signatories(version.content)
+    if version.state == State.DRAFT and missing:
+        raise DomainError(
+            "Indiquez " + " et ".join(missing) + " (fonction et nom) avant l'envoi : la "
+            "convention les nomme, et leur nom doit figurer dans le PDF envoyé.",
+            code="signatories_missing",
         )
     version = _move(
         version, expected=State.DRAFT, to=State.SENT, actor=actor, sent_at=now or timezone.now()
@@ -554,16 +565,15 @@ def convention_version_send(
 def convention_version_sign_admin(
     *, version: ConventionVersion, actor: User, upload, now=None
 ) -> ConventionVersion:
-    """Sent → signed by the administration, with the signed PDF: uploaded by an agent of the
-    signatory administration, or by staff who received it by mail."""
+    """Sent → signed by the administration, with the signed PDF: uploaded by a named
+    signatory of the administration (a verified member), or by staff who received it by
+    mail."""
     version = _lock_version(version)
     convention = version.convention
-    is_signatory_agent = (
-        actor.has_role(Role.AGENT) and actor.administration_id == convention.administration_id
-    )
-    if not (is_signatory_agent or actor.is_programme_staff):
+    if not (user_can_sign_for(actor, convention) or actor.is_programme_staff):
         raise DomainError(
-            f"Seuls les agents de {convention.administration} déposent la convention signée.",
+            f"Seuls les agents signataires de {convention.administration} déposent la "
+            "convention signée.",
             code="not_signatory",
         )
     try:
@@ -637,14 +647,9 @@ DINUM_REMINDER_DAYS = (3, 7, 14)
 
 
 def convention_signatories(convention: Convention) -> list[User]:
-    """The agents of the signatory administration, who receive the text and the reminders."""
-    return list(
-        User.objects.filter(
-            administration_id=convention.administration_id,
-            roles__contains=[Role.AGENT],
-            is_active=True,
-        ).order_by("pk")
-    )
+    """The administration's named signatories, who receive the text and the reminders (none
+    when it named nobody: the convention page tells staff)."""
+    return convention_signatory_users(convention)
 
 
 def convention_version_mail_for_signature(*, version_id: int) -> int:

@@ -17,13 +17,15 @@ from django.views.decorators.http import require_POST
 from eig.exceptions import DomainError
 from eig.exports import csv_response
 from eig.programme.money import format_euros, format_quantity
-from eig.programme.selectors import rules_for_promotion
+from eig.programme.selectors import rules_for_promotion, user_is_signatory
 from funding import services
 from funding.forms import ConventionLineForm, ConventionUpdateForm, InForceForm, SignedPdfForm
 from funding.models import ConventionVersion
 from funding.selectors import (
     convention_history,
     convention_lines,
+    convention_missing_signatories,
+    convention_signatory_users,
     convention_versions,
     conventions_for_agent,
     get_convention_for_user,
@@ -233,6 +235,7 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
     if can_update and update_form is None:
         line_forms, update_form = _update_forms(convention, current)
     content = current.content if current else {}
+    signatories = convention_signatory_users(convention) if is_staff else None
     return render(
         request,
         "funding/convention_detail.html",
@@ -247,6 +250,9 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
             "is_staff": is_staff,
             "can_sign": can_sign,
             "can_update": can_update,
+            # Why the text cannot be sent yet, and who will receive it (staff only).
+            "missing_signatories": convention_missing_signatories(content),
+            "signatory_users": signatories,
             "line_forms": line_forms,
             "update_form": update_form,
             "sign_form": SignedPdfForm() if current and current.state == State.SENT else None,
@@ -290,11 +296,21 @@ def version_send(request, pk, number):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"{capfirst(version.the_title)} est envoyé{version.agreement} pour signature à "
-            f"{version.convention.administration} : ses agents en reçoivent le PDF par e-mail.",
-        )
+        if convention_signatory_users(version.convention):
+            messages.success(
+                request,
+                f"{capfirst(version.the_title)} est envoyé{version.agreement} pour signature à "
+                f"{version.convention.administration} : ses signataires en reçoivent le PDF par "
+                "e-mail.",
+            )
+        else:
+            messages.warning(
+                request,
+                f"{capfirst(version.the_title)} est envoyé{version.agreement}, mais "
+                f"{version.convention.administration} n'a désigné aucun signataire sur la "
+                f"plateforme : personne ne l'a reçu{version.agreement}. Transmettez le PDF par "
+                "e-mail puis déposez vous-même le PDF signé, ou faites désigner un signataire.",
+            )
     return _back(version)
 
 
@@ -446,9 +462,12 @@ def my_conventions(request):
             return redirect("funding:budget_index")
         raise Http404
     conventions = list(conventions_for_agent(user))
+    # One question for the page, not one per convention: only the administration the person
+    # is a signatory of signs.
+    signs_for = user.administration_id if user_is_signatory(user, user.administration_id) else None
     for convention in conventions:
-        convention.to_sign = convention.current_state == State.SENT and user_can_sign_for(
-            user, convention
+        convention.to_sign = (
+            convention.current_state == State.SENT and convention.administration_id == signs_for
         )
     return render(
         request,

@@ -15,6 +15,7 @@ from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.notifications.services import email_queue, reminder_send_once
 from eig.programme.models import ContractFrame, SalaryBand, WorkTime
+from eig.programme.services import membership_join_by_invitation
 from projects.models import (
     Defi,
     DefiEvaluation,
@@ -340,6 +341,12 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
     """
     email = email.strip().lower()
     _ensure_call_open(defi.call)
+    if actor.administration_id != defi.administration_id:
+        # An invitation makes its recipient a member: only a verified member gives it.
+        raise DomainError(
+            f"Seuls les membres vérifiés de {defi.administration} invitent des co-rédacteurs.",
+            code="not_member",
+        )
     if email == actor.email.lower():
         raise DomainError("Vous êtes déjà rédacteur de ce défi.", code="self_invite")
     if defi.collaborators.filter(email__iexact=email).exists() or (
@@ -385,15 +392,14 @@ def defi_invitation_accept(*, invitation: DefiInvitation, user: User) -> Defi:
             f"Votre compte est rattaché à une autre administration que {defi.administration}.",
             code="other_administration",
         )
-    fields = []
-    if user.administration_id is None:
-        user.administration_id = defi.administration_id
-        fields.append("administration")
     if Role.AGENT not in user.roles:
         user.roles = sorted({*user.roles, Role.AGENT})
-        fields.append("roles")
-    if fields:
-        user.save(update_fields=fields)
+        user.save(update_fields=["roles"])
+    # The invitation of a verified member is their approval: the colleague joins the
+    # administration through its memberships (with history), never by a bare field.
+    membership_join_by_invitation(
+        user=user, administration=defi.administration, inviter=invitation.invited_by
+    )
     defi.collaborators.add(user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

@@ -9,7 +9,13 @@ from django.utils import timezone
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_two_factor_set
 from eig.jury.models import Criterion, Jury, JuryMember
-from eig.programme.models import Administration, Promotion, Specialty
+from eig.programme.models import (
+    Administration,
+    AdministrationMembership,
+    AdministrationMembershipEvent,
+    Promotion,
+    Specialty,
+)
 from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
 from projects.sections import SECTIONS
 from tests.pdfs import pdf_bytes
@@ -54,10 +60,50 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
+def verified_membership(user: User, *, signatory: bool = False) -> None:
+    """What the services leave behind once someone is a verified member of
+    `user.administration`: the membership and its history row."""
+    if not user.administration_id:
+        return
+    membership = AdministrationMembership.objects.create(
+        user=user,
+        administration_id=user.administration_id,
+        state=AdministrationMembership.State.VERIFIED,
+        verified_via=AdministrationMembership.Via.STAFF,
+        is_signatory=signatory,
+        decided_at=timezone.now(),
+    )
+    AdministrationMembershipEvent.objects.create(
+        membership=membership,
+        action=AdministrationMembershipEvent.Action.VERIFIED,
+        from_state="",
+        to_state=membership.state,
+    )
+
+
 class AgentFactory(UserFactory):
+    """An agent who is a verified member of their administration (not a signatory); pass
+    `administration=None` for an agent who has not joined one, or `signatory=True`."""
+
     roles = factory.LazyFunction(lambda: [Role.AGENT])
     administration = factory.SubFactory(AdministrationFactory)
     job_title = "Cheffe de projet"
+
+    @factory.post_generation
+    def signatory(self, create, extracted, **kwargs):
+        if create:
+            verified_membership(self, signatory=bool(extracted))
+
+
+class SignatoryAgentFactory(AgentFactory):
+    """A verified member whom the administration named signatory of its conventions."""
+
+    signatory = factory.PostGeneration(
+        lambda user, create, extracted, **kwargs: (
+            create
+            and verified_membership(user, signatory=True if extracted is None else bool(extracted))
+        )
+    )
 
 
 class CandidateFactory(UserFactory):
@@ -83,6 +129,11 @@ class JurorFactory(UserFactory):
 
     roles = factory.LazyFunction(lambda: [Role.JUROR])
     administration = factory.SubFactory(AdministrationFactory)
+
+    @factory.post_generation
+    def membership(self, create, extracted, **kwargs):
+        if create:
+            verified_membership(self)
 
 
 class PromotionFactory(factory.django.DjangoModelFactory):
@@ -270,3 +321,20 @@ def selected_defi(
         defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
     )
     return defi
+
+
+DEMO_SIGNATORY = "La secrétaire générale, Camille Martin"
+DEMO_DINUM_SIGNATORY = "La directrice interministérielle du numérique"
+
+
+def name_signatories(convention, actor):
+    """Name both signatories of a draft convention, as staff do before sending it (the PDF
+    is rendered again after commit)."""
+    from funding import services
+
+    return services.convention_update(
+        convention=convention,
+        actor=actor,
+        signatory=DEMO_SIGNATORY,
+        dinum_signatory=DEMO_DINUM_SIGNATORY,
+    )

@@ -34,7 +34,7 @@ class UserAdminCreationForm(TextGuardMixin, AdminUserCreationForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "roles", "administration"]
+        fields = ["email", "first_name", "last_name", "roles"]
 
 
 @admin.register(User)
@@ -46,7 +46,9 @@ class UserAdmin(AdminInputMixin, BaseUserAdmin):
     list_filter = ["is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name", "administration__name"]
     list_select_related = ["administration"]
-    autocomplete_fields = ["administration"]
+    # Membership of an administration is granted on the administration's page (memberships
+    # inline), through the services that keep its history; here it is only shown.
+    readonly_fields = ["administration"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "job_title", "phone"]}),
@@ -73,7 +75,6 @@ class UserAdmin(AdminInputMixin, BaseUserAdmin):
                     "first_name",
                     "last_name",
                     "roles",
-                    "administration",
                     "usable_password",
                     "password1",
                     "password2",

@@ -14,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from eig.accounts.models import Role, User
 
 _SECTIONS: dict[str, Callable[[User], Any]] = {}
+_ERASERS: dict[str, Callable[[User], None]] = {}
 
 
 def register_personal_data(section: str, reader: Callable[[User], Any]) -> None:
@@ -34,6 +35,16 @@ def _two_factor(user: User) -> dict:
         ),
         "codes_de_recuperation_restants": (len(codes.wrap().get_unused_codes()) if codes else 0),
     }
+
+
+def register_erasure(name: str, eraser: Callable[[User], None]) -> None:
+    """An app's step before an account is deleted (ending what must end with history)."""
+    _ERASERS[name] = eraser
+
+
+def user_erasure_steps(user: User) -> None:
+    for _, eraser in sorted(_ERASERS.items()):
+        eraser(user)
 
 
 def user_personal_data(user: User) -> dict:

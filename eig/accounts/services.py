@@ -111,4 +111,8 @@ def user_erase(*, user: User) -> None:
             "sans votre nom.",
             code="juror_erase",
         )
+    from eig.accounts.personal_data import user_erasure_steps
+
+    # Each app ends what it must first (an administration's membership, with history).
+    user_erasure_steps(user)
     user.delete()

@@ -1,15 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
+from eig.programme import services as membership_services
 from eig.programme.costs import FULL_TIME, PART_TIME, position_cost
 from eig.programme.forms import FundingPresetChoiceForm, FundingRuleAdminForm, SalaryBandFormSet
 from eig.programme.models import (
     Administration,
+    AdministrationMembership,
+    AdministrationMembershipEvent,
     ContractFrame,
     FundingRule,
     Promotion,
@@ -19,14 +24,328 @@ from eig.programme.money import format_quantity
 from eig.programme.presets import funding_presets, promotion_apply_funding_preset
 from eig.programme.selectors import rules_for_promotion
 
+Membership = AdministrationMembership
+MembershipState = Membership.State
+
+# From each state, the states staff may move a membership to in the admin (each move goes
+# through a service, which writes the history and the mails).
+ADMIN_MOVES = {
+    MembershipState.REQUESTED: {
+        MembershipState.REQUESTED,
+        MembershipState.VERIFIED,
+        MembershipState.REFUSED,
+        MembershipState.ENDED,
+    },
+    MembershipState.VERIFIED: {MembershipState.VERIFIED, MembershipState.ENDED},
+    MembershipState.REFUSED: {MembershipState.REFUSED},
+    MembershipState.ENDED: {MembershipState.ENDED},
+}
+
+
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "state", "is_signatory"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A membership is one person's: another person is another membership.
+            self.fields["user"].disabled = True
+        else:
+            self.fields["state"].initial = MembershipState.VERIFIED
+
+    def clean(self):
+        cleaned = super().clean()
+        state, signatory = cleaned.get("state"), cleaned.get("is_signatory")
+        before = self.instance.state if self.instance.pk else None
+        if before is None and state != MembershipState.VERIFIED:
+            self.add_error(
+                "state",
+                forms.ValidationError(
+                    "Un rattachement ajouté ici est vérifié : choisissez « Membre vérifié ».",
+                    code="new_not_verified",
+                ),
+            )
+        elif before is not None and state not in ADMIN_MOVES[before]:
+            self.add_error(
+                "state",
+                forms.ValidationError(
+                    f"Un rattachement « {self.instance.get_state_display()} » ne peut pas "
+                    f"passer à « {MembershipState(state).label} ».",
+                    code="invalid_move",
+                ),
+            )
+        if signatory and state != MembershipState.VERIFIED:
+            self.add_error(
+                "is_signatory",
+                forms.ValidationError(
+                    "Seul un membre vérifié peut être signataire.", code="signatory_not_verified"
+                ),
+            )
+        user = cleaned.get("user")
+        duplicate = (
+            before is None
+            and user is not None
+            and self.parent_administration is not None
+            and Membership.objects.filter(
+                user=user,
+                administration=self.parent_administration,
+                state__in=Membership.OPEN_STATES,
+            ).exists()
+        )
+        if duplicate:
+            self.add_error(
+                "user",
+                forms.ValidationError(
+                    "Cette personne a déjà une demande ou un rattachement ici : modifiez sa ligne.",
+                    code="duplicate",
+                ),
+            )
+        return cleaned
+
+
+class MembershipInlineFormSet(forms.BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.parent_administration = self.instance if self.instance.pk else None
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        form.parent_administration = None
+        return form
+
+
+class MembershipInline(AdminInputMixin, admin.TabularInline):
+    model = Membership
+    form = MembershipInlineForm
+    formset = MembershipInlineFormSet
+    fields = [
+        "user",
+        "state",
+        "is_signatory",
+        "verified_via",
+        "note",
+        "requested_at",
+        "decided_at",
+        "decided_by",
+        "ended_at",
+    ]
+    readonly_fields = [
+        "verified_via",
+        "note",
+        "requested_at",
+        "decided_at",
+        "decided_by",
+        "ended_at",
+    ]
+    autocomplete_fields = ["user"]
+    extra = 0
+    can_delete = False
+    verbose_name = "membre ou demande"
+    verbose_name_plural = (
+        "Membres et demandes (ajouter une personne la rend membre vérifié ; chaque "
+        "changement est enregistré et notifié)"
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "decided_by")
+
+
+def membership_apply_admin_change(form, *, actor) -> None:
+    """Apply one inline row through the services (history and mails), never by saving it."""
+    data = form.cleaned_data
+    if not form.instance.pk:
+        membership_services.membership_grant(
+            user=data["user"],
+            administration=form.parent_administration,
+            actor=actor,
+            is_signatory=data["is_signatory"],
+            reason="Ajouté·e par l'équipe du programme",
+        )
+        return
+    membership = Membership.objects.get(pk=form.instance.pk)
+    state = data["state"]
+    if state != membership.state:
+        if state == MembershipState.VERIFIED:
+            membership_services.membership_approve(membership=membership, actor=actor)
+        elif state == MembershipState.REFUSED:
+            membership_services.membership_refuse(membership=membership, actor=actor)
+        elif state == MembershipState.ENDED:
+            membership_services.membership_end(membership=membership, actor=actor)
+        membership.refresh_from_db()
+    if membership.state == MembershipState.VERIFIED and data["is_signatory"] != (
+        membership.is_signatory
+    ):
+        membership_services.membership_set_signatory(
+            membership=membership, actor=actor, is_signatory=data["is_signatory"]
+        )
+
 
 @admin.register(Administration)
 class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "siret", "parent", "budget_programme", "town"]
+    list_display = ["name", "kind", "siret", "parent", "budget_programme", "town", "domains"]
     list_filter = ["kind"]
     search_fields = ["name", "siret", "town"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["membership_history"]
+    inlines = [MembershipInline]
+
+    @admin.display(description="domaines")
+    def domains(self, administration):
+        return ", ".join(administration.email_domains) or "—"
+
+    @admin.display(description="historique des membres")
+    def membership_history(self, administration):
+        if not administration.pk:
+            return "—"
+        events = (
+            AdministrationMembershipEvent.objects.filter(membership__administration=administration)
+            .select_related("membership__user", "actor")
+            .order_by("-at", "-pk")[:100]
+        )
+        if not events:
+            return "Aucun changement enregistré."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    event.at.strftime("%d/%m/%Y %H:%M"),
+                    event.membership.user or "Compte supprimé",
+                    event.get_action_display(),
+                    event.actor or "—",
+                    event.reason,
+                )
+                for event in events
+            ),
+        )
+        return format_html(
+            "<table><caption>Derniers changements</caption><thead><tr><th scope='col'>Le</th>"
+            "<th scope='col'>Personne</th><th scope='col'>Changement</th>"
+            "<th scope='col'>Par</th><th scope='col'>Motif</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "email_domains" in form.changed_data:
+            count = membership_services.administration_verify_pending_by_domain(administration=obj)
+            if count:
+                self.message_user(
+                    request,
+                    f"{count} demande(s) en attente vérifiée(s) par le domaine de leur adresse.",
+                    messages.SUCCESS,
+                )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        with transaction.atomic():
+            for row in formset.forms:
+                if row.has_changed() and row.cleaned_data:
+                    row.parent_administration = form.instance
+                    membership_apply_admin_change(row, actor=request.user)
+        # The admin's change message reads these; the services did the saving.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class MembershipEventInline(AdminInputMixin, admin.TabularInline):
+    model = AdministrationMembershipEvent
+    fields = ["at", "action", "from_state", "to_state", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdministrationMembership)
+class AdministrationMembershipAdmin(AdminInputMixin, admin.ModelAdmin):
+    """Every request and membership, to find those waiting; decisions go through actions
+    (or the administration's page), each with history and mails."""
+
+    list_display = [
+        "user",
+        "administration",
+        "state",
+        "verified_via",
+        "is_signatory",
+        "requested_at",
+        "decided_by",
+    ]
+    list_filter = ["state", "verified_via", "is_signatory"]
+    search_fields = ["user__email", "user__last_name", "administration__name"]
+    list_select_related = ["user", "administration", "decided_by"]
+    readonly_fields = [
+        "user",
+        "administration",
+        "state",
+        "verified_via",
+        "is_signatory",
+        "note",
+        "requested_at",
+        "decided_at",
+        "decided_by",
+        "ended_at",
+    ]
+    inlines = [MembershipEventInline]
+    actions = ["approve", "refuse", "end", "make_signatory", "remove_signatory"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _each(self, request, queryset, service, done: str, **kwargs):
+        for membership in queryset.select_related("user", "administration"):
+            try:
+                service(membership=membership, actor=request.user, **kwargs)
+            except DomainError as error:
+                self.message_user(request, f"{membership} : {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{membership} : {done}", messages.SUCCESS)
+
+    @admin.action(description="Approuver les demandes choisies", permissions=["change"])
+    def approve(self, request, queryset):
+        self._each(request, queryset, membership_services.membership_approve, "approuvée.")
+
+    @admin.action(description="Refuser les demandes choisies", permissions=["change"])
+    def refuse(self, request, queryset):
+        self._each(request, queryset, membership_services.membership_refuse, "refusée.")
+
+    @admin.action(description="Mettre fin aux rattachements choisis", permissions=["change"])
+    def end(self, request, queryset):
+        self._each(request, queryset, membership_services.membership_end, "terminé.")
+
+    @admin.action(description="Désigner signataires", permissions=["change"])
+    def make_signatory(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            membership_services.membership_set_signatory,
+            "signataire.",
+            is_signatory=True,
+        )
+
+    @admin.action(description="Retirer des signataires", permissions=["change"])
+    def remove_signatory(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            membership_services.membership_set_signatory,
+            "n'est plus signataire.",
+            is_signatory=False,
+        )
 
 
 class SalaryBandInline(AdminInputMixin, admin.TabularInline):

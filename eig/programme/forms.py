@@ -7,16 +7,73 @@ from eig.programme.presets import funding_preset_choices
 from eig.programme.validators import normalize_siret, validate_siret
 
 
-class AdministrationJoinForm(eig_forms.Form):
+class LeavingConfirmMixin:
+    """A person who already belongs to an administration (or waits for one) confirms that
+    they leave it: changing administration ends the current membership at once."""
+
+    def _add_confirm(self, leaving):
+        self.leaving = leaving
+        if leaving is None:
+            return
+        self.fields["confirm"] = forms.BooleanField(
+            label=_("Je quitte %(name)s") % {"name": leaving.administration},
+            help_text=_(
+                "Votre rattachement actuel (ou votre demande en cours) prend fin aussitôt ; "
+                "vous n'aurez plus accès à ce que possède cette administration."
+            ),
+            error_messages={
+                "required": _(
+                    "Cochez la case pour confirmer que vous quittez votre administration."
+                )
+            },
+        )
+
+
+class AdministrationJoinForm(LeavingConfirmMixin, eig_forms.Form):
     administration = forms.ModelChoiceField(
         label=_("Votre administration"),
         queryset=Administration.objects.order_by("name"),
         empty_label=_("Choisissez dans la liste"),
         error_messages={"invalid_choice": _("Choisissez une administration de la liste.")},
     )
+    note = forms.CharField(
+        label=_("Message aux membres de l'administration (facultatif)"),
+        help_text=_("Votre service et votre fonction, pour qu'un membre vous reconnaisse."),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, leaving=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_confirm(leaving)
+
+    def clean_administration(self):
+        administration = self.cleaned_data["administration"]
+        if self.leaving is not None and administration.pk == self.leaving.administration_id:
+            raise forms.ValidationError(
+                "C'est déjà votre administration (ou votre demande en cours).", code="same"
+            )
+        return administration
 
 
-class AdministrationCreateForm(eig_forms.ModelForm):
+class MembershipDecisionForm(eig_forms.Form):
+    reason = forms.CharField(
+        label=_("Motif (facultatif, transmis à la personne)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MembershipLeaveForm(eig_forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Je confirme quitter cette administration"),
+        error_messages={"required": _("Cochez la case pour confirmer votre départ.")},
+    )
+
+
+class AdministrationCreateForm(LeavingConfirmMixin, eig_forms.ModelForm):
     # Longer than the stored 14 digits: people type SIRETs with spaces, removed in clean_siret.
     siret = forms.CharField(
         label=_("SIRET"),
@@ -32,11 +89,12 @@ class AdministrationCreateForm(eig_forms.ModelForm):
             "parent": _("Pour un opérateur ou un service déconcentré : le ministère de tutelle."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, leaving=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Administration.objects.filter(
             kind=Administration.Kind.MINISTRY
         ).order_by("name")
+        self._add_confirm(leaving)
 
     def clean_siret(self):
         siret = normalize_siret(self.cleaned_data["siret"])

@@ -1,11 +1,18 @@
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eig.programme.money import format_quantity
-from eig.programme.validators import validate_budget_programme, validate_siret
+from eig.programme.validators import (
+    validate_budget_programme,
+    validate_email_domain,
+    validate_siret,
+)
 
 
 class Specialty(models.TextChoices):
@@ -62,6 +69,17 @@ class Administration(models.Model):
     )
     town = models.CharField(_("ville"), max_length=120, blank=True)
     website = models.URLField(_("site web"), blank=True)
+    email_domains = ArrayField(
+        models.CharField(max_length=253, validators=[validate_email_domain]),
+        verbose_name=_("domaines des adresses e-mail"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Séparés par des virgules, par exemple « culture.gouv.fr ». Un agent dont une "
+            "adresse vérifiée est exactement sur l'un de ces domaines devient membre sans "
+            "attendre d'approbation ; les sous-domaines se listent à part."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -92,6 +110,139 @@ class Administration(models.Model):
         if self.kind == self.Kind.MINISTRY:
             return self
         return self.parent
+
+
+class AdministrationMembership(models.Model):
+    """That a person works for an administration. It starts as a request; it is verified by
+    an e-mail address on one of the administration's domains, by a verified member, by staff
+    (or was migrated). `User.administration` mirrors the one verified membership, so that
+    every check on it means "verified member". Ended and refused rows stay as history."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Demande en attente")
+        VERIFIED = "verified", _("Membre vérifié")
+        REFUSED = "refused", _("Demande refusée")
+        ENDED = "ended", _("Terminé")
+
+    class Via(models.TextChoices):
+        DOMAIN = "domain", _("Adresse e-mail vérifiée sur un domaine de l'administration")
+        MEMBER = "member", _("Approuvé par un membre de l'administration")
+        STAFF = "staff", _("Approuvé par l'équipe du programme")
+        CREATED = "created", _("A inscrit l'administration")
+        INVITATION = "invitation", _("Invité à co-rédiger un défi par un membre")
+        MIGRATED = "migrated", _("Rattachement antérieur repris")
+
+    OPEN_STATES = (State.REQUESTED, State.VERIFIED)
+
+    # Kept (without the person) when the account is erased: the administration's history
+    # still says that someone was a member, and who decided.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="memberships",
+    )
+    administration = models.ForeignKey(
+        Administration,
+        verbose_name=_("administration"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    state = models.CharField(
+        _("état"), max_length=12, choices=State.choices, default=State.REQUESTED
+    )
+    verified_via = models.CharField(
+        _("vérifié par"), max_length=12, choices=Via.choices, blank=True
+    )
+    is_signatory = models.BooleanField(
+        _("signataire"),
+        default=False,
+        help_text=_("Signe les conventions de l'administration (dépose le PDF signé)."),
+    )
+    note = models.CharField(_("message de la demande"), max_length=500, blank=True)
+    requested_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rattachement à une administration")
+        verbose_name_plural = _("rattachements aux administrations")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["requested", "verified"]),
+                name="membership_one_open_per_user",
+                violation_error_message=_(
+                    "Cette personne a déjà une demande ou un rattachement en cours."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_signatory=False) | models.Q(state="verified"),
+                name="membership_signatory_is_verified",
+                violation_error_message=_("Seul un membre vérifié peut être signataire."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user or 'Compte supprimé'} – {self.administration}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class AdministrationMembershipEvent(models.Model):
+    """History of a membership: who did what, when, from which state to which, and why."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "requested", _("Demande")
+        VERIFIED = "verified", _("Vérification")
+        REFUSED = "refused", _("Refus")
+        ENDED = "ended", _("Fin du rattachement")
+        SIGNATORY_SET = "signatory_set", _("Désigné signataire")
+        SIGNATORY_UNSET = "signatory_unset", _("Retiré des signataires")
+
+    membership = models.ForeignKey(
+        AdministrationMembership, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    from_state = models.CharField(
+        _("état précédent"),
+        max_length=12,
+        choices=AdministrationMembership.State.choices,
+        blank=True,
+    )
+    to_state = models.CharField(
+        _("nouvel état"), max_length=12, choices=AdministrationMembership.State.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de rattachement")
+        verbose_name_plural = _("historique des rattachements")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.from_state or '∅'} → {self.to_state})"
 
 
 class Promotion(models.Model):

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
@@ -33,4 +35,54 @@ def validate_budget_programme(value: str) -> None:
         raise ValidationError(
             "Le numéro de programme budgétaire (LOLF) compte 3 ou 4 chiffres, par exemple 129.",
             code="budget_programme_format",
+        )
+
+
+# Addresses anyone can open: listing one of them as an administration's domain would let
+# the whole internet join it at once.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "aol.com",
+        "free.fr",
+        "gmail.com",
+        "gmx.fr",
+        "hotmail.com",
+        "hotmail.fr",
+        "icloud.com",
+        "laposte.net",
+        "live.fr",
+        "mail.com",
+        "orange.fr",
+        "outlook.com",
+        "outlook.fr",
+        "proton.me",
+        "protonmail.com",
+        "sfr.fr",
+        "wanadoo.fr",
+        "yahoo.com",
+        "yahoo.fr",
+    }
+)
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def normalize_email_domain(value: str) -> str:
+    return value.strip().lower().removeprefix("@").rstrip(".")
+
+
+def validate_email_domain(value: str) -> None:
+    """A domain of work addresses (`culture.gouv.fr`): at least two labels, no public
+    webmail."""
+    domain = normalize_email_domain(value)
+    labels = domain.split(".")
+    if len(domain) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.match(x) for x in labels):
+        raise ValidationError(
+            f"« {value} » n'est pas un domaine d'adresses e-mail (par exemple culture.gouv.fr).",
+            code="email_domain_format",
+        )
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise ValidationError(
+            f"« {domain} » est une messagerie ouverte à tous : n'importe qui pourrait "
+            "rejoindre l'administration.",
+            code="email_domain_public",
         )

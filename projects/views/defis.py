@@ -118,7 +118,9 @@ def defi_start(request, slug):
         return redirect("projects:call_detail", slug=call.slug)
     if user.administration_id is None:
         messages.info(
-            request, "Indiquez d'abord l'administration pour laquelle vous déposez le défi."
+            request,
+            "Indiquez d'abord l'administration pour laquelle vous déposez le défi ; si votre "
+            "demande est en attente, le dépôt s'ouvre dès qu'elle est confirmée.",
         )
         choose = reverse("programme:administration_choose")
         return redirect(f"{choose}?{urlencode({'next': request.path})}")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from funding.models import Convention, ConventionVersion
 from tests.browser.login import log_in
 from tests.factories import (
-    AgentFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
@@ -36,7 +36,8 @@ def _login(browser, live_server, user):
 def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, browser, axe):
     promotion = funded_promotion("6", envelope=Decimal("100000.00"), name="Promotion 6")
     culture = ministry(name="Ministère de la Culture", budget_programme="361")
-    agent = AgentFactory(administration=culture, first_name="Sacha")
+    # The administration named Sacha signatory of its conventions.
+    agent = SignatoryAgentFactory(administration=culture, first_name="Sacha")
     selected_defi(promotion, culture, positions=2, title="Gallica augmentée", owner=agent)
     staff = StaffFactory()
 
@@ -54,6 +55,14 @@ def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, bro
     page.get_by_role("link", name=convention.reference).click()
     page.get_by_role("heading", name=f"Convention {convention.reference}").wait_for()
     axe(page)
+    # The text names both signatories before it can be sent.
+    assert page.get_by_role("button", name="Envoyer pour signature").is_disabled()
+    page.get_by_label("Signataire pour l'administration").fill(
+        "Mme Claire Martin, secrétaire générale"
+    )
+    page.get_by_label("Signataire pour la DINUM").fill("M. Paul Durand, directeur")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.get_by_text("Le brouillon est mis à jour", exact=False).wait_for()
     page.get_by_role("button", name="Envoyer pour signature").click()
     page.get_by_text("est envoyée pour signature", exact=False).wait_for()
     axe(page)

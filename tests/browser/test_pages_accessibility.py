@@ -54,6 +54,7 @@ def test_personal_pages_pass_axe(live_server, page, axe):
         reverse("account_email"),
         reverse("account_change_password"),
         reverse("programme:administration_choose"),
+        reverse("programme:administration_members", args=[agent.administration_id]),
         reverse("projects:my_defis"),
         reverse("projects:defi_detail", args=[defi.pk]),
         reverse("projects:defi_preview", args=[defi.pk]),

@@ -70,20 +70,24 @@ def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
     from funding import services as funding_services
     from funding.models import ConventionVersion
     from tests.factories import (
-        AgentFactory,
+        SignatoryAgentFactory,
         StaffFactory,
         funded_promotion,
         ministry,
+        name_signatories,
         selected_defi,
     )
 
     promotion = funded_promotion("6")
     signatory = ministry()
-    defi = selected_defi(promotion, signatory)
+    defi = selected_defi(
+        promotion, signatory, owner=SignatoryAgentFactory(administration=signatory)
+    )
     staff = StaffFactory()
     convention = funding_services.convention_prepare(
         promotion=promotion, administration=signatory, actor=staff
     )
+    name_signatories(convention, staff)
     version = _wait_for(
         lambda: ConventionVersion.objects.filter(
             convention=convention, rendered_at__isnull=False
@@ -91,7 +95,7 @@ def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
     )
     assert version.pdf.read(5) == b"%PDF-"
 
-    AgentFactory(administration=signatory)
+    SignatoryAgentFactory(administration=signatory)
     funding_services.convention_version_send(version=version, actor=staff)
 
     _wait_for(lambda: len(mail.outbox) == 2 or None)

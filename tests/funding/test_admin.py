@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from funding import services
 from funding.models import Convention, ConventionEvent
-from tests.factories import StaffFactory, funded_promotion, ministry, selected_defi
+from tests.factories import (
+    StaffFactory,
+    funded_promotion,
+    ministry,
+    name_signatories,
+    selected_defi,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +32,11 @@ def _convention(staff, capture, *, name="Ministère de la Culture", promotion=No
     signatory = ministry(name=name)
     selected_defi(promotion, signatory, positions=2, title=f"Défi de {name}")
     with capture(execute=True):
-        return services.convention_prepare(
+        convention = services.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
+        name_signatories(convention, staff)
+    return convention
 
 
 def _text(response) -> str:

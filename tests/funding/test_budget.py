@@ -17,9 +17,11 @@ from tests.factories import (
     AgentFactory,
     CandidateFactory,
     JurorFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -57,6 +59,8 @@ def _p6_two_conventions(staff, capture):
     selected_defi(promotion, interior, positions=2, title="Alertes inondation")
     with capture(execute=True):
         report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+        for convention in report.created:
+            name_signatories(convention, staff)
     assert len(report.created) == 2
     return promotion, culture, interior
 
@@ -184,7 +188,7 @@ def test_budget_counts_an_avenant_for_what_it_replaces(
     client, staff, django_capture_on_commit_callbacks
 ):
     promotion, culture, _ = _p6_two_conventions(staff, django_capture_on_commit_callbacks)
-    agent = AgentFactory(administration=culture)
+    agent = SignatoryAgentFactory(administration=culture)
     convention = Convention.objects.get(administration=culture)
     version = convention.versions.get()
     with django_capture_on_commit_callbacks(execute=True):

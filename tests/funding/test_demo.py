@@ -29,3 +29,26 @@ def test_demo_conventions_sent_to_the_ministry_of_culture():
     # P7 rules: seuil 1 full time, seuil 2 full time, seuil 1 at 4/5, 12 months, all paid.
     assert version.cofinancing == Decimal("93749.64") + Decimal("114455.76") + Decimal("74999.76")
     assert version.pdf and len(version.checksum) == 64
+
+
+def test_demo_agents_are_verified_members_and_agent_culture_signs():
+    from eig.accounts.models import User
+    from eig.programme.models import AdministrationMembership
+    from funding.selectors import user_can_sign_for
+
+    call_command("load_demo")
+    call_command("load_demo_conventions")
+    call_command("load_demo")
+
+    memberships = {
+        m.user.email: m
+        for m in AdministrationMembership.objects.select_related("user", "administration")
+    }
+    assert sorted(memberships) == ["agent.culture@demo.eig.fr", "agent.dinum@demo.eig.fr"]
+    assert all(m.state == "verified" for m in memberships.values())
+    culture = memberships["agent.culture@demo.eig.fr"]
+    assert culture.is_signatory and not memberships["agent.dinum@demo.eig.fr"].is_signatory
+    assert culture.administration.email_domains == ["culture.gouv.fr"]
+    convention = Convention.objects.get()
+    assert convention.signatory and convention.dinum_signatory
+    assert user_can_sign_for(User.objects.get(email="agent.culture@demo.eig.fr"), convention)

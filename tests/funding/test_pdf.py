@@ -12,10 +12,11 @@ from funding import services
 from funding.models import ConventionVersion
 from funding.pdf import convention_version_render
 from tests.factories import (
-    AgentFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -290,8 +291,9 @@ def test_avenant_states_its_reason_and_previous_amounts_and_old_versions_keep_th
     promotion = funded_promotion("5", year=2021)
     signatory = _culture()
     selected_defi(promotion, signatory, positions=2, title="Archives ouvertes")
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory)
+    name_signatories(convention, staff)
     initial = _render(convention.versions.get())
     initial_checksum = initial.checksum
     services.convention_version_send(version=initial, actor=staff)
@@ -338,3 +340,14 @@ def test_avenant_states_its_reason_and_previous_amounts_and_old_versions_keep_th
         f"{convention.reference}-v1.pdf",
         f"{convention.reference}-v2.pdf",
     ]
+
+
+def test_a_draft_without_signatories_never_reads_represented_by_a_comma():
+    promotion = funded_promotion("6")
+    signatory = _culture()
+    selected_defi(promotion, signatory, positions=1)
+
+    text = _flat(_text(_render(_prepare(promotion, signatory).versions.get())))
+
+    assert "représentée par ," not in text
+    assert text.count("représentée par signataire à désigner") == 2

@@ -14,9 +14,11 @@ from funding.selectors import promotion_committed
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -27,9 +29,13 @@ State = ConventionVersion.State
 
 
 def _prepare(promotion, administration, staff=None):
-    return services.convention_prepare(
-        promotion=promotion, administration=administration, actor=staff or StaffFactory()
+    staff = staff or StaffFactory()
+    convention = services.convention_prepare(
+        promotion=promotion, administration=administration, actor=staff
     )
+    # Sending needs both signatories named in the text.
+    name_signatories(convention, staff)
+    return convention
 
 
 def _signed_pdf():
@@ -288,7 +294,7 @@ def test_avenant_after_entry_into_force():
     promotion = funded_promotion("6", envelope=Decimal("60000.00"))
     signatory = ministry()
     selected_defi(promotion, signatory, positions=2)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
     initial = _in_force(convention, staff, agent)
     line = convention.lines.get(rank=2)
@@ -349,7 +355,7 @@ def test_signature_circuit_records_each_step():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
 
     version = _in_force(convention, staff, agent)
@@ -372,7 +378,7 @@ def test_signature_steps_out_of_order_are_refused():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     version = _prepare(promotion, signatory, staff).versions.get()
 
     with pytest.raises(DomainError, match="en cours de production"):
@@ -420,7 +426,7 @@ def test_signed_upload_must_be_a_pdf():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory)
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
     services.convention_version_send(version=version, actor=staff)
     fake = SimpleUploadedFile("signee.pdf", b"pas un pdf", content_type="application/pdf")
@@ -438,8 +444,9 @@ def test_signed_upload_must_be_a_pdf():
 def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_commit_callbacks):
     promotion = funded_promotion("6")
     signatory = ministry()
-    selected_defi(promotion, signatory)
-    agents = [AgentFactory(administration=signatory) for _ in range(2)]
+    # The défi's author and two colleagues are the administration's named signatories.
+    selected_defi(promotion, signatory, owner=SignatoryAgentFactory(administration=signatory))
+    agents = [SignatoryAgentFactory(administration=signatory) for _ in range(2)]
     AgentFactory()  # another administration's agent: not mailed
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
@@ -463,7 +470,9 @@ def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_co
 def test_signature_reminders_at_each_threshold_once(django_capture_on_commit_callbacks):
     promotion = funded_promotion("6")
     signatory = ministry()
-    defi = selected_defi(promotion, signatory)
+    defi = selected_defi(
+        promotion, signatory, owner=SignatoryAgentFactory(administration=signatory)
+    )
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
     sent_at = timezone.now() - datetime.timedelta(days=30)
@@ -497,7 +506,7 @@ def test_a_defi_selected_later_joins_its_signatory_convention_by_avenant():
     promotion = funded_promotion("6")
     signatory = ministry()
     selected_defi(promotion, signatory, title="Premier défi")
-    staff, agent = StaffFactory(), AgentFactory(administration=signatory)
+    staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     convention = _prepare(promotion, signatory, staff)
     initial = _in_force(convention, staff, agent)
     selected_defi(promotion, signatory, positions=3, title="Second défi")
@@ -593,3 +602,80 @@ def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down
     broker_down.returns()
     assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
     assert mail.outbox[0].attachments[0][1].startswith(b"%PDF-")
+
+
+# --- Signatories ------------------------------------------------------------------------------
+
+
+def test_sending_is_refused_until_both_signatories_are_named():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    convention = services.convention_prepare(
+        promotion=promotion, administration=signatory, actor=staff
+    )
+    version = _rendered(convention.versions.get())
+
+    with pytest.raises(DomainError, match="Indiquez le signataire pour l'administration et"):
+        services.convention_version_send(version=version, actor=staff)
+    services.convention_update(convention=convention, actor=staff, signatory="La directrice")
+    version = _rendered(convention.versions.get())
+    with pytest.raises(DomainError, match="^Indiquez le signataire pour la DINUM ") as error:
+        services.convention_version_send(version=version, actor=staff)
+    version.refresh_from_db()
+    assert (error.value.code, version.state) == ("signatories_missing", State.DRAFT)
+
+    services.convention_update(convention=convention, actor=staff, dinum_signatory="Le DINUM")
+    version = services.convention_version_send(
+        version=_rendered(convention.versions.get()), actor=staff
+    )
+    assert version.state == State.SENT
+
+
+def test_a_verified_member_who_is_not_signatory_cannot_upload_the_signed_pdf():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    services.convention_version_send(version=version, actor=staff)
+
+    with pytest.raises(DomainError, match="Seuls les agents signataires"):
+        services.convention_version_sign_admin(
+            version=version, actor=AgentFactory(administration=signatory), upload=_signed_pdf()
+        )
+    version = services.convention_version_sign_admin(
+        version=version,
+        actor=SignatoryAgentFactory(administration=signatory),
+        upload=_signed_pdf(),
+    )
+    assert version.state == State.SIGNED_ADMIN
+
+
+def test_signature_mails_go_to_the_named_signatories_only(django_capture_on_commit_callbacks):
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)  # its author is a member, not a signatory
+    named = SignatoryAgentFactory(administration=signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.convention_version_send(version=version, actor=staff)
+
+    assert [m.to for m in mail.outbox] == [[named.email]]
+
+
+def test_an_administration_without_signatory_is_mailed_nothing():
+    promotion = funded_promotion("6")
+    signatory = ministry()
+    selected_defi(promotion, signatory)
+    staff = StaffFactory()
+    version = _rendered(_prepare(promotion, signatory, staff).versions.get())
+    services.convention_version_send(version=version, actor=staff)
+    mail.outbox.clear()
+
+    assert services.convention_version_mail_for_signature(version_id=version.pk) == 0
+    assert mail.outbox == []

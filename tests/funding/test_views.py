@@ -16,9 +16,11 @@ from tests.factories import (
     AgentFactory,
     CandidateFactory,
     JurorFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     funded_promotion,
     ministry,
+    name_signatories,
     operator_of,
     selected_defi,
 )
@@ -28,8 +30,9 @@ pytestmark = pytest.mark.django_db
 State = ConventionVersion.State
 
 # Queries of each page, whatever its number of rows (session and user included).
-DETAIL_QUERIES = 9
-MY_CONVENTIONS_QUERIES = 4
+# (+1 each since memberships: the detail page asks who signs, the list whether the agent does.)
+DETAIL_QUERIES = 10
+MY_CONVENTIONS_QUERIES = 5
 
 
 def _text(response) -> str:
@@ -66,13 +69,14 @@ def world(django_capture_on_commit_callbacks):
         convention = services.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
+        name_signatories(convention, staff)
     return World(
         promotion=promotion,
         signatory=signatory,
         operator=operator,
         convention=convention,
         staff=staff,
-        signatory_agent=AgentFactory(administration=signatory, first_name="Sacha"),
+        signatory_agent=SignatoryAgentFactory(administration=signatory, first_name="Sacha"),
         operator_agent=operator_agent,
     )
 
@@ -560,6 +564,7 @@ def _convention_with(count, capture):
         convention = services.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
+        name_signatories(convention, staff)
     bands = list(promotion.salary_bands.order_by("min_years"))
     for number in range(2, count + 1):
         with capture(execute=True):
@@ -738,3 +743,54 @@ def test_a_request_over_the_text_limit_gets_a_french_400(client, world):
 
     assert response.status_code == 400
     assert "Un texte trop long (plus de 2 Mo)" in _text(response)
+
+
+# --- Signatories ------------------------------------------------------------------------------
+
+
+def test_staff_page_says_why_a_convention_cannot_be_sent(
+    client, django_capture_on_commit_callbacks
+):
+    promotion = funded_promotion("6")
+    signatory = ministry(name="Ministère de la Culture")
+    selected_defi(promotion, signatory, positions=1)
+    staff = StaffFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        convention = services.convention_prepare(
+            promotion=promotion, administration=signatory, actor=staff
+        )
+    client.force_login(staff)
+
+    page = _text(client.get(_url("convention_detail", convention)))
+    response = client.post(_url("version_send", convention, _current(convention)), follow=True)
+
+    assert (
+        "Envoi impossible : indiquez le signataire pour l'administration et le signataire "
+        "pour la DINUM" in page
+    )
+    assert 'action="' + _url("version_send", convention, _current(convention)) not in page
+    assert "Indiquez le signataire pour l'administration" in _text(response)
+    assert _current(convention).state == State.DRAFT
+    # Nobody of the administration is named signatory: staff are told.
+    assert "Ministère de la Culture n’a aucun signataire" in page
+
+
+def test_staff_page_names_no_missing_signatory_once_named(client, world):
+    client.force_login(world.staff)
+
+    page = _text(client.get(_url("convention_detail", world.convention)))
+
+    assert "Envoi impossible" not in page
+    assert "aucun signataire" not in page
+
+
+def test_my_conventions_shows_what_to_sign_to_signatories_only(
+    client, world, django_capture_on_commit_callbacks
+):
+    _sent(world, django_capture_on_commit_callbacks)
+    member = AgentFactory(administration=world.signatory)
+
+    client.force_login(member)
+    assert client.get(reverse("funding:my_conventions")).context["to_sign"] == 0
+    client.force_login(world.signatory_agent)
+    assert client.get(reverse("funding:my_conventions")).context["to_sign"] == 1

@@ -1,5 +1,6 @@
 """`manage.py load_demo_conventions`: after load_demo, prepare the conventions of the demo's
-promotion 8 and send them for signature, so that agent.culture@ has one to sign."""
+promotion 8, name their signatories and send them for signature, so that agent.culture@ (a
+named signatory of the Ministère de la Culture) has one to sign."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +11,12 @@ from eig.programme.models import Promotion
 from funding import services
 from funding.models import Convention, ConventionVersion
 from funding.pdf import convention_version_render
+
+# Fictitious names, in the form the text uses ("fonction et nom").
+DINUM_SIGNATORY = "Le directeur interministériel du numérique, Jean Dupont"
+DEMO_SIGNATORIES = {
+    "Ministère de la Culture": "Sophie Garnier, cheffe du bureau de l'innovation numérique",
+}
 
 
 class Command(BaseCommand):
@@ -28,8 +35,22 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"{administration} : {message}"))
         drafts = ConventionVersion.objects.filter(
             convention__promotion=promotion, state=ConventionVersion.State.DRAFT
-        )
+        ).select_related("convention")
         for version in drafts:
+            # The text names both signatories before it is sent (the service refuses it
+            # otherwise).
+            convention = version.convention
+            if not (convention.signatory and convention.dinum_signatory):
+                with transaction.atomic():
+                    version = services.convention_update(
+                        convention=convention,
+                        actor=staff,
+                        signatory=convention.signatory
+                        or DEMO_SIGNATORIES.get(
+                            convention.administration.name, "Le secrétaire général"
+                        ),
+                        dinum_signatory=convention.dinum_signatory or DINUM_SIGNATORY,
+                    )
             # Rendered here rather than by the worker: the demo must be ready when it opens.
             version = convention_version_render(version_id=version.pk)
             services.convention_version_send(version=version, actor=staff)

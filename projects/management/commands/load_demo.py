@@ -30,6 +30,7 @@ from eig.jury.presets import jury_apply_preset
 from eig.jury.services import evaluation_save, jury_assign
 from eig.programme.models import Administration, FundingRule, Promotion, Specialty
 from eig.programme.presets import promotion_apply_funding_preset
+from eig.programme.services import membership_grant
 from projects import services
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
@@ -45,6 +46,9 @@ DEMO_TOTP_SECRET = "EIGDEMOSTAFF2345EIGDEMOSTAFF2345"
 DEMO_RECOVERY_SEED = "demo-eig-2026-codes-de-recuperation"
 DINUM = "Direction interministérielle du numérique"
 CULTURE = "Ministère de la Culture"
+# The administrations' real mail domains: an agent who signs up with a verified address on
+# one of them joins at once (the demo accounts, on demo.eig.fr, are made members here).
+EMAIL_DOMAINS = {DINUM: ["numerique.gouv.fr"], CULTURE: ["culture.gouv.fr"]}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class DemoAccount:
     label: str
     administration: str = ""
     job_title: str = ""
+    # Named signatory of the administration's conventions (agent.culture signs the demo's).
+    signatory: bool = False
 
 
 ACCOUNTS = (
@@ -77,6 +83,7 @@ ACCOUNTS = (
         "agent (Ministère de la Culture)",
         administration=CULTURE,
         job_title="Cheffe du bureau de l'innovation numérique",
+        signatory=True,
     ),
     DemoAccount("jure@demo.eig.fr", "Marc", "Lefèvre", Role.JUROR, "juré·e"),
     DemoAccount("jure2@demo.eig.fr", "Nathalie", "Roche", Role.JUROR, "juré·e"),
@@ -289,6 +296,7 @@ class Command(BaseCommand):
             self._site_config()
             call = self._open_call()
             users = {account.email: self._account(account) for account in ACCOUNTS}
+            self._memberships(users)
             self._draft_defi(call, users["agent.dinum@demo.eig.fr"])
             self._submitted_defi(call, users["agent.culture@demo.eig.fr"])
             self._jury(call, users)
@@ -345,13 +353,32 @@ class Command(BaseCommand):
             self._hash = make_password(PASSWORD)
         return self._hash
 
+    def _administration(self, name: str) -> Administration:
+        administration, _ = Administration.objects.get_or_create(
+            name=name, defaults={"kind": Administration.Kind.MINISTRY, "town": "Paris"}
+        )
+        if not administration.email_domains and name in EMAIL_DOMAINS:
+            administration.email_domains = EMAIL_DOMAINS[name]
+            administration.save(update_fields=["email_domains"])
+        return administration
+
+    def _memberships(self, users: dict[str, User]) -> None:
+        """The demo agents are verified members of their administration, as if staff had
+        approved them (through the service, so that the history says so)."""
+        staff = users["staff@demo.eig.fr"]
+        for account in ACCOUNTS:
+            if account.administration:
+                membership_grant(
+                    user=users[account.email],
+                    administration=self._administration(account.administration),
+                    actor=staff,
+                    is_signatory=account.signatory,
+                    reason="Compte de démonstration",
+                    notify=False,
+                )
+                users[account.email].refresh_from_db(fields=["administration"])
+
     def _account(self, account: DemoAccount) -> User:
-        administration = None
-        if account.administration:
-            administration, _ = Administration.objects.get_or_create(
-                name=account.administration,
-                defaults={"kind": Administration.Kind.MINISTRY, "town": "Paris"},
-            )
         user = User.objects.filter(email__iexact=account.email).first()
         if user is None:
             user = User.objects.create(
@@ -360,11 +387,7 @@ class Command(BaseCommand):
                 first_name=account.first_name,
                 last_name=account.last_name,
                 job_title=account.job_title,
-                administration=administration,
             )
-        elif administration and user.administration_id != administration.pk:
-            user.administration = administration
-            user.save(update_fields=["administration"])
         if account.role not in user.roles:
             user_grant_role(user=user, role=account.role)
         if account.role == Role.STAFF and not user.is_superuser:
