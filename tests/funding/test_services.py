@@ -589,7 +589,8 @@ def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down
 
     promotion = funded_promotion("6")
     signatory = ministry()
-    defi = selected_defi(promotion, signatory)
+    selected_defi(promotion, signatory)
+    named = SignatoryAgentFactory(administration=signatory)  # signatures go to signatories
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
 
@@ -597,7 +598,7 @@ def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down
         services.convention_version_send(version=version, actor=staff)
 
     message = OutboxMessage.objects.get()
-    assert (message.recipients, message.state) == ([defi.owner.email], "pending")
+    assert (message.recipients, message.state) == ([named.email], "pending")
     assert message.attachments.get().mimetype == "application/pdf"
     broker_down.returns()
     assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
