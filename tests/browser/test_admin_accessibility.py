@@ -16,6 +16,7 @@ from dsfr.models import DsfrConfig
 from eig.jury import deliberation
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
+from eig.notifications.services import outbox_write
 from funding.services import conventions_prepare_for_promotion
 from projects.models import DefiConflict, DefiInvitation
 from tests.factories import (
@@ -54,6 +55,13 @@ def _one_row_of_every_model(staff):
         object_id=defi.pk,
         recipient=defi.owner,
         due_on=datetime.date(2026, 1, 1),
+    )
+    outbox_write(
+        to=[defi.owner.email],
+        subject="Votre défi est déposé",
+        body="Bonjour,\n\nVotre défi est bien déposé.\n",
+        template="defi_submitted",
+        attachments=[("defi.pdf", b"%PDF-1.4 essai", "application/pdf")],
     )
     DsfrConfig.objects.get_or_create(language="fr")
     EmailAddress.objects.get_or_create(user=staff, email=staff.email)

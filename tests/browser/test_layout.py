@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Defi, DefiEvaluation, DefiScore
+from tests.browser.login import log_in
 from tests.factories import (
-    PASSWORD,
     AgentFactory,
     ClosedProjectCallFactory,
     DefiFactory,
@@ -37,10 +37,7 @@ def _page(browser, live_server, user, width=WIDTH, height=HEIGHT):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(live_server.url + reverse("account_login"))
-    page.fill("main [name=login]", user.email)
-    page.fill("main [name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    log_in(page, live_server, user)
     page.wait_for_url(re.compile(r".*/espace/.*|.*/administrations/.*|.*/$"))
     return page
 
