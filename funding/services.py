@@ -572,8 +572,8 @@ def convention_version_sign_admin(
     convention = version.convention
     if not (user_can_sign_for(actor, convention) or actor.is_programme_staff):
         raise DomainError(
-            f"Seuls les agents signataires de {convention.administration} déposent la "
-            "convention signée.",
+            "Seuls les agents signataires de l'administration "
+            f"({convention.administration}) déposent la convention signée.",
             code="not_signatory",
         )
     try:

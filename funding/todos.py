@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from eig.accounts.models import Role, User
 from eig.accounts.todos import Todo, Urgency, counted, deadline_text
+from eig.programme.models import AdministrationMembership
 from funding.models import Convention, ConventionVersion
 
 State = ConventionVersion.State
@@ -39,11 +40,18 @@ def _urgency(since, now) -> Urgency:
 
 
 def agent_todos(user: User, now: datetime.datetime) -> list[Todo]:
-    """Conventions sent to the agent's administration, which its agents sign."""
+    """Conventions sent to the agent's administration, for its named signatories only (the
+    other members read them but do not sign)."""
     if not user.has_role(Role.AGENT) or not user.administration_id:
         return []
     waiting = _waiting(
-        Convention.objects.filter(administration_id=user.administration_id),
+        # The signatory check rides in the same query as the count.
+        Convention.objects.filter(
+            administration_id=user.administration_id,
+            administration__memberships__user=user,
+            administration__memberships__state=AdministrationMembership.State.VERIFIED,
+            administration__memberships__is_signatory=True,
+        ),
         State.SENT,
         "sent_at",
     )

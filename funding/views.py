@@ -300,14 +300,15 @@ def version_send(request, pk, number):
             messages.success(
                 request,
                 f"{capfirst(version.the_title)} est envoyé{version.agreement} pour signature à "
-                f"{version.convention.administration} : ses signataires en reçoivent le PDF par "
-                "e-mail.",
+                f"l'administration signataire ({version.convention.administration}) : ses "
+                "signataires en reçoivent le PDF par e-mail.",
             )
         else:
             messages.warning(
                 request,
                 f"{capfirst(version.the_title)} est envoyé{version.agreement}, mais "
-                f"{version.convention.administration} n'a désigné aucun signataire sur la "
+                f"l'administration ({version.convention.administration}) n'a désigné aucun "
+                "signataire sur la "
                 f"plateforme : personne ne l'a reçu{version.agreement}. Transmettez le PDF par "
                 "e-mail puis déposez vous-même le PDF signé, ou faites désigner un signataire.",
             )
@@ -335,8 +336,8 @@ def version_sign_admin(request, pk, number):
     else:
         messages.success(
             request,
-            f"{capfirst(version.the_title)} signé{version.agreement} par "
-            f"{version.convention.administration} est déposé{version.agreement} : "
+            f"{capfirst(version.the_title)} signé{version.agreement} par l'administration "
+            f"signataire ({version.convention.administration}) est déposé{version.agreement} : "
             "la DINUM contresigne.",
         )
     return _back(version)
@@ -407,7 +408,7 @@ def convention_update(request, pk):
     if version.pk != current.pk:
         messages.success(
             request,
-            f"{version.title.capitalize()} créée en brouillon "
+            f"{capfirst(version.the_title)} est créé{version.agreement} en brouillon "
             f"(DINUM : {format_euros(version.cofinancing)}) ; {current.the_title} "
             "reste consultable. Envoyez la nouvelle version une fois son PDF produit.",
         )

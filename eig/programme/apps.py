@@ -10,10 +10,13 @@ class ProgrammeConfig(AppConfig):
         from allauth.account.signals import email_confirmed
 
         from eig.accounts.personal_data import register_erasure, register_personal_data
-        from eig.programme import selectors, services
+        from eig.accounts.todos import register_todos
+        from eig.programme import selectors, services, todos
 
         register_personal_data("rattachements_administrations", selectors.user_memberships_data)
         register_erasure("programme.memberships", services.memberships_end_for_erasure)
+        register_todos("programme.agent", todos.agent_todos)
+        register_todos("programme.staff", todos.staff_todos)
         # allauth's one hook on a confirmed address: a pending request may now be verified
         # by its domain.
         email_confirmed.connect(

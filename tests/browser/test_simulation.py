@@ -68,7 +68,9 @@ def test_agent_changes_a_band_sees_the_simulation_then_saves(live_server, page, 
     detail = page.locator("#simulation")
     expect(detail).to_contain_text(format_euros(Decimal("60696.20")))
     expect(detail).to_contain_text(format_euros(Decimal("90063.30")))  # left to the ministry
-    expect(detail).to_contain_text("seraient versés à Ministère de la Culture")
+    expect(detail).to_contain_text(
+        "seraient versés à l’administration elle-même (Ministère de la Culture)"
+    )
     axe(page)
 
     page.goto(live_server.url + reverse("projects:defi_preview", args=[defi.pk]))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from eig.accounts.models import Role
 from eig.accounts.services import user_two_factor_set
 from eig.accounts.todos import Urgency, counted, urgency_for, user_todos
+from eig.programme.services import membership_request
 from funding import services as funding_services
 from funding.models import ConventionVersion
 from projects.models import Defi, DefiEvaluation
@@ -23,6 +24,7 @@ from tests.factories import (
     JurorFactory,
     JuryMemberFactory,
     ProjectCallFactory,
+    SignatoryAgentFactory,
     StaffFactory,
     UserFactory,
     funded_promotion,
@@ -35,8 +37,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # The personal space's queries for a person holding the agent, juror and staff roles, the
-# same for 1 and for 3 drafts, evaluations, dossiers without jurors and conventions.
-DASHBOARD_QUERIES = 11
+# same for 1 and for 3 drafts, evaluations, dossiers without jurors and conventions (one
+# query each for the requests to join an administration, as a member and as staff).
+DASHBOARD_QUERIES = 13
 
 
 def _text(response) -> str:
@@ -161,10 +164,14 @@ def _conventions(count: int, state: str, agent=None):
 
 
 def test_funding_todos_conventions_to_sign_and_to_countersign(client):
-    agent = AgentFactory(administration=ministry(budget_programme="361"))
+    agent = SignatoryAgentFactory(administration=ministry(budget_programme="361"))
     _conventions(1, ConventionVersion.State.SENT, agent=agent)
     client.force_login(agent)
     assert "1 convention à signer" in _text(client.get(reverse("accounts:dashboard")))
+    # A member who does not sign reads the convention but has nothing to do.
+    client.force_login(AgentFactory(administration=agent.administration))
+    assert "à signer" not in _text(client.get(reverse("accounts:dashboard")))
+    client.force_login(agent)
 
     ConventionVersion.objects.update(state=ConventionVersion.State.SIGNED_ADMIN)
     assert "à signer" not in _text(client.get(reverse("accounts:dashboard")))
@@ -225,3 +232,43 @@ def test_main_menu_shows_my_defis_only_to_agents(client, factory, sees_defis):
     text = _text(client.get(reverse("accounts:dashboard")))
 
     assert (f'href="{reverse("projects:my_defis")}"' in text) == sees_defis
+
+
+# --- Requests to join an administration ---------------------------------------------------
+
+
+def test_programme_todos_requests_wait_for_the_members_of_the_administration(client):
+    culture = ministry(name="Ministère de la Culture")
+    member = AgentFactory(administration=culture)
+    for _ in range(2):
+        membership_request(user=AgentFactory(administration=None), administration=culture)
+    outsider = AgentFactory(administration=ministry(name="Ministère des Armées"))
+
+    client.force_login(member)
+    text = _text(client.get(reverse("accounts:dashboard")))
+
+    assert "2 demandes de rattachement à examiner" in text
+    assert reverse("programme:administration_members", args=[culture.pk]) in text
+    assert [todo.label for todo in user_todos(outsider)] == []
+    # Someone of the administration can decide: nothing waits for staff.
+    assert "rattachement" not in " ".join(t.label for t in user_todos(StaffFactory()))
+
+
+def test_programme_todos_staff_decide_when_nobody_of_the_administration_can():
+    newcomer = AgentFactory(administration=None)
+    membership_request(user=newcomer, administration=ministry(name="Cerema"))
+
+    labels = [todo.label for todo in user_todos(StaffFactory())]
+
+    assert "1 demande de rattachement sans agent pour l'examiner" in labels
+
+
+def test_programme_todos_an_agent_not_verified_sees_their_request_or_the_step_to_make_it():
+    agent = AgentFactory(administration=None)
+    assert [todo.label for todo in user_todos(agent)] == ["Indiquez votre administration"]
+
+    membership_request(user=agent, administration=ministry(name="Cerema"))
+
+    assert [todo.label for todo in user_todos(agent)] == [
+        "Demande de rattachement en attente de validation (Cerema)"
+    ]

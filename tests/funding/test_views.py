@@ -238,7 +238,9 @@ def test_signatory_agent_uploads_the_signed_pdf(client, world, django_capture_on
 
     version.refresh_from_db()
     assert version.state == State.SIGNED_ADMIN
-    assert "signée par Ministère de la Culture est déposée" in _text(response)
+    assert (
+        "signée par l'administration signataire (Ministère de la Culture) est déposée"
+    ) in _text(response)
     signed = client.get(_url("version_signed_pdf", world.convention, version))
     assert b"".join(signed.streaming_content) == content
     assert signed["Content-Disposition"] == (
@@ -258,9 +260,10 @@ def test_operator_agent_reads_but_cannot_upload(client, world, django_capture_on
     )
 
     assert "Déposer la convention signée" not in page
-    assert "Seuls les agents de Ministère de la Culture déposent la convention signée" in _text(
-        response
-    )
+    assert (
+        "Seuls les agents signataires de l'administration (Ministère de la Culture) déposent la "
+        "convention signée"
+    ) in _text(response)
     version.refresh_from_db()
     assert (version.state, version.signed_pdf.name) == (State.SENT, "")
 
@@ -345,7 +348,9 @@ def test_full_path_through_the_pages(client, world, django_capture_on_commit_cal
     version = _current(convention)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url("version_send", convention, version), follow=True)
-    assert "est envoyée pour signature à Ministère de la Culture" in _text(response)
+    assert (
+        "est envoyée pour signature à l'administration signataire (Ministère de la Culture)"
+    ) in _text(response)
     assert [message.to for message in mail.outbox] == [[world.signatory_agent.email]]
 
     client.force_login(world.signatory_agent)
@@ -375,7 +380,7 @@ def test_full_path_through_the_pages(client, world, django_capture_on_commit_cal
     assert avenant.total_cost == Decimal("130063.30")  # 60 696,20 + 69 367,10
     assert avenant.cofinancing == Decimal("40000.00")
     page = _text(response)
-    assert "Avenant n° 1 créée en brouillon" in page
+    assert "L'avenant n° 1 est créé en brouillon" in page
     assert "Motif : Recrutement d'une EIG de 4 ans d'expérience." in page
     version.refresh_from_db()
     assert version.state == State.IN_FORCE  # until the avenant is in force
@@ -669,7 +674,10 @@ def test_an_avenant_is_masculine_and_the_signatory_takes_an_article(
 
     assert "Signature de l'avenant n° 1" in page
     assert "Le PDF de l'avenant n° 1 est prêt" in page
-    assert "L'avenant n° 1 est envoyé pour signature à Ministère de la Culture" in sent
+    assert (
+        "L'avenant n° 1 est envoyé pour signature à l'administration signataire "
+        "(Ministère de la Culture)"
+    ) in sent
     assert "L’administration signataire (Ministère de la Culture) signe la convention" in sent
     assert "Signature de l'avenant n° 1" in sent
     assert "pour signature l'avenant n° 1 de la" in mail.outbox[-1].body

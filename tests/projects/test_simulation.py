@@ -197,7 +197,10 @@ def test_defi_detail_shows_simulation_rule_and_formula(client):
     assert "forfait de 20\u202f000,00\u00a0€ par EIG, dans la limite de son coût." in content
     assert "Salaire brut = net versé ÷ (1 − 21\u00a0% de cotisations salariales)." in content
     assert 'aria-live="polite"' in content
-    assert f"seraient versés à {defi.administration}, sur son programme 129" in content
+    assert (
+        f"seraient versés à l’administration elle-même ({defi.administration}), "
+        "sur son programme 129"
+    ) in content
 
 
 def test_simulation_names_the_ministry_that_receives_credits(client):
@@ -208,8 +211,8 @@ def test_simulation_names_the_ministry_that_receives_credits(client):
     content = _text(client.get(reverse("projects:defi_detail", args=[defi.pk])))
 
     assert (
-        "que Musée national n’a pas : les crédits de la DINUM seraient versés à son ministère, "
-        "Ministère de la Culture (programme 175)."
+        "que l’administration (Musée national) n’a pas : les crédits de la DINUM seraient versés "
+        "à son ministère (Ministère de la Culture, programme 175)."
     ) in content
 
 
