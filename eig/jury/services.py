@@ -342,6 +342,18 @@ def evaluation_save(
     return evaluation
 
 
+def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, at, note):
+    """Submitted → draft, scores kept; the new `version` makes any tab still open on the
+    submitted form stale."""
+    evaluation.state = State.DRAFT
+    evaluation.submitted_at = None
+    evaluation.version += 1
+    evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
+    domain.event_model.objects.create(
+        evaluation=evaluation, action=action, actor=actor, at=at, note=note
+    )
+
+
 @transaction.atomic
 def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", now=None):
     """Staff give a submitted evaluation back to its juror.
@@ -355,12 +367,9 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
     )
     if evaluation.state != State.SUBMITTED:
         raise InvalidTransition("Seule une évaluation soumise peut être rouverte.", code="state")
-    evaluation.state = State.DRAFT
-    evaluation.submitted_at = None
-    evaluation.version += 1
-    evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
-    domain.event_model.objects.create(
-        evaluation=evaluation,
+    _evaluation_back_to_draft(
+        domain,
+        evaluation,
         action=domain.event_model.Action.REOPENED,
         actor=actor,
         at=now,
@@ -417,12 +426,9 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
             "demandez à l'équipe du programme de la rouvrir.",
             code="current",
         )
-    evaluation.state = State.DRAFT
-    evaluation.submitted_at = None
-    evaluation.version += 1
-    evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
-    domain.event_model.objects.create(
-        evaluation=evaluation,
+    _evaluation_back_to_draft(
+        domain,
+        evaluation,
         action=domain.event_model.Action.JUROR_REOPENED,
         actor=actor,
         at=now,
