@@ -174,8 +174,8 @@ def test_guess_article_on_real_names(name, article):
         ("Cerema", "le", "le Cerema", "du Cerema", "au Cerema"),
         ("Pôle emploi", "aucun", "Pôle emploi", "de Pôle emploi", "à Pôle emploi"),
         ("Etalab", "aucun", "Etalab", "d’Etalab", "à Etalab"),
-        # The stored article wins over the guess (« le » here, where the name says « la »).
-        ("Haute Maison", "le", "le Haute Maison", "du Haute Maison", "au Haute Maison"),
+        # The stored article wins over the guess (« le », from « Pôle »).
+        ("Pôle numérique", "aucun", "Pôle numérique", "de Pôle numérique", "à Pôle numérique"),
         # Only « Ministère » loses its capital after the article.
         (
             "Ministères sociaux",
