@@ -21,6 +21,12 @@ def _decimal(value) -> Decimal | None:
     return Decimal(value) if value not in (None, "") else None
 
 
+def host_name(defi: dict) -> dict:
+    """The administration that hosts a défi of a snapshot, for the `le` / `de` filters
+    (« porté par l’Institut… »); snapshots made before articles were stored have none."""
+    return {"name": defi["host"], "article": defi.get("host_article", "")}
+
+
 def _date(value) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -47,6 +53,7 @@ def convention_version_context(version: ConventionVersion) -> dict:
                 "total": _decimal(defi["total"]),
                 "cofinancing": _decimal(defi["cofinancing"]),
                 "host_differs": defi["host"] != content["administration"]["name"],
+                "host_name": host_name(defi),
             }
         )
     budgetary = content["kind"] == "budgetaire"

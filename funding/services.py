@@ -11,12 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from eig.accounts.models import Role, User
 from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
 from eig.files import validate_pdf
 from eig.programme.costs import Rules, position_cost
+from eig.programme.french import guess_article, the_name
 from eig.programme.models import Administration, FundingRule, Promotion, SalaryBand, WorkTime
 from eig.programme.money import format_euros
 from eig.programme.selectors import rules_for_promotion
@@ -78,6 +80,8 @@ def convention_content(convention: Convention) -> dict:
             {
                 "title": str(line.defi),
                 "host": line.defi.administration.name,
+                "host_article": line.defi.administration.article
+                or guess_article(line.defi.administration.name),
                 "lines": [],
                 "total": Decimal("0.00"),
                 "cofinancing": Decimal("0.00"),
@@ -111,6 +115,8 @@ def convention_content(convention: Convention) -> dict:
         "promotion": {"name": promotion.name, "year": promotion.year, "code": promotion.code},
         "administration": {
             "name": administration.name,
+            # The article its name takes in the text (« entre la DINUM et le ministère… »).
+            "article": administration.article or guess_article(administration.name),
             "town": administration.town,
             "budget_programme": convention.budget_programme,
         },
@@ -236,13 +242,15 @@ def convention_prepare(
     rules, rule = _rules(promotion)
     if Convention.objects.filter(promotion=promotion, administration=administration).exists():
         raise DomainError(
-            f"{administration} a déjà une convention pour la {promotion}.", code="exists"
+            f"{capfirst(the_name(administration))} a déjà une convention pour la {promotion}.",
+            code="exists",
         )
     plan = promotion_convention_plan(promotion, convention_kind=rule.convention_kind)
     defis = plan.by_signatory.get(administration)
     if not defis:
         raise DomainError(
-            f"{administration} ne signe pour aucun défi retenu de la {promotion}.",
+            f"{capfirst(the_name(administration))} ne signe pour aucun défi retenu de la "
+            f"{promotion}.",
             code="no_defi",
         )
     count = Convention.objects.filter(promotion=promotion).count()

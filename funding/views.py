@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.exports import csv_response
+from eig.programme.french import of_name
 from eig.programme.money import format_euros, format_quantity
 from eig.programme.selectors import rules_for_promotion, user_is_signatory
 from funding import services
 from funding.forms import ConventionLineForm, ConventionUpdateForm, InForceForm, SignedPdfForm
 from funding.models import ConventionVersion
+from funding.pdf import host_name
 from funding.selectors import (
     convention_history,
     convention_lines,
@@ -113,7 +115,7 @@ def budget_prepare(request, pk):
             f"{version.reason}",
         )
     for administration, message in report.refused:
-        messages.error(request, f"Convention de {administration} non préparée. {message}")
+        messages.error(request, f"Convention {of_name(administration)} non préparée. {message}")
     if not (report.created or report.amended or report.refused):
         messages.info(
             request,
@@ -207,6 +209,7 @@ def _content_defis(content: dict) -> list[dict]:
             "lines": [
                 {**line, "months": format_quantity(line["months"])} for line in defi["lines"]
             ],
+            "host_name": host_name(defi),
         }
         for defi in content.get("defis", [])
     ]

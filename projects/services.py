@@ -14,6 +14,7 @@ from django.utils import timezone
 from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.notifications.services import email_queue, reminder_send_once
+from eig.programme.french import of_name, the_name
 from eig.programme.models import ContractFrame, SalaryBand, WorkTime
 from eig.programme.services import membership_join_by_invitation
 from projects.models import (
@@ -344,7 +345,8 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
     if actor.administration_id != defi.administration_id:
         # An invitation makes its recipient a member: only a verified member gives it.
         raise DomainError(
-            f"Seuls les membres vérifiés de {defi.administration} invitent des co-rédacteurs.",
+            f"Seuls les membres vérifiés {of_name(defi.administration)} invitent des "
+            "co-rédacteurs.",
             code="not_member",
         )
     if email == actor.email.lower():
@@ -356,8 +358,8 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
     existing = User.objects.filter(email__iexact=email).first()
     if existing and existing.administration_id not in (None, defi.administration_id):
         raise DomainError(
-            "Cette personne est rattachée à une autre administration : seuls les agents de "
-            f"{defi.administration} peuvent co-rédiger ce défi.",
+            "Cette personne est rattachée à une autre administration : seuls les agents "
+            f"{of_name(defi.administration)} peuvent co-rédiger ce défi.",
             code="other_administration",
         )
     # Inviting the same address again resends the pending invitation (same link) rather than
@@ -389,7 +391,8 @@ def defi_invitation_accept(*, invitation: DefiInvitation, user: User) -> Defi:
         )
     if user.administration_id not in (None, defi.administration_id):
         raise DomainError(
-            f"Votre compte est rattaché à une autre administration que {defi.administration}.",
+            "Votre compte est rattaché à une autre administration que "
+            f"{the_name(defi.administration)}.",
             code="other_administration",
         )
     if Role.AGENT not in user.roles:

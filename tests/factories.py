@@ -9,6 +9,7 @@ from django.utils import timezone
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_two_factor_set
 from eig.jury.models import Criterion, Jury, JuryMember
+from eig.programme.french import guess_article
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
@@ -38,6 +39,8 @@ class AdministrationFactory(factory.django.DjangoModelFactory):
         model = Administration
 
     name = factory.Sequence(lambda n: f"Direction du numérique n° {n}")
+    # As administration_create and the admin do.
+    article = factory.LazyAttribute(lambda administration: guess_article(administration.name))
     kind = Administration.Kind.MINISTRY
     town = "Paris"
 

@@ -186,8 +186,17 @@ def membership_apply_admin_change(form, *, actor) -> None:
 
 @admin.register(Administration)
 class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "siret", "parent", "budget_programme", "town", "domains"]
-    list_filter = ["kind"]
+    list_display = [
+        "name",
+        "article",
+        "kind",
+        "siret",
+        "parent",
+        "budget_programme",
+        "town",
+        "domains",
+    ]
+    list_filter = ["kind", "article"]
     search_fields = ["name", "siret", "town"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
@@ -232,6 +241,7 @@ class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        obj.fill_article()
         super().save_model(request, obj, form, change)
         if "email_domains" in form.changed_data:
             count = membership_services.administration_verify_pending_by_domain(administration=obj)

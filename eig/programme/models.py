@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eig.programme import french
 from eig.programme.money import format_quantity
 from eig.programme.validators import (
     validate_budget_programme,
@@ -39,7 +40,26 @@ class Administration(models.Model):
         HEALTH = "sante", _("Établissement de santé")
         OTHER = "autre", _("Autre organisme public")
 
+    class Article(models.TextChoices):
+        LE = french.LE, _("le (le ministère…, du ministère…, au ministère…)")
+        LA = french.LA, _("la (la direction…, de la direction…, à la direction…)")
+        ELIDED = french.ELIDED, _("l’ (l’agence…, de l’agence…, à l’agence…)")
+        LES = french.LES, _("les (les Archives nationales…, des Archives…, aux Archives…)")
+        NONE = french.NO_ARTICLE, _("aucun (Pôle emploi, de Pôle emploi, à Pôle emploi)")
+
     name = models.CharField(_("nom"), max_length=255)
+    # Phrases name the administration after « de » or « à » (« membre du ministère de la
+    # Culture »): the article cannot be read reliably off the name, so it is stored.
+    article = models.CharField(
+        _("article"),
+        max_length=5,
+        choices=Article.choices,
+        blank=True,
+        help_text=_(
+            "L’article que prend le nom dans une phrase. Laissé vide, il est déduit du nom "
+            "(« Ministère… » : le, « Direction… » : la, voyelle : l’)."
+        ),
+    )
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     siret = models.CharField(
         _("SIRET"),
@@ -98,6 +118,11 @@ class Administration(models.Model):
 
     def __str__(self):
         return self.name
+
+    def fill_article(self) -> None:
+        """An article left empty is guessed from the name; staff correct it in the admin."""
+        if not self.article:
+            self.article = french.guess_article(self.name)
 
     @property
     def receives_cofinancing_directly(self) -> bool:

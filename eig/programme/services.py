@@ -16,6 +16,7 @@ from eig.accounts.models import User
 from eig.exceptions import DomainError, InvalidTransition
 from eig.notifications.services import email_queue
 from eig.programme import selectors
+from eig.programme.french import of_name, the_name, to_name
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
@@ -127,13 +128,14 @@ def membership_request(*, user: User, administration: Administration, note: str 
     if current is not None:
         if current.administration_id == administration.pk:
             message = (
-                f"Vous êtes déjà membre de {administration}."
+                f"Vous êtes déjà membre {of_name(administration)}."
                 if current.state == State.VERIFIED
-                else f"Votre demande pour rejoindre {administration} est déjà en attente."
+                else f"Votre demande pour rejoindre {the_name(administration)} est déjà en attente."
             )
             raise DomainError(message, code="already")
         raise DomainError(
-            f"Vous êtes rattaché·e à {current.administration} (ou votre demande est en cours) : "
+            f"Vous êtes rattaché·e {to_name(current.administration)} (ou votre demande est en "
+            "cours) : "
             "changez d'administration depuis « Mon administration ».",
             code="open_membership",
         )
@@ -173,13 +175,14 @@ def membership_change(*, user: User, administration: Administration, note: str =
     if current is not None:
         if current.administration_id == administration.pk:
             raise DomainError(
-                f"Vous êtes déjà rattaché·e à {administration} (ou votre demande est en cours).",
+                f"Vous êtes déjà rattaché·e {to_name(administration)} (ou votre demande est en "
+                "cours).",
                 code="already",
             )
         membership_end(
             membership=current,
             actor=user,
-            reason=f"Changement d'administration : demande pour {administration}",
+            reason=f"Changement d'administration : demande pour {the_name(administration)}",
         )
     membership = membership_request(user=user, administration=administration, note=note)
     caller.refresh_from_db(fields=["administration"])
@@ -191,7 +194,7 @@ def _ensure_can_decide(membership: Membership, actor: User) -> None:
         raise DomainError("Votre propre demande est décidée par un autre membre.", code="self")
     if not selectors.user_can_manage_members(actor, membership.administration):
         raise DomainError(
-            f"Seuls les membres vérifiés de {membership.administration} et l'équipe du "
+            f"Seuls les membres vérifiés {of_name(membership.administration)} et l'équipe du "
             "programme décident des demandes.",
             code="not_member",
         )
@@ -293,7 +296,7 @@ def membership_set_signatory(
     membership = _lock(membership)
     if not selectors.user_can_designate_signatories(actor, membership.administration):
         raise DomainError(
-            f"Seuls les signataires de {membership.administration} et l'équipe du programme "
+            f"Seuls les signataires {of_name(membership.administration)} et l'équipe du programme "
             "désignent les signataires.",
             code="not_signatory",
         )
@@ -335,7 +338,7 @@ def membership_grant(
         membership_end(
             membership=current,
             actor=actor,
-            reason=reason or f"Rattaché·e à {administration} par l'équipe du programme",
+            reason=reason or f"Rattaché·e {to_name(administration)} par l'équipe du programme",
         )
         current = None
     if current is None:
@@ -381,11 +384,13 @@ def membership_join_by_invitation(
     if current is not None and current.administration_id != administration.pk:
         if current.state == State.VERIFIED:
             raise DomainError(
-                f"Votre compte est rattaché à une autre administration que {administration}.",
+                "Votre compte est rattaché à une autre administration que "
+                f"{the_name(administration)}.",
                 code="other_administration",
             )
         raise DomainError(
-            f"Votre demande pour rejoindre {current.administration} est en attente : retirez-la "
+            f"Votre demande pour rejoindre {the_name(current.administration)} est en attente : "
+            "retirez-la "
             "depuis « Mon administration » pour accepter cette invitation.",
             code="other_request",
         )
@@ -393,8 +398,8 @@ def membership_join_by_invitation(
         return current
     if inviter is None or not selectors.user_is_verified_member(inviter, administration.pk):
         raise DomainError(
-            f"Cette invitation ne vaut plus : la personne qui l'a envoyée n'est plus membre de "
-            f"{administration}. Demandez à rejoindre l'administration depuis « Mon "
+            f"Cette invitation ne vaut plus : la personne qui l'a envoyée n'est plus membre "
+            f"{of_name(administration)}. Demandez à rejoindre l'administration depuis « Mon "
             "administration ».",
             code="inviter_not_member",
         )
@@ -422,6 +427,7 @@ def administration_create(*, user: User, **fields) -> Administration:
             "Seuls les agents publics inscrivent une administration.", code="not_agent"
         )
     administration = Administration(**fields)
+    administration.fill_article()
     administration.full_clean()
     administration.save()
     current = _open_membership(user)
@@ -429,7 +435,7 @@ def administration_create(*, user: User, **fields) -> Administration:
         membership_end(
             membership=current,
             actor=user,
-            reason=f"Changement d'administration : a inscrit {administration}",
+            reason=f"Changement d'administration : a inscrit {the_name(administration)}",
         )
     membership = Membership.objects.create(
         user=user, administration=administration, state=State.REQUESTED

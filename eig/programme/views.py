@@ -17,6 +17,7 @@ from eig.programme.forms import (
     MembershipDecisionForm,
     MembershipLeaveForm,
 )
+from eig.programme.french import of_name, the_name
 from eig.programme.models import AdministrationMembership
 
 State = AdministrationMembership.State
@@ -33,14 +34,14 @@ def _joined_message(request, membership) -> None:
     if membership.state == State.VERIFIED:
         messages.success(
             request,
-            f"Vous êtes membre de {membership.administration} : votre adresse vérifiée est sur "
-            "l'un de ses domaines.",
+            f"Vous êtes membre {of_name(membership.administration)} : votre adresse vérifiée est "
+            "sur l'un de ses domaines.",
         )
     else:
         messages.success(
             request,
-            f"Votre demande pour rejoindre {membership.administration} est envoyée : un membre "
-            "de l'administration ou l'équipe du programme la confirmera. Vous recevrez un "
+            f"Votre demande pour rejoindre {the_name(membership.administration)} est envoyée : un "
+            "membre de l'administration ou l'équipe du programme la confirmera. Vous recevrez un "
             "e-mail.",
         )
 
@@ -82,7 +83,8 @@ def administration_choose(request):
                 administration = services.administration_create(user=user, **fields)
                 messages.success(
                     request,
-                    f"{administration} est inscrite ; vous en êtes membre et signataire. "
+                    f"Votre administration ({administration}) est inscrite ; vous en êtes membre "
+                    "et signataire. "
                     "L'équipe du programme en est informée.",
                 )
                 return redirect(_next_url(request))
@@ -96,9 +98,9 @@ def administration_choose(request):
                 )
                 messages.success(
                     request,
-                    f"Votre demande pour rejoindre {current.administration} est retirée."
+                    f"Votre demande pour rejoindre {the_name(current.administration)} est retirée."
                     if current.state == State.REQUESTED
-                    else f"Vous ne faites plus partie de {current.administration}.",
+                    else f"Vous ne faites plus partie {of_name(current.administration)}.",
                 )
                 return redirect("programme:administration_choose")
     except DomainError as error:
@@ -165,7 +167,7 @@ def membership_decide(request, pk, decision):
         person = membership.user
         messages.success(
             request,
-            f"{person} est membre de {membership.administration} ; un e-mail l'en informe."
+            f"{person} est membre {of_name(membership.administration)} ; un e-mail l'en informe."
             if decision == "approve"
             else f"La demande de {person} est refusée ; un e-mail l'en informe.",
         )
@@ -178,7 +180,7 @@ def membership_signatory(request, pk):
     membership = selectors.get_membership_for_manager(request.user, pk)
     if not selectors.user_can_designate_signatories(request.user, membership.administration):
         raise PermissionDenied(
-            f"Seuls les signataires de {membership.administration} et l'équipe du programme "
+            f"Seuls les signataires {of_name(membership.administration)} et l'équipe du programme "
             "désignent les signataires."
         )
     is_signatory = request.POST.get("signatory") == "1"
@@ -191,7 +193,8 @@ def membership_signatory(request, pk):
     else:
         messages.success(
             request,
-            f"{membership.user} est signataire des conventions de {membership.administration}."
+            f"{membership.user} est signataire des conventions "
+            f"{of_name(membership.administration)}."
             if is_signatory
             else f"{membership.user} n'est plus signataire.",
         )
@@ -213,6 +216,6 @@ def membership_remove(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"{membership.user} ne fait plus partie de {membership.administration}."
+            request, f"{membership.user} ne fait plus partie {of_name(membership.administration)}."
         )
     return _members_page(membership)

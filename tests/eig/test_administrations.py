@@ -4,6 +4,7 @@ import json
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -698,3 +699,91 @@ def test_staff_listing_a_domain_verifies_the_pending_requests_on_it(client):
     other.refresh_from_db()
     assert (waiting.state, waiting.verified_via) == (MembersState.VERIFIED, "domain")
     assert other.state == MembersState.REQUESTED
+
+
+# The article of the administration's name, in the sentences that name it.
+
+
+def test_created_administration_gets_the_article_of_its_name(client):
+    client.force_login(AgentFactory(administration=None))
+
+    client.post(URL, _create_data())
+
+    administration = Administration.objects.get(name=_create_data()["create-name"])
+    assert administration.article == Administration.Article.ELIDED
+
+
+def test_admin_guesses_an_empty_article_and_keeps_a_chosen_one(client):
+    client.force_login(StaffFactory())
+    url = reverse("admin:programme_administration_add")
+    data = {
+        "name": "Ministère de la Culture",
+        "kind": "ministere",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "_save": "Enregistrer",
+    }
+
+    guessed = client.post(url, {**data, "article": ""})
+    chosen = client.post(url, {**data, "name": "Pôle numérique", "article": "aucun"})
+
+    assert (guessed.status_code, chosen.status_code) == (302, 302)
+    assert dict(Administration.objects.values_list("name", "article")) == {
+        "Ministère de la Culture": "le",
+        "Pôle numérique": "aucun",
+    }
+
+
+def test_migration_fills_the_articles_of_existing_administrations():
+    migration = importlib.import_module("eig.programme.migrations.0007_administration_article")
+    culture = ministry(name="Ministère de la Culture", article="")
+    dinum = ministry(name="Direction interministérielle du numérique (DINUM)", article="")
+    archives = ministry(name="Archives nationales", article="")
+    kept = ministry(name="Agence à corriger", article="la")
+
+    migration.fill_articles(django_apps, None)
+
+    assert [
+        a.article
+        for a in Administration.objects.filter(
+            pk__in=[culture.pk, dinum.pk, archives.pk, kept.pk]
+        ).order_by("pk")
+    ] == ["le", "la", "les", "la"]
+
+
+def test_members_page_names_the_administration_with_its_article(client):
+    culture = ministry(name="Ministère de la Culture", article="le")
+    client.force_login(AgentFactory(administration=culture))
+
+    page = client.get(reverse("programme:administration_members", args=[culture.pk]))
+
+    content = page.content.decode()
+    assert "<h1>Membres du ministère de la Culture</h1>" in content
+    assert "Membres de Ministère" not in content
+
+
+def test_approval_mail_names_the_administration_with_its_article(client, commit):
+    culture = ministry(name="Ministère de la Culture", article="le")
+    member = AgentFactory(administration=culture)
+    membership = _pending(culture)
+    mail.outbox.clear()
+    client.force_login(member)
+
+    with commit():
+        client.post(reverse("programme:membership_approve", args=[membership.pk]))
+
+    [message] = mail.outbox
+    assert message.subject.endswith("Vous êtes membre du ministère de la Culture")
+    assert "a confirmé votre rattachement au ministère de la Culture." in message.body
+
+
+def test_service_refusal_names_the_administration_with_its_article():
+    dinum = ministry(name="DINUM", article="la")
+    agent = AgentFactory(administration=dinum)
+
+    with pytest.raises(DomainError) as error:
+        membership_request(user=agent, administration=dinum)
+
+    assert error.value.message == "Vous êtes déjà membre de la DINUM."

@@ -108,7 +108,7 @@ def test_a_third_convention_past_the_envelope_is_refused(
     response = client.post(reverse("funding:budget_prepare", args=[promotion.pk]), follow=True)
 
     page = _text(response)
-    assert "Convention de Ministère de la Santé non préparée. Enveloppe dépassée" in page
+    assert "Convention du ministère de la Santé non préparée. Enveloppe dépassée" in page
     assert f"à 120{NNBSP}000,00{NBSP}€ pour une enveloppe de 100{NNBSP}000,00{NBSP}€" in page
     assert f"soit 20{NNBSP}000,00{NBSP}€ de trop" in page
     assert not Convention.objects.filter(administration=health).exists()

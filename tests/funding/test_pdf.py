@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from pypdf import PdfReader
 
 from eig.programme.models import SalaryBand
 from funding import services
 from funding.models import ConventionVersion
-from funding.pdf import convention_version_render
+from funding.pdf import convention_version_context, convention_version_render
 from tests.factories import (
     SignatoryAgentFactory,
     StaffFactory,
@@ -114,6 +115,7 @@ def test_defi_of_an_operator_names_its_porteur_operationnel():
         "Défi « Lecture publique » — porteur opérationnel : Bibliothèque nationale de France"
         in (text)
     )
+    assert "« Lecture publique », porté par la Bibliothèque nationale de France" in _flat(text)
     assert "Total du défi (3 EIG) 208 101,30 € 60 000,00 €" in text
     assert "Nombre d'EIG 5" in text
     assert "Montant pris en charge par la DINUM 100 000,00 €" in text
@@ -351,3 +353,15 @@ def test_a_draft_without_signatories_never_reads_represented_by_a_comma():
 
     assert "représentée par ," not in text
     assert text.count("représentée par signataire à désigner") == 2
+
+
+def test_convention_snapshots_the_article_of_the_administration():
+    promotion = funded_promotion("6", year=2022)
+    signatory = _culture()
+    selected_defi(promotion, signatory, positions=1)
+
+    version = _prepare(promotion, signatory).versions.get()
+    html = render_to_string("funding/convention_pdf.html", convention_version_context(version))
+
+    assert version.content["administration"]["article"] == "le"
+    assert "entre la DINUM et le ministère de la Culture, référence" in html

@@ -503,7 +503,7 @@ def test_prepare_past_the_envelope_names_the_amounts(client, world):
     )
 
     page = _text(response)
-    assert "Convention de Ministère de l'Intérieur non préparée." in page
+    assert "Convention du ministère de l'Intérieur non préparée." in page
     assert "à 60\u202f000,00\u00a0€ pour une enveloppe de 50\u202f000,00\u00a0€" in page
     assert "soit 10\u202f000,00\u00a0€ de trop" in page
     assert not Convention.objects.filter(administration=interior).exists()
@@ -518,7 +518,7 @@ def test_detail_page_shows_the_amounts_the_versions_and_the_history(
     page = _text(client.get(_url("convention_detail", world.convention)))
 
     assert "Gallica augmentée" in page
-    assert "accueilli par Bibliothèque nationale de France" in page
+    assert "accueilli par la Bibliothèque nationale de France" in page
     assert "69\u202f367,10\u00a0€" in page  # one EIG at 4 000 € net, 10 months
     assert "40\u202f000,00\u00a0€" in page
     assert "Convention initiale" in page
@@ -780,7 +780,7 @@ def test_staff_page_says_why_a_convention_cannot_be_sent(
     assert "Indiquez le signataire pour l'administration" in _text(response)
     assert _current(convention).state == State.DRAFT
     # Nobody of the administration is named signatory: staff are told.
-    assert "Ministère de la Culture n’a aucun signataire" in page
+    assert "Le ministère de la Culture n’a aucun signataire" in page
 
 
 def test_staff_page_names_no_missing_signatory_once_named(client, world):

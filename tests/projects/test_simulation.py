@@ -223,7 +223,7 @@ def test_simulation_without_budget_programme_says_self_funding(client):
 
     content = _text(client.get(reverse("projects:defi_detail", args=[defi.pk])))
 
-    assert "Ni Agence sans programme ni son ministère de rattachement n’en ont" in content
+    assert "Ni l’Agence sans programme ni son ministère de rattachement n’en ont" in content
     assert "autofinancement ou un partenariat avec un ministère" in content
 
 

@@ -28,6 +28,7 @@ from eig.jury.deliberation import hearing_slot_create, jury_group_create
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
 from eig.jury.services import evaluation_save, jury_assign
+from eig.programme.french import guess_article
 from eig.programme.models import Administration, FundingRule, Promotion, Specialty
 from eig.programme.presets import promotion_apply_funding_preset
 from eig.programme.services import membership_grant
@@ -355,7 +356,12 @@ class Command(BaseCommand):
 
     def _administration(self, name: str) -> Administration:
         administration, _ = Administration.objects.get_or_create(
-            name=name, defaults={"kind": Administration.Kind.MINISTRY, "town": "Paris"}
+            name=name,
+            defaults={
+                "kind": Administration.Kind.MINISTRY,
+                "town": "Paris",
+                "article": guess_article(name),
+            },
         )
         if not administration.email_domains and name in EMAIL_DOMAINS:
             administration.email_domains = EMAIL_DOMAINS[name]
@@ -577,7 +583,11 @@ class Command(BaseCommand):
         submission now would mail acknowledgements for a session long closed."""
         administration, _ = Administration.objects.get_or_create(
             name=record["administration"],
-            defaults={"kind": guess_kind(record["administration"]), "town": record["town"]},
+            defaults={
+                "kind": guess_kind(record["administration"]),
+                "town": record["town"],
+                "article": guess_article(record["administration"]),
+            },
         )
         agent = self._porteur(administration, index)
         defi = services.defi_create(call=call, author=agent, title=record["title"])
