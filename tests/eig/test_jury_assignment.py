@@ -9,7 +9,7 @@ import itertools
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import eig.jury.assignment as assignment_module
@@ -210,14 +210,19 @@ def test_assignment_solve_truncated_levels_match_full_network(problem):
     n_jurors=st.integers(1, 12),
     k=st.integers(1, 4),
 )
+# Zero dossiers with more jurors asked than there are: nothing to assign, so the empty
+# assignment is complete (the property once said infeasible and failed when drawn).
+@example(n_dossiers=0, n_jurors=1, k=2)
 def test_assignment_solve_spread_at_most_one_without_constraints(n_dossiers, n_jurors, k):
     problem = AssignmentProblem(
         dossiers=list(range(n_dossiers)), jurors=[f"j{i}" for i in range(n_jurors)], k=k
     )
     result = assignment_solve(problem)
 
-    assert result.feasible == (k <= n_jurors)
+    assert result.feasible == (n_dossiers == 0 or k <= n_jurors)
     assert result.spread <= 1
+    if n_dossiers == 0:
+        assert (result.pairs, result.shortfall) == (frozenset(), {})
 
 
 def _greedy(problem: AssignmentProblem) -> dict:
@@ -405,6 +410,13 @@ def test_assignment_solve_without_dossiers_is_empty():
 
     assert (result.pairs, result.loads, result.shortfall) == (frozenset(), {"x": 0}, {})
     assert result.explain().startswith("Aucun dossier à répartir.")
+
+
+def test_assignment_solve_without_dossiers_is_feasible_even_short_of_jurors():
+    result = assignment_solve(AssignmentProblem(dossiers=[], jurors=["x"], k=3))
+
+    assert result.feasible
+    assert (result.pairs, result.spread) == (frozenset(), 0)
 
 
 @pytest.mark.parametrize(

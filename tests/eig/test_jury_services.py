@@ -1,6 +1,5 @@
 import datetime
 import json
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -13,6 +12,7 @@ from eig.jury.models import Criterion
 from eig.jury.presets import jury_apply_preset, presets
 from eig.programme.models import Administration, Specialty
 from projects.jury import DEFI_JURY
+from projects.management.commands.load_reference import default_reference_dir
 from projects.models import DefiConflict, DefiEvaluation
 from tests.factories import (
     AdministrationFactory,
@@ -22,10 +22,9 @@ from tests.factories import (
     jury_for_call,
     submitted_defi,
 )
+from tests.services import require
 
 pytestmark = pytest.mark.django_db
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "eig"
 
 
 @pytest.fixture
@@ -416,9 +415,12 @@ def test_presets_cover_promotions_3_to_7():
     assert all(len(preset["criteria"]) >= 5 for preset in presets().values())
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="reference folder absent")
 def test_presets_follow_the_reference_criteria():
-    reference = json.loads((REFERENCE / "criteria.json").read_text(encoding="utf-8"))
+    # The same folder as `load_reference` (EIG_REFERENCE_DIR); skipped on a machine without
+    # it, failed in CI, where it must be.
+    folder = default_reference_dir()
+    require(folder.is_dir(), f"données de référence absentes ({folder})")
+    reference = json.loads((folder / "criteria.json").read_text(encoding="utf-8"))
     names = {
         str(grid["promotion"]) + grid.get("variant", ""): [c["name"] for c in grid["criteria"]]
         for grid in reference["defi_selection"]
