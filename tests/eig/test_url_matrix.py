@@ -659,3 +659,20 @@ def test_url_matrix_post_changes_nothing_for_outsiders(world, client, db, name, 
 
     assert _status(response) == row.post_statuses()[role], f"POST {url} en tant que {role}"
     assert _fingerprint() == before, f"POST {url} en tant que {role} a changé des données"
+
+
+def test_url_matrix_fingerprint_sees_what_an_actor_changes(world, client, db):
+    # The net is not empty: the staff's legitimate withdrawal of a juror changes the
+    # fingerprint that the outsiders' requests must leave alone.
+    _as(client, world, "staff")
+    before = _fingerprint()
+
+    response = client.post(
+        reverse(
+            "projects:selection_member_withdraw",
+            kwargs={"jury_pk": world.jury.pk, "pk": world.juror_member.pk},
+        )
+    )
+
+    assert response.status_code == 302
+    assert _fingerprint() != before
