@@ -319,7 +319,14 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def load(
-    *, port: int, paths: list[str], cookie: str, requests: int, concurrency: int, marker: bytes
+    *,
+    port: int,
+    paths: list[str],
+    cookie: str,
+    requests: int,
+    concurrency: int,
+    marker: bytes,
+    timeout: float = 30,
 ):
     """`requests` GETs spread over `concurrency` threads, each on its own keep-alive
     connection, going through `paths` in turn (the pages of the ranking, as staff browse
@@ -330,7 +337,7 @@ def load(
     remaining = [requests]
 
     def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         headers = {"Cookie": cookie, "Connection": "keep-alive"}
         while True:
             with lock:
@@ -345,7 +352,7 @@ def load(
                 body = response.read()
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
                 with lock:
                     errors.append(repr(error))
                 continue
