@@ -398,16 +398,43 @@ def jury_list_for_staff() -> QuerySet[Jury]:
 
 
 def defi_assignment_rows(jury: Jury) -> QuerySet[Defi]:
-    """Each défi of the jury with its evaluations and their jurors, for the assignment page."""
+    """Each défi of the jury with its evaluations and their jurors, for the assignment page:
+    those with the fewest jurors first (the ones staff must see to), then by number."""
     return (
         Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
         .select_related("administration")
+        .annotate(assigned=Count("evaluations"))
         .prefetch_related(
             Prefetch(
                 "evaluations",
                 queryset=DefiEvaluation.objects.select_related("member__user").order_by("pk"),
             )
         )
+        .order_by("assigned", "pk")
+    )
+
+
+def defi_assignment_summary(jury: Jury) -> dict:
+    """Counts above the assignment table, in one query: the défis, those that miss jurors
+    and those that have none yet."""
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .annotate(assigned=Count("evaluations"))
+        .aggregate(
+            total=Count("pk"),
+            lacking=Count("pk", filter=Q(assigned__lt=jury.jurors_per_dossier)),
+            unassigned=Count("pk", filter=Q(assigned=0)),
+        )
+    )
+
+
+def defi_conflict_candidates(jury: Jury) -> QuerySet[Defi]:
+    """The défis of the jury with only what the conflict rules read (their administration
+    and its ministry), for counting conflicts without loading the défis' contents."""
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("administration__parent")
+        .only("pk", "administration")
         .order_by("pk")
     )
 

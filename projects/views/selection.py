@@ -2,21 +2,33 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.jury import services as jury_services
 from eig.jury.models import JuryMember
-from eig.jury.selectors import jury_conflicts, jury_member_loads, jury_progress
+from eig.jury.selectors import (
+    jury_conflicts,
+    jury_member_loads,
+    jury_members_active,
+    jury_progress,
+)
+from projects.filters import AssignmentFilter
 from projects.forms import AssignmentRunForm, EvaluationAddForm
 from projects.jury import DEFI_JURY
 from projects.models import DefiEvaluation
 from projects.selectors import (
     defi_assignment_rows,
+    defi_assignment_summary,
+    defi_conflict_candidates,
     get_jury_for_staff,
     jury_list_for_staff,
 )
+
+# A page of the assignment table: 2,000 défis at once made 2.3 MB of HTML.
+ASSIGNMENT_PAGE_SIZE = 100
 
 
 @login_required
@@ -51,8 +63,10 @@ def selection_jury(request, jury_pk):
 @login_required
 def selection_assignment(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
+    # Loaded once for the conflicts, the filter and the form (each would query them).
+    members = list(jury_members_active(jury))
     run_form = AssignmentRunForm()
-    add_form = EvaluationAddForm(jury=jury)
+    add_form = EvaluationAddForm(jury=jury, members=members)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "assign":
@@ -75,7 +89,7 @@ def selection_assignment(request, jury_pk):
                 messages.info(request, "Aucun juré n'a de nouveau dossier à apprendre.")
             return redirect("projects:selection_assignment", jury_pk=jury.pk)
         elif action == "add":
-            add_form = EvaluationAddForm(request.POST, jury=jury)
+            add_form = EvaluationAddForm(request.POST, jury=jury, members=members)
             if add_form.is_valid():
                 try:
                     jury_services.evaluation_assign(
@@ -91,6 +105,13 @@ def selection_assignment(request, jury_pk):
                     return redirect("projects:selection_assignment", jury_pk=jury.pk)
         else:
             messages.error(request, "Action inconnue.")
+    filterset = AssignmentFilter(
+        request.GET, queryset=defi_assignment_rows(jury), jury=jury, members=members
+    )
+    page = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    conflicts = jury_conflicts(
+        DEFI_JURY, jury, members=members, dossiers=defi_conflict_candidates(jury)
+    )
     return render(
         request,
         "projects/selection/assignment.html",
@@ -99,8 +120,11 @@ def selection_assignment(request, jury_pk):
             "call": jury.project_call,
             "run_form": run_form,
             "add_form": add_form,
-            "defis": defi_assignment_rows(jury),
-            "conflict_count": len(jury_conflicts(DEFI_JURY, jury)),
+            "filter": filterset,
+            "page_obj": page,
+            "defis": page.object_list,
+            "summary": defi_assignment_summary(jury),
+            "conflict_count": len(conflicts),
             "progress": jury_progress(DEFI_JURY, jury),
             "title": f"Affectation — {jury}",
         },
