@@ -154,6 +154,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     page = _login(browser, live_server, staff)
     staff_pages = [
         reverse("projects:selection_index"),
+        reverse("projects:selection_assignment", args=[jury.pk]),
         reverse("projects:selection_shortlist", args=[jury.pk]),
         reverse("projects:selection_hearings", args=[jury.pk]),
         reverse("projects:selection_group_edit", args=[jury.pk, group.pk]),
