@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.jury import services as jury_services
 from eig.jury.models import JuryMember
 from eig.jury.selectors import (
-    jury_conflicts,
     jury_member_loads,
     jury_members_active,
     jury_progress,
@@ -22,7 +22,7 @@ from projects.models import DefiEvaluation
 from projects.selectors import (
     defi_assignment_rows,
     defi_assignment_summary,
-    defi_conflict_candidates,
+    defi_conflict_count,
     get_jury_for_staff,
     jury_list_for_staff,
 )
@@ -58,6 +58,48 @@ def selection_jury(request, jury_pk):
             "title": f"Jury — {jury}",
         },
     )
+
+
+# The badge of an evaluation's state in the assignment table.
+STATE_BADGES = {
+    DefiEvaluation.State.SUBMITTED: "fr-badge--success",
+    DefiEvaluation.State.DRAFT: "fr-badge--info",
+}
+
+
+def _assignment_rows(defis, jury) -> list[dict]:
+    """The rows of the assignment table as the template prints them: ~300 jurors a page,
+    so labels, badges and links are made here once rather than per cell by the template."""
+    # One reverse() for the page, as the ranking does.
+    unassign_url = reverse("projects:selection_unassign", args=[jury.pk, 0]).removesuffix(
+        "0/retirer/"
+    )
+    labels = dict(DefiEvaluation.State.choices)
+    rows = []
+    for defi in defis:
+        evaluations = [
+            {
+                "member": str(evaluation.member),
+                "state": labels[evaluation.state],
+                "badge": STATE_BADGES.get(evaluation.state, ""),
+                "manual": evaluation.manual,
+                "unassign_url": f"{unassign_url}{evaluation.pk}/retirer/"
+                if evaluation.state == DefiEvaluation.State.PENDING
+                else "",
+            }
+            for evaluation in defi.evaluations.all()
+        ]
+        rows.append(
+            {
+                "pk": defi.pk,
+                "title": str(defi),
+                "administration": str(defi.administration),
+                "evaluations": evaluations,
+                "assigned": defi.assigned,
+                "lacking": defi.assigned < jury.jurors_per_dossier,
+            }
+        )
+    return rows
 
 
 @login_required
@@ -109,9 +151,7 @@ def selection_assignment(request, jury_pk):
         request.GET, queryset=defi_assignment_rows(jury), jury=jury, members=members
     )
     page = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
-    conflicts = jury_conflicts(
-        DEFI_JURY, jury, members=members, dossiers=defi_conflict_candidates(jury)
-    )
+    rows = _assignment_rows(page.object_list, jury)
     return render(
         request,
         "projects/selection/assignment.html",
@@ -122,9 +162,9 @@ def selection_assignment(request, jury_pk):
             "add_form": add_form,
             "filter": filterset,
             "page_obj": page,
-            "defis": page.object_list,
+            "defis": rows,
             "summary": defi_assignment_summary(jury),
-            "conflict_count": len(conflicts),
+            "conflict_count": defi_conflict_count(jury, members),
             "progress": jury_progress(DEFI_JURY, jury),
             "title": f"Affectation — {jury}",
         },

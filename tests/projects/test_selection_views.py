@@ -252,7 +252,7 @@ def test_selection_assignment_filters_defis_of_one_juror(client, staff, jury):
 
     response = client.get(url, {"jure": member.pk})
 
-    assert {defi.pk for defi in response.context["defis"]} == mine
+    assert {row["pk"] for row in response.context["defis"]} == mine
     assert mine != {defi.pk for defi in DEFI_JURY.dossiers(jury)}
 
 
@@ -292,3 +292,26 @@ def test_selection_assignment_filtered_queries_are_constant(
     with django_assert_num_queries(ASSIGNMENT_QUERIES + 1):
         response = client.get(url, {"jure": member.pk, "page": "1"})
     assert response.status_code == 200
+
+
+def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
+    from eig.jury.selectors import jury_conflicts, jury_members_active
+    from eig.programme.models import Administration
+    from projects.selectors import defi_conflict_count
+    from tests.factories import AdministrationFactory
+
+    ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
+    operator = AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=ministry)
+    same_admin = JuryMemberFactory(jury=jury, user__administration=operator)
+    JuryMemberFactory(jury=jury, user__administration=ministry)
+    call = jury.project_call
+    defis = [submitted_defi(call, owner__administration=operator) for _ in range(2)]
+    submitted_defi(call, owner__administration=ministry)
+    # Declared on top of an automatic one (one pair), and alone (a pair more).
+    services.conflict_declare(domain=DEFI_JURY, member=same_admin, dossier=defis[0], reason="")
+    other = jury.members.exclude(pk=same_admin.pk).first()
+    services.conflict_declare(domain=DEFI_JURY, member=other, dossier=defis[1], reason="Ami")
+    members = list(jury_members_active(jury))
+
+    # 2 défis of the operator × 2 jurors, 1 of the ministry × 2 jurors, 1 declared alone.
+    assert defi_conflict_count(jury, members) == len(jury_conflicts(DEFI_JURY, jury)) == 7
