@@ -777,6 +777,12 @@ def defi_review_rows(jury: Jury) -> QuerySet[Defi]:
     )
 
 
+def defi_decision_rows(jury: Jury) -> QuerySet[Defi]:
+    """`defi_review_rows` for the deliberation, which prints only the défi's title and
+    administration: a défi's texts are long and the page reads all 2,000 défis."""
+    return defi_review_rows(jury).only("pk", "title", "administration__name", "review")
+
+
 def defi_hearing_rows(jury: Jury) -> QuerySet[Defi]:
     """The shortlisted défis of the jury, by hearing time (those without a slot last)."""
     return (
