@@ -778,8 +778,8 @@ def defi_review_rows(jury: Jury) -> QuerySet[Defi]:
 
 
 def defi_decision_rows(jury: Jury) -> QuerySet[Defi]:
-    """`defi_review_rows` for the deliberation, which prints only the défi's title and
-    administration: a défi's texts are long and the page reads all 2,000 défis."""
+    """`defi_review_rows` for the pre-selection and the deliberation, which print only the
+    défi's title and administration: a défi's texts are long and they read all 2,000 défis."""
     return defi_review_rows(jury).only("pk", "title", "administration__name", "review")
 
 

@@ -34,7 +34,6 @@ from projects.selectors import (
     defi_decision_rows,
     defi_decision_warnings,
     defi_hearing_rows,
-    defi_review_rows,
     get_jury_for_staff,
     get_review_for_hearing,
     hearing_group_reviews,
@@ -44,7 +43,7 @@ from projects.selectors import (
 from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 Decision = AbstractReview.Decision
-# A page of the deliberation table, in the order of the ranking.
+# A page of the pre-selection and deliberation tables, in the order of the ranking.
 DELIBERATION_PAGE_SIZE = 100
 
 
@@ -151,24 +150,35 @@ def selection_shortlist(request, jury_pk):
                 messages.success(request, message)
                 return redirect("projects:selection_shortlist", jury_pk=jury.pk)
     rows = []
-    for defi in defi_review_rows(jury):
+    for defi in defi_decision_rows(jury):
         review = _review(defi)
         if review and review.decision:  # the row shows no form any more
             _errors_to_messages(request, bound.get(defi.pk))
-            form = None
-        else:
-            form = bound.get(defi.pk) or ShortlistForm(
-                prefix=f"defi-{defi.pk}",
-                initial={"questions": review.questions if review else ""},
+        rows.append({"defi": defi, "review": review})
+    rows = _ranked(rows, jury)
+    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
+        _page_of(rows, bound) or request.GET.get("page")
+    )
+    # Forms for the rows of the page only, as on the deliberation page.
+    for row in page.object_list:
+        review, pk = row["review"], row["defi"].pk
+        row["form"] = (
+            None
+            if review and review.decision
+            else bound.get(pk)
+            or ShortlistForm(
+                prefix=f"defi-{pk}", initial={"questions": review.questions if review else ""}
             )
-        rows.append({"defi": defi, "review": review, "form": form})
+        )
     return render(
         request,
         "projects/deliberation/shortlist.html",
         {
             "jury": jury,
             "call": jury.project_call,
-            "rows": _ranked(rows, jury),
+            "rows": page.object_list,
+            "page_obj": page,
+            "total": len(rows),
             "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
             "title": f"Présélection — {jury}",
         },

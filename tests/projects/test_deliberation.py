@@ -853,3 +853,34 @@ def test_deliberation_decision_form_renders_as_crispy_does():
     fast = render_to_string("projects/deliberation/includes/decision_form.html", {"form": form})
 
     assert parse_html(fast) == parse_html(crispy)
+
+
+def test_shortlist_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
+    from projects.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    shortlisted(jury, staff)
+    submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    first = client.get(urls(jury)["shortlist"]).content.decode()
+    second = client.get(urls(jury)["shortlist"], {"page": 2}).content.decode()
+
+    assert "1 défi présélectionné sur 2." in first
+    assert "page 1 sur 2" in first and "page 2 sur 2" in second
+    assert first.count('<tr id="defi-') == second.count('<tr id="defi-') == 1
+
+
+def test_shortlist_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from projects.forms import ShortlistForm
+
+    form = ShortlistForm(prefix="defi-7", initial={"questions": "Quelles <données> ?\nEt après"})
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("projects/deliberation/includes/shortlist_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)
