@@ -602,6 +602,15 @@ def defi_conflict_rows_for_juror(member: JuryMember) -> list[dict]:
     defis = list(
         Defi.objects.filter(call__jury_id=member.jury_id, state__in=JURY_STATES)
         .select_related("administration__parent")
+        # What the page and the conflict rule read: a défi's texts are long, 2,000 of them.
+        .only(
+            "pk",
+            "title",
+            "administration__name",
+            "administration__kind",
+            "administration__parent__name",
+            "administration__parent__kind",
+        )
         .order_by("title", "pk")
     )
     automatic = _defi_jury().automatic_conflicts([member], defis)

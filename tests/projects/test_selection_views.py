@@ -222,7 +222,7 @@ def test_selection_assignment_pages_show_defis_lacking_jurors_first(
     assert "2 défis déposés :" in first
     assert "<strong>1 manque de jurés</strong>, dont 0 sans aucun juré" in first
     assert "page 1 sur 2, 2 défis" in first
-    assert 'aria-label="Pagination des défis"' in first
+    assert 'aria-label="Pagination des dossiers"' in first
 
 
 def test_selection_assignment_page_out_of_range_shows_the_last(client, staff, jury):
