@@ -3,8 +3,11 @@ from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from eig.jury.models import JuryMember
+from eig.jury.selectors import jury_members_active
 from eig.programme.models import Promotion, Specialty
-from projects.models import Defi
+from projects.forms import model_choices_set
+from projects.models import Defi, DefiEvaluation
 from projects.selectors import JURY_STATES
 
 
@@ -96,3 +99,38 @@ class RankingFilter(django_filters.FilterSet):
         _label, field, descending = RANKING_SORTS[value]
         order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
         return queryset.order_by(order, "pk")
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    """Filters of the staff assignment page, on the rows of `defi_assignment_rows`: the
+    défis that miss jurors, the défis of one juror."""
+
+    manque = django_filters.BooleanFilter(
+        label=_("Seulement les défis qui manquent de jurés"),
+        widget=forms.CheckboxInput,
+        method="filter_lacking",
+    )
+    jure = django_filters.ModelChoiceFilter(
+        label=_("Juré"),
+        queryset=JuryMember.objects.none(),
+        empty_label=_("Tous"),
+        method="filter_member",
+        error_messages={"invalid_choice": _("Ce juré n'est pas dans le jury.")},
+        widget=forms.Select(attrs={"class": "fr-select"}),
+    )
+
+    def __init__(self, *args, jury, members=None, **kwargs):
+        """`members`: the jury's active members when the page has them already (see
+        `EvaluationAddForm`)."""
+        super().__init__(*args, **kwargs)
+        self.jury = jury
+        self.filters["jure"].queryset = jury_members_active(jury).select_related("user")
+        if members is not None:
+            model_choices_set(self.form.fields["jure"], members)
+
+    def filter_lacking(self, queryset, name, value):
+        return queryset.filter(assigned__lt=self.jury.jurors_per_dossier) if value else queryset
+
+    def filter_member(self, queryset, name, value):
+        # A subquery, not a join: the join would multiply the rows that `assigned` counts.
+        return queryset.filter(pk__in=DefiEvaluation.objects.filter(member=value).values("defi_id"))

@@ -304,12 +304,24 @@ class AssignmentRunForm(eig_forms.Form):
         self.helper = _helper()
 
 
+def model_choices_set(field: forms.ModelChoiceField, objects) -> None:
+    """List in `field` the choices it would query, from objects already loaded. Validation
+    still asks the field's queryset. Set as a plain choice field's choices would be:
+    django-filter's model fields wrap what they are given in a query iterator."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    choices = empty + [(obj.pk, field.label_from_instance(obj)) for obj in objects]
+    forms.ChoiceField.choices.fset(field, choices)
+
+
 class EvaluationAddForm(eig_forms.Form):
+    # The défi's number, not a list: a list of every défi of the call is 2,000 options.
     defi = forms.ModelChoiceField(
-        label=_("Défi"),
+        label=_("Numéro du défi"),
+        help_text=_("Il figure dans la colonne « N° » du tableau des défis."),
         queryset=Defi.objects.none(),
+        widget=forms.NumberInput(attrs={"min": 1}),
         error_messages={
-            "required": _("Choisissez un défi."),
+            "required": _("Indiquez le numéro du défi."),
             "invalid_choice": _("Ce défi n'est pas soumis à ce jury."),
         },
     )
@@ -322,12 +334,16 @@ class EvaluationAddForm(eig_forms.Form):
         },
     )
 
-    def __init__(self, *args, jury, **kwargs):
+    def __init__(self, *args, jury, members=None, **kwargs):
+        """`members`: the jury's active members when the page has them already, so that
+        the list of jurors costs no query of its own (validation still asks the database)."""
         super().__init__(*args, **kwargs)
         self.fields["defi"].queryset = (
             defi_list_for_jury(jury).select_related(None).prefetch_related(None).only("pk", "title")
         )
         self.fields["member"].queryset = jury_members_active(jury).select_related("user")
+        if members is not None:
+            model_choices_set(self.fields["member"], members)
         self.helper = _helper()
 
 

@@ -398,18 +398,73 @@ def jury_list_for_staff() -> QuerySet[Jury]:
 
 
 def defi_assignment_rows(jury: Jury) -> QuerySet[Defi]:
-    """Each défi of the jury with its evaluations and their jurors, for the assignment page."""
-    return (
-        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
-        .select_related("administration")
-        .prefetch_related(
-            Prefetch(
-                "evaluations",
-                queryset=DefiEvaluation.objects.select_related("member__user").order_by("pk"),
-            )
+    """Each défi of the jury with its evaluations and their jurors, for the assignment page:
+    those with the fewest jurors first (the ones staff must see to), then by number."""
+    # Only what the table prints: a défi's texts and a juror's comments are long.
+    evaluations = (
+        DefiEvaluation.objects.select_related("member__user")
+        .only(
+            "pk",
+            "defi",
+            "state",
+            "manual",
+            "member__user__first_name",
+            "member__user__last_name",
+            "member__user__email",
         )
         .order_by("pk")
     )
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("administration")
+        .only("pk", "title", "administration__name")
+        .annotate(assigned=Count("evaluations"))
+        .prefetch_related(Prefetch("evaluations", queryset=evaluations))
+        .order_by("assigned", "pk")
+    )
+
+
+def defi_assignment_summary(jury: Jury) -> dict:
+    """Counts above the assignment table, in one query: the défis, those that miss jurors
+    and those that have none yet."""
+    return (
+        Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .annotate(assigned=Count("evaluations"))
+        .aggregate(
+            total=Count("pk"),
+            lacking=Count("pk", filter=Q(assigned__lt=jury.jurors_per_dossier)),
+            unassigned=Count("pk", filter=Q(assigned=0)),
+        )
+    )
+
+
+def defi_conflict_count(jury: Jury, members: list[JuryMember]) -> int:
+    """How many (défi, juror) pairs `jury_conflicts` lists for the jury (`members`: its
+    active members), without loading 2,000 défis: the automatic rule reads only a défi's
+    administration, so it runs once per administration and counts for each of its défis."""
+    administrations = (
+        Administration.objects.filter(defis__call__jury=jury, defis__state__in=JURY_STATES)
+        .select_related("parent")
+        .annotate(defi_count=Count("defis"))
+        .order_by()
+    )
+    automatic = set()  # (administration pk, member pk)
+    count = 0
+    for administration in administrations:
+        stand_in = Defi(administration=administration)
+        pairs = _defi_jury().automatic_conflicts(members, [stand_in])
+        automatic.update((administration.pk, member_pk) for _defi, member_pk in pairs)
+        count += len(pairs) * administration.defi_count
+    declared = DefiConflict.objects.filter(member__jury=jury).values_list(
+        "defi__administration_id", "defi__state", "member_id"
+    )
+    # A declared conflict the rule already implies is the same pair, counted once.
+    count += sum(
+        1
+        for administration_id, state, member_id in declared
+        if state not in JURY_STATES or (administration_id, member_id) not in automatic
+    )
+    return count
 
 
 # --- Jurors: their dossiers, their scores, their conflicts (views/jury.py) ---------------
@@ -547,6 +602,15 @@ def defi_conflict_rows_for_juror(member: JuryMember) -> list[dict]:
     defis = list(
         Defi.objects.filter(call__jury_id=member.jury_id, state__in=JURY_STATES)
         .select_related("administration__parent")
+        # What the page and the conflict rule read: a défi's texts are long, 2,000 of them.
+        .only(
+            "pk",
+            "title",
+            "administration__name",
+            "administration__kind",
+            "administration__parent__name",
+            "administration__parent__kind",
+        )
         .order_by("title", "pk")
     )
     automatic = _defi_jury().automatic_conflicts([member], defis)
@@ -720,6 +784,12 @@ def defi_review_rows(jury: Jury) -> QuerySet[Defi]:
         .select_related("administration", "review__slot__group")
         .order_by("title", "pk")
     )
+
+
+def defi_decision_rows(jury: Jury) -> QuerySet[Defi]:
+    """`defi_review_rows` for the pre-selection and the deliberation, which print only the
+    défi's title and administration: a défi's texts are long and they read all 2,000 défis."""
+    return defi_review_rows(jury).only("pk", "title", "administration__name", "review")
 
 
 def defi_hearing_rows(jury: Jury) -> QuerySet[Defi]:

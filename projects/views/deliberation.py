@@ -7,6 +7,7 @@ The forms (in `projects/forms.py`) validate input only; the services in
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,9 +31,9 @@ from projects.jury import DEFI_JURY, defi_list_for_jury
 from projects.models import Defi, DefiReview
 from projects.selectors import (
     decision_record_list,
+    defi_decision_rows,
     defi_decision_warnings,
     defi_hearing_rows,
-    defi_review_rows,
     get_jury_for_staff,
     get_review_for_hearing,
     hearing_group_reviews,
@@ -42,6 +43,8 @@ from projects.selectors import (
 from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 Decision = AbstractReview.Decision
+# A page of the pre-selection and deliberation tables, in the order of the ranking.
+DELIBERATION_PAGE_SIZE = 100
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -147,24 +150,35 @@ def selection_shortlist(request, jury_pk):
                 messages.success(request, message)
                 return redirect("projects:selection_shortlist", jury_pk=jury.pk)
     rows = []
-    for defi in defi_review_rows(jury):
+    for defi in defi_decision_rows(jury):
         review = _review(defi)
         if review and review.decision:  # the row shows no form any more
             _errors_to_messages(request, bound.get(defi.pk))
-            form = None
-        else:
-            form = bound.get(defi.pk) or ShortlistForm(
-                prefix=f"defi-{defi.pk}",
-                initial={"questions": review.questions if review else ""},
+        rows.append({"defi": defi, "review": review})
+    rows = _ranked(rows, jury)
+    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
+        _page_of(rows, bound) or request.GET.get("page")
+    )
+    # Forms for the rows of the page only, as on the deliberation page.
+    for row in page.object_list:
+        review, pk = row["review"], row["defi"].pk
+        row["form"] = (
+            None
+            if review and review.decision
+            else bound.get(pk)
+            or ShortlistForm(
+                prefix=f"defi-{pk}", initial={"questions": review.questions if review else ""}
             )
-        rows.append({"defi": defi, "review": review, "form": form})
+        )
     return render(
         request,
         "projects/deliberation/shortlist.html",
         {
             "jury": jury,
             "call": jury.project_call,
-            "rows": _ranked(rows, jury),
+            "rows": page.object_list,
+            "page_obj": page,
+            "total": len(rows),
             "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
             "title": f"Présélection — {jury}",
         },
@@ -444,24 +458,34 @@ def selection_deliberation(request, jury_pk):
             messages.error(request, "Action inconnue.")
     rows = []
     counts = dict.fromkeys([*Decision.values, ""], 0)
-    for defi in defi_review_rows(jury):
+    for defi in defi_decision_rows(jury):
         review = _review(defi)
         decision = review.decision if review else ""
         counts[decision] += 1
         allowed = deliberation.DECISION_MOVES.get(decision, set())
-        form = None
-        if allowed:
-            form = bound.get(defi.pk) or DecisionForm(prefix=f"defi-{defi.pk}", allowed=allowed)
-        else:  # the row shows no form any more
+        if not allowed:  # the row shows no form any more
             _errors_to_messages(request, bound.get(defi.pk))
-        rows.append({"defi": defi, "review": review, "form": form})
+        rows.append({"defi": defi, "review": review, "allowed": allowed})
+    rows = _ranked(rows, jury)
+    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
+        _page_of(rows, bound) or request.GET.get("page")
+    )
+    # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
+    for row in page.object_list:
+        pk = row["defi"].pk
+        row["form"] = (
+            (bound.get(pk) or DecisionForm(prefix=f"defi-{pk}", allowed=row["allowed"]))
+            if row["allowed"]
+            else None
+        )
     return render(
         request,
         "projects/deliberation/deliberation.html",
         {
             "jury": jury,
             "call": jury.project_call,
-            "rows": _ranked(rows, jury),
+            "rows": page.object_list,
+            "page_obj": page,
             "counts": [(label, counts[value]) for value, label in Decision.choices]
             + [("Sans décision", counts[""])],
             "records": decision_record_list(jury),
@@ -469,6 +493,14 @@ def selection_deliberation(request, jury_pk):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _page_of(rows: list[dict], bound: dict) -> int | None:
+    """The page that shows the row of a posted form, so that its errors are in sight."""
+    for index, row in enumerate(rows):
+        if row["defi"].pk in bound:
+            return index // DELIBERATION_PAGE_SIZE + 1
+    return None
 
 
 def _decision_confirmation(jury, defi: Defi, data: dict) -> Confirmation | None:

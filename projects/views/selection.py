@@ -2,21 +2,33 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.jury import services as jury_services
 from eig.jury.models import JuryMember
-from eig.jury.selectors import jury_conflicts, jury_member_loads, jury_progress
+from eig.jury.selectors import (
+    jury_member_loads,
+    jury_members_active,
+    jury_progress,
+)
+from projects.filters import AssignmentFilter
 from projects.forms import AssignmentRunForm, EvaluationAddForm
 from projects.jury import DEFI_JURY
 from projects.models import DefiEvaluation
 from projects.selectors import (
     defi_assignment_rows,
+    defi_assignment_summary,
+    defi_conflict_count,
     get_jury_for_staff,
     jury_list_for_staff,
 )
+
+# A page of the assignment table: 2,000 défis at once made 2.3 MB of HTML.
+ASSIGNMENT_PAGE_SIZE = 100
 
 
 @login_required
@@ -48,11 +60,55 @@ def selection_jury(request, jury_pk):
     )
 
 
+# The badge of an evaluation's state in the assignment table.
+STATE_BADGES = {
+    DefiEvaluation.State.SUBMITTED: "fr-badge--success",
+    DefiEvaluation.State.DRAFT: "fr-badge--info",
+}
+
+
+def _assignment_rows(defis, jury) -> list[dict]:
+    """The rows of the assignment table as the template prints them: ~300 jurors a page,
+    so labels, badges and links are made here once rather than per cell by the template."""
+    # One reverse() for the page, as the ranking does.
+    unassign_url = reverse("projects:selection_unassign", args=[jury.pk, 0]).removesuffix(
+        "0/retirer/"
+    )
+    labels = dict(DefiEvaluation.State.choices)
+    rows = []
+    for defi in defis:
+        evaluations = [
+            {
+                "member": str(evaluation.member),
+                "state": labels[evaluation.state],
+                "badge": STATE_BADGES.get(evaluation.state, ""),
+                "manual": evaluation.manual,
+                "unassign_url": f"{unassign_url}{evaluation.pk}/retirer/"
+                if evaluation.state == DefiEvaluation.State.PENDING
+                else "",
+            }
+            for evaluation in defi.evaluations.all()
+        ]
+        rows.append(
+            {
+                "pk": defi.pk,
+                "title": str(defi),
+                "administration": str(defi.administration),
+                "evaluations": evaluations,
+                "assigned": defi.assigned,
+                "lacking": defi.assigned < jury.jurors_per_dossier,
+            }
+        )
+    return rows
+
+
 @login_required
 def selection_assignment(request, jury_pk):
     jury = get_jury_for_staff(request.user, jury_pk)
+    # Loaded once for the conflicts, the filter and the form (each would query them).
+    members = list(jury_members_active(jury))
     run_form = AssignmentRunForm()
-    add_form = EvaluationAddForm(jury=jury)
+    add_form = EvaluationAddForm(jury=jury, members=members)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "assign":
@@ -75,7 +131,7 @@ def selection_assignment(request, jury_pk):
                 messages.info(request, "Aucun juré n'a de nouveau dossier à apprendre.")
             return redirect("projects:selection_assignment", jury_pk=jury.pk)
         elif action == "add":
-            add_form = EvaluationAddForm(request.POST, jury=jury)
+            add_form = EvaluationAddForm(request.POST, jury=jury, members=members)
             if add_form.is_valid():
                 try:
                     jury_services.evaluation_assign(
@@ -91,6 +147,11 @@ def selection_assignment(request, jury_pk):
                     return redirect("projects:selection_assignment", jury_pk=jury.pk)
         else:
             messages.error(request, "Action inconnue.")
+    filterset = AssignmentFilter(
+        request.GET, queryset=defi_assignment_rows(jury), jury=jury, members=members
+    )
+    page = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _assignment_rows(page.object_list, jury)
     return render(
         request,
         "projects/selection/assignment.html",
@@ -99,8 +160,11 @@ def selection_assignment(request, jury_pk):
             "call": jury.project_call,
             "run_form": run_form,
             "add_form": add_form,
-            "defis": defi_assignment_rows(jury),
-            "conflict_count": len(jury_conflicts(DEFI_JURY, jury)),
+            "filter": filterset,
+            "page_obj": page,
+            "defis": rows,
+            "summary": defi_assignment_summary(jury),
+            "conflict_count": defi_conflict_count(jury, members),
             "progress": jury_progress(DEFI_JURY, jury),
             "title": f"Affectation — {jury}",
         },

@@ -154,6 +154,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     page = _login(browser, live_server, staff)
     staff_pages = [
         reverse("projects:selection_index"),
+        reverse("projects:selection_assignment", args=[jury.pk]),
         reverse("projects:selection_shortlist", args=[jury.pk]),
         reverse("projects:selection_hearings", args=[jury.pk]),
         reverse("projects:selection_group_edit", args=[jury.pk, group.pk]),
@@ -228,6 +229,9 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     axe(page)
     evaluation.refresh_from_db()
     assert evaluation.state == DefiEvaluation.State.DRAFT
+    # The conflicts page, with its search.
+    page.goto(live_server.url + reverse("projects:jury_conflicts", args=[jury.pk]))
+    axe(page)
     page.context.close()
 
     page = _login(browser, live_server, staff)
@@ -240,4 +244,4 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
         axe(page)
     assert "indisponible tant que l’appel est ouvert" in page.content()
     page.context.close()
-    assert len(axe.visited) == 6
+    assert len(axe.visited) == 7

@@ -795,3 +795,92 @@ def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
     record.refresh_from_db()
     assert record.pdf.read(4) == b"%PDF"
     assert deliberation.decision_records_requeue_unrendered(domain=DEFI_JURY, now=later) == 0
+
+
+# --- Deliberation: pages in the ranking's order, decision forms without crispy -------------
+
+
+def test_deliberation_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
+    from projects.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    first, second = (submitted_defi(jury.project_call) for _ in range(2))
+    client.force_login(staff)
+
+    pages = [
+        client.get(urls(jury)["deliberation"], {"page": number}).content.decode()
+        for number in (1, 2)
+    ]
+
+    shown = [
+        {defi.pk for defi in (first, second) if f'id="defi-{defi.pk}"' in page} for page in pages
+    ]
+    assert len(shown[0]) == len(shown[1]) == 1
+    assert shown[0] | shown[1] == {first.pk, second.pk}
+    assert "<li>Sans décision : 2</li>" in pages[0]
+    assert "page 1 sur 2" in pages[0]
+
+
+def test_deliberation_page_shows_the_page_of_a_form_with_errors(client, jury, staff, monkeypatch):
+    from projects.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    defis = [submitted_defi(jury.project_call) for _ in range(2)]
+    client.force_login(staff)
+    # The row on the second page (défis without figures go by title).
+    last = sorted(defis, key=lambda defi: (defi.title, defi.pk))[-1]
+
+    response = client.post(
+        urls(jury)["deliberation"],
+        {"action": "decide", "defi": last.pk, f"defi-{last.pk}-decision": "not_selected"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["page_obj"].number == 2
+    assert "Motivez la décision « Non retenu »" in response.content.decode()
+
+
+def test_deliberation_decision_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from projects.forms import DecisionForm
+
+    form = DecisionForm(prefix="defi-7", allowed=deliberation.DECISION_MOVES[""])
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("projects/deliberation/includes/decision_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)
+
+
+def test_shortlist_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
+    from projects.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    shortlisted(jury, staff)
+    submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    first = client.get(urls(jury)["shortlist"]).content.decode()
+    second = client.get(urls(jury)["shortlist"], {"page": 2}).content.decode()
+
+    assert "1 défi présélectionné sur 2." in first
+    assert "page 1 sur 2" in first and "page 2 sur 2" in second
+    assert first.count('<tr id="defi-') == second.count('<tr id="defi-') == 1
+
+
+def test_shortlist_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from projects.forms import ShortlistForm
+
+    form = ShortlistForm(prefix="defi-7", initial={"questions": "Quelles <données> ?\nEt après"})
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("projects/deliberation/includes/shortlist_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)

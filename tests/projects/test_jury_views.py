@@ -663,3 +663,71 @@ def test_evaluation_page_query_count(client, django_assert_num_queries, rows):
         response = client.get(_url(evaluation))
 
     assert len(response.context["others"]["columns"]) == rows
+
+
+# --- The conflicts page at scale: pages, search, forms without crispy -----------------------
+
+
+def _conflicts_url(jury):
+    return reverse("projects:jury_conflicts", args=[jury.pk])
+
+
+def test_jury_conflicts_page_is_paginated(juror, setting, monkeypatch):
+    from projects.views import jury as views
+
+    monkeypatch.setattr(views, "CONFLICTS_PAGE_SIZE", 1)
+    submitted_defi(setting["jury"].project_call)
+
+    first = juror.get(_conflicts_url(setting["jury"]))
+    second = juror.get(_conflicts_url(setting["jury"]), {"page": 2})
+
+    assert len(first.context["rows"]) == len(second.context["rows"]) == 1
+    assert first.context["rows"][0]["defi"] != second.context["rows"][0]["defi"]
+    assert "(page 1 sur 2)" in _text(first)
+    assert "(2 dossiers)" in _text(first)
+
+
+def test_jury_conflicts_page_searches_title_and_administration(juror, setting):
+    defi = setting["defi"]
+    other = submitted_defi(setting["jury"].project_call, title="Cadastre solaire partagé")
+
+    by_title = juror.get(_conflicts_url(setting["jury"]), {"q": "cadastre SOLAIRE"})
+    by_administration = juror.get(_conflicts_url(setting["jury"]), {"q": defi.administration.name})
+    nothing = juror.get(_conflicts_url(setting["jury"]), {"q": "introuvable"})
+
+    assert [row["defi"] for row in by_title.context["rows"]] == [other]
+    assert defi in [row["defi"] for row in by_administration.context["rows"]]
+    assert "Aucun dossier ne correspond à « introuvable »" in _text(nothing)
+
+
+def test_jury_conflicts_page_shows_the_page_of_a_form_with_errors(juror, setting, monkeypatch):
+    from projects.views import jury as views
+
+    monkeypatch.setattr(views, "CONFLICTS_PAGE_SIZE", 1)
+    call = setting["jury"].project_call
+    last = submitted_defi(call, title="Zzz, dernier par le titre")
+
+    response = juror.post(
+        reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, last.pk]),
+        {f"conflit-{last.pk}-reason": "x" * 301},
+    )
+
+    assert response.status_code == 400
+    assert response.context["page_obj"].number == 2
+    assert "300 caractères au plus (vous en avez saisi 301)." in _text(response)
+
+
+def test_jury_conflict_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+    from django.test.html import parse_html
+
+    from eig.jury.forms import ConflictDeclareForm
+
+    form = ConflictDeclareForm(prefix="conflit-7")
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("projects/jury/includes/conflict_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)

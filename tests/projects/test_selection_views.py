@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # session comes from the cache).
 INDEX_QUERIES = 4
 JURY_QUERIES = 7
-ASSIGNMENT_QUERIES = 13
+ASSIGNMENT_QUERIES = 12
 
 
 @pytest.fixture
@@ -186,3 +186,132 @@ def test_selection_tables_scroll_in_focusable_named_regions(client, staff, jury)
             assert 'tabindex="0"' in container and 'role="region"' in container, url
             caption_id = re.search(r'aria-labelledby="([^"]+)"', container).group(1)
             assert f'<caption id="{caption_id}">' in html, url
+
+
+# --- The assignment table: pages, dossiers lacking jurors first, filters ---------------------
+
+
+def _assigned_but_one(jury, staff):
+    """Every défi has its jurors but the last one, which lacks one: (lacking, complete)."""
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    complete, lacking = DEFI_JURY.dossiers(jury).order_by("pk")
+    services.evaluation_unassign(
+        domain=DEFI_JURY, evaluation=DefiEvaluation.objects.filter(defi=lacking).first()
+    )
+    return lacking, complete
+
+
+def _cell(defi) -> str:
+    return f"<td>{defi.title}</td>"
+
+
+def test_selection_assignment_pages_show_defis_lacking_jurors_first(
+    client, staff, jury, monkeypatch
+):
+    from projects.views import selection
+
+    monkeypatch.setattr(selection, "ASSIGNMENT_PAGE_SIZE", 1)
+    lacking, complete = _assigned_but_one(jury, staff)
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert (_cell(lacking) in first, _cell(complete) in first) == (True, False)
+    assert (_cell(lacking) in second, _cell(complete) in second) == (False, True)
+    assert "2 défis déposés :" in first
+    assert "<strong>1 manque de jurés</strong>, dont 0 sans aucun juré" in first
+    assert "page 1 sur 2, 2 défis" in first
+    assert 'aria-label="Pagination des dossiers"' in first
+
+
+def test_selection_assignment_page_out_of_range_shows_the_last(client, staff, jury):
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    response = client.get(url, {"page": "999"})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+
+
+def test_selection_assignment_filters_defis_lacking_jurors(client, staff, jury):
+    lacking, complete = _assigned_but_one(jury, staff)
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    html = client.get(url, {"manque": "on"}).content.decode()
+
+    assert (_cell(lacking) in html, _cell(complete) in html) == (True, False)
+
+
+def test_selection_assignment_filters_defis_of_one_juror(client, staff, jury):
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    # 4 evaluations for 3 jurors: the least loaded has one défi of the two.
+    member = min(jury.members.all(), key=lambda member: member.defievaluations.count())
+    mine = set(DefiEvaluation.objects.filter(member=member).values_list("defi_id", flat=True))
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    response = client.get(url, {"jure": member.pk})
+
+    assert {row["pk"] for row in response.context["defis"]} == mine
+    assert mine != {defi.pk for defi in DEFI_JURY.dossiers(jury)}
+
+
+def test_selection_assignment_filter_refuses_a_juror_of_another_jury(client, staff, jury):
+    stranger = JuryMemberFactory()
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    response = client.get(url, {"jure": stranger.pk})
+
+    assert response.status_code == 200
+    assert "Ce juré n&#x27;est pas dans le jury." in response.content.decode()
+    assert len(response.context["defis"]) == 2
+
+
+def test_selection_assignment_by_hand_takes_the_defi_number(client, staff, jury):
+    member = jury.members.first()
+    defi = DEFI_JURY.dossiers(jury).first()
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    assert f"<td>{defi.pk}</td>" in client.get(url).content.decode()
+    response = client.post(url, {"action": "add", "defi": defi.pk, "member": member.pk})
+
+    assert response.status_code == 302
+    assert DefiEvaluation.objects.filter(defi=defi, member=member, manual=True).exists()
+
+
+@pytest.mark.parametrize("extra", [0, 2])
+def test_selection_assignment_filtered_queries_are_constant(
+    client, staff, jury, extra, django_assert_num_queries
+):
+    _grow(jury, extra)
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    member = jury.members.first()
+    url = reverse("projects:selection_assignment", args=[jury.pk])
+
+    # The juror of the filter is checked against the jury: one query more.
+    with django_assert_num_queries(ASSIGNMENT_QUERIES + 1):
+        response = client.get(url, {"jure": member.pk, "page": "1"})
+    assert response.status_code == 200
+
+
+def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
+    from eig.jury.selectors import jury_conflicts, jury_members_active
+    from eig.programme.models import Administration
+    from projects.selectors import defi_conflict_count
+    from tests.factories import AdministrationFactory
+
+    ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
+    operator = AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=ministry)
+    same_admin = JuryMemberFactory(jury=jury, user__administration=operator)
+    JuryMemberFactory(jury=jury, user__administration=ministry)
+    call = jury.project_call
+    defis = [submitted_defi(call, owner__administration=operator) for _ in range(2)]
+    submitted_defi(call, owner__administration=ministry)
+    # Declared on top of an automatic one (one pair), and alone (a pair more).
+    services.conflict_declare(domain=DEFI_JURY, member=same_admin, dossier=defis[0], reason="")
+    other = jury.members.exclude(pk=same_admin.pk).first()
+    services.conflict_declare(domain=DEFI_JURY, member=other, dossier=defis[1], reason="Ami")
+    members = list(jury_members_active(jury))
+
+    # 2 défis of the operator × 2 jurors, 1 of the ministry × 2 jurors, 1 declared alone.
+    assert defi_conflict_count(jury, members) == len(jury_conflicts(DEFI_JURY, jury)) == 7
