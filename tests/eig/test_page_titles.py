@@ -102,6 +102,8 @@ def _pages(world):
             reverse("account_email"),
             reverse("account_change_password"),
             reverse("programme:administration_choose"),
+            reverse("programme:administration_members", args=[world["agent"].administration_id]),
+            reverse("mfa_index"),
             reverse("projects:my_defis"),
             reverse("projects:defi_start", args=[world["open_call"].slug]),
             reverse("projects:defi_detail", args=[draft.pk]),

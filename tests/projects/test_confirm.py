@@ -187,6 +187,7 @@ def test_withdraw_asks_confirmation_and_changes_nothing(client):
     assert response.status_code == 200
     content = _text(response)
     assert f"Retirer « {defi} » de l'appel ?" in content
+    assert f"<title>Retirer « {defi} » de l'appel ? – Entrepreneurs" in content  # its own title
     assert "il ne sera plus examiné par le jury" in content
     assert "1 juré(s) ont déjà commencé à l'évaluer" in content
     closes = timezone.localtime(call.closes_at)
