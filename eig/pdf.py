@@ -8,6 +8,18 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
+# Celery options of every PDF render task: retried on I/O errors; a PDF takes longer than
+# the default limits allow, and the hard limit stays below Redis' visibility timeout, so that
+# a render still running is never handed to a second worker.
+PDF_RENDER_TASK_OPTIONS = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 10,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+}
+
 MARIANNE = {
     "regular": "Marianne-Regular.woff2",
     "bold": "Marianne-Bold.woff2",

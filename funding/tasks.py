@@ -2,19 +2,11 @@
 
 from celery import shared_task
 
+from eig.pdf import PDF_RENDER_TASK_OPTIONS
 from funding import services
 
 
-# A PDF takes longer than the default limits allow; the hard limit stays below Redis'
-# visibility timeout, so that a render still running is never handed to a second worker.
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**PDF_RENDER_TASK_OPTIONS)
 def render_convention_version(*, version_id: int) -> None:
     """Render a version's PDF; running it again changes nothing once rendered (see
     `convention_version_render`)."""

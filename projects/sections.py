@@ -125,3 +125,22 @@ SECTIONS: tuple[Section, ...] = (
 
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 MIN_POSITIONS, MAX_POSITIONS = 2, 3
+
+
+def section_field_values(defi, section: "Section") -> list[tuple[str, str]]:
+    """(label, value) of each field of a section as a reader sees it: booleans read "Oui" /
+    "Non", choices their label, an empty answer "". Reads the field definitions from the
+    instance's own model, so that it works on a migration's historical models too."""
+    pairs = []
+    for name in section.fields:
+        field = defi._meta.get_field(name)
+        value = getattr(defi, name)
+        if isinstance(value, bool):
+            shown = "Oui" if value else "Non"
+        elif field.choices:
+            shown = str(dict(field.flatchoices).get(value, value))
+        else:
+            shown = "" if value is None else str(value)
+        label = str(field.verbose_name)
+        pairs.append((label[:1].upper() + label[1:], shown))
+    return pairs

@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import re
 
-from projects.sections import SECTIONS
+from projects.sections import SECTIONS, section_field_values
 
 # An unchanged stretch longer than this is shortened around the changes.
 CONTEXT_CHARS = 80
@@ -20,19 +20,10 @@ _SPACE = re.compile(r"\s")
 
 def _field_lines(defi, section) -> list[str]:
     # Works on historical models too (the data migration snapshots existing défis).
-    lines = []
-    for name in section.fields:
-        field = defi._meta.get_field(name)
-        value = getattr(defi, name)
-        if isinstance(value, bool):
-            shown = "Oui" if value else "Non"
-        elif field.choices:
-            shown = str(dict(field.flatchoices).get(value, value))
-        else:
-            shown = "" if value is None else str(value)
-        label = str(field.verbose_name)
-        lines.append(f"{label[:1].upper()}{label[1:]} : {shown or 'non renseigné'}")
-    return lines
+    return [
+        f"{label} : {shown or 'non renseigné'}"
+        for label, shown in section_field_values(defi, section)
+    ]
 
 
 def _position_lines(defi) -> list[str]:

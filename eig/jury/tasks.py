@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils.module_loading import import_string
 
 from eig.notifications.services import email_send_now
+from eig.pdf import PDF_RENDER_TASK_OPTIONS
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5)
@@ -20,16 +21,7 @@ def send_email_with_calendar(
     )
 
 
-# A PDF takes longer than the default limits allow; the hard limit stays below Redis'
-# visibility timeout, so that a render still running is never handed to a second worker.
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**PDF_RENDER_TASK_OPTIONS)
 def render_decision_record(*, record_id: int, domain: str) -> None:
     """Render a decision record's PDF; running it again for the same record changes
     nothing (see `decision_record_render`)."""

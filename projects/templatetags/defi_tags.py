@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from projects.models import Defi, ProjectCall
-from projects.sections import SECTIONS
+from projects.sections import SECTIONS, section_field_values
 
 register = template.Library()
 
@@ -31,19 +31,7 @@ def defi_state_badge(state: str) -> str:
 def defi_fields(defi: Defi, section) -> list[tuple[str, str]]:
     """(label, value) of each field of a section, for read-only display. Booleans read
     "Oui" / "Non"; an empty answer is an empty string, which the template names."""
-    pairs = []
-    for name in section.fields:
-        field = Defi._meta.get_field(name)
-        value = getattr(defi, name)
-        if isinstance(value, bool):
-            shown = "Oui" if value else "Non"
-        elif field.choices:
-            shown = getattr(defi, f"get_{name}_display")()
-        else:
-            shown = "" if value is None else str(value)
-        label = str(field.verbose_name)
-        pairs.append((label[:1].upper() + label[1:], shown))
-    return pairs
+    return section_field_values(defi, section)
 
 
 @register.simple_tag
