@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "csp",
     "django_filters",
+    # django-rules: each app declares the permissions on its objects in its `rules.py`.
+    "rules.apps.AutodiscoverRulesConfig",
     "dsfr",
     "eig.accounts",
     "eig.programme",
@@ -132,6 +134,9 @@ AUTH_USER_MODEL = "accounts.User"
 # Both backends load the session's user with a "has_totp" flag, so that the staff two-factor
 # check costs no query of its own (see eig/accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
+    # Object permissions (`user.has_perm("projects.edit_defi", defi)`) are the predicates of
+    # each app's `rules.py`; Django's model permissions below only open the admin.
+    "rules.permissions.ObjectPermissionBackend",
     "eig.accounts.backends.ModelBackend",
     "eig.accounts.backends.AuthenticationBackend",
 ]
