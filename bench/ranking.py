@@ -64,6 +64,7 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
     from eig.accounts.models import Role, User
     from eig.jury.models import Criterion, Jury, JuryMember
     from eig.programme.models import Administration, Promotion
+    from projects.jury import DEFI_JURY
     from projects.models import (
         Defi,
         DefiEvaluation,
@@ -95,7 +96,9 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
     now = timezone.now()
     with transaction.atomic():
         promotion = Promotion.objects.create(code="bench", number=99, name="Bench", year=2030)
-        jury = Jury.objects.create(name="Jury du bench", jurors_per_dossier=per_defi)
+        jury = Jury.objects.create(
+            name="Jury du bench", domain=DEFI_JURY.key, jurors_per_dossier=per_defi
+        )
         call = ProjectCall.objects.create(
             promotion=promotion,
             title="Appel à projets du bench",

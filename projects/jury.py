@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from eig.jury.domain import ConflictMap, JuryDomain
+from eig.jury.domain import ConflictMap, DossierNouns, JuryDomain
 from eig.jury.models import Jury, JuryMember
 from projects.models import (
     Defi,
@@ -71,6 +71,8 @@ def defi_jury_move(*, dossier: Defi, to_state: str, actor, note: str = "", now=N
 
 
 DEFI_JURY = JuryDomain(
+    key="defis",
+    nouns=DossierNouns("défi", "défis"),
     dossier_field="defi",
     evaluation_model=DefiEvaluation,
     score_model=DefiScore,
@@ -88,4 +90,5 @@ DEFI_JURY = JuryDomain(
     jury_call=lambda jury: jury.project_call,
     mail_prefix="jury_",
     dossier_version_field="submitted_version",
+    dossier_label=lambda defi: defi.title,
 )

@@ -232,6 +232,7 @@ class JuryFactory(factory.django.DjangoModelFactory):
         model = Jury
 
     name = factory.Sequence(lambda n: f"Jury de présélection {n}")
+    domain = "defis"
     jurors_per_dossier = 2
 
 

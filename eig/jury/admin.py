@@ -8,6 +8,7 @@ from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
 from eig.jury.presets import jury_apply_preset, preset_choices
+from eig.jury.registry import domain_choices
 from eig.programme.models import Specialty
 
 
@@ -66,11 +67,15 @@ class JuryAdminForm(eig_forms.ModelForm):
 
     class Meta:
         model = Jury
-        fields = ["name", "jurors_per_dossier", "score_visibility", "scoring_deadline"]
+        fields = ["name", "domain", "jurors_per_dossier", "score_visibility", "scoring_deadline"]
         fields += ["spread_threshold"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "domain" in self.fields:
+            self.fields["domain"] = forms.ChoiceField(
+                label="Dossiers évalués", choices=domain_choices()
+            )
         self.fields["apply_preset"].choices = [("", "—"), *preset_choices()]
 
 
@@ -80,9 +85,15 @@ class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
     search_fields = ["name", "project_call__title"]
     readonly_fields = ["preset", "call"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A jury's evaluations live in its domain's tables: its domain never changes.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "domain"] if obj is not None else fields
+
     inlines = [CriterionInline, JuryMemberInline]
     fieldsets = [
-        (None, {"fields": ["name", "call", "jurors_per_dossier", "score_visibility"]}),
+        (None, {"fields": ["name", "domain", "call", "jurors_per_dossier", "score_visibility"]}),
         ("Évaluations", {"fields": ["scoring_deadline", "spread_threshold"]}),
         ("Grille", {"fields": ["preset", "apply_preset"]}),
     ]

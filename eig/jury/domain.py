@@ -26,7 +26,41 @@ ConflictMap = dict[tuple[int, int], str]
 
 
 @dataclass(frozen=True)
+class DossierNouns:
+    """How the engine's pages and mails name a domain's dossiers, in French: « un défi »,
+    « une candidature »."""
+
+    singular: str = "dossier"
+    plural: str = "dossiers"
+    feminine: bool = False
+
+    @property
+    def a(self) -> str:
+        return f"{'une' if self.feminine else 'un'} {self.singular}"
+
+    @property
+    def the(self) -> str:
+        if self.singular[:1].lower() in "aeéèêiouyh":
+            return f"l'{self.singular}"
+        return f"{'la' if self.feminine else 'le'} {self.singular}"
+
+    @property
+    def this(self) -> str:
+        if self.feminine:
+            return f"cette {self.singular}"
+        vowel = self.singular[:1].lower() in "aeéèêiouyh"
+        return f"{'cet' if vowel else 'ce'} {self.singular}"
+
+    @property
+    def none(self) -> str:
+        return f"{'aucune' if self.feminine else 'aucun'} {self.singular}"
+
+
+@dataclass(frozen=True)
 class JuryDomain:
+    # The registry's key (`registry.register`), stored in `Jury.domain` and used in URLs.
+    key: str
+    nouns: DossierNouns
     dossier_field: str
     evaluation_model: type[AbstractEvaluation]
     score_model: type[AbstractScore]
@@ -64,6 +98,22 @@ class JuryDomain:
     # `dossier_version`, so that an evaluation made on an earlier text shows as such.
     # Empty: the domain's dossiers are not versioned.
     dossier_version_field: str = ""
+
+    # --- What jurors may see ------------------------------------------------------------
+    # How staff name a dossier in lists (défis: their title).
+    dossier_label: Callable[[Any], str] = str
+    # An anonymous domain never shows a juror who carries a dossier: juror pages, mails,
+    # exports and PDFs name it by `anonymous_label` and show only `juror_fields`.
+    anonymous: bool = False
+    anonymous_label: Callable[[Any], str] = lambda dossier: f"Dossier n° {dossier.pk:05d}"
+    # The dossier's fields a juror may read, as (attribute, French label) pairs; empty means
+    # the domain renders the dossier for jurors with `juror_template` alone.
+    juror_fields: tuple[tuple[str, str], ...] = ()
+    # The template that renders a dossier on the juror's evaluation page (context: `dossier`).
+    juror_template: str = ""
+
+    def label_for_juror(self, dossier) -> str:
+        return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
 
     @property
     def dossier_id_field(self) -> str:

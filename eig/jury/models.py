@@ -23,6 +23,8 @@ class Jury(models.Model):
         ALWAYS = "always", _("Toujours")
 
     name = models.CharField(_("nom"), max_length=200)
+    # The key of the registered `JuryDomain` whose dossiers this jury evaluates.
+    domain = models.CharField(_("dossiers évalués"), max_length=40)
     jurors_per_dossier = models.PositiveSmallIntegerField(
         _("jurés par dossier"),
         default=3,

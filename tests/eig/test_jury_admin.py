@@ -16,6 +16,7 @@ def staff_client(client):
 def _form(**extra):
     data = {
         "name": "Jury EIG 8",
+        "domain": "defis",
         "jurors_per_dossier": "3",
         "score_visibility": "after_own",
         "scoring_deadline_0": "",

@@ -432,6 +432,7 @@ class Command(BaseCommand):
             return
         jury = Jury.objects.create(
             name="Jury de présélection EIG 8",
+            domain=DEFI_JURY.key,
             jurors_per_dossier=2,
             score_visibility=Jury.Visibility.AFTER_OWN,
             scoring_deadline=call.closes_at + datetime.timedelta(days=21),
@@ -525,6 +526,7 @@ class Command(BaseCommand):
         staff = users["staff@demo.eig.fr"]
         jury = Jury.objects.create(
             name="Jury EIG 8 – deuxième session",
+            domain=DEFI_JURY.key,
             jurors_per_dossier=2,
             score_visibility=Jury.Visibility.AFTER_OWN,
             scoring_deadline=now + datetime.timedelta(days=14),
