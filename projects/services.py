@@ -355,14 +355,14 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
     """
     email = email.strip().lower()
     _ensure_call_open(defi.call)
-    _ensure_editor(defi, actor)
-    # An invitation makes its recipient a member: only a verified member gives it.
+    # An invitation makes its recipient a member: only an editor who is a verified member
+    # gives it.
     ensure_perm(
         actor,
         "projects.invite_to_defi",
         defi,
-        message=f"Seuls les membres vérifiés {of_name(defi.administration)} invitent des "
-        "co-rédacteurs.",
+        message=f"Seuls les rédacteurs du défi qui sont membres vérifiés "
+        f"{of_name(defi.administration)} invitent des co-rédacteurs.",
         code="not_member",
     )
     if email == actor.email.lower():

@@ -59,6 +59,7 @@ def home(request):
 
 def call_page(request, slug):
     call = call_detail(slug)
+    require_perm(request.user, "projects.read_call", call)
     return render(
         request,
         "projects/call_detail.html",
