@@ -2,6 +2,7 @@
 helpers, and that every permission the code asks for is declared, so that a typo can
 neither silently deny nor silently allow."""
 
+import importlib
 import re
 from pathlib import Path
 
@@ -99,6 +100,22 @@ def test_permissions_declared_are_all_asked():
     )
 
     assert unused == []
+
+
+def _tables() -> dict[str, dict]:
+    """The tables of the tests named `test_*rules.py`: permission -> {object: roles}."""
+    tables = {}
+    for path in sorted((ROOT / "tests").rglob("test_*rules.py")):
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        tables[module.__name__] = module.TABLE
+    return tables
+
+
+def test_permissions_declared_are_each_pinned_by_a_table():
+    # Each rules.py module has its test of (role, object, permission) -> expected.
+    pinned = {perm for table in _tables().values() for perm in table}
+
+    assert sorted(set(declared) - pinned) == []
 
 
 def test_permissions_scan_finds_what_the_code_asks():
