@@ -120,11 +120,12 @@ def membership_request(*, user: User, administration: Administration, note: str 
     Side effects: a history row; a mail to the verified members (staff when there are none),
     or, for a join by domain, a mail telling the members."""
     caller, user = user, _lock_user(user)
-    if not user.is_agent:
-        raise DomainError(
-            "Seuls les agents publics rattachent leur compte à une administration.",
-            code="not_agent",
-        )
+    ensure_perm(
+        user,
+        "programme.choose_administration",
+        message="Seuls les agents publics rattachent leur compte à une administration.",
+        code="not_agent",
+    )
     current = _open_membership(user)
     if current is not None:
         if current.administration_id == administration.pk:
@@ -435,10 +436,12 @@ def administration_create(*, user: User, **fields) -> Administration:
     Side effect: staff are mailed, to check a new administration before its first
     convention."""
     caller, user = user, _lock_user(user)
-    if not user.is_agent:
-        raise DomainError(
-            "Seuls les agents publics inscrivent une administration.", code="not_agent"
-        )
+    ensure_perm(
+        user,
+        "programme.choose_administration",
+        message="Seuls les agents publics inscrivent une administration.",
+        code="not_agent",
+    )
     administration = Administration(**fields)
     administration.fill_article()
     administration.full_clean()
