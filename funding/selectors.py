@@ -3,21 +3,22 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from eig.accounts.models import Role, User
+from eig.accounts.models import User
+from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.models import Administration, FundingRule, Promotion
 from eig.programme.selectors import (
     administration_member_users,
     cofinancing_recipient,
-    user_is_signatory,
 )
 from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
 from projects.models import Defi
 
 State = ConventionVersion.State
+
+STAFF_PAGE = "Cette page est réservée à l'équipe du programme."
 
 
 def convention_signatory_for(defi: Defi, *, convention_kind: str) -> Administration | None:
@@ -96,21 +97,12 @@ def promotion_committed(promotion: Promotion, *, exclude: Convention | None = No
     return sum((c.current_cofinancing or Decimal("0") for c in conventions), Decimal("0.00"))
 
 
-def user_can_sign_for(user: User, convention: Convention) -> bool:
-    """A verified member of the signatory administration whom it named signatory signs for
-    it (uploads the signed PDF)."""
-    return (
-        user.is_authenticated
-        and user.has_role(Role.AGENT)
-        and user_is_signatory(user, convention.administration_id)
-    )
-
-
 def get_convention_for_user(user: User, pk: int) -> Convention:
-    """The one access check for a convention: staff, the verified members of the signatory
-    administration, and the verified members of an administration hosting one of its défis
-    (an operator whose ministry signs) read it. Anyone else, a pending request included,
-    gets a 404. (`User.administration` is set only while a membership is verified.)"""
+    """The one access check for a convention (`funding.read_convention`): staff, the
+    verified members of the signatory administration, and the verified members of an
+    administration hosting one of its défis (an operator whose ministry signs) read it.
+    Anyone else, a pending request included, gets a 404. (`User.administration` is set only
+    while a membership is verified.)"""
     if not user.is_authenticated:
         raise Http404
     convention = (
@@ -120,18 +112,8 @@ def get_convention_for_user(user: User, pk: int) -> Convention:
     )
     if convention is None:
         raise Http404
-    if user.is_programme_staff:
-        return convention
-    if (
-        user.has_role(Role.AGENT)
-        and user.administration_id
-        and (
-            user.administration_id == convention.administration_id
-            or convention.lines.filter(defi__administration_id=user.administration_id).exists()
-        )
-    ):
-        return convention
-    raise Http404
+    require_perm(user, "funding.read_convention", convention)
+    return convention
 
 
 def conventions_for_agent(user: User) -> QuerySet[Convention]:
@@ -233,10 +215,9 @@ def promotion_budgets() -> list[PromotionBudget]:
 
 
 def get_promotion_for_staff(user: User, pk: int) -> Promotion:
-    """The access check of the budget pages: programme staff only; others get a 403 as on
-    the selection pages (the page exists, it is not theirs)."""
-    if not user.is_authenticated or not user.is_programme_staff:
-        raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
+    """The access check of the budget pages (`funding.read_budget`): programme staff only;
+    others get a 403 as on the selection pages (the page exists, it is not theirs)."""
+    require_perm(user, "funding.read_budget", status=FORBIDDEN, message=STAFF_PAGE)
     promotion = (
         Promotion.objects.select_related("funding_rule", "contract_frame").filter(pk=pk).first()
     )

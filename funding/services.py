@@ -17,6 +17,7 @@ from eig.accounts.models import Role, User
 from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
 from eig.files import validate_pdf
+from eig.permissions import ensure_perm
 from eig.programme.costs import Rules, position_cost
 from eig.programme.french import guess_article, the_name
 from eig.programme.models import Administration, FundingRule, Promotion, SalaryBand, WorkTime
@@ -29,7 +30,6 @@ from funding.selectors import (
     convention_signatory_users,
     promotion_committed,
     promotion_convention_plan,
-    user_can_sign_for,
 )
 from projects.models import Defi
 
@@ -238,6 +238,7 @@ def convention_prepare(
     Side effects: ConventionEvent "" → draft; the PDF is rendered by a Celery task after
     commit. Refused when the rules are missing, when the administration signs for no
     selected défi, when it already has a convention, or past the envelope."""
+    _staff_only(actor, "funding.prepare_conventions")
     promotion = _lock_promotion(promotion)
     rules, rule = _rules(promotion)
     if Convention.objects.filter(promotion=promotion, administration=administration).exists():
@@ -326,6 +327,7 @@ def conventions_prepare_for_promotion(*, promotion: Promotion, actor: User) -> P
     """Prepare the missing conventions of a promotion, one per signatory administration,
     and add the défis selected since to the conventions that exist. Each one stands or falls
     alone (an exceeded envelope refuses only the ones past it)."""
+    _staff_only(actor, "funding.prepare_conventions")
     _, rule = _rules(promotion)
     plan = promotion_convention_plan(promotion, convention_kind=rule.convention_kind)
     report = PrepareReport(ineligible=plan.ineligible, self_funded=plan.self_funded)
@@ -371,6 +373,7 @@ def convention_update(
     makes a new version and keeps the old one: the new one is an avenant if an earlier
     version was in force, and a version not yet in force is superseded. A change of
     signatories only is allowed on a draft. Side effects: events, a PDF render."""
+    _staff_only(actor)
     promotion = _lock_promotion(convention.promotion)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     current = convention_current_version(convention)
@@ -578,12 +581,14 @@ def convention_version_sign_admin(
     mail."""
     version = _lock_version(version)
     convention = version.convention
-    if not (user_can_sign_for(actor, convention) or actor.is_programme_staff):
-        raise DomainError(
-            "Seuls les agents signataires de l'administration "
-            f"({convention.administration}) déposent la convention signée.",
-            code="not_signatory",
-        )
+    ensure_perm(
+        actor,
+        "funding.sign_convention",
+        convention,
+        message="Seuls les agents signataires de l'administration "
+        f"({convention.administration}) déposent la convention signée.",
+        code="not_signatory",
+    )
     try:
         validate_pdf(upload, max_bytes=SIGNED_PDF_MAX_BYTES, max_pages=SIGNED_PDF_MAX_PAGES)
     except ValidationError as error:
@@ -641,9 +646,13 @@ def convention_version_enter_into_force(*, version: ConventionVersion, actor: Us
     return version
 
 
-def _staff_only(actor: User) -> None:
-    if not actor.is_programme_staff:
-        raise DomainError("Cette étape revient à l'équipe du programme.", code="staff_only")
+STAFF_ONLY = "Cette étape revient à l'équipe du programme."
+
+
+def _staff_only(actor: User, perm: str = "funding.manage_convention") -> None:
+    ensure_perm(
+        actor, perm, message="Cette étape revient à l'équipe du programme.", code="staff_only"
+    )
 
 
 # --- Mail and reminders ------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
 from eig.exports import csv_response
+from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.french import of_name
 from eig.programme.money import format_euros, format_quantity
 from eig.programme.selectors import rules_for_promotion, user_is_signatory
@@ -35,12 +36,12 @@ from funding.selectors import (
     promotion_budget,
     promotion_budgets,
     promotion_uncovered_defis,
-    user_can_sign_for,
 )
 
 State = ConventionVersion.State
 
 STAFF_ONLY = "Cette étape revient à l'équipe du programme."
+STAFF_PAGE = "Cette page est réservée à l'équipe du programme."
 
 # The signature circuit of a version, in order, with the field that dates each step.
 STEPS = [
@@ -52,9 +53,10 @@ STEPS = [
 ]
 
 
-def _staff_required(user) -> None:
-    if not user.is_programme_staff:
-        raise PermissionDenied(STAFF_ONLY)
+def _staff_required(user, convention) -> None:
+    require_perm(
+        user, "funding.manage_convention", convention, status=FORBIDDEN, message=STAFF_ONLY
+    )
 
 
 # --- Budget (staff) -----------------------------------------------------------------------
@@ -62,8 +64,7 @@ def _staff_required(user) -> None:
 
 @login_required
 def budget_index(request):
-    if not request.user.is_programme_staff:
-        raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
+    require_perm(request.user, "funding.read_budget", status=FORBIDDEN, message=STAFF_PAGE)
     return render(
         request,
         "funding/budget_index.html",
@@ -94,6 +95,9 @@ def budget(request, pk):
 @require_POST
 def budget_prepare(request, pk):
     promotion = get_promotion_for_staff(request.user, pk)
+    require_perm(
+        request.user, "funding.prepare_conventions", promotion, status=FORBIDDEN, message=STAFF_ONLY
+    )
     try:
         report = services.conventions_prepare_for_promotion(promotion=promotion, actor=request.user)
     except DomainError as error:
@@ -232,13 +236,12 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
     user = request.user
     versions = convention_versions(convention)
     current = versions[0] if versions else None
-    is_staff = user.is_programme_staff
-    can_sign = is_staff or user_can_sign_for(user, convention)
-    can_update = is_staff and current is not None and current.state != State.SUPERSEDED
+    manages = user.has_perm("funding.manage_convention", convention)
+    can_update = manages and current is not None and current.state != State.SUPERSEDED
     if can_update and update_form is None:
         line_forms, update_form = _update_forms(convention, current)
     content = current.content if current else {}
-    signatories = convention_signatory_users(convention) if is_staff else None
+    signatories = convention_signatory_users(convention) if manages else None
     return render(
         request,
         "funding/convention_detail.html",
@@ -250,8 +253,6 @@ def _detail(request, convention, *, line_forms=None, update_form=None, status=20
             "content": content,
             "defis": _content_defis(content),
             "events": convention_history(convention),
-            "is_staff": is_staff,
-            "can_sign": can_sign,
             "can_update": can_update,
             # Why the text cannot be sent yet, and who will receive it (staff only).
             "missing_signatories": convention_missing_signatories(content),
@@ -293,7 +294,7 @@ def _back(version):
 @require_POST
 def version_send(request, pk, number):
     version = _version(request, pk, number)
-    _staff_required(request.user)
+    _staff_required(request.user, version.convention)
     try:
         services.convention_version_send(version=version, actor=request.user)
     except DomainError as error:
@@ -350,7 +351,7 @@ def version_sign_admin(request, pk, number):
 @require_POST
 def version_sign_dinum(request, pk, number):
     version = _version(request, pk, number)
-    _staff_required(request.user)
+    _staff_required(request.user, version.convention)
     try:
         services.convention_version_sign_dinum(version=version, actor=request.user)
     except DomainError as error:
@@ -366,7 +367,7 @@ def version_sign_dinum(request, pk, number):
 @require_POST
 def version_in_force(request, pk, number):
     version = _version(request, pk, number)
-    _staff_required(request.user)
+    _staff_required(request.user, version.convention)
     form = InForceForm(request.POST)
     if not form.is_valid():
         for error in form.errors["in_force_on"]:
@@ -389,7 +390,7 @@ def version_in_force(request, pk, number):
 @require_POST
 def convention_update(request, pk):
     convention = get_convention_for_user(request.user, pk)
-    _staff_required(request.user)
+    _staff_required(request.user, convention)
     versions = convention_versions(convention)
     current = versions[0]
     line_forms, form = _update_forms(convention, current, data=request.POST)
@@ -460,14 +461,14 @@ def version_signed_pdf(request, pk, number):
 @login_required
 def my_conventions(request):
     user = request.user
-    if not user.is_agent:
-        if user.is_programme_staff:
+    if not user.has_perm("funding.list_own_conventions"):
+        if user.has_perm("funding.read_budget"):
             # Staff follow every convention from the budget pages.
             return redirect("funding:budget_index")
         raise Http404
     conventions = list(conventions_for_agent(user))
-    # One question for the page, not one per convention: only the administration the person
-    # is a signatory of signs.
+    # One question for the page, not one per convention (`funding.sign_convention` would ask
+    # it for each): a signatory signs only for the administration they are a member of.
     signs_for = user.administration_id if user_is_signatory(user, user.administration_id) else None
     for convention in conventions:
         convention.to_sign = (

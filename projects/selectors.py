@@ -13,6 +13,7 @@ from django.utils import timezone
 from eig.accounts.models import User
 from eig.jury.models import Criterion, DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
 from eig.jury.selectors import evaluation_scores_prefetch, member_conflict_reason
+from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.costs import (
     FLAT,
     FULL,
@@ -54,9 +55,10 @@ JURY_STATES = [
 
 
 def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
-    """The one access check for a défi: its author and invited co-editors read and write it;
-    programme staff read it. Anyone else gets a 404, so that the défi's existence is not
-    disclosed."""
+    """The one access check for a défi (`projects.read_defi`, and `projects.edit_defi` with
+    `write`): its author and invited co-editors read and write it; programme staff read it
+    and get a 403 on a page that writes. Anyone else gets a 404, so that the défi's
+    existence is not disclosed."""
     if not user.is_authenticated:
         raise Http404
     defi = (
@@ -67,19 +69,16 @@ def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
     )
     if defi is None:
         raise Http404
-    if defi_is_editor(user, defi):
-        return defi
-    if user.is_programme_staff:
-        if write:
-            raise PermissionDenied("L'équipe du programme modifie les défis dans l'administration.")
-        return defi
-    raise Http404
-
-
-def defi_is_editor(user: User, defi: Defi) -> bool:
-    """Author or invited co-editor (the défi's collaborators are prefetched by
-    get_defi_for_user)."""
-    return defi.owner_id == user.pk or any(c.pk == user.pk for c in defi.collaborators.all())
+    require_perm(user, "projects.read_defi", defi)
+    if write:
+        require_perm(
+            user,
+            "projects.edit_defi",
+            defi,
+            status=FORBIDDEN,
+            message="L'équipe du programme modifie les défis dans l'administration.",
+        )
+    return defi
 
 
 def defi_history(defi: Defi) -> QuerySet[DefiTransition]:

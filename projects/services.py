@@ -14,6 +14,7 @@ from django.utils import timezone
 from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.notifications.services import email_queue, reminder_send_once
+from eig.permissions import ensure_perm
 from eig.programme.french import of_name, the_name
 from eig.programme.models import ContractFrame, SalaryBand, WorkTime
 from eig.programme.services import membership_join_by_invitation
@@ -43,6 +44,13 @@ AGENT_TRANSITIONS = {
 }
 
 
+NOT_EDITOR = "Seuls l'auteur du défi et les co-rédacteurs qu'il a invités le modifient."
+
+
+def _ensure_editor(defi: Defi, actor: User, perm: str = "projects.edit_defi") -> None:
+    ensure_perm(actor, perm, defi, message=NOT_EDITOR, code="not_editor")
+
+
 def _ensure_call_open(call: ProjectCall, now: datetime.datetime | None = None) -> None:
     now = now or timezone.now()
     if now < call.opens_at:
@@ -64,6 +72,7 @@ def _defi_transition(
     *, defi: Defi, action: str, actor: User, note: str = "", now: datetime.datetime | None = None
 ) -> DefiTransition:
     allowed_from, target = AGENT_TRANSITIONS[action]
+    _ensure_editor(defi, actor, f"projects.{action}_defi")
     _ensure_call_open(defi.call, now)
     if defi.state not in allowed_from:
         raise InvalidTransition(
@@ -91,10 +100,13 @@ def _defi_transition(
 @transaction.atomic
 def defi_create(*, call: ProjectCall, author: User, title: str = "") -> Defi:
     """Start a draft défi for the author's administration. Refused when the call is closed."""
-    if not author.is_agent or author.administration_id is None:
-        raise DomainError(
-            "Rattachez d'abord votre compte à votre administration.", code="no_administration"
-        )
+    ensure_perm(
+        author,
+        "projects.start_defi",
+        call,
+        message="Rattachez d'abord votre compte à votre administration.",
+        code="no_administration",
+    )
     _ensure_call_open(call)
     defi = Defi.objects.create(
         call=call,
@@ -110,10 +122,11 @@ def defi_create(*, call: ProjectCall, author: User, title: str = "") -> Defi:
     return defi
 
 
-def _lock_editable(defi: Defi) -> Defi:
-    """Lock the défi's row and return it fresh, if it may still be edited. The caller's copy
-    may be stale: a co-editor may have submitted the défi in between."""
+def _lock_editable(defi: Defi, actor: User) -> Defi:
+    """Lock the défi's row and return it fresh, if the actor may still edit it. The caller's
+    copy may be stale: a co-editor may have submitted the défi in between."""
     locked = Defi.objects.select_for_update().select_related("call").get(pk=defi.pk)
+    _ensure_editor(locked, actor)
     _ensure_call_open(locked.call)
     if locked.state != State.DRAFT:
         raise InvalidTransition(
@@ -125,7 +138,7 @@ def _lock_editable(defi: Defi) -> Defi:
 @transaction.atomic
 def defi_update_section(*, defi: Defi, actor: User, data: dict) -> Defi:
     """Save the fields of one section of the draft (the form has validated them)."""
-    defi = _lock_editable(defi)
+    defi = _lock_editable(defi, actor)
     for field, value in data.items():
         setattr(defi, field, value)
     defi.save(update_fields=[*data.keys(), "updated_at"])
@@ -139,7 +152,7 @@ def defi_set_positions(*, defi: Defi, actor: User, positions: list[dict]) -> lis
     Each position is `specialty`, `missions`, `skills` and, for the financial simulation,
     `salary_band` (the pk of a band of the défi's promotion, or None when the agent does not
     know yet) and `work_time` (100, or 80 where the promotion's contract frame allows it)."""
-    defi = _lock_editable(defi)
+    defi = _lock_editable(defi, actor)
     if len(positions) > 3:
         raise DomainError("Un défi accueille au plus trois EIG.", code="too_many_positions")
     rows = [
@@ -197,7 +210,7 @@ def _check_simulation_hypotheses(defi: Defi, rows: list[DefiPosition]) -> None:
 @transaction.atomic
 def defi_attach_pitch_deck(*, defi: Defi, actor: User, upload: UploadedFile) -> Defi:
     """Store the pitch deck (already checked by the form), replacing the previous one."""
-    defi = _lock_editable(defi)
+    defi = _lock_editable(defi, actor)
     previous = defi.pitch_deck.name if defi.pitch_deck else ""
     defi.pitch_deck.save(f"defi-{defi.pk}-presentation.pdf", upload, save=False)
     defi.save(update_fields=["pitch_deck", "updated_at"])
@@ -342,13 +355,16 @@ def defi_invite(*, defi: Defi, actor: User, email: str) -> DefiInvitation:
     """
     email = email.strip().lower()
     _ensure_call_open(defi.call)
-    if actor.administration_id != defi.administration_id:
-        # An invitation makes its recipient a member: only a verified member gives it.
-        raise DomainError(
-            f"Seuls les membres vérifiés {of_name(defi.administration)} invitent des "
-            "co-rédacteurs.",
-            code="not_member",
-        )
+    # An invitation makes its recipient a member: only an editor who is a verified member
+    # gives it.
+    ensure_perm(
+        actor,
+        "projects.invite_to_defi",
+        defi,
+        message=f"Seuls les rédacteurs du défi qui sont membres vérifiés "
+        f"{of_name(defi.administration)} invitent des co-rédacteurs.",
+        code="not_member",
+    )
     if email == actor.email.lower():
         raise DomainError("Vous êtes déjà rédacteur de ce défi.", code="self_invite")
     if defi.collaborators.filter(email__iexact=email).exists() or (

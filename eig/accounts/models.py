@@ -1,3 +1,4 @@
+import rules
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -85,6 +86,15 @@ class User(AbstractUser):
     @property
     def is_programme_staff(self) -> bool:
         return Role.STAFF in self.roles or self.is_superuser
+
+    def has_perm(self, perm, obj=None):
+        # The programme's own permissions (each app's `rules.py`) answer for everyone,
+        # superusers included: a superuser is programme staff, not the author of every défi
+        # nor a signatory of every administration. Django's model permissions (the admin's)
+        # keep their usual answer, superusers' shortcut included.
+        if rules.perm_exists(perm):
+            return rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
     @property
     def requires_two_factor(self) -> bool:

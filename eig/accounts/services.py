@@ -5,6 +5,7 @@ from django.db import transaction
 
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
+from eig.permissions import ensure_perm
 
 STAFF_GROUP = "Équipe du programme"
 # The apps whose admin pages programme staff manage.
@@ -97,12 +98,14 @@ def user_erase(*, user: User) -> None:
     their co-editors and the programme; their history keeps the state changes, without who
     made them. Programme staff are removed by another member of the team, in the admin.
     """
-    if user.is_programme_staff:
-        raise DomainError(
-            "Un membre de l'équipe du programme est retiré par un autre membre, depuis "
-            "l'administration.",
-            code="staff_erase",
-        )
+    ensure_perm(
+        user,
+        "accounts.erase_user",
+        user,
+        message="Un membre de l'équipe du programme est retiré par un autre membre, depuis "
+        "l'administration.",
+        code="staff_erase",
+    )
     if user.jury_memberships.filter(withdrawn_at__isnull=True).exists():
         # Their dossiers must first go to other jurors; staff withdraw them, which does it.
         raise DomainError(

@@ -13,12 +13,14 @@ from eig.accounts.personal_data import user_personal_data
 from eig.accounts.services import user_erase, user_update_profile
 from eig.accounts.todos import todos_by_role, user_todos
 from eig.exceptions import DomainError
+from eig.permissions import require_perm
 
 
 @login_required
 def dashboard(request):
     """The personal space: what waits for the user first ("À faire", from every app's
     provider), then one block per role the user holds."""
+    require_perm(request.user, "accounts.read_user", request.user)
     todos = user_todos(request.user)
     return render(
         request,
@@ -30,6 +32,7 @@ def dashboard(request):
 @login_required
 def profile(request):
     user = request.user
+    require_perm(user, "accounts.edit_user", user)
     form = ProfileForm(
         request.POST or None,
         initial={
@@ -48,7 +51,9 @@ def profile(request):
 
 @login_required
 def personal_data(request):
-    """Download what the platform holds about oneself, or delete one's account."""
+    """Download what the platform holds about oneself, or delete one's account (the service
+    refuses it to staff, with the reason)."""
+    require_perm(request.user, "accounts.read_user", request.user)
     form = AccountEraseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,6 +71,7 @@ def personal_data(request):
 
 @login_required
 def personal_data_export(request):
+    require_perm(request.user, "accounts.export_user", request.user)
     data = user_personal_data(request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from eig.accounts.models import Role, User
+from eig.permissions import require_perm
 from eig.programme.costs import Band, Rules
 from eig.programme.models import (
     Administration,
@@ -43,35 +44,23 @@ def user_is_signatory(user: User, administration_id: int | None) -> bool:
     )
 
 
-def user_can_manage_members(user: User, administration: Administration) -> bool:
-    """Staff and the verified members approve or refuse requests to join."""
-    return user.is_authenticated and (
-        user.is_programme_staff or user_is_verified_member(user, administration.pk)
-    )
-
-
-def user_can_designate_signatories(user: User, administration: Administration) -> bool:
-    """Staff and the administration's verified signatories name (or withdraw) signatories."""
-    return user.is_authenticated and (
-        user.is_programme_staff or user_is_signatory(user, administration.pk)
-    )
-
-
 def get_administration_for_member(user: User, pk: int) -> Administration:
-    """The access check of an administration's members page: its verified members and staff;
-    anyone else (a pending requester included) gets a 404."""
+    """The access check of an administration's members page (`programme.manage_members`):
+    its verified members and staff; anyone else (a pending requester included) gets a 404."""
     administration = Administration.objects.filter(pk=pk).first()
-    if administration is None or not user_can_manage_members(user, administration):
+    if administration is None:
         raise Http404
+    require_perm(user, "programme.manage_members", administration)
     return administration
 
 
 def get_membership_for_manager(user: User, pk: int) -> AdministrationMembership:
-    """A membership, for those who may decide on it (staff, verified members of its
-    administration); a 404 for anyone else."""
+    """A membership, for those who may examine it (`programme.examine_membership`: staff,
+    verified members of its administration); a 404 for anyone else."""
     membership = Membership.objects.select_related("administration", "user").filter(pk=pk).first()
-    if membership is None or not user_can_manage_members(user, membership.administration):
+    if membership is None:
         raise Http404
+    require_perm(user, "programme.examine_membership", membership)
     return membership
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from eig.accounts.models import User
 from eig.exceptions import DomainError, InvalidTransition
 from eig.notifications.services import email_queue
+from eig.permissions import ensure_perm
 from eig.programme import selectors
 from eig.programme.french import of_name, the_name, to_name
 from eig.programme.models import (
@@ -119,11 +120,12 @@ def membership_request(*, user: User, administration: Administration, note: str 
     Side effects: a history row; a mail to the verified members (staff when there are none),
     or, for a join by domain, a mail telling the members."""
     caller, user = user, _lock_user(user)
-    if not user.is_agent:
-        raise DomainError(
-            "Seuls les agents publics rattachent leur compte à une administration.",
-            code="not_agent",
-        )
+    ensure_perm(
+        user,
+        "programme.choose_administration",
+        message="Seuls les agents publics rattachent leur compte à une administration.",
+        code="not_agent",
+    )
     current = _open_membership(user)
     if current is not None:
         if current.administration_id == administration.pk:
@@ -192,12 +194,14 @@ def membership_change(*, user: User, administration: Administration, note: str =
 def _ensure_can_decide(membership: Membership, actor: User) -> None:
     if membership.user_id == actor.pk:
         raise DomainError("Votre propre demande est décidée par un autre membre.", code="self")
-    if not selectors.user_can_manage_members(actor, membership.administration):
-        raise DomainError(
-            f"Seuls les membres vérifiés {of_name(membership.administration)} et l'équipe du "
-            "programme décident des demandes.",
-            code="not_member",
-        )
+    ensure_perm(
+        actor,
+        "programme.examine_membership",
+        membership,
+        message=f"Seuls les membres vérifiés {of_name(membership.administration)} et l'équipe "
+        "du programme décident des demandes.",
+        code="not_member",
+    )
 
 
 def _ensure_requested(membership: Membership) -> None:
@@ -248,9 +252,13 @@ def membership_end(*, membership: Membership, actor: User | None, reason: str = 
     Side effects: history; a mail to the person when someone else ended it; a mail to the
     administration's signatories (staff when none is left) when a verified member leaves."""
     membership = _lock(membership)
-    if actor is not None and actor.pk != membership.user_id and not actor.is_programme_staff:
-        raise DomainError(
-            "Seuls la personne elle-même et l'équipe du programme mettent fin à un rattachement.",
+    if actor is not None:
+        ensure_perm(
+            actor,
+            "programme.end_membership",
+            membership,
+            message="Seuls la personne elle-même et l'équipe du programme mettent fin à un "
+            "rattachement.",
             code="not_allowed",
         )
     if not membership.is_open:
@@ -294,12 +302,14 @@ def membership_set_signatory(
     them. Decided by staff or by a signatory of the administration. Side effects: history, a
     mail to the person (unless they withdrew themselves)."""
     membership = _lock(membership)
-    if not selectors.user_can_designate_signatories(actor, membership.administration):
-        raise DomainError(
-            f"Seuls les signataires {of_name(membership.administration)} et l'équipe du programme "
-            "désignent les signataires.",
-            code="not_signatory",
-        )
+    ensure_perm(
+        actor,
+        "programme.name_signatory",
+        membership.administration,
+        message=f"Seuls les signataires {of_name(membership.administration)} et l'équipe du "
+        "programme désignent les signataires.",
+        code="not_signatory",
+    )
     if membership.state != State.VERIFIED:
         raise InvalidTransition("Seul un membre vérifié peut être signataire.")
     if membership.is_signatory == is_signatory:
@@ -330,8 +340,12 @@ def membership_grant(
     """Staff make someone a verified member at once (from the admin): a pending request for
     the same administration is approved, any other open membership ends. Side effects:
     those of the steps taken; `notify=False` (demo accounts) mails nobody."""
-    if not actor.is_programme_staff:
-        raise DomainError("Cette étape revient à l'équipe du programme.", code="staff_only")
+    ensure_perm(
+        actor,
+        "programme.grant_membership",
+        message="Cette étape revient à l'équipe du programme.",
+        code="staff_only",
+    )
     user = _lock_user(user)
     current = _open_membership(user)
     if current is not None and current.administration_id != administration.pk:
@@ -422,10 +436,12 @@ def administration_create(*, user: User, **fields) -> Administration:
     Side effect: staff are mailed, to check a new administration before its first
     convention."""
     caller, user = user, _lock_user(user)
-    if not user.is_agent:
-        raise DomainError(
-            "Seuls les agents publics inscrivent une administration.", code="not_agent"
-        )
+    ensure_perm(
+        user,
+        "programme.choose_administration",
+        message="Seuls les agents publics inscrivent une administration.",
+        code="not_agent",
+    )
     administration = Administration(**fields)
     administration.fill_article()
     administration.full_clean()

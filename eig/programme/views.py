@@ -4,12 +4,12 @@ signatories."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
+from eig.permissions import FORBIDDEN, require_perm
 from eig.programme import selectors, services
 from eig.programme.forms import (
     AdministrationCreateForm,
@@ -51,7 +51,7 @@ def administration_choose(request):
     """An agent says which administration they work for: ask to join one that exists, or
     create it; a member sees their membership, leaves it or asks to change."""
     user = request.user
-    if not user.is_agent:
+    if not user.has_perm("programme.choose_administration"):
         messages.error(
             request, "Seuls les agents publics rattachent leur compte à une administration."
         )
@@ -137,7 +137,6 @@ def administration_members(request, pk):
             "members": members,
             "has_signatory": any(member.is_signatory for member in members),
             "history": selectors.administration_history(administration),
-            "can_designate": selectors.user_can_designate_signatories(request.user, administration),
             "decision_form": MembershipDecisionForm(),
             "title": f"Membres – {administration}",
         },
@@ -178,11 +177,14 @@ def membership_decide(request, pk, decision):
 @require_POST
 def membership_signatory(request, pk):
     membership = selectors.get_membership_for_manager(request.user, pk)
-    if not selectors.user_can_designate_signatories(request.user, membership.administration):
-        raise PermissionDenied(
-            f"Seuls les signataires {of_name(membership.administration)} et l'équipe du programme "
-            "désignent les signataires."
-        )
+    require_perm(
+        request.user,
+        "programme.name_signatory",
+        membership.administration,
+        status=FORBIDDEN,
+        message=f"Seuls les signataires {of_name(membership.administration)} et l'équipe du "
+        "programme désignent les signataires.",
+    )
     is_signatory = request.POST.get("signatory") == "1"
     try:
         services.membership_set_signatory(
@@ -206,8 +208,13 @@ def membership_signatory(request, pk):
 def membership_remove(request, pk):
     """Staff end someone's membership (a person who left the administration)."""
     membership = selectors.get_membership_for_manager(request.user, pk)
-    if not request.user.is_programme_staff:
-        raise PermissionDenied("Cette étape revient à l'équipe du programme.")
+    require_perm(
+        request.user,
+        "programme.remove_membership",
+        membership,
+        status=FORBIDDEN,
+        message="Cette étape revient à l'équipe du programme.",
+    )
     form = MembershipDecisionForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eig.exceptions import DomainError, IncompleteDossier
+from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.selectors import rules_for_promotion
 from projects import selectors, services
 from projects.filters import CatalogueFilter
@@ -29,7 +30,6 @@ from projects.selectors import (
     call_list_upcoming,
     defi_catalogue,
     defi_history,
-    defi_is_editor,
     defi_list_for_editor,
     defi_missing_sections,
     defi_pending_invitations,
@@ -59,6 +59,7 @@ def home(request):
 
 def call_page(request, slug):
     call = call_detail(slug)
+    require_perm(request.user, "projects.read_call", call)
     return render(
         request,
         "projects/call_detail.html",
@@ -109,14 +110,15 @@ def my_defis(request):
 def defi_start(request, slug):
     call = get_object_or_404(ProjectCall, slug=slug)
     user = request.user
-    if not user.is_agent:
-        messages.error(
-            request,
-            "Seuls les agents publics déposent des défis. Créez un compte "
-            "d'agent avec votre adresse professionnelle.",
-        )
-        return redirect("projects:call_detail", slug=call.slug)
-    if user.administration_id is None:
+    if not user.has_perm("projects.start_defi", call):
+        if not user.is_agent:
+            messages.error(
+                request,
+                "Seuls les agents publics déposent des défis. Créez un compte "
+                "d'agent avec votre adresse professionnelle.",
+            )
+            return redirect("projects:call_detail", slug=call.slug)
+        # An agent whose membership is not verified yet.
         messages.info(
             request,
             "Indiquez d'abord l'administration pour laquelle vous déposez le défi ; si votre "
@@ -157,7 +159,6 @@ def defi_detail(request, pk):
             "transitions": defi_history(defi),
             "invite_form": DefiInviteForm(),
             "pending_invitations": defi_pending_invitations(defi),
-            "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
             "review": defi_review_for_agent(defi),
             "simulation": selectors.defi_simulation(defi),
@@ -281,7 +282,6 @@ def defi_preview(request, pk):
             "defi": defi,
             "missing": defi_missing_sections(defi),
             "sections": SECTIONS,
-            "is_editor": defi_is_editor(request.user, defi),
             "call_open": defi.call.is_open(),
             "simulation": selectors.defi_simulation(defi),
             "title": f"Aperçu – {defi}",
@@ -333,9 +333,16 @@ _ACTIONS = {
 @login_required
 @require_POST
 def defi_action(request, pk, action):
-    defi = get_defi_for_user(request.user, pk, write=True)
+    defi = get_defi_for_user(request.user, pk)
     if action not in _ACTIONS:
         raise Http404
+    require_perm(
+        request.user,
+        f"projects.{action}_defi",
+        defi,
+        status=FORBIDDEN,
+        message="L'équipe du programme modifie les défis dans l'administration.",
+    )
     service, success = _ACTIONS[action]
     if action == "withdraw" and not is_confirmed(request):
         confirmation = _withdraw_confirmation(defi)

@@ -484,6 +484,42 @@ MATRIX: dict[str, Row] = {
         JURY_STAFF,
         post=statuses(405),  # GET only, for everyone (login first)
     ),
+    # allauth's pages, which we serve under /comptes/ (login, sign-up, e-mail, password,
+    # two-factor): each about the person's own account, so nobody reaches anyone else's.
+    # Logged in, the login and sign-up pages send on to one's space.
+    "account_login": Row(_none, statuses(REDIRECT, anonymous=200), post={}),
+    "account_signup": Row(_none, statuses(REDIRECT, anonymous=200), post={}),
+    "account_logout": Row(_none, statuses(200, anonymous=REDIRECT), post={}),
+    "account_inactive": Row(_none, public(), post={}),
+    "account_reauthenticate": Row(_none, for_everyone_logged_in()),
+    "account_request_reauthentication_code": Row(_none, for_everyone_logged_in()),
+    # No code was requested: back to asking for one.
+    "account_confirm_reauthentication_code": Row(_none, statuses(REDIRECT)),
+    "account_email": Row(_none, for_everyone_logged_in()),
+    "account_email_verification_sent": Row(_none, public(), post={}),
+    "account_change_password": Row(_none, for_everyone_logged_in()),
+    # Everyone here has a password: sent to the change form.
+    "account_set_password": Row(_none, statuses(REDIRECT)),
+    "account_reset_password": Row(_none, public(), post={}),
+    "account_reset_password_done": Row(_none, public(), post={}),
+    # A wrong key shows the page that says so; it discloses no account.
+    "account_reset_password_from_key": Row(
+        lambda w: {"uidb36": "1", "key": "cle-fausse"}, public(), post={}
+    ),
+    "account_reset_password_from_key_done": Row(_none, public(), post={}),
+    "account_confirm_email": Row(lambda w: {"key": "cle-fausse"}, public(), post={}),
+    # Without a login under way, the code pages send back.
+    "account_confirm_login_code": Row(_none, statuses(REDIRECT)),
+    "mfa_authenticate": Row(_none, statuses(REDIRECT)),
+    "mfa_index": Row(_none, for_everyone_logged_in()),
+    # Only staff have an authenticator app here; the others are sent to reauthenticate.
+    "mfa_reauthenticate": Row(_none, statuses(REDIRECT, staff=200)),
+    "mfa_activate_totp": Row(_none, statuses(REDIRECT)),
+    "mfa_deactivate_totp": Row(_none, statuses(404, staff=REDIRECT)),
+    "mfa_generate_recovery_codes": Row(_none, statuses(REDIRECT)),
+    # Nobody here has recovery codes.
+    "mfa_view_recovery_codes": Row(_none, statuses(404), post=statuses(405)),  # GET only
+    "mfa_download_recovery_codes": Row(_none, statuses(404)),
     # The admin, by a few representative pages (its other pages share their checks): staff
     # only; anyone else is sent to the admin's login, which sends an anonymous person to log in
     # and refuses a logged-in one (test_url_matrix_admin_login_refuses_non_staff).
@@ -500,11 +536,9 @@ MATRIX: dict[str, Row] = {
 # What the matrix leaves out, and why. Everything else needs a row.
 SKIPPED = {
     # Django's admin: one row per model and action, all behind the same `admin_view` check;
-    # the rows "admin:…" above stand for them.
+    # the rows "admin:…" above stand for them, and test_url_matrix_admin_refuses_non_staff
+    # requests the list and the add page of every registered model as every role.
     "admin": "les pages du back-office partagent la même vérification (lignes admin:… ci-dessus)",
-    # allauth's own pages (login, signup, e-mail, password, two-factor): the library's, tested
-    # by it; our login and two-factor flows have their own tests (test_accounts, test_security).
-    "allauth": "pages d'allauth (connexion, inscription, double authentification)",
     # Static and media files are served by the web server, never by a Django URL in
     # production; django-dsfr declares no URL.
     "static": "fichiers statiques et médias",
@@ -515,8 +549,6 @@ def _skipped(name: str, pattern: URLPattern) -> str | None:
     module = getattr(pattern.callback, "__module__", "") or ""
     if name.startswith("admin:"):
         return "admin"
-    if module.startswith("allauth."):
-        return "allauth"
     if module.startswith("django.views.static") or module.startswith("django.contrib.staticfiles"):
         return "static"
     return None
@@ -566,6 +598,30 @@ def test_url_matrix_admin_login_refuses_non_staff(world, client, db, role):
     response = client.get(reverse("admin:login"), {"next": reverse("admin:index")})
 
     assert response.status_code == 403
+
+
+def _admin_pages():
+    from django.contrib import admin
+
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+        info = (model._meta.app_label, model._meta.model_name)
+        yield pytest.param("admin:{}_{}_changelist".format(*info), id=f"{model._meta.label}-liste")
+        yield pytest.param("admin:{}_{}_add".format(*info), id=f"{model._meta.label}-ajout")
+
+
+@pytest.mark.parametrize("name", list(_admin_pages()))
+def test_url_matrix_admin_refuses_non_staff(world, client, db, name):
+    # Every page of the back office, not only the representative rows: an outsider is sent
+    # to the admin's login (which refuses a logged-in one), and changes nothing by posting.
+    url = reverse(name)
+    before = _fingerprint()
+    for role in ["anonymous", *OUTSIDERS]:
+        client.logout()
+        _as(client, world, role)
+
+        assert _status(client.get(url)) == LOGIN, f"GET {url} en tant que {role}"
+        assert _status(client.post(url)) == LOGIN, f"POST {url} en tant que {role}"
+    assert _fingerprint() == before
 
 
 # --- Requests ------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ def test_demo_conventions_sent_to_the_ministry_of_culture():
 def test_demo_agents_are_verified_members_and_agent_culture_signs():
     from eig.accounts.models import User
     from eig.programme.models import AdministrationMembership
-    from funding.selectors import user_can_sign_for
 
     call_command("load_demo")
     call_command("load_demo_conventions")
@@ -51,4 +50,6 @@ def test_demo_agents_are_verified_members_and_agent_culture_signs():
     assert culture.administration.email_domains == ["culture.gouv.fr"]
     convention = Convention.objects.get()
     assert convention.signatory and convention.dinum_signatory
-    assert user_can_sign_for(User.objects.get(email="agent.culture@demo.eig.fr"), convention)
+    culture_agent = User.objects.get(email="agent.culture@demo.eig.fr")
+    assert not culture_agent.is_programme_staff
+    assert culture_agent.has_perm("funding.sign_convention", convention)
