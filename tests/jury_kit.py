@@ -104,6 +104,10 @@ class JuryKit:
     def recipients(self, dossier) -> list[str]:
         return self.domain.dossier_recipients(dossier)
 
+    def owner_email(self, dossier) -> str:
+        """The address of the person who wrote the dossier."""
+        raise NotImplementedError
+
     def add_recipient(self, dossier) -> list[str]:
         """Someone else who answers for the dossier, if the domain has such people: their
         addresses (empty when the dossier has one person only)."""
@@ -145,6 +149,9 @@ class DefiKit(JuryKit):
     def _history(self, dossier):
         return DefiTransition.objects.filter(defi=dossier).order_by("at", "pk")
 
+    def owner_email(self, dossier):
+        return dossier.owner.email
+
     def add_recipient(self, dossier):
         colleague = AgentFactory(administration=dossier.administration)
         dossier.collaborators.add(colleague)
@@ -184,6 +191,9 @@ class EntryKit(JuryKit):
 
     def _history(self, dossier):
         return EntryTransition.objects.filter(entry=dossier).order_by("at", "pk")
+
+    def owner_email(self, dossier):
+        return dossier.email
 
     def your_dossier(self, dossier):
         return f"votre candidature à « {dossier.call} »"

@@ -77,6 +77,7 @@ ENTRY_JURY = JuryDomain(
     dossier_transition=entry_jury_move,
     dossier_recipients=lambda entry: [entry.email],
     dossier_holder=lambda entry: entry.full_name,
+    holder_label="Personne candidate",
     jury_call=lambda jury: EntryCall.objects.filter(jury=jury).first(),
     mail_prefix="entry_jury_",
     dossier_label=lambda entry: entry.full_name,
