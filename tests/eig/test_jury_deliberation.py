@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -671,6 +672,33 @@ def test_render_after_a_crash_replaces_the_file_left_behind(kit, jury, staff):
     assert os.listdir(os.path.dirname(rendered.pdf.path)) == [os.path.basename(left.pdf.name)]
     with rendered.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == rendered.checksum
+
+
+def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
+    kit, jury, staff, broker_down, django_capture_on_commit_callbacks
+):
+    dossier = kit.dossier(jury)
+    deliberation.review_decide(
+        domain=kit.domain,
+        jury=jury,
+        dossier=dossier,
+        decision="selected",
+        motivation="",
+        actor=staff,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+    record.refresh_from_db()
+    assert record.rendered_at is None
+    broker_down.returns()
+
+    later = timezone.now() + datetime.timedelta(minutes=11)
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain) == 0
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 1
+
+    record.refresh_from_db()
+    assert record.pdf.read(4) == b"%PDF"
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 0
 
 
 # The juror's dashboard is a page of projects until the jury screens move to eig/jury: défis

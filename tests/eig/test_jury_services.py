@@ -527,3 +527,22 @@ def test_scoring_reminders_go_once_to_jurors_with_work_left(
     other = kit.evaluations().exclude(pk=done.pk).get()
     assert [m.to for m in mail.outbox] == [[other.member.user.email]] * 2
     assert "Il vous reste 1 évaluation" in mail.outbox[0].body
+
+
+def test_beat_reminds_the_jurors_of_every_domain(staff, django_capture_on_commit_callbacks):
+    from eig.jury.tasks import send_scoring_reminders
+    from tests.jury_kit import KITS
+
+    jurors = []
+    for kit in KITS.values():
+        jury = kit.jury(jurors=1, k=1)
+        kit.dossier(jury)
+        services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+        jury.scoring_deadline = timezone.now() + datetime.timedelta(hours=5)
+        jury.save(update_fields=["scoring_deadline"])
+        jurors.append(jury.members.get().user.email)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_scoring_reminders.delay().get() == 2
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(jurors)
