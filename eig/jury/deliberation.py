@@ -569,7 +569,8 @@ def review_decide(
     motivation = motivation.strip()
     if decision != Decision.SELECTED and not motivation:
         raise DomainError(
-            f"Motivez la décision « {Decision(decision).label} » : l'administration la reçoit.",
+            f"Motivez la décision « {Decision(decision).label} » : la motivation est "
+            "transmise avec la décision.",
             code="motivation",
         )
     _ensure_length(motivation, MOTIVATION_MAX, "Motivation")
