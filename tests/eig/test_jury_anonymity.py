@@ -135,3 +135,21 @@ def test_an_anonymous_jury_never_tells_a_juror_who_applied(django_capture_on_com
     to_applicants = OutboxMessage.objects.exclude(pk__in=to_jurors.values("pk"))
     assert to_applicants.filter(recipients=[APPLICANTS[0][1]]).exists()
     assert any(APPLICANTS[0][0] in text for text in _texts(to_applicants))
+
+
+def test_what_jurors_may_read_of_an_entry_does_not_identify_it():
+    kit = KITS["entries"]
+    jury = kit.jury(closed=True)
+    name, email = APPLICANTS[0]
+    entry = kit.dossier(jury, name=name, email=email, motivation="Servir l'intérêt général.")
+
+    shown = {label: str(getattr(entry, field)) for field, label in kit.domain.juror_fields}
+
+    assert shown == {
+        "Métier": "Développement",
+        "Années d'expérience": "3",
+        "Motivation": "Servir l'intérêt général.",
+    }
+    assert kit.domain.label_for_juror(entry) == f"Candidature n° {entry.pk:05d}"
+    for identity in _identity_strings():
+        assert identity not in " ".join([*shown.values(), kit.domain.label_for_juror(entry)])

@@ -84,7 +84,7 @@ ENTRY_JURY = JuryDomain(
     anonymous=True,
     anonymous_label=lambda entry: f"Candidature n° {entry.pk:05d}",
     juror_fields=(
-        ("get_specialty_display", "Métier"),
+        ("specialty_label", "Métier"),
         ("years_of_experience", "Années d'expérience"),
         ("motivation", "Motivation"),
     ),

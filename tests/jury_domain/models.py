@@ -59,6 +59,10 @@ class Entry(models.Model):
         # Who applied: what an anonymous jury must never show its jurors.
         return self.full_name
 
+    @property
+    def specialty_label(self) -> str:
+        return self.get_specialty_display()
+
 
 class EntryTransition(models.Model):
     """History of an entry's state: who, when, from, to, why."""
