@@ -83,7 +83,7 @@ class JuryAdminForm(eig_forms.ModelForm):
 class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryAdminForm
     list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
-    # The call's title too, for the juries of défis (the ones staff search among).
+    # Staff also find a jury by the title of its call for projects.
     search_fields = ["name", "project_call__title"]
     readonly_fields = ["preset", "call"]
 
