@@ -302,7 +302,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     "decision-record-pdf-requeue": {
-        "task": "projects.tasks.requeue_decision_records",
+        "task": "eig.jury.tasks.requeue_decision_records",
         "schedule": crontab(minute="*/5"),
     },
     "defi-draft-reminders": {
@@ -312,7 +312,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     "jury-scoring-reminders": {
-        "task": "projects.tasks.send_scoring_reminders",
+        "task": "eig.jury.tasks.send_scoring_reminders",
         "schedule": crontab(minute=20),
     },
     "convention-signature-reminders": {

@@ -87,6 +87,7 @@ DEFI_JURY = JuryDomain(
     dossier_transition=defi_jury_move,
     dossier_recipients=defi_recipients,
     dossier_holder=lambda defi: str(defi.administration),
+    holder_label="Administration",
     jury_call=lambda jury: jury.project_call,
     mail_prefix="jury_",
     dossier_version_field="submitted_version",

@@ -75,3 +75,12 @@ def broker_down(settings):
     yield DeadBroker(settings)
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
     _drop_celery_connection_pools()
+
+
+@pytest.fixture(params=["defis", "entries"])
+def kit(request):
+    """The jury engine's tests run once on défis, once on the test-only entries
+    (`tests/jury_domain`): see `tests/jury_kit.py`."""
+    from tests.jury_kit import KITS
+
+    return KITS[request.param]

@@ -257,16 +257,25 @@ class JuryMemberFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(JurorFactory)
 
 
-def jury_for_call(call: ProjectCall, *, criteria: int = 3, jurors: int = 0, k: int = 2) -> Jury:
-    """A jury on `call` with a grid of `criteria` lines (weights 1, 2, 1…) and `jurors`
+def jury_with_grid(
+    *, criteria: int = 3, jurors: int = 0, k: int = 2, domain: str = "defis"
+) -> Jury:
+    """A jury of `domain` with a grid of `criteria` lines (weights 1, 2, 1…) and `jurors`
     members."""
-    jury = JuryFactory(jurors_per_dossier=k)
-    call.jury = jury
-    call.save(update_fields=["jury"])
+    jury = JuryFactory(jurors_per_dossier=k, domain=domain)
     for position in range(1, criteria + 1):
         CriterionFactory(jury=jury, position=position, weight=2 if position == 2 else 1)
     for _ in range(jurors):
         JuryMemberFactory(jury=jury)
+    return jury
+
+
+def jury_for_call(call: ProjectCall, *, criteria: int = 3, jurors: int = 0, k: int = 2) -> Jury:
+    """A jury on `call` with a grid of `criteria` lines (weights 1, 2, 1…) and `jurors`
+    members."""
+    jury = jury_with_grid(criteria=criteria, jurors=jurors, k=k)
+    call.jury = jury
+    call.save(update_fields=["jury"])
     return jury
 
 

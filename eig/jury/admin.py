@@ -8,7 +8,7 @@ from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
 from eig.jury.presets import jury_apply_preset, preset_choices
-from eig.jury.registry import domain_choices
+from eig.jury.registry import domain_choices, domain_for
 from eig.programme.models import Specialty
 
 
@@ -83,6 +83,7 @@ class JuryAdminForm(eig_forms.ModelForm):
 class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
     form = JuryAdminForm
     list_display = ["name", "call", "jurors_per_dossier", "member_count", "criterion_count"]
+    # Staff also find a jury by the title of its call for projects.
     search_fields = ["name", "project_call__title"]
     readonly_fields = ["preset", "call"]
 
@@ -102,7 +103,6 @@ class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("project_call")
             .annotate(
                 members_active=Count(
                     "members", filter=Q(members__withdrawn_at__isnull=True), distinct=True
@@ -111,9 +111,14 @@ class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="appel à projets")
+    @admin.display(description="appel")
     def call(self, jury):
-        call = getattr(jury, "project_call", None)
+        # Each domain knows which of its calls the jury serves (a query per row: the list
+        # holds a few juries a year).
+        try:
+            call = domain_for(jury).jury_call(jury)
+        except LookupError:  # a domain no app registers any more
+            call = None
         return call or "— (rattachez le jury depuis la fiche de l'appel)"
 
     @admin.display(description="jurés", ordering="members_active")

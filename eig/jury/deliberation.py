@@ -534,9 +534,10 @@ def review_record_hearing(
         .first()
     )
     if same_rank is not None:
+        # Jurors of the group read this: they know the dossier by its juror label.
+        taken = domain.label_for_juror(getattr(same_rank, domain.dossier_field))
         raise DomainError(
-            f"Le rang {hearing_rank} est déjà donné à « "
-            f"{getattr(same_rank, domain.dossier_field)} » dans ce groupe.",
+            f"Le rang {hearing_rank} est déjà donné à « {taken} » dans ce groupe.",
             code="rank_taken",
         )
     review.opinion = opinion
@@ -568,7 +569,8 @@ def review_decide(
     motivation = motivation.strip()
     if decision != Decision.SELECTED and not motivation:
         raise DomainError(
-            f"Motivez la décision « {Decision(decision).label} » : l'administration la reçoit.",
+            f"Motivez la décision « {Decision(decision).label} » : la motivation est "
+            "transmise avec la décision.",
             code="motivation",
         )
     _ensure_length(motivation, MOTIVATION_MAX, "Motivation")

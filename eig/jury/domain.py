@@ -87,8 +87,10 @@ class JuryDomain:
     dossier_transition: Callable[..., Any] = lambda **kwargs: None
     # The e-mail addresses that answer for a dossier: convocations and decisions go there.
     dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
-    # Who carries the dossier, as the decision record names them (the administration).
+    # Who carries the dossier, as the decision record names them (the administration), and
+    # the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
+    holder_label: str = "Porteur"
     # What the jury selects for: its str and `.promotion` head the decision record.
     jury_call: Callable[[Jury], Any] = lambda jury: None
     # Convocation and decision mails are `templates/emails/<mail_prefix><name>.txt`.

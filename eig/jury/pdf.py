@@ -43,6 +43,8 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
         "record": record,
         "jury": jury,
         "call": call,
+        "nouns": domain.nouns,
+        "holder_label": domain.holder_label,
         "promotion": getattr(call, "promotion", None),
         "sections": sections,
         "total": sum(len(rows) for rows in by_decision.values()),

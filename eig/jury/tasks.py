@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils.module_loading import import_string
 
+from eig.jury.registry import domains
 from eig.notifications.services import email_send_now
 from eig.pdf import PDF_RENDER_TASK_OPTIONS
 
@@ -28,3 +29,21 @@ def render_decision_record(*, record_id: int, domain: str) -> None:
     from eig.jury.pdf import decision_record_render
 
     decision_record_render(domain=import_string(domain), record_id=record_id)
+
+
+@shared_task
+def send_scoring_reminders() -> int:
+    """Beat: J-3 and J-1 reminders to jurors with evaluations left, in the juries of every
+    registered domain (each reminder sent once)."""
+    from eig.jury.services import jury_send_scoring_reminders
+
+    return sum(jury_send_scoring_reminders(domain=domain) for domain in domains())
+
+
+@shared_task
+def requeue_decision_records() -> int:
+    """Beat: render again the decision records of every domain's juries left without their
+    PDF."""
+    from eig.jury.deliberation import decision_records_requeue_unrendered
+
+    return sum(decision_records_requeue_unrendered(domain=domain) for domain in domains())

@@ -103,3 +103,12 @@ def test_admin_inline_builds_no_more_forms_than_its_maximum(staff_client):
     assert len(formset.forms) == 30
     assert formset.non_form_errors() == ["Veuillez soumettre au plus 30 formulaires."]
     assert not Jury.objects.exists()
+
+
+def test_admin_lists_each_jury_with_the_call_of_its_domain(staff_client, kit):
+    jury = kit.jury()
+
+    content = staff_client.get(reverse("admin:jury_jury_changelist")).content.decode()
+
+    assert str(kit.call(jury)) in content
+    assert "rattachez le jury" not in content

@@ -1,5 +1,6 @@
 """Pre-selection, hearings, deliberation and decision record: the services of
-`eig.jury.deliberation` on défis, the .ics of the convocations and the PDF record."""
+`eig.jury.deliberation` on every domain (`kit`: défis, then the test-only anonymous
+entries), the .ics of the convocations and the PDF record."""
 
 import datetime
 import hashlib
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -18,22 +20,15 @@ from eig.jury import deliberation
 from eig.jury.models import DecisionRecord, JuryGroup
 from eig.jury.pdf import decision_record_render
 from eig.jury.tasks import render_decision_record
-from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiConflict, DefiReview, DefiTransition
-from tests.factories import (
-    AgentFactory,
-    ClosedProjectCallFactory,
-    JuryMemberFactory,
-    ProjectCallFactory,
-    StaffFactory,
-    jury_for_call,
-    submitted_defi,
-)
+from tests.factories import JuryMemberFactory, StaffFactory
+from tests.jury_kit import KITS
 
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
-State = Defi.State
+# The dossier states the jury moves: the same values in every domain.
+SUBMITTED, SHORTLISTED, SELECTED = "submitted", "shortlisted", "selected"
+WAITING_LIST, NOT_SELECTED, WITHDRAWN = "waiting_list", "not_selected", "withdrawn"
 
 
 def paris(*args) -> datetime.datetime:
@@ -41,8 +36,8 @@ def paris(*args) -> datetime.datetime:
 
 
 @pytest.fixture
-def jury():
-    return jury_for_call(ClosedProjectCallFactory(), jurors=4)
+def jury(kit):
+    return kit.jury(closed=True, jurors=4)
 
 
 @pytest.fixture
@@ -50,9 +45,9 @@ def staff():
     return StaffFactory()
 
 
-def shortlist(jury, defi, staff, questions=""):
+def shortlist(kit, jury, dossier, staff, questions=""):
     return deliberation.review_shortlist(
-        domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions=questions
+        domain=kit.domain, jury=jury, dossier=dossier, actor=staff, questions=questions
     )
 
 
@@ -73,105 +68,92 @@ def group_with_slot(jury, *, members=2, start=HEARING_DAY, minutes=40, name="G1"
     return group, slot
 
 
-def heard_defi(jury, staff, *, questions="Combien d'agents utilisent l'outil ?"):
-    """A shortlisted défi with a slot, and its slot."""
-    defi = submitted_defi(jury.project_call)
-    shortlist(jury, defi, staff, questions)
+def heard_dossier(kit, jury, staff, *, questions="Combien d'agents utilisent l'outil ?"):
+    """A shortlisted dossier with a slot, and its slot."""
+    dossier = kit.dossier(jury)
+    shortlist(kit, jury, dossier, staff, questions)
     _group, slot = group_with_slot(jury)
     deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+        domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
     )
-    return defi, slot
-
-
-def transitions(defi):
-    return list(
-        DefiTransition.objects.filter(defi=defi)
-        .order_by("at", "pk")
-        .values_list("from_state", "to_state")
-    )
+    return dossier, slot
 
 
 # --- Pre-selection -----------------------------------------------------------------------
 
 
-def test_review_shortlist_moves_defi_and_writes_history(jury, staff):
-    defi = submitted_defi(jury.project_call)
+def test_review_shortlist_moves_the_dossier_and_writes_history(kit, jury, staff):
+    dossier = kit.dossier(jury)
 
-    review = shortlist(jury, defi, staff, "  Quelles données sont ouvertes ?  ")
+    review = shortlist(kit, jury, dossier, staff, "  Quelles données sont ouvertes ?  ")
 
-    defi.refresh_from_db()
-    assert defi.state == State.SHORTLISTED
+    assert kit.state(dossier) == SHORTLISTED
     assert review.questions == "Quelles données sont ouvertes ?"
     assert review.shortlisted_at is not None
-    last = DefiTransition.objects.filter(defi=defi).latest("at", "pk")
-    assert (last.from_state, last.to_state, last.actor) == (
-        State.SUBMITTED,
-        State.SHORTLISTED,
-        staff,
-    )
+    assert kit.last_transition(dossier) == (SUBMITTED, SHORTLISTED, staff)
 
 
-def test_review_shortlist_again_updates_questions_only(jury, staff):
-    defi = submitted_defi(jury.project_call)
-    shortlist(jury, defi, staff, "Première question")
-    count = DefiTransition.objects.filter(defi=defi).count()
+def test_review_shortlist_again_updates_questions_only(kit, jury, staff):
+    dossier = kit.dossier(jury)
+    shortlist(kit, jury, dossier, staff, "Première question")
+    count = len(kit.transitions(dossier))
 
-    review = shortlist(jury, defi, staff, "Question reformulée")
+    review = shortlist(kit, jury, dossier, staff, "Question reformulée")
 
     assert review.questions == "Question reformulée"
-    assert DefiTransition.objects.filter(defi=defi).count() == count
+    assert len(kit.transitions(dossier)) == count
 
 
-def test_review_shortlist_refused_while_call_open(staff):
-    call = ProjectCallFactory()
-    jury = jury_for_call(call)
-    defi = submitted_defi(call)
+def test_review_shortlist_refused_while_call_open(kit, staff):
+    jury = kit.jury()
+    dossier = kit.dossier(jury)
 
     with pytest.raises(DeadlinePassed):
-        shortlist(jury, defi, staff)
+        shortlist(kit, jury, dossier, staff)
 
-    defi.refresh_from_db()
-    assert defi.state == State.SUBMITTED
-    assert not DefiReview.objects.filter(defi=defi).exists()
+    assert kit.state(dossier) == SUBMITTED
+    assert kit.review(dossier) is None
 
 
-def test_review_shortlist_refused_for_defi_of_another_jury(jury, staff):
-    other = submitted_defi(ClosedProjectCallFactory())
+def test_review_shortlist_refused_for_a_dossier_of_another_jury(kit, jury, staff):
+    other = kit.other_dossier()
 
     with pytest.raises(DomainError, match="pas soumis à ce jury"):
-        shortlist(jury, other, staff)
+        shortlist(kit, jury, other, staff)
 
 
-def test_review_unshortlist_goes_back_to_submitted(jury, staff):
-    defi = submitted_defi(jury.project_call)
-    shortlist(jury, defi, staff)
+def test_review_unshortlist_goes_back_to_submitted(kit, jury, staff):
+    dossier = kit.dossier(jury)
+    shortlist(kit, jury, dossier, staff)
 
-    deliberation.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
+    deliberation.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
 
-    defi.refresh_from_db()
-    assert defi.state == State.SUBMITTED
-    assert transitions(defi)[-2:] == [
-        (State.SUBMITTED, State.SHORTLISTED),
-        (State.SHORTLISTED, State.SUBMITTED),
+    assert kit.state(dossier) == SUBMITTED
+    assert kit.transitions(dossier)[-2:] == [
+        (SUBMITTED, SHORTLISTED),
+        (SHORTLISTED, SUBMITTED),
     ]
-    assert DefiReview.objects.get(defi=defi).shortlisted_at is None
+    assert kit.review(dossier).shortlisted_at is None
 
 
-def test_review_shortlist_and_unshortlist_refused_after_decision(jury, staff):
-    defi = submitted_defi(jury.project_call)
-    shortlist(jury, defi, staff)
+def test_review_shortlist_and_unshortlist_refused_after_decision(kit, jury, staff):
+    dossier = kit.dossier(jury)
+    shortlist(kit, jury, dossier, staff)
     deliberation.review_decide(
-        domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
+        domain=kit.domain,
+        jury=jury,
+        dossier=dossier,
+        decision="selected",
+        motivation="",
+        actor=staff,
     )
 
     with pytest.raises(InvalidTransition, match="décision est prise"):
-        shortlist(jury, defi, staff, "Encore une question")
+        shortlist(kit, jury, dossier, staff, "Encore une question")
     with pytest.raises(InvalidTransition, match="décision est prise"):
-        deliberation.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
+        deliberation.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
 
-    defi.refresh_from_db()
-    assert defi.state == State.SELECTED
+    assert kit.state(dossier) == SELECTED
 
 
 # --- Groups and slots --------------------------------------------------------------------
@@ -253,43 +235,42 @@ def test_jury_group_create_refuses_a_member_of_another_jury(jury):
     assert not JuryGroup.objects.filter(jury=jury).exists()
 
 
-def test_review_assign_slot_one_defi_per_slot(jury, staff):
-    defi, slot = heard_defi(jury, staff)
-    other = submitted_defi(jury.project_call)
-    shortlist(jury, other, staff)
+def test_review_assign_slot_one_dossier_per_slot(kit, jury, staff):
+    dossier, slot = heard_dossier(kit, jury, staff)
+    other = kit.dossier(jury)
+    shortlist(kit, jury, other, staff)
 
-    with pytest.raises(DomainError, match=f"déjà donné à « {defi} »"):
+    with pytest.raises(DomainError, match=f"déjà donné à « {dossier} »"):
         deliberation.review_assign_slot(
-            domain=DEFI_JURY, jury=jury, dossier=other, slot=slot, actor=staff
+            domain=kit.domain, jury=jury, dossier=other, slot=slot, actor=staff
         )
 
 
-def test_review_assign_slot_refused_when_not_shortlisted(jury, staff):
-    defi = submitted_defi(jury.project_call)
+def test_review_assign_slot_refused_when_not_shortlisted(kit, jury, staff):
+    dossier = kit.dossier(jury)
     _group, slot = group_with_slot(jury)
 
     with pytest.raises(InvalidTransition, match="pas présélectionné"):
         deliberation.review_assign_slot(
-            domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+            domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
         )
 
 
 # --- Convocations ------------------------------------------------------------------------
 
 
-def test_hearing_convoke_mails_an_ics_once(jury, staff, django_capture_on_commit_callbacks):
-    defi, slot = heard_defi(jury, staff, questions="Qui porte le projet au quotidien ?")
-    colleague = AgentFactory(administration=defi.administration)
-    defi.collaborators.add(colleague)
+def test_hearing_convoke_mails_an_ics_once(kit, jury, staff, django_capture_on_commit_callbacks):
+    dossier, slot = heard_dossier(kit, jury, staff, questions="Qui porte le projet au quotidien ?")
+    others = kit.add_recipient(dossier)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        count = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert count == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert sorted(message.to) == sorted([defi.owner.email, colleague.email])
-    assert f"Convocation à l’audition de votre défi « {defi} »" in message.subject
+    assert sorted(message.to) == sorted([kit.owner_email(dossier), *others])
+    assert f"Convocation à l’audition de {kit.your_dossier(dossier)}" in message.subject
     assert "le mardi 24 mars 2026, de 09h00 à 09h40 (heure de Paris)" in message.body
     assert "Qui porte le projet au quotidien ?" in message.body
     name, content, mimetype = message.attachments[0]
@@ -299,24 +280,26 @@ def test_hearing_convoke_mails_an_ics_once(jury, staff, django_capture_on_commit
     assert event.decoded("dtstart").astimezone(PARIS) == paris(2026, 3, 24, 9, 0)
     assert event.decoded("dtend").astimezone(PARIS) == paris(2026, 3, 24, 9, 40)
     assert event.decoded("dtstart").utcoffset() == datetime.timedelta(0)
-    assert str(event["uid"]).startswith(f"audition-{slot.pk}-defi-{defi.pk}@")
+    assert str(event["uid"]).startswith(
+        f"audition-{slot.pk}-{kit.domain.dossier_field}-{dossier.pk}@"
+    )
     assert str(event["location"]) == "DINUM, 20 avenue de Ségur, Paris, salle 4.02"
-    assert str(event["summary"]) == f"Audition EIG : {defi}"
+    assert str(event["summary"]) == f"Audition EIG : {dossier}"
     assert "Qui porte le projet au quotidien ?" in str(event["description"])
-    assert DefiReview.objects.get(defi=defi).convoked_at is not None
+    assert kit.review(dossier).convoked_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        again = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert again == 0
     assert len(mail.outbox) == 1
 
 
 def test_hearing_convoke_by_video_puts_the_link_in_the_event(
-    jury, staff, django_capture_on_commit_callbacks
+    kit, jury, staff, django_capture_on_commit_callbacks
 ):
-    defi = submitted_defi(jury.project_call)
-    shortlist(jury, defi, staff)
+    dossier = kit.dossier(jury)
+    shortlist(kit, jury, dossier, staff)
     group = deliberation.jury_group_create(jury=jury, name="Visio", members=[])
     # The day clocks go forward in Paris: 10:00 is UTC+2.
     slot = deliberation.hearing_slot_create(
@@ -327,11 +310,11 @@ def test_hearing_convoke_by_video_puts_the_link_in_the_event(
         video_url="https://webinaire.numerique.gouv.fr/eig-audition",
     )
     deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+        domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     event = Calendar.from_ical(mail.outbox[0].attachments[0][1]).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime.datetime(2026, 3, 29, 8, 0, tzinfo=datetime.UTC)
@@ -339,10 +322,12 @@ def test_hearing_convoke_by_video_puts_the_link_in_the_event(
     assert "https://webinaire.numerique.gouv.fr/eig-audition" in mail.outbox[0].body
 
 
-def test_slot_change_cancels_then_convokes_again(jury, staff, django_capture_on_commit_callbacks):
-    defi, first = heard_defi(jury, staff)
+def test_slot_change_cancels_then_convokes_again(
+    kit, jury, staff, django_capture_on_commit_callbacks
+):
+    dossier, first = heard_dossier(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
     group = first.group
     later = deliberation.hearing_slot_create(
         jury=jury,
@@ -354,9 +339,9 @@ def test_slot_change_cancels_then_convokes_again(jury, staff, django_capture_on_
 
     with django_capture_on_commit_callbacks(execute=True):
         deliberation.review_assign_slot(
-            domain=DEFI_JURY, jury=jury, dossier=defi, slot=later, actor=staff
+            domain=kit.domain, jury=jury, dossier=dossier, slot=later, actor=staff
         )
-        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        count = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert count == 1
     cancellation, convocation = mail.outbox[1], mail.outbox[2]
@@ -369,26 +354,26 @@ def test_slot_change_cancels_then_convokes_again(jury, staff, django_capture_on_
     assert str(event["uid"]).startswith(f"audition-{later.pk}-")
 
 
-def test_hearing_slot_delete_tells_a_convoked_administration(
-    jury, staff, django_capture_on_commit_callbacks
+def test_hearing_slot_delete_tells_a_convoked_dossier(
+    kit, jury, staff, django_capture_on_commit_callbacks
 ):
-    defi, slot = heard_defi(jury, staff)
+    dossier, slot = heard_dossier(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_slot_delete(domain=DEFI_JURY, slot=slot)
+        deliberation.hearing_slot_delete(domain=kit.domain, slot=slot)
 
     assert len(mail.outbox) == 2
     assert "reste présélectionné" in mail.outbox[1].body
-    review = DefiReview.objects.get(defi=defi)
+    review = kit.review(dossier)
     assert (review.slot, review.convoked_at) == (None, None)
 
 
 # --- Hearing opinion ---------------------------------------------------------------------
 
 
-def record(review, actor, **kwargs):
+def record(kit, review, actor, **kwargs):
     values = {
         "opinion": "favourable",
         "hearing_rank": 1,
@@ -397,11 +382,11 @@ def record(review, actor, **kwargs):
     }
     values.update(kwargs)
     return deliberation.review_record_hearing(
-        domain=DEFI_JURY, review=review, actor=actor, **values
+        domain=kit.domain, review=review, actor=actor, **values
     )
 
 
-def two_defis_in_one_group(jury, staff):
+def two_dossiers_in_one_group(kit, jury, staff):
     group, first_slot = group_with_slot(jury)
     second_slot = deliberation.hearing_slot_create(
         jury=jury,
@@ -412,39 +397,41 @@ def two_defis_in_one_group(jury, staff):
     )
     reviews = []
     for slot in (first_slot, second_slot):
-        defi = submitted_defi(jury.project_call)
-        shortlist(jury, defi, staff)
+        dossier = kit.dossier(jury)
+        shortlist(kit, jury, dossier, staff)
         reviews.append(
             deliberation.review_assign_slot(
-                domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+                domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
             )
         )
     return group, reviews
 
 
-def test_review_record_hearing_by_a_group_member(jury, staff):
-    group, (first, second) = two_defis_in_one_group(jury, staff)
+def test_review_record_hearing_by_a_group_member(kit, jury, staff):
+    group, (first, second) = two_dossiers_in_one_group(kit, jury, staff)
     member = group.members.first()
 
-    record(first, member.user, hearing_rank=2, favourite=True, opinion="unfavourable")
+    record(kit, first, member.user, hearing_rank=2, favourite=True, opinion="unfavourable")
 
     first.refresh_from_db()
     assert (first.opinion, first.hearing_rank, first.favourite) == ("unfavourable", 2, True)
     assert first.heard_at is not None
 
 
-def test_review_record_hearing_ranks_are_unique_in_the_group(jury, staff):
-    group, (first, second) = two_defis_in_one_group(jury, staff)
-    record(first, staff, hearing_rank=1)
+def test_review_record_hearing_ranks_are_unique_in_the_group(kit, jury, staff):
+    group, (first, second) = two_dossiers_in_one_group(kit, jury, staff)
+    record(kit, first, staff, hearing_rank=1)
+    # Jurors of the group read the message: it names the dossier as they know it.
+    taken = kit.domain.label_for_juror(getattr(first, kit.domain.dossier_field))
 
-    with pytest.raises(DomainError, match=f"rang 1 est déjà donné à « {first.defi} »"):
-        record(second, staff, hearing_rank=1)
+    with pytest.raises(DomainError, match=f"rang 1 est déjà donné à « {taken} »"):
+        record(kit, second, staff, hearing_rank=1)
     with pytest.raises(DomainError, match="Le rang va de 1 à 2"):
-        record(second, staff, hearing_rank=3)
+        record(kit, second, staff, hearing_rank=3)
 
-    record(second, staff, hearing_rank=2)
-    # Recording the same défi again keeps its own rank free for itself.
-    record(first, staff, hearing_rank=1, justification="Avis revu après discussion.")
+    record(kit, second, staff, hearing_rank=2)
+    # Recording the same dossier again keeps its own rank free for itself.
+    record(kit, first, staff, hearing_rank=1, justification="Avis revu après discussion.")
 
 
 @pytest.mark.parametrize(
@@ -455,37 +442,50 @@ def test_review_record_hearing_ranks_are_unique_in_the_group(jury, staff):
         ({"opinion": "maybe"}, "favorable ou défavorable"),
     ],
 )
-def test_review_record_hearing_refuses_bad_input(jury, staff, kwargs, message):
-    _defi, slot = heard_defi(jury, staff)
-    review = DefiReview.objects.get(slot=slot)
+def test_review_record_hearing_refuses_bad_input(kit, jury, staff, kwargs, message):
+    _dossier, slot = heard_dossier(kit, jury, staff)
+    review = kit.domain.review_model.objects.get(slot=slot)
 
     with pytest.raises(DomainError, match=message):
-        record(review, staff, **kwargs)
+        record(kit, review, staff, **kwargs)
 
     review.refresh_from_db()
     assert review.heard_at is None
 
 
-def test_review_record_hearing_refuses_outsiders_and_conflicts(jury, staff):
-    group, (first, _second) = two_defis_in_one_group(jury, staff)
+def test_review_record_hearing_refuses_outsiders_and_conflicts(kit, jury, staff):
+    group, (first, _second) = two_dossiers_in_one_group(kit, jury, staff)
     outsider = jury.members.exclude(pk__in=group.members.all()).first()
     member = group.members.first()
-    DefiConflict.objects.create(member=member, defi=first.defi, reason="Ancien collègue")
+    kit.domain.conflict_model.objects.create(
+        member=member,
+        reason="Ancien collègue",
+        **{kit.domain.dossier_field: getattr(first, kit.domain.dossier_field)},
+    )
 
     with pytest.raises(DomainError, match="Seuls les membres du groupe"):
-        record(first, outsider.user)
+        record(kit, first, outsider.user)
     with pytest.raises(DomainError, match="conflit d'intérêts"):
-        record(first, member.user)
+        record(kit, first, member.user)
+
+
+def test_review_record_hearing_refuses_a_member_in_automatic_conflict(kit, jury, staff):
+    group, (first, _second) = two_dossiers_in_one_group(kit, jury, staff)
+    conflicted = kit.conflicting_member(jury, getattr(first, kit.domain.dossier_field))
+    group.members.add(conflicted)
+
+    with pytest.raises(DomainError, match="conflit d'intérêts"):
+        record(kit, first, conflicted.user)
 
 
 # --- Decisions ---------------------------------------------------------------------------
 
 
-def decide(jury, defi, staff, decision, motivation="Le jury a préféré d'autres défis."):
+def decide(kit, jury, dossier, staff, decision, motivation="Le jury a préféré d'autres dossiers."):
     return deliberation.review_decide(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         jury=jury,
-        dossier=defi,
+        dossier=dossier,
         decision=decision,
         motivation=motivation,
         actor=staff,
@@ -493,88 +493,85 @@ def decide(jury, defi, staff, decision, motivation="Le jury a préféré d'autre
 
 
 @pytest.mark.parametrize(
-    ("decision", "state", "subject"),
+    ("decision", "subject"),
     [
-        ("selected", State.SELECTED, "est retenu"),
-        ("waiting_list", State.WAITING_LIST, "est sur liste d’attente"),
-        ("not_selected", State.NOT_SELECTED, "n’est pas retenu"),
+        ("selected", "est retenu"),
+        ("waiting_list", "est sur liste d’attente"),
+        ("not_selected", "n’est pas retenu"),
     ],
 )
-def test_review_decide_moves_the_defi_and_mails_it(
-    jury, staff, django_capture_on_commit_callbacks, decision, state, subject
+def test_review_decide_moves_the_dossier_and_mails_it(
+    kit, jury, staff, django_capture_on_commit_callbacks, decision, subject
 ):
-    defi, _slot = heard_defi(jury, staff)
+    dossier, _slot = heard_dossier(kit, jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        review = decide(jury, defi, staff, decision, "Impact fort, équipe engagée.")
+        review = decide(kit, jury, dossier, staff, decision, "Impact fort, équipe engagée.")
 
-    defi.refresh_from_db()
-    assert defi.state == state
-    assert transitions(defi)[-1] == (State.SHORTLISTED, state)
+    assert kit.state(dossier) == decision
+    assert kit.transitions(dossier)[-1] == (SHORTLISTED, decision)
     assert (review.decision, review.decided_by) == (decision, staff)
     assert len(mail.outbox) == 1
     assert subject in mail.outbox[0].subject
-    assert mail.outbox[0].to == [defi.owner.email]
+    assert mail.outbox[0].to == [kit.owner_email(dossier)]
     assert "Impact fort, équipe engagée." in mail.outbox[0].body
 
 
-def test_review_decide_directly_from_submitted(jury, staff):
-    defi = submitted_defi(jury.project_call)
+def test_review_decide_directly_from_submitted(kit, jury, staff):
+    dossier = kit.dossier(jury)
 
-    decide(jury, defi, staff, "not_selected")
+    decide(kit, jury, dossier, staff, "not_selected")
 
-    defi.refresh_from_db()
-    assert defi.state == State.NOT_SELECTED
-    assert transitions(defi)[-1] == (State.SUBMITTED, State.NOT_SELECTED)
+    assert kit.state(dossier) == NOT_SELECTED
+    assert kit.transitions(dossier)[-1] == (SUBMITTED, NOT_SELECTED)
 
 
-def test_review_decide_waiting_list_then_selected(jury, staff, django_capture_on_commit_callbacks):
-    defi = submitted_defi(jury.project_call)
-    decide(jury, defi, staff, "waiting_list")
+def test_review_decide_waiting_list_then_selected(
+    kit, jury, staff, django_capture_on_commit_callbacks
+):
+    dossier = kit.dossier(jury)
+    decide(kit, jury, dossier, staff, "waiting_list")
 
     with django_capture_on_commit_callbacks(execute=True):
-        decide(jury, defi, staff, "selected", "")
+        decide(kit, jury, dossier, staff, "selected", "")
 
-    defi.refresh_from_db()
-    assert defi.state == State.SELECTED
-    assert transitions(defi)[-2:] == [
-        (State.SUBMITTED, State.WAITING_LIST),
-        (State.WAITING_LIST, State.SELECTED),
+    assert kit.state(dossier) == SELECTED
+    assert kit.transitions(dossier)[-2:] == [
+        (SUBMITTED, WAITING_LIST),
+        (WAITING_LIST, SELECTED),
     ]
     assert "jusqu’ici sur liste d’attente" in mail.outbox[-1].body
 
 
 @pytest.mark.parametrize("first", ["selected", "not_selected"])
-def test_review_decide_is_final(jury, staff, first):
-    defi = submitted_defi(jury.project_call)
-    decide(jury, defi, staff, first)
+def test_review_decide_is_final(kit, jury, staff, first):
+    dossier = kit.dossier(jury)
+    decide(kit, jury, dossier, staff, first)
 
     for other in ("selected", "waiting_list", "not_selected"):
         with pytest.raises(InvalidTransition, match="est déjà prise"):
-            decide(jury, defi, staff, other)
+            decide(kit, jury, dossier, staff, other)
 
-    defi.refresh_from_db()
-    assert defi.state == first
+    assert kit.state(dossier) == first
 
 
 @pytest.mark.parametrize("decision", ["waiting_list", "not_selected"])
-def test_review_decide_needs_a_motivation(jury, staff, decision):
-    defi = submitted_defi(jury.project_call)
+def test_review_decide_needs_a_motivation(kit, jury, staff, decision):
+    dossier = kit.dossier(jury)
 
     with pytest.raises(DomainError, match="Motivez la décision"):
-        decide(jury, defi, staff, decision, "  ")
+        decide(kit, jury, dossier, staff, decision, "  ")
 
-    defi.refresh_from_db()
-    assert defi.state == State.SUBMITTED
+    assert kit.state(dossier) == SUBMITTED
     assert len(mail.outbox) == 0
 
 
-def test_review_decide_refuses_a_withdrawn_defi(jury, staff):
-    defi = submitted_defi(jury.project_call)
-    Defi.objects.filter(pk=defi.pk).update(state=State.WITHDRAWN)
+def test_review_decide_refuses_a_withdrawn_dossier(kit, jury, staff):
+    dossier = kit.dossier(jury)
+    kit.set_state(dossier, WITHDRAWN)
 
     with pytest.raises(DomainError):
-        decide(jury, defi, staff, "selected", "")
+        decide(kit, jury, dossier, staff, "selected", "")
 
 
 # --- Decision record ---------------------------------------------------------------------
@@ -586,23 +583,25 @@ def pdf_text(record) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def decided_jury(jury, staff):
-    titles = {
+def decided_jury(kit, jury, staff):
+    names = {
         "selected": "Données des collectivités locales",
         "waiting_list": "Portail de la langue française",
         "not_selected": "Assistant des déclarations sociales",
     }
-    for decision, title in titles.items():
-        decide(jury, submitted_defi(jury.project_call, title=title), staff, decision)
-    submitted_defi(jury.project_call, title="Défi encore en discussion")
-    return titles
+    for decision, name in names.items():
+        decide(kit, jury, kit.dossier(jury, name=name), staff, decision)
+    kit.dossier(jury, name="Dossier encore en discussion")
+    return names
 
 
-def test_decision_record_request_renders_the_pdf(jury, staff, django_capture_on_commit_callbacks):
-    titles = decided_jury(jury, staff)
+def test_decision_record_request_renders_the_pdf(
+    kit, jury, staff, django_capture_on_commit_callbacks
+):
+    names = decided_jury(kit, jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     record.refresh_from_db()
     assert record.version == 1
@@ -612,44 +611,47 @@ def test_decision_record_request_renders_the_pdf(jury, staff, django_capture_on_
     assert content.startswith(b"%PDF")
     assert record.checksum == hashlib.sha256(content).hexdigest()
     text = " ".join(pdf_text(record).split())
-    for title in titles.values():
-        assert title in text
+    for name in names.values():
+        assert name in text
     for label in ("Retenu", "Liste d'attente", "Non retenu", "Sans décision"):
         assert label in text
-    assert "Le jury a préféré d'autres défis." in text
-    assert str(jury.project_call) in text
+    assert "Le jury a préféré d'autres dossiers." in text
+    assert str(kit.call(jury)) in text
     assert "Composition du jury" in text
+    # The record speaks of the domain's dossiers, in its words.
+    assert f"Sélection des {kit.domain.nouns.plural}" in text
+    assert kit.domain.holder_label in text
 
 
-def test_decision_record_versions_grow(jury, staff, django_capture_on_commit_callbacks):
-    decided_jury(jury, staff)
+def test_decision_record_versions_grow(kit, jury, staff, django_capture_on_commit_callbacks):
+    decided_jury(kit, jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     records = list(DecisionRecord.objects.filter(jury=jury).order_by("version"))
     assert [r.version for r in records] == [1, 2]
     assert records[0].pdf.name != records[1].pdf.name
 
 
-def test_decision_record_request_refused_without_decisions(jury, staff):
-    submitted_defi(jury.project_call)
+def test_decision_record_request_refused_without_decisions(kit, jury, staff):
+    kit.dossier(jury)
 
     with pytest.raises(DomainError, match="Aucune décision"):
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     assert not DecisionRecord.objects.exists()
 
 
-def test_render_task_retried_keeps_one_file(jury, staff, django_capture_on_commit_callbacks):
-    decided_jury(jury, staff)
+def test_render_task_retried_keeps_one_file(kit, jury, staff, django_capture_on_commit_callbacks):
+    decided_jury(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
     record.refresh_from_db()
     name, checksum, rendered_at = record.pdf.name, record.checksum, record.rendered_at
 
-    render_decision_record.delay(record_id=record.pk, domain=DEFI_JURY.import_path)
+    render_decision_record.delay(record_id=record.pk, domain=kit.domain.import_path)
 
     record.refresh_from_db()
     assert (record.pdf.name, record.checksum, record.rendered_at) == (name, checksum, rendered_at)
@@ -657,14 +659,14 @@ def test_render_task_retried_keeps_one_file(jury, staff, django_capture_on_commi
     assert os.listdir(folder) == [os.path.basename(name)]
 
 
-def test_render_after_a_crash_replaces_the_file_left_behind(jury, staff):
-    decided_jury(jury, staff)
+def test_render_after_a_crash_replaces_the_file_left_behind(kit, jury, staff):
+    decided_jury(kit, jury, staff)
     record = DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
     # A first attempt wrote its file, then failed before saving the record.
-    left = decision_record_render(domain=DEFI_JURY, record_id=record.pk)
+    left = decision_record_render(domain=kit.domain, record_id=record.pk)
     DecisionRecord.objects.filter(pk=record.pk).update(rendered_at=None, checksum="", pdf="")
 
-    rendered = decision_record_render(domain=DEFI_JURY, record_id=record.pk)
+    rendered = decision_record_render(domain=kit.domain, record_id=record.pk)
 
     assert rendered.pdf.name == left.pdf.name
     assert os.listdir(os.path.dirname(rendered.pdf.path)) == [os.path.basename(left.pdf.name)]
@@ -672,8 +674,39 @@ def test_render_after_a_crash_replaces_the_file_left_behind(jury, staff):
         assert hashlib.sha256(handle.read()).hexdigest() == rendered.checksum
 
 
-def test_juror_dashboard_lists_the_hearings_of_their_group(jury, staff, client):
-    defi, slot = heard_defi(jury, staff)
+def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
+    kit, jury, staff, broker_down, django_capture_on_commit_callbacks
+):
+    dossier = kit.dossier(jury)
+    deliberation.review_decide(
+        domain=kit.domain,
+        jury=jury,
+        dossier=dossier,
+        decision="selected",
+        motivation="",
+        actor=staff,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+    record.refresh_from_db()
+    assert record.rendered_at is None
+    broker_down.returns()
+
+    later = timezone.now() + datetime.timedelta(minutes=11)
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain) == 0
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 1
+
+    record.refresh_from_db()
+    assert record.pdf.read(4) == b"%PDF"
+    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 0
+
+
+# The juror's dashboard is a page of projects until the jury screens move to eig/jury: défis
+# only for now.
+def test_juror_dashboard_lists_the_hearings_of_their_group(staff, client):
+    kit = KITS["defis"]
+    jury = kit.jury(closed=True, jurors=4)
+    defi, slot = heard_dossier(kit, jury, staff)
     member = slot.group.members.first()
     outsider = jury.members.exclude(pk__in=slot.group.members.all()).first()
     client.force_login(member.user)

@@ -1,11 +1,9 @@
-"""The juror's score form, built from any jury's criteria."""
+"""The juror's score form, built from any jury's criteria, for every domain's evaluations."""
 
 import pytest
 
 from eig.jury.forms import ConflictDeclareForm, EvaluationForm
 from eig.jury.models import Criterion
-from projects.models import DefiEvaluation, DefiScore
-from tests.factories import ProjectCallFactory, jury_for_call, submitted_defi
 
 
 def _criteria():
@@ -140,14 +138,18 @@ def test_evaluation_form_rows_pair_fields_with_saved_scores():
 
 
 @pytest.mark.django_db
-def test_evaluation_form_initial_from_saved_evaluation():
-    call = ProjectCallFactory()
-    jury = jury_for_call(call, criteria=2, jurors=1)
+def test_evaluation_form_initial_from_saved_evaluation(kit):
+    jury = kit.jury(criteria=2, jurors=1)
     first, second = jury.criteria.order_by("position")
-    evaluation = DefiEvaluation.objects.create(
-        member=jury.members.get(), defi=submitted_defi(call), version=5, overall_comment="Bien"
+    evaluation = kit.domain.evaluation_model.objects.create(
+        member=jury.members.get(),
+        version=5,
+        overall_comment="Bien",
+        **{kit.domain.dossier_field: kit.dossier(jury)},
     )
-    DefiScore.objects.create(evaluation=evaluation, criterion=first, value=2, comment="Moyen")
+    kit.domain.score_model.objects.create(
+        evaluation=evaluation, criterion=first, value=2, comment="Moyen"
+    )
 
     initial = EvaluationForm.initial_from(evaluation, [first, second])
 

@@ -58,3 +58,19 @@ def test_an_anonymous_domain_names_dossiers_by_number_for_jurors():
 
     assert anonymous.label_for_juror(Dossier()) == "Dossier n° 00042"
     assert DEFI_JURY.label_for_juror(Dossier()) == "Nom qui identifie"
+
+
+def test_the_test_only_domain_is_registered_beside_the_defis(db):
+    from tests.jury_domain.jury import ENTRY_JURY
+
+    assert get_domain("entries") is ENTRY_JURY
+    assert domain_for(JuryFactory(domain="entries")) is ENTRY_JURY
+    assert ("entries", "Candidatures") in domain_choices()
+    assert ENTRY_JURY.nouns.the == "la candidature"
+
+
+def test_the_test_only_domain_has_its_migrations(db):
+    # `manage.py makemigrations --check` runs on eig.settings, which does not install it.
+    from django.core.management import call_command
+
+    call_command("makemigrations", "jury_testdomain", check=True, dry_run=True, verbosity=0)

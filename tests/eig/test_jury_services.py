@@ -1,3 +1,8 @@
+"""The jury engine's writes (conflicts, assignment, scoring, reminders), on every domain: each
+test runs on défis and on the test-only entries (`kit`, see tests/jury_kit.py). The défi's
+own rules (administrations, ministries, profiles sought, personal data) are tested in
+tests/projects/test_jury_defi_domain.py."""
+
 import datetime
 import json
 
@@ -5,23 +10,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from eig.accounts.models import User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
 from eig.jury import services
 from eig.jury.models import Criterion
 from eig.jury.presets import jury_apply_preset, presets
-from eig.programme.models import Administration, Specialty
-from projects.jury import DEFI_JURY
 from projects.management.commands.load_reference import default_reference_dir
-from projects.models import DefiConflict, DefiEvaluation
-from tests.factories import (
-    AdministrationFactory,
-    JuryMemberFactory,
-    ProjectCallFactory,
-    StaffFactory,
-    jury_for_call,
-    submitted_defi,
-)
+from tests.factories import StaffFactory
 from tests.services import require
 
 pytestmark = pytest.mark.django_db
@@ -32,26 +26,17 @@ def staff():
     return StaffFactory()
 
 
-@pytest.fixture
-def call():
-    return ProjectCallFactory()
-
-
-def _pairs(jury):
-    return set(DefiEvaluation.objects.filter(member__jury=jury).values_list("defi_id", "member_id"))
-
-
-def _loads(jury):
+def _loads(kit, jury):
     loads = {member.pk: 0 for member in jury.members.filter(withdrawn_at__isnull=True)}
-    for _defi, member in _pairs(jury):
+    for _dossier, member in kit.pairs(jury):
         loads[member] += 1
     return loads
 
 
-def _submit(evaluation, *, comment=""):
+def _submit(kit, evaluation, *, comment=""):
     """The evaluation's juror scores every criterion 3 and submits, from version 0."""
     return services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=evaluation.member.user,
         version=0,
@@ -65,169 +50,192 @@ def _scores(evaluation, value=3):
     return {criterion.pk: (value, "") for criterion in evaluation.member.jury.criteria.all()}
 
 
-def test_jury_assign_gives_each_defi_k_jurors_balanced(call, staff):
-    jury = jury_for_call(call, jurors=4, k=2)
-    defis = [submitted_defi(call) for _ in range(6)]
+def test_jury_assign_gives_each_dossier_k_jurors_balanced(kit, staff):
+    jury = kit.jury(jurors=4, k=2)
+    dossiers = [kit.dossier(jury) for _ in range(6)]
 
-    result = services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-
-    assert result.feasible
-    pairs = _pairs(jury)
-    assert {defi_id for defi_id, _ in pairs} == {defi.pk for defi in defis}
-    assert all(sum(1 for d, _ in pairs if d == defi.pk) == 2 for defi in defis)
-    assert sorted(_loads(jury).values()) == [3, 3, 3, 3]
-    assert DEFI_JURY.event_model.objects.filter(action="assigned").count() == 12
-
-
-def test_jury_assign_never_gives_a_juror_a_defi_of_their_administration_or_ministry(call, staff):
-    ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
-    operator = AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=ministry)
-    jury = jury_for_call(call, jurors=3, k=2)
-    same_admin = JuryMemberFactory(jury=jury, user__administration=operator)
-    same_ministry = JuryMemberFactory(jury=jury, user__administration=ministry)
-    defi = submitted_defi(call, owner__administration=operator)
-
-    result = services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    result = services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
 
     assert result.feasible
-    assigned = {member for d, member in _pairs(jury) if d == defi.pk}
-    assert same_admin.pk not in assigned
-    assert same_ministry.pk not in assigned
+    pairs = kit.pairs(jury)
+    assert {dossier_id for dossier_id, _ in pairs} == {dossier.pk for dossier in dossiers}
+    assert all(sum(1 for d, _ in pairs if d == dossier.pk) == 2 for dossier in dossiers)
+    assert sorted(_loads(kit, jury).values()) == [3, 3, 3, 3]
+    assert kit.domain.event_model.objects.filter(action="assigned").count() == 12
+
+
+def test_jury_assign_never_gives_a_juror_a_dossier_they_are_in_conflict_with(kit, staff):
+    jury = kit.jury(jurors=3, k=2)
+    dossier = kit.dossier(jury)
+    conflicted = kit.conflicting_member(jury, dossier)
+
+    result = services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+
+    assert result.feasible
+    assigned = {member for d, member in kit.pairs(jury) if d == dossier.pk}
+    assert conflicted.pk not in assigned
     assert len(assigned) == 2
 
 
-def test_jury_assign_says_which_defis_lack_jurors(call, staff):
-    jury = jury_for_call(call, jurors=0, k=2)
-    member = JuryMemberFactory(jury=jury)
-    defi = submitted_defi(call, owner__administration=member.user.administration)
-    other = submitted_defi(call)
-    JuryMemberFactory(jury=jury)
+def test_jury_assign_says_which_dossiers_lack_jurors(kit, staff):
+    jury = kit.jury(jurors=0, k=2)
+    dossier = kit.dossier(jury)
+    kit.conflicting_member(jury, dossier)
+    other = kit.dossier(jury)
+    kit.member(jury)
 
-    result = services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    result = services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
 
     assert not result.feasible
-    assert result.shortfall == {defi.pk: 1}
+    assert result.shortfall == {dossier.pk: 1}
     assert "il en manque 1" in result.explain()
-    assert sum(1 for d, _ in _pairs(jury) if d == other.pk) == 2
+    assert sum(1 for d, _ in kit.pairs(jury) if d == other.pk) == 2
 
 
-def test_jury_assign_keeps_started_evaluations_and_fills_gaps(call, staff):
-    jury = jury_for_call(call, jurors=3, k=2)
-    first = submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    evaluation = DefiEvaluation.objects.filter(defi=first).first()
+def test_jury_assign_keeps_started_evaluations_and_fills_gaps(kit, staff):
+    jury = kit.jury(jurors=3, k=2)
+    first = kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    evaluation = kit.evaluations_of(first).first()
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=evaluation.member.user,
         version=0,
         scores=_scores(evaluation),
         overall_comment="",
     )
-    before = _pairs(jury)
-    second = submitted_defi(call)
+    before = kit.pairs(jury)
+    second = kit.dossier(jury)
 
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff, rebalance=True)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff, rebalance=True)
 
-    after = _pairs(jury)
+    after = kit.pairs(jury)
     assert (first.pk, evaluation.member_id) in after
     assert sum(1 for d, _ in after if d == second.pk) == 2
     assert len(after) == len(before) + 2
 
 
-def test_jury_assign_twice_changes_nothing(call, staff):
-    jury = jury_for_call(call, jurors=3, k=2)
+def test_jury_assign_twice_changes_nothing(kit, staff):
+    jury = kit.jury(jurors=3, k=2)
     for _ in range(3):
-        submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    before = _pairs(jury)
+        kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    before = kit.pairs(jury)
 
-    result = services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    result = services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
 
-    assert _pairs(jury) == before
+    assert kit.pairs(jury) == before
     assert result.new_pairs == frozenset()
 
 
-def test_jury_assign_matches_expertise_when_it_costs_no_balance(call, staff):
-    jury = jury_for_call(call, jurors=0, k=1)
-    designer = JuryMemberFactory(jury=jury, expertise=[Specialty.DESIGN])
-    JuryMemberFactory(jury=jury, expertise=[Specialty.LAW] if hasattr(Specialty, "LAW") else [])
-    defi = submitted_defi(call)  # seeks development and data science
-    defi.positions.filter(rank=2).update(specialty=Specialty.DESIGN)
+def test_jury_assign_matches_expertise_when_it_costs_no_balance(kit, staff):
+    jury = kit.jury(jurors=0, k=1)
+    dossier = kit.dossier(jury)
+    expert = kit.expert_member(jury, dossier)
+    kit.member(jury, expertise=[])
 
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
 
-    assert _pairs(jury) == {(defi.pk, designer.pk)}
+    assert kit.pairs(jury) == {(dossier.pk, expert.pk)}
 
 
-def test_member_withdraw_reassigns_their_unfinished_dossiers(call, staff):
-    jury = jury_for_call(call, jurors=4, k=2)
+def test_member_withdraw_reassigns_their_unfinished_dossiers(kit, staff):
+    jury = kit.jury(jurors=4, k=2)
     for _ in range(4):
-        submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+        kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
     leaving = jury.members.first()
-    kept = DefiEvaluation.objects.filter(member=leaving).first()
-    _submit(kept)
+    kept = kit.evaluations(member=leaving).first()
+    _submit(kit, kept)
 
-    result = services.member_withdraw(domain=DEFI_JURY, member=leaving, actor=staff)
+    result = services.member_withdraw(domain=kit.domain, member=leaving, actor=staff)
 
     assert result.feasible
     leaving.refresh_from_db()
     assert leaving.withdrawn_at is not None
-    assert list(DefiEvaluation.objects.filter(member=leaving)) == [kept]
-    for defi_id in {d for d, _ in _pairs(jury)}:
-        active = DefiEvaluation.objects.filter(defi_id=defi_id, member__withdrawn_at__isnull=True)
-        submitted_by_leaver = DefiEvaluation.objects.filter(defi_id=defi_id, member=leaving)
+    assert list(kit.evaluations(member=leaving)) == [kept]
+    field = kit.domain.dossier_id_field
+    for dossier_id in {d for d, _ in kit.pairs(jury)}:
+        active = kit.evaluations(**{field: dossier_id}, member__withdrawn_at__isnull=True)
+        submitted_by_leaver = kit.evaluations(**{field: dossier_id}, member=leaving)
         assert active.count() + submitted_by_leaver.count() == 2
 
 
-def test_jury_notify_jurors_mails_each_juror_once(call, staff, django_capture_on_commit_callbacks):
-    jury = jury_for_call(call, jurors=2, k=1)
-    submitted_defi(call, title="Données de santé")
-    submitted_defi(call, title="Cadastre solaire")
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+def test_jury_notify_jurors_mails_each_juror_once(kit, staff, django_capture_on_commit_callbacks):
+    jury = kit.jury(jurors=2, k=1)
+    first = kit.dossier(jury, name="Données de santé")
+    second = kit.dossier(jury, name="Cadastre solaire")
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.jury_notify_jurors(domain=DEFI_JURY, jury=jury) == 2
+        assert services.jury_notify_jurors(domain=kit.domain, jury=jury) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.jury_notify_jurors(domain=DEFI_JURY, jury=jury) == 0
+        assert services.jury_notify_jurors(domain=kit.domain, jury=jury) == 0
 
     assert len(mail.outbox) == 2
     bodies = "".join(message.body for message in mail.outbox)
-    assert "Données de santé" in bodies and "Cadastre solaire" in bodies
+    # Jurors know each dossier by its label for them: its title, or its number when the
+    # jury is anonymous (then « Données de santé » is a name they must not read).
+    for dossier in (first, second):
+        assert kit.domain.label_for_juror(dossier) in bodies
+    if kit.domain.anonymous:
+        assert "Données de santé" not in bodies and "Cadastre solaire" not in bodies
+    else:
+        assert "Données de santé" in bodies and "Cadastre solaire" in bodies
     assert "/jury/" in bodies
 
 
-def test_evaluation_assign_by_hand_refuses_a_conflicted_juror(call, staff):
-    jury = jury_for_call(call, jurors=1, k=1)
+def test_evaluation_assign_by_hand_refuses_a_conflicted_juror(kit, staff):
+    jury = kit.jury(jurors=1, k=1)
     member = jury.members.get()
-    defi = submitted_defi(call)
+    dossier = kit.dossier(jury)
     services.conflict_declare(
-        domain=DEFI_JURY, member=member, dossier=defi, reason="Ancien collègue"
+        domain=kit.domain, member=member, dossier=dossier, reason="Ancien collègue"
     )
 
     with pytest.raises(DomainError, match="conflit"):
-        services.evaluation_assign(domain=DEFI_JURY, member=member, dossier=defi, actor=staff)
+        services.evaluation_assign(domain=kit.domain, member=member, dossier=dossier, actor=staff)
 
 
-def test_evaluation_assign_by_hand_is_kept_by_rebalancing(call, staff):
-    jury = jury_for_call(call, jurors=2, k=1)
+def test_evaluation_assign_by_hand_refuses_an_automatic_conflict(kit, staff):
+    jury = kit.jury(jurors=0, k=1)
+    dossier = kit.dossier(jury)
+    member = kit.conflicting_member(jury, dossier)
+
+    with pytest.raises(DomainError, match="conflit"):
+        services.evaluation_assign(domain=kit.domain, member=member, dossier=dossier, actor=staff)
+
+    assert not kit.evaluations_of(dossier).exists()
+
+
+def test_evaluation_assign_by_hand_is_kept_by_rebalancing(kit, staff):
+    jury = kit.jury(jurors=2, k=1)
     member = jury.members.first()
-    defi = submitted_defi(call)
-    services.evaluation_assign(domain=DEFI_JURY, member=member, dossier=defi, actor=staff)
+    dossier = kit.dossier(jury)
+    services.evaluation_assign(domain=kit.domain, member=member, dossier=dossier, actor=staff)
 
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff, rebalance=True)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff, rebalance=True)
 
-    assert _pairs(jury) == {(defi.pk, member.pk)}
+    assert kit.pairs(jury) == {(dossier.pk, member.pk)}
 
 
-def test_evaluation_unassign_refused_once_started(call, staff):
-    jury = jury_for_call(call, jurors=1, k=1)
-    defi = submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    evaluation = DefiEvaluation.objects.get(defi=defi)
+def test_evaluation_assign_by_hand_refuses_a_dossier_of_another_jury(kit, staff):
+    jury = kit.jury(jurors=1, k=1)
+
+    with pytest.raises(DomainError, match="pas soumis à ce jury"):
+        services.evaluation_assign(
+            domain=kit.domain, member=jury.members.get(), dossier=kit.other_dossier(), actor=staff
+        )
+
+
+def test_evaluation_unassign_refused_once_started(kit, staff):
+    jury = kit.jury(jurors=1, k=1)
+    dossier = kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    evaluation = kit.evaluations_of(dossier).get()
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=evaluation.member.user,
         version=0,
@@ -236,37 +244,37 @@ def test_evaluation_unassign_refused_once_started(call, staff):
     )
 
     with pytest.raises(InvalidTransition):
-        services.evaluation_unassign(domain=DEFI_JURY, evaluation=evaluation)
+        services.evaluation_unassign(domain=kit.domain, evaluation=evaluation)
 
 
-def test_conflict_declare_removes_the_jurors_evaluation(call, staff):
-    jury = jury_for_call(call, jurors=1, k=1)
-    defi = submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+def test_conflict_declare_removes_the_jurors_evaluation(kit, staff):
+    jury = kit.jury(jurors=1, k=1)
+    dossier = kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
     member = jury.members.get()
 
     services.conflict_declare(
-        domain=DEFI_JURY, member=member, dossier=defi, reason="Mon ancien service"
+        domain=kit.domain, member=member, dossier=dossier, reason="Mon ancien service"
     )
 
-    assert not DefiEvaluation.objects.filter(member=member).exists()
-    assert DefiConflict.objects.get().reason == "Mon ancien service"
+    assert not kit.evaluations(member=member).exists()
+    assert kit.conflicts().get().reason == "Mon ancien service"
 
 
 @pytest.fixture
-def evaluation(call, staff):
-    jury = jury_for_call(call, jurors=1, k=1, criteria=2)
-    submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    return DefiEvaluation.objects.select_related("member__user", "member__jury").get()
+def evaluation(kit, staff):
+    jury = kit.jury(jurors=1, k=1, criteria=2)
+    kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    return kit.evaluations().select_related("member__user", "member__jury").get()
 
 
-def test_evaluation_save_draft_then_submit(evaluation):
+def test_evaluation_save_draft_then_submit(kit, evaluation):
     juror = evaluation.member.user
     first, second = evaluation.member.jury.criteria.all()
 
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=juror,
         version=0,
@@ -277,7 +285,7 @@ def test_evaluation_save_draft_then_submit(evaluation):
     assert (evaluation.state, evaluation.version) == ("draft", 1)
 
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=juror,
         version=1,
@@ -294,11 +302,11 @@ def test_evaluation_save_draft_then_submit(evaluation):
     assert list(evaluation.events.values_list("action", flat=True)) == ["assigned", "submitted"]
 
 
-def test_evaluation_save_refuses_a_stale_version_and_keeps_the_saved_scores(evaluation):
+def test_evaluation_save_refuses_a_stale_version_and_keeps_the_saved_scores(kit, evaluation):
     juror = evaluation.member.user
     first, second = evaluation.member.jury.criteria.all()
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=juror,
         version=0,
@@ -308,7 +316,7 @@ def test_evaluation_save_refuses_a_stale_version_and_keeps_the_saved_scores(eval
 
     with pytest.raises(services.StaleEvaluation):
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=juror,
             version=0,
@@ -321,12 +329,12 @@ def test_evaluation_save_refuses_a_stale_version_and_keeps_the_saved_scores(eval
     assert evaluation.scores.get(criterion=first).value == 4
 
 
-def test_evaluation_submit_needs_every_criterion(evaluation):
+def test_evaluation_submit_needs_every_criterion(kit, evaluation):
     first, second = evaluation.member.jury.criteria.all()
 
     with pytest.raises(IncompleteDossier) as error:
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=evaluation.member.user,
             version=0,
@@ -340,12 +348,12 @@ def test_evaluation_submit_needs_every_criterion(evaluation):
     assert evaluation.state == "pending"
 
 
-def test_evaluation_save_refuses_scores_off_the_scale(evaluation):
+def test_evaluation_save_refuses_scores_off_the_scale(kit, evaluation):
     first = evaluation.member.jury.criteria.first()
 
     with pytest.raises(DomainError, match="entre 1 et 4"):
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=evaluation.member.user,
             version=0,
@@ -354,14 +362,14 @@ def test_evaluation_save_refuses_scores_off_the_scale(evaluation):
         )
 
 
-def test_evaluation_save_refused_after_the_deadline_paris_time(evaluation):
+def test_evaluation_save_refused_after_the_deadline_paris_time(kit, evaluation):
     jury = evaluation.member.jury
     jury.scoring_deadline = datetime.datetime(2027, 3, 1, 18, 0, tzinfo=datetime.UTC)
     jury.save()
 
     with pytest.raises(DeadlinePassed):
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=evaluation.member.user,
             version=0,
@@ -371,10 +379,10 @@ def test_evaluation_save_refused_after_the_deadline_paris_time(evaluation):
         )
 
 
-def test_evaluation_save_refused_to_another_user(evaluation, staff):
+def test_evaluation_save_refused_to_another_user(kit, evaluation, staff):
     with pytest.raises(DomainError, match="pas la vôtre"):
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=staff,
             version=0,
@@ -384,12 +392,12 @@ def test_evaluation_save_refused_to_another_user(evaluation, staff):
 
 
 def test_evaluation_reopen_records_who_and_why_and_mails_the_juror(
-    evaluation, staff, django_capture_on_commit_callbacks
+    kit, evaluation, staff, django_capture_on_commit_callbacks
 ):
-    _submit(evaluation)
+    _submit(kit, evaluation)
     with pytest.raises(InvalidTransition):
         services.evaluation_save(
-            domain=DEFI_JURY,
+            domain=kit.domain,
             evaluation=evaluation,
             actor=evaluation.member.user,
             version=1,
@@ -399,7 +407,7 @@ def test_evaluation_reopen_records_who_and_why_and_mails_the_juror(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.evaluation_reopen(
-            domain=DEFI_JURY, evaluation=evaluation, actor=staff, note="Critère 2 à revoir"
+            domain=kit.domain, evaluation=evaluation, actor=staff, note="Critère 2 à revoir"
         )
 
     evaluation.refresh_from_db()
@@ -408,6 +416,24 @@ def test_evaluation_reopen_records_who_and_why_and_mails_the_juror(
     assert (event.action, event.actor, event.note) == ("reopened", staff, "Critère 2 à revoir")
     assert mail.outbox[-1].to == [evaluation.member.user.email]
     assert "Critère 2 à revoir" in mail.outbox[-1].body
+    dossier = getattr(evaluation, kit.domain.dossier_field)
+    assert kit.domain.label_for_juror(dossier) in mail.outbox[-1].subject
+
+
+def test_evaluation_update_for_new_version_refused_on_an_unversioned_or_current_dossier(
+    kit, evaluation
+):
+    # Défis are versioned, entries are not: either way, an evaluation made on the dossier
+    # as it reads now is not the juror's to take back.
+    _submit(kit, evaluation)
+
+    with pytest.raises(InvalidTransition, match="version actuelle"):
+        services.evaluation_update_for_new_version(
+            domain=kit.domain, evaluation=evaluation, actor=evaluation.member.user
+        )
+
+    evaluation.refresh_from_db()
+    assert evaluation.state == "submitted"
 
 
 def test_presets_cover_promotions_3_to_7():
@@ -429,7 +455,7 @@ def test_presets_follow_the_reference_criteria():
     assert [c["name"] for c in presets()["p6"]["criteria"]] == names["6"]
 
 
-def test_jury_apply_preset_replaces_the_grid_until_someone_scores(evaluation):
+def test_jury_apply_preset_replaces_the_grid_until_someone_scores(kit, evaluation):
     jury = evaluation.member.jury
 
     jury_apply_preset(jury=jury, key="p4")
@@ -439,7 +465,7 @@ def test_jury_apply_preset_replaces_the_grid_until_someone_scores(evaluation):
     assert first.name == "Potentiel du défi proposé"
     assert first.scale[0] == (1, "pas du tout satisfaisant")
     services.evaluation_save(
-        domain=DEFI_JURY,
+        domain=kit.domain,
         evaluation=evaluation,
         actor=evaluation.member.user,
         version=0,
@@ -461,27 +487,30 @@ def test_jury_deadline_is_compared_in_absolute_time():
     assert not jury.is_scoring_open(datetime.datetime(2027, 1, 15, 17, 0, tzinfo=datetime.UTC))
 
 
-def test_conflict_declare_refused_once_the_evaluation_is_submitted(evaluation):
-    _submit(evaluation)
+def test_conflict_declare_refused_once_the_evaluation_is_submitted(kit, evaluation):
+    _submit(kit, evaluation)
 
     with pytest.raises(InvalidTransition, match="déjà soumise"):
         services.conflict_declare(
-            domain=DEFI_JURY, member=evaluation.member, dossier=evaluation.defi, reason="Regret"
+            domain=kit.domain,
+            member=evaluation.member,
+            dossier=getattr(evaluation, kit.domain.dossier_field),
+            reason="Regret",
         )
 
-    assert DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
-    assert not DefiConflict.objects.exists()
+    assert kit.evaluations(pk=evaluation.pk).exists()
+    assert not kit.conflicts().exists()
 
 
 def test_scoring_reminders_go_once_to_jurors_with_work_left(
-    call, staff, django_capture_on_commit_callbacks
+    kit, staff, django_capture_on_commit_callbacks
 ):
-    jury = jury_for_call(call, jurors=2, k=1)
-    submitted_defi(call)
-    submitted_defi(call)
-    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    done = DefiEvaluation.objects.select_related("member__user", "member__jury").first()
-    _submit(done)
+    jury = kit.jury(jurors=2, k=1)
+    kit.dossier(jury)
+    kit.dossier(jury)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    done = kit.evaluations().select_related("member__user", "member__jury").first()
+    _submit(kit, done)
     jury.scoring_deadline = datetime.datetime(2027, 3, 10, 18, 0, tzinfo=datetime.UTC)
     jury.save()
     too_early = jury.scoring_deadline - datetime.timedelta(days=4)
@@ -489,40 +518,31 @@ def test_scoring_reminders_go_once_to_jurors_with_work_left(
     j1 = jury.scoring_deadline - datetime.timedelta(hours=5)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=too_early) == 0
-        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 1
-        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j3) == 0
-        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 1
-        assert services.jury_send_scoring_reminders(domain=DEFI_JURY, now=j1) == 0
+        assert services.jury_send_scoring_reminders(domain=kit.domain, now=too_early) == 0
+        assert services.jury_send_scoring_reminders(domain=kit.domain, now=j3) == 1
+        assert services.jury_send_scoring_reminders(domain=kit.domain, now=j3) == 0
+        assert services.jury_send_scoring_reminders(domain=kit.domain, now=j1) == 1
+        assert services.jury_send_scoring_reminders(domain=kit.domain, now=j1) == 0
 
-    other = DefiEvaluation.objects.exclude(pk=done.pk).get()
+    other = kit.evaluations().exclude(pk=done.pk).get()
     assert [m.to for m in mail.outbox] == [[other.member.user.email]] * 2
     assert "Il vous reste 1 évaluation" in mail.outbox[0].body
 
 
-def test_juror_export_and_erasure_keep_the_jurys_work(evaluation, staff, client):
-    from django.urls import reverse
+def test_beat_reminds_the_jurors_of_every_domain(staff, django_capture_on_commit_callbacks):
+    from eig.jury.tasks import send_scoring_reminders
+    from tests.jury_kit import KITS
 
-    from tests.factories import PASSWORD
+    jurors = []
+    for kit in KITS.values():
+        jury = kit.jury(jurors=1, k=1)
+        kit.dossier(jury)
+        services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+        jury.scoring_deadline = timezone.now() + datetime.timedelta(hours=5)
+        jury.save(update_fields=["scoring_deadline"])
+        jurors.append(jury.members.get().user.email)
 
-    juror = evaluation.member.user
-    _submit(evaluation, comment="Solide")
-    client.force_login(juror)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_scoring_reminders.delay().get() == 2
 
-    data = json.loads(client.get(reverse("accounts:personal_data_export")).content)
-    assert data["jury"][0]["evaluations"][0]["appreciation_generale"] == "Solide"
-    assert {note["note"] for note in data["jury"][0]["evaluations"][0]["notes"]} == {3}
-
-    response = client.post(
-        reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"}, follow=True
-    )
-    assert "membre d&#x27;un jury en cours" in response.content.decode()
-    assert User.objects.filter(pk=juror.pk).exists()
-
-    services.member_withdraw(domain=DEFI_JURY, member=evaluation.member, actor=staff)
-    client.post(reverse("accounts:personal_data"), {"password": PASSWORD, "confirm": "on"})
-
-    assert not User.objects.filter(pk=juror.pk).exists()
-    evaluation.refresh_from_db()
-    assert evaluation.state == "submitted"
-    assert str(evaluation.member) == "Juré dont le compte est supprimé"
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(jurors)

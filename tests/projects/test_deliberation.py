@@ -775,28 +775,6 @@ def test_agent_review_is_none_before_selection(jury):
     assert defi_review_for_agent(defi) is None
 
 
-def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
-    jury, staff, broker_down, django_capture_on_commit_callbacks
-):
-    defi = submitted_defi(jury.project_call)
-    deliberation.review_decide(
-        domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
-    record.refresh_from_db()
-    assert record.rendered_at is None
-    broker_down.returns()
-
-    later = timezone.now() + datetime.timedelta(minutes=11)
-    assert deliberation.decision_records_requeue_unrendered(domain=DEFI_JURY) == 0
-    assert deliberation.decision_records_requeue_unrendered(domain=DEFI_JURY, now=later) == 1
-
-    record.refresh_from_db()
-    assert record.pdf.read(4) == b"%PDF"
-    assert deliberation.decision_records_requeue_unrendered(domain=DEFI_JURY, now=later) == 0
-
-
 # --- Deliberation: pages in the ranking's order, decision forms without crispy -------------
 
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class JuryTestDomainConfig(AppConfig):
+    name = "tests.jury_domain"
+    label = "jury_testdomain"
+    verbose_name = "Domaine de jury de test"
+
+    def ready(self):
+        from eig.jury.registry import register
+        from tests.jury_domain.jury import ENTRY_JURY
+
+        register(ENTRY_JURY)
