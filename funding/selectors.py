@@ -8,13 +8,15 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from eig.accounts.models import Role, User
+from eig.history.models import Event
+from eig.history.selectors import history_for_ids
 from eig.programme.models import Administration, FundingRule, Promotion
 from eig.programme.selectors import (
     administration_member_users,
     cofinancing_recipient,
     user_is_signatory,
 )
-from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
+from funding.models import Convention, ConventionLine, ConventionVersion
 from projects.models import Defi
 
 State = ConventionVersion.State
@@ -337,13 +339,15 @@ def convention_versions(convention: Convention) -> list[ConventionVersion]:
     return list(convention.versions.order_by("-number"))
 
 
-def convention_history(convention: Convention) -> QuerySet[ConventionEvent]:
-    """Every change of state of the convention's versions, oldest first."""
-    return (
-        ConventionEvent.objects.filter(version__convention=convention)
-        .select_related("actor", "version")
-        .order_by("at", "pk")
-    )
+def convention_history(convention: Convention) -> list[Event]:
+    """Every event of the convention's versions, oldest first, each with its `version` and
+    a `subject_label` naming it (for `history/events.html`). Two queries."""
+    versions = {version.pk: version for version in convention.versions.all()}
+    events = list(history_for_ids(ConventionVersion, list(versions)))
+    for event in events:
+        event.version = versions[event.subject_id]
+        event.subject_label = event.version.title[:1].upper() + event.version.title[1:]
+    return events
 
 
 def convention_lines(convention: Convention) -> QuerySet[ConventionLine]:

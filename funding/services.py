@@ -1,5 +1,5 @@
 """Conventions: preparing them from the selected défis, amending them, moving them through
-signature. Every change of state writes a ConventionEvent; PDFs and mail leave through
+signature. Every change of state writes a history event (`eig.history`); PDFs and mail leave through
 Celery tasks once the transaction commits."""
 
 import hashlib
@@ -17,12 +17,13 @@ from eig.accounts.models import Role, User
 from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
 from eig.files import validate_pdf
+from eig.history.services import record
 from eig.programme.costs import Rules, position_cost
 from eig.programme.french import guess_article, the_name
 from eig.programme.models import Administration, FundingRule, Promotion, SalaryBand, WorkTime
 from eig.programme.money import format_euros
 from eig.programme.selectors import rules_for_promotion
-from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
+from funding.models import Convention, ConventionLine, ConventionVersion
 from funding.selectors import (
     convention_current_version,
     convention_missing_signatories,
@@ -185,8 +186,14 @@ def _envelope_check(promotion: Promotion, convention: Convention, cofinancing: D
 
 
 def _record(version: ConventionVersion, *, from_state: str, actor: User | None, note: str = ""):
-    ConventionEvent.objects.create(
-        version=version, from_state=from_state, to_state=version.state, actor=actor, note=note
+    """A move of the version's state, named by the state it reaches."""
+    record(
+        version,
+        action=version.state,
+        from_state=from_state,
+        to_state=version.state,
+        actor=actor,
+        note=note,
     )
 
 
@@ -383,6 +390,14 @@ def convention_update(
         if values.get("remove"):
             # A position not filled, or an EIG gone before being hired: the line goes, and
             # the new amounts say so (in an avenant once the text is in force).
+            record(
+                current,
+                action=ConventionVersion.Action.LINE_REMOVED,
+                actor=actor,
+                note=f"EIG {line.rank} du défi « {line.defi} »"
+                + (f" : {reason}" if reason else ""),
+                data={"defi": line.defi_id, "rank": line.rank, "line": line.pk},
+            )
             line.delete()
             continue
         band = rules.band_by_pk(int(values["salary_band"]))
@@ -410,6 +425,15 @@ def convention_update(
                 "après l'envoi, passez par un avenant.",
                 code="signatory_locked",
             )
+        record(
+            current,
+            action=ConventionVersion.Action.SIGNATORIES_CHANGED,
+            actor=actor,
+            data={
+                name: {"avant": getattr(convention, name), "après": value}
+                for name, value in signatories.items()
+            },
+        )
         for name, value in signatories.items():
             setattr(convention, name, value)
         convention.save(update_fields=list(signatories))
@@ -433,6 +457,18 @@ def convention_update(
         if unchanged and not signatories:
             return current
         _envelope_check(promotion, convention, amounts["cofinancing"])
+        if not unchanged:
+            record(
+                current,
+                action=ConventionVersion.Action.REWRITTEN,
+                actor=actor,
+                note=reason,
+                data={
+                    name: {"avant": str(getattr(current, name)), "après": str(value)}
+                    for name, value in amounts.items()
+                    if getattr(current, name) != value
+                },
+            )
         for name, value in amounts.items():
             setattr(current, name, value)
         current.content = {**content, "amendment": current.content.get("amendment")}
@@ -490,7 +526,7 @@ def _version_create(convention, previous, content, *, actor, reason) -> Conventi
         created_by=actor,
         **_amounts(content),
     )
-    _record(version, from_state="", actor=actor, note=reason[:300])
+    _record(version, from_state="", actor=actor, note=reason)
     if previous.state != State.IN_FORCE:
         # Not in force yet: the new text replaces it in the signature circuit.
         from_state = previous.state

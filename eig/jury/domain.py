@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from eig.jury.models import (
     AbstractConflict,
     AbstractEvaluation,
-    AbstractEvaluationEvent,
     AbstractReview,
     AbstractScore,
     Jury,
@@ -30,7 +29,6 @@ class JuryDomain:
     dossier_field: str
     evaluation_model: type[AbstractEvaluation]
     score_model: type[AbstractScore]
-    event_model: type[AbstractEvaluationEvent]
     conflict_model: type[AbstractConflict]
     review_model: type[AbstractReview]
     # The dossiers a jury evaluates (for défis: those submitted to the jury's call).

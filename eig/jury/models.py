@@ -346,35 +346,35 @@ class AbstractScore(models.Model):
         verbose_name_plural = _("notes")
 
 
-class AbstractEvaluationEvent(models.Model):
-    """History of an evaluation: who assigned, submitted, reopened it, and when."""
+class EvaluationAction(models.TextChoices):
+    """What an evaluation's history events say (`eig.history`), for every domain."""
 
-    class Action(models.TextChoices):
-        ASSIGNED = "assigned", _("Affectée")
-        SUBMITTED = "submitted", _("Soumise")
-        REOPENED = "reopened", _("Rouverte par l'équipe")
-        # The dossier was submitted again with changes after this evaluation was saved.
-        DOSSIER_CHANGED = "dossier_changed", _("Dossier modifié après l'évaluation")
-        # The juror took back a submitted evaluation made on an earlier version, to update it.
-        JUROR_REOPENED = "juror_reopened", _("Rouverte par le juré pour la mettre à jour")
+    ASSIGNED = "assigned", _("Affectée")
+    UNASSIGNED = "unassigned", _("Désaffectée")
+    SUBMITTED = "submitted", _("Soumise")
+    REOPENED = "reopened", _("Rouverte par l'équipe")
+    # The dossier was submitted again with changes after this evaluation was saved.
+    DOSSIER_CHANGED = "dossier_changed", _("Dossier modifié après l'évaluation")
+    # The juror took back a submitted evaluation made on an earlier version, to update it.
+    JUROR_REOPENED = "juror_reopened", _("Rouverte par le juré pour la mettre à jour")
 
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("remarque"), max_length=300, blank=True)
 
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-        verbose_name = _("historique d'évaluation")
-        verbose_name_plural = _("historiques d'évaluation")
+class ReviewAction(models.TextChoices):
+    """What a review's history events say: the jury's steps on one dossier after scoring."""
+
+    SHORTLISTED = "shortlisted", _("Présélectionné pour audition")
+    UNSHORTLISTED = "unshortlisted", _("Retiré de la présélection")
+    SLOT_ASSIGNED = "slot_assigned", _("Créneau d'audition attribué")
+    SLOT_RELEASED = "slot_released", _("Créneau d'audition libéré")
+    CONVOKED = "convoked", _("Convoqué à l'audition")
+    OPINION_RECORDED = "opinion_recorded", _("Avis du groupe d'audition enregistré")
+    DECIDED = "decided", _("Décision prise")
+    DECISION_CHANGED = "decision_changed", _("Décision modifiée")
+
+
+class MemberAction(models.TextChoices):
+    WITHDRAWN = "withdrawn", _("Retrait du jury")
+    REINSTATED = "reinstated", _("Retour dans le jury")
 
 
 class AbstractReview(models.Model):

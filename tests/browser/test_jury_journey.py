@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Defi, DefiEvaluation, DefiTransition
+from eig.history.selectors import history_for
+from projects.models import Defi, DefiEvaluation
 from tests.browser.login import log_in
 from tests.factories import (
     ClosedProjectCallFactory,
@@ -120,7 +121,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
     strong.refresh_from_db()
     weak.refresh_from_db()
     assert (strong.state, weak.state) == (Defi.State.SELECTED, Defi.State.NOT_SELECTED)
-    assert DefiTransition.objects.filter(defi=weak, to_state=Defi.State.NOT_SELECTED).exists()
+    assert history_for(weak).filter(to_state=Defi.State.NOT_SELECTED).exists()
     assert len(axe.visited) >= 15
 
 

@@ -14,12 +14,13 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
+from eig.history.selectors import history_for
 from eig.jury import deliberation
 from eig.jury.models import DecisionRecord, JuryGroup
 from eig.jury.pdf import decision_record_render
 from eig.jury.tasks import render_decision_record
 from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiConflict, DefiReview, DefiTransition
+from projects.models import Defi, DefiConflict, DefiReview
 from tests.factories import (
     AgentFactory,
     ClosedProjectCallFactory,
@@ -85,11 +86,7 @@ def heard_defi(jury, staff, *, questions="Combien d'agents utilisent l'outil ?")
 
 
 def transitions(defi):
-    return list(
-        DefiTransition.objects.filter(defi=defi)
-        .order_by("at", "pk")
-        .values_list("from_state", "to_state")
-    )
+    return list(history_for(defi).values_list("from_state", "to_state"))
 
 
 # --- Pre-selection -----------------------------------------------------------------------
@@ -104,7 +101,7 @@ def test_review_shortlist_moves_defi_and_writes_history(jury, staff):
     assert defi.state == State.SHORTLISTED
     assert review.questions == "Quelles données sont ouvertes ?"
     assert review.shortlisted_at is not None
-    last = DefiTransition.objects.filter(defi=defi).latest("at", "pk")
+    last = history_for(defi).latest("at", "pk")
     assert (last.from_state, last.to_state, last.actor) == (
         State.SUBMITTED,
         State.SHORTLISTED,
@@ -115,12 +112,12 @@ def test_review_shortlist_moves_defi_and_writes_history(jury, staff):
 def test_review_shortlist_again_updates_questions_only(jury, staff):
     defi = submitted_defi(jury.project_call)
     shortlist(jury, defi, staff, "Première question")
-    count = DefiTransition.objects.filter(defi=defi).count()
+    count = history_for(defi).count()
 
     review = shortlist(jury, defi, staff, "Question reformulée")
 
     assert review.questions == "Question reformulée"
-    assert DefiTransition.objects.filter(defi=defi).count() == count
+    assert history_for(defi).count() == count
 
 
 def test_review_shortlist_refused_while_call_open(staff):

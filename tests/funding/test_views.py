@@ -8,9 +8,10 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from eig.history.selectors import history_for, history_latest
 from eig.programme.models import Administration, Promotion
 from funding import services
-from funding.models import Convention, ConventionEvent, ConventionVersion
+from funding.models import Convention, ConventionVersion
 from tests import pdfs
 from tests.factories import (
     AgentFactory,
@@ -284,7 +285,7 @@ def test_upload_of_a_non_pdf_is_refused_in_french(
     assert "Ce fichier n'est pas un PDF" in _text(response)
     version.refresh_from_db()
     assert version.state == State.SENT
-    assert not ConventionEvent.objects.filter(to_state=State.SIGNED_ADMIN).exists()
+    assert not history_latest(ConventionVersion).filter(to_state=State.SIGNED_ADMIN).exists()
 
 
 @pytest.mark.parametrize(
@@ -384,9 +385,7 @@ def test_full_path_through_the_pages(client, world, django_capture_on_commit_cal
     assert "Motif : Recrutement d'une EIG de 4 ans d'expérience." in page
     version.refresh_from_db()
     assert version.state == State.IN_FORCE  # until the avenant is in force
-    assert list(
-        ConventionEvent.objects.filter(version=version).values_list("from_state", "to_state")
-    ) == [
+    assert list(history_for(version).values_list("from_state", "to_state")) == [
         ("", "draft"),
         ("draft", "sent"),
         ("sent", "signed_admin"),
