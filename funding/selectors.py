@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.text import capfirst
 
 from eig.accounts.models import Role, User
 from eig.history.models import Event
@@ -340,13 +341,19 @@ def convention_versions(convention: Convention) -> list[ConventionVersion]:
 
 
 def convention_history(convention: Convention) -> list[Event]:
-    """Every event of the convention's versions, oldest first, each with its `version` and
-    a `subject_label` naming it (for `history/events.html`). Two queries."""
-    versions = {version.pk: version for version in convention.versions.all()}
-    events = list(history_for_ids(ConventionVersion, list(versions)))
+    """Every event of the convention's versions, oldest first, each with a `subject_label`
+    naming its version (for `history/events.html`). One query."""
+    versions = ConventionVersion.objects.filter(convention=convention)
+    of_version = versions.filter(pk=OuterRef("subject_id"))
+    events = list(
+        history_for_ids(ConventionVersion, versions.values("pk")).annotate(
+            version_number=Subquery(of_version.values("number")[:1]),
+            version_amendment=Subquery(of_version.values("amendment")[:1]),
+        )
+    )
     for event in events:
-        event.version = versions[event.subject_id]
-        event.subject_label = event.version.title[:1].upper() + event.version.title[1:]
+        title = ConventionVersion(number=event.version_number, amendment=event.version_amendment)
+        event.subject_label = capfirst(title.title)
     return events
 
 

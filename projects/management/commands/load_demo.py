@@ -24,8 +24,8 @@ from pypdf import PdfWriter
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
+from eig.history import services as history
 from eig.history.selectors import history_for
-from eig.history.services import record
 from eig.jury.deliberation import hearing_slot_create, jury_group_create
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
@@ -489,7 +489,7 @@ class Command(BaseCommand):
         call.save(update_fields=["closes_at"])
         defi.state = Defi.State.SELECTED
         defi.save(update_fields=["state"])
-        record(
+        history.record(
             defi,
             action=Defi.Action.DECIDED,
             from_state=Defi.State.SUBMITTED,
@@ -627,7 +627,7 @@ class Command(BaseCommand):
         defi.state = Defi.State.SUBMITTED
         defi.submitted_at = submitted_at
         defi.save(update_fields=["state", "submitted_at"])
-        transition = record(
+        transition = history.record(
             defi,
             action=Defi.Action.SUBMITTED,
             from_state=Defi.State.DRAFT,
