@@ -835,7 +835,7 @@ def get_review_for_hearing(user: User, jury_pk: int, defi_pk: int) -> DefiReview
     """The one access check for a hearing opinion: programme staff, and the members of the
     défi's hearing group who have no conflict with it. Another juror of the jury, or a
     member in conflict, gets a 403 saying why; anyone else a 404."""
-    from eig.jury.deliberation import review_may_record_hearing
+    from eig.jury.hearings import review_may_record_hearing
     from projects.jury import DEFI_JURY
 
     if not user.is_authenticated:

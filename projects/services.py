@@ -444,9 +444,10 @@ def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
     return sent
 
 
-# Moves the jury makes through `eig.jury.deliberation`, once the call is closed: target ->
-# states it may come from. A decided défi stays decided, except that the waiting list is
-# resolved later (selected, or not selected once the promotion is complete).
+# Moves the jury makes through `eig.jury.shortlist` and `eig.jury.decisions`, once the call
+# is closed: target -> states it may come from. A decided défi stays decided, except that
+# the waiting list is resolved later (selected, or not selected once the promotion is
+# complete).
 JURY_TRANSITIONS = {
     State.SHORTLISTED: {State.SUBMITTED},
     State.SUBMITTED: {State.SHORTLISTED},

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from eig.jury.deliberation import decision_records_requeue_unrendered
+from eig.jury.decisions import decision_records_requeue_unrendered
 from eig.jury.services import jury_send_scoring_reminders
 from projects import services
 from projects.jury import DEFI_JURY

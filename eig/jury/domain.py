@@ -40,7 +40,7 @@ class JuryDomain:
     # The juror's page listing their evaluations, linked from the engine's mails.
     dashboard_url: Callable[[], str]
 
-    # --- Pre-selection, hearings and deliberation (see `deliberation.py`) ---------------
+    # --- Pre-selection, hearings, deliberation (`shortlist`, `hearings`, `decisions`) ----
     # Dotted path of this object (e.g. "projects.jury.DEFI_JURY"): the Celery tasks of the
     # engine take it, as a string, to find the domain again in the worker.
     import_path: str = ""

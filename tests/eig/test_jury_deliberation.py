@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
 from eig.history.selectors import history_for
-from eig.jury import deliberation
+from eig.jury import decisions, hearings
+from eig.jury import shortlist as preselection
 from eig.jury.models import DecisionRecord, JuryGroup
 from eig.jury.pdf import decision_record_render
 from eig.jury.tasks import render_decision_record
@@ -52,7 +53,7 @@ def staff():
 
 
 def shortlist(jury, defi, staff, questions=""):
-    return deliberation.review_shortlist(
+    return preselection.review_shortlist(
         domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions=questions
     )
 
@@ -61,10 +62,10 @@ HEARING_DAY = paris(2026, 3, 24, 9, 0)
 
 
 def group_with_slot(jury, *, members=2, start=HEARING_DAY, minutes=40, name="G1"):
-    group = deliberation.jury_group_create(
+    group = hearings.jury_group_create(
         jury=jury, name=name, members=list(jury.members.order_by("pk"))[:members]
     )
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
@@ -79,9 +80,7 @@ def heard_defi(jury, staff, *, questions="Combien d'agents utilisent l'outil ?")
     defi = submitted_defi(jury.project_call)
     shortlist(jury, defi, staff, questions)
     _group, slot = group_with_slot(jury)
-    deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
-    )
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
     return defi, slot
 
 
@@ -144,7 +143,7 @@ def test_review_unshortlist_goes_back_to_submitted(jury, staff):
     defi = submitted_defi(jury.project_call)
     shortlist(jury, defi, staff)
 
-    deliberation.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
+    preselection.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
 
     defi.refresh_from_db()
     assert defi.state == State.SUBMITTED
@@ -158,14 +157,14 @@ def test_review_unshortlist_goes_back_to_submitted(jury, staff):
 def test_review_shortlist_and_unshortlist_refused_after_decision(jury, staff):
     defi = submitted_defi(jury.project_call)
     shortlist(jury, defi, staff)
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
     )
 
     with pytest.raises(InvalidTransition, match="décision est prise"):
         shortlist(jury, defi, staff, "Encore une question")
     with pytest.raises(InvalidTransition, match="décision est prise"):
-        deliberation.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
+        preselection.review_unshortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
 
     defi.refresh_from_db()
     assert defi.state == State.SELECTED
@@ -178,7 +177,7 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
     group, _slot = group_with_slot(jury, start=paris(2026, 3, 24, 9, 0))
 
     with pytest.raises(DomainError, match="chevauche"):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=group,
             starts_at=paris(2026, 3, 24, 9, 30),
@@ -186,7 +185,7 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
             video_url="https://webinaire.numerique.gouv.fr/eig",
         )
     # Back to back is fine.
-    deliberation.hearing_slot_create(
+    hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 9, 40),
@@ -198,9 +197,9 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
 
 def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     first, second, third = list(jury.members.order_by("pk"))[:3]
-    morning = deliberation.jury_group_create(jury=jury, name="Matin", members=[first, second])
-    other = deliberation.jury_group_create(jury=jury, name="Autre", members=[second, third])
-    deliberation.hearing_slot_create(
+    morning = hearings.jury_group_create(jury=jury, name="Matin", members=[first, second])
+    other = hearings.jury_group_create(jury=jury, name="Autre", members=[second, third])
+    hearings.hearing_slot_create(
         jury=jury,
         group=morning,
         starts_at=paris(2026, 3, 24, 9, 0),
@@ -209,7 +208,7 @@ def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     )
 
     with pytest.raises(DomainError, match=f"{second} siège déjà dans le groupe « Matin »"):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=other,
             starts_at=paris(2026, 3, 24, 9, 20),
@@ -227,11 +226,11 @@ def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     ],
 )
 def test_hearing_slot_create_refuses_bad_slots(jury, minutes, location, video_url, message):
-    group = deliberation.jury_group_create(jury=jury, name="G", members=[])
+    group = hearings.jury_group_create(jury=jury, name="G", members=[])
     start = paris(2026, 3, 24, 9, 0)
 
     with pytest.raises(DomainError, match=message):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=group,
             starts_at=start,
@@ -245,7 +244,7 @@ def test_jury_group_create_refuses_a_member_of_another_jury(jury):
     stranger = JuryMemberFactory()
 
     with pytest.raises(DomainError, match="pas un juré actif de ce jury"):
-        deliberation.jury_group_create(jury=jury, name="G", members=[stranger])
+        hearings.jury_group_create(jury=jury, name="G", members=[stranger])
 
     assert not JuryGroup.objects.filter(jury=jury).exists()
 
@@ -256,7 +255,7 @@ def test_review_assign_slot_one_defi_per_slot(jury, staff):
     shortlist(jury, other, staff)
 
     with pytest.raises(DomainError, match=f"déjà donné à « {defi} »"):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=DEFI_JURY, jury=jury, dossier=other, slot=slot, actor=staff
         )
 
@@ -266,7 +265,7 @@ def test_review_assign_slot_refused_when_not_shortlisted(jury, staff):
     _group, slot = group_with_slot(jury)
 
     with pytest.raises(InvalidTransition, match="pas présélectionné"):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
         )
 
@@ -280,7 +279,7 @@ def test_hearing_convoke_mails_an_ics_once(jury, staff, django_capture_on_commit
     defi.collaborators.add(colleague)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        count = hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     assert count == 1
     assert len(mail.outbox) == 1
@@ -303,7 +302,7 @@ def test_hearing_convoke_mails_an_ics_once(jury, staff, django_capture_on_commit
     assert DefiReview.objects.get(defi=defi).convoked_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        again = hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     assert again == 0
     assert len(mail.outbox) == 1
@@ -314,21 +313,19 @@ def test_hearing_convoke_by_video_puts_the_link_in_the_event(
 ):
     defi = submitted_defi(jury.project_call)
     shortlist(jury, defi, staff)
-    group = deliberation.jury_group_create(jury=jury, name="Visio", members=[])
+    group = hearings.jury_group_create(jury=jury, name="Visio", members=[])
     # The day clocks go forward in Paris: 10:00 is UTC+2.
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 29, 10, 0),
         ends_at=paris(2026, 3, 29, 10, 40),
         video_url="https://webinaire.numerique.gouv.fr/eig-audition",
     )
-    deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
-    )
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     event = Calendar.from_ical(mail.outbox[0].attachments[0][1]).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime.datetime(2026, 3, 29, 8, 0, tzinfo=datetime.UTC)
@@ -339,9 +336,9 @@ def test_hearing_convoke_by_video_puts_the_link_in_the_event(
 def test_slot_change_cancels_then_convokes_again(jury, staff, django_capture_on_commit_callbacks):
     defi, first = heard_defi(jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
     group = first.group
-    later = deliberation.hearing_slot_create(
+    later = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 14, 0),
@@ -350,10 +347,10 @@ def test_slot_change_cancels_then_convokes_again(jury, staff, django_capture_on_
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=DEFI_JURY, jury=jury, dossier=defi, slot=later, actor=staff
         )
-        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        count = hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     assert count == 1
     cancellation, convocation = mail.outbox[1], mail.outbox[2]
@@ -371,10 +368,10 @@ def test_hearing_slot_delete_tells_a_convoked_administration(
 ):
     defi, slot = heard_defi(jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_slot_delete(domain=DEFI_JURY, slot=slot)
+        hearings.hearing_slot_delete(domain=DEFI_JURY, slot=slot)
 
     assert len(mail.outbox) == 2
     assert "reste présélectionné" in mail.outbox[1].body
@@ -393,14 +390,12 @@ def record(review, actor, **kwargs):
         "justification": "Équipe solide, données disponibles.",
     }
     values.update(kwargs)
-    return deliberation.review_record_hearing(
-        domain=DEFI_JURY, review=review, actor=actor, **values
-    )
+    return hearings.review_record_hearing(domain=DEFI_JURY, review=review, actor=actor, **values)
 
 
 def two_defis_in_one_group(jury, staff):
     group, first_slot = group_with_slot(jury)
-    second_slot = deliberation.hearing_slot_create(
+    second_slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 10, 0),
@@ -412,7 +407,7 @@ def two_defis_in_one_group(jury, staff):
         defi = submitted_defi(jury.project_call)
         shortlist(jury, defi, staff)
         reviews.append(
-            deliberation.review_assign_slot(
+            hearings.review_assign_slot(
                 domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
             )
         )
@@ -479,7 +474,7 @@ def test_review_record_hearing_refuses_outsiders_and_conflicts(jury, staff):
 
 
 def decide(jury, defi, staff, decision, motivation="Le jury a préféré d'autres défis."):
-    return deliberation.review_decide(
+    return decisions.review_decide(
         domain=DEFI_JURY,
         jury=jury,
         dossier=defi,
@@ -599,7 +594,7 @@ def test_decision_record_request_renders_the_pdf(jury, staff, django_capture_on_
     titles = decided_jury(jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        record = decisions.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
 
     record.refresh_from_db()
     assert record.version == 1
@@ -622,8 +617,8 @@ def test_decision_record_versions_grow(jury, staff, django_capture_on_commit_cal
     decided_jury(jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
 
     records = list(DecisionRecord.objects.filter(jury=jury).order_by("version"))
     assert [r.version for r in records] == [1, 2]
@@ -634,7 +629,7 @@ def test_decision_record_request_refused_without_decisions(jury, staff):
     submitted_defi(jury.project_call)
 
     with pytest.raises(DomainError, match="Aucune décision"):
-        deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
 
     assert not DecisionRecord.objects.exists()
 
@@ -642,7 +637,7 @@ def test_decision_record_request_refused_without_decisions(jury, staff):
 def test_render_task_retried_keeps_one_file(jury, staff, django_capture_on_commit_callbacks):
     decided_jury(jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
+        record = decisions.decision_record_request(domain=DEFI_JURY, jury=jury, actor=staff)
     record.refresh_from_db()
     name, checksum, rendered_at = record.pdf.name, record.checksum, record.rendered_at
 

@@ -26,7 +26,7 @@ from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
 from eig.history import services as history
 from eig.history.selectors import history_for
-from eig.jury.deliberation import hearing_slot_create, jury_group_create
+from eig.jury.hearings import hearing_slot_create, jury_group_create
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
 from eig.jury.services import evaluation_save, jury_assign
