@@ -339,9 +339,9 @@ DEMO_DINUM_SIGNATORY = "La directrice interministérielle du numérique"
 def name_signatories(convention, actor):
     """Name both signatories of a draft convention, as staff do before sending it (the PDF
     is rendered again after commit)."""
-    from funding import services
+    from funding.services import amendments
 
-    return services.convention_update(
+    return amendments.convention_update(
         convention=convention,
         actor=actor,
         signatory=DEMO_SIGNATORY,

@@ -17,7 +17,7 @@ from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
 from eig.notifications.services import outbox_write
-from funding.services import conventions_prepare_for_promotion
+from funding.services.preparation import conventions_prepare_for_promotion
 from projects.models import DefiConflict, DefiInvitation
 from tests.factories import (
     ClosedProjectCallFactory,

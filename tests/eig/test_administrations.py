@@ -21,7 +21,7 @@ from eig.programme.services import (
     membership_end,
     membership_request,
 )
-from funding import services
+from funding.services import signatures
 from projects.models import DefiInvitation
 from projects.services import defi_create, defi_invitation_accept, defi_invite
 from tests.factories import (
@@ -134,18 +134,18 @@ def _join(client, administration, **extra):
 
 def _sent_convention(administration):
     """A convention of `administration`, sent for signature (its PDF rendered)."""
-    from funding import services as funding_services
     from funding.pdf import convention_version_render
+    from funding.services import preparation, signatures
 
     promotion = funded_promotion("6")
     selected_defi(promotion, administration, positions=1)
     staff = StaffFactory()
-    convention = funding_services.convention_prepare(
+    convention = preparation.convention_prepare(
         promotion=promotion, administration=administration, actor=staff
     )
     name_signatories(convention, staff)
     version = convention_version_render(version_id=convention.versions.get().pk)
-    funding_services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
     return convention, version
 
 
@@ -184,7 +184,7 @@ def test_hostile_agent_who_posts_join_gets_a_pending_request_and_nothing_else(cl
     assert version.state == "sent"
     assert "Aucune convention" in client.get(reverse("funding:my_conventions")).content.decode()
     with pytest.raises(DomainError):
-        services.convention_version_sign_admin(
+        signatures.convention_version_sign_admin(
             version=version,
             actor=intruder,
             upload=SimpleUploadedFile("s.pdf", pdf_bytes(2), content_type="application/pdf"),

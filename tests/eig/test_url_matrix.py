@@ -30,7 +30,7 @@ from eig.accounts.models import Role
 from eig.jury import hearings, shortlist
 from eig.jury.models import DecisionRecord
 from eig.programme.services import membership_request
-from funding import services as funding_services
+from funding.services import preparation
 from projects import services as defi_services
 from projects.jury import DEFI_JURY
 from projects.models import DefiConflict, DefiEvaluation
@@ -157,7 +157,7 @@ def _build_world():
     promotion = funded_promotion("6", envelope=Decimal("100000.00"))
     selected = selected_defi(promotion, administration, positions=1, owner=agent)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        convention = funding_services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=administration, actor=staff
         )
         name_signatories(convention, staff)

@@ -6,8 +6,8 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from eig.history.selectors import history_for_ids
-from funding import services
 from funding.models import Convention, ConventionVersion
+from funding.services import preparation, signatures
 from tests.factories import (
     StaffFactory,
     funded_promotion,
@@ -33,7 +33,7 @@ def _convention(staff, capture, *, name="Ministère de la Culture", promotion=No
     signatory = ministry(name=name)
     selected_defi(promotion, signatory, positions=2, title=f"Défi de {name}")
     with capture(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
@@ -49,7 +49,7 @@ def test_changelist_shows_the_latest_state_and_the_dinum_amount(
 ):
     convention = _convention(staff, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=convention.versions.get(), actor=staff)
+        signatures.convention_version_send(version=convention.versions.get(), actor=staff)
 
     page = _text(client.get(reverse("admin:funding_convention_changelist")))
 

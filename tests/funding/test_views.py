@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from eig.history.selectors import history_for, history_latest
 from eig.programme.models import Administration, Promotion
-from funding import services
 from funding.models import Convention, ConventionVersion
+from funding.services import amendments, preparation, signatures
 from tests import pdfs
 from tests.factories import (
     AgentFactory,
@@ -67,7 +67,7 @@ def world(django_capture_on_commit_callbacks):
     selected_defi(promotion, operator, positions=2, title="Gallica augmentée", owner=operator_agent)
     staff = StaffFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
@@ -94,14 +94,14 @@ def _url(name, convention, version=None):
 
 def _sent(world, capture) -> ConventionVersion:
     with capture(execute=True):
-        return services.convention_version_send(
+        return signatures.convention_version_send(
             version=_current(world.convention), actor=world.staff
         )
 
 
 def _signed(world, capture) -> ConventionVersion:
     version = _sent(world, capture)
-    return services.convention_version_sign_admin(
+    return signatures.convention_version_sign_admin(
         version=version, actor=world.signatory_agent, upload=_signed_pdf()
     )
 
@@ -567,16 +567,16 @@ def _convention_with(count, capture):
     selected_defi(promotion, signatory, positions=count)
     staff = StaffFactory()
     with capture(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
     bands = list(promotion.salary_bands.order_by("min_years"))
     for number in range(2, count + 1):
         with capture(execute=True):
-            services.convention_version_send(version=_current(convention), actor=staff)
+            signatures.convention_version_send(version=_current(convention), actor=staff)
         with capture(execute=True):
-            services.convention_update(
+            amendments.convention_update(
                 convention=convention,
                 actor=staff,
                 lines={
@@ -612,7 +612,9 @@ def test_my_conventions_queries_do_not_grow(
         promotion = funded_promotion("6")
         selected_defi(promotion, signatory, positions=1)
         with django_capture_on_commit_callbacks(execute=True):
-            services.convention_prepare(promotion=promotion, administration=signatory, actor=staff)
+            preparation.convention_prepare(
+                promotion=promotion, administration=signatory, actor=staff
+            )
     client.force_login(AgentFactory(administration=signatory))
 
     with django_assert_num_queries(MY_CONVENTIONS_QUERIES):
@@ -660,7 +662,7 @@ def test_an_avenant_is_masculine_and_the_signatory_takes_an_article(
     )
     line = convention.lines.get(rank=2)
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention,
             actor=staff,
             lines={line.pk: {"salary_band": line.salary_band_id, "remove": True}},
@@ -765,7 +767,7 @@ def test_staff_page_says_why_a_convention_cannot_be_sent(
     selected_defi(promotion, signatory, positions=1)
     staff = StaffFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
     client.force_login(staff)
