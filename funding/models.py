@@ -70,7 +70,7 @@ class ConventionLine(models.Model):
     """One EIG the convention finances: the défi's position until an EIG is placed in it,
     with the salary band and work time that set its cost."""
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="lines")
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="lines")
     defi = models.ForeignKey(
         Defi, verbose_name=_("défi"), on_delete=models.PROTECT, related_name="convention_lines"
     )
@@ -128,7 +128,7 @@ class ConventionVersion(models.Model):
         LINE_REMOVED = "line_removed", _("Ligne retirée")
         SIGNATORIES_CHANGED = "signatories_changed", _("Signataires modifiés")
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="versions")
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
     amendment = models.PositiveSmallIntegerField(
         _("avenant n°"), null=True, blank=True, help_text=_("Vide pour la convention initiale.")

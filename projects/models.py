@@ -290,7 +290,7 @@ class DefiVersion(models.Model):
     `projects.versions.defi_snapshot`). A submission that changes nothing reuses the last
     version: only a real change makes a new one, so that jurors are not told of nothing."""
 
-    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="versions")
+    defi = models.ForeignKey(Defi, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("numéro"))
     content = models.JSONField(_("contenu"))
     # The history event of the submission that made this version.
@@ -348,7 +348,7 @@ class DefiInvitation(models.Model):
 
 
 class DefiConflict(AbstractConflict):
-    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="conflicts")
+    defi = models.ForeignKey(Defi, on_delete=models.PROTECT, related_name="conflicts")
 
     class Meta(AbstractConflict.Meta):
         constraints = [
@@ -386,7 +386,7 @@ class DefiEvaluation(AbstractEvaluation):
 
 
 class DefiScore(AbstractScore):
-    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.CASCADE, related_name="scores")
+    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.PROTECT, related_name="scores")
 
     class Meta(AbstractScore.Meta):
         constraints = [
@@ -395,7 +395,7 @@ class DefiScore(AbstractScore):
 
 
 class DefiReview(AbstractReview):
-    defi = models.OneToOneField(Defi, on_delete=models.CASCADE, related_name="review")
+    defi = models.OneToOneField(Defi, on_delete=models.PROTECT, related_name="review")
 
     def __str__(self):
         return str(self.defi)

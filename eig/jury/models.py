@@ -138,7 +138,7 @@ class JuryMember(models.Model):
     """A person in the jury pool. Their administration drives automatic conflicts; their
     expertise is matched against what a dossier is about."""
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="members")
     # A juror who erases their account (once out of every jury in progress) leaves their
     # evaluations behind, anonymous: the jury's decisions rest on them.
     user = models.ForeignKey(
@@ -244,7 +244,7 @@ class DecisionRecord(models.Model):
     """The relevé de décision of a deliberation, as a PDF. Each generation is a new version;
     earlier ones stay."""
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="decision_records")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="decision_records")
     version = models.PositiveIntegerField(_("version"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -275,7 +275,7 @@ class AbstractConflict(models.Model):
     so they follow any change of administration."""
 
     member = models.ForeignKey(
-        JuryMember, verbose_name=_("juré"), on_delete=models.CASCADE, related_name="+"
+        JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("motif"), max_length=300, blank=True)
     declared_at = models.DateTimeField(_("déclaré le"), default=timezone.now)
@@ -391,7 +391,7 @@ class AbstractReview(models.Model):
         WAITING_LIST = "waiting_list", _("Liste d'attente")
         NOT_SELECTED = "not_selected", _("Non retenu")
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="+")
     shortlisted_at = models.DateTimeField(_("présélectionné le"), null=True, blank=True)
     questions = models.TextField(
         _("questions de la présélection"),

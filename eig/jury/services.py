@@ -112,6 +112,7 @@ def jury_assign(
         else:
             dropped.append(evaluation.pk)
     _evaluations_unassign(
+        domain,
         domain.evaluation_model.objects.filter(pk__in=dropped),
         actor=actor,
         at=now,
@@ -150,14 +151,36 @@ def jury_assign(
     return result
 
 
-def _evaluations_unassign(evaluations, *, actor, at, note: str) -> None:
-    """Delete unstarted evaluations, each leaving an "unassigned" event: the history
-    outlives them, so staff still see who had the dossier and who took it back."""
+def _evaluations_unassign(domain: JuryDomain, evaluations, *, actor, at, note: str) -> None:
+    """Delete unsubmitted evaluations, each leaving an "unassigned" event: the history
+    outlives them, so staff still see who had the dossier and who took it back. A draft's
+    scores (a juror who leaves the jury) go with it, explicitly since scores are protected
+    from cascades; the event keeps them (criterion id -> value, comment)."""
     evaluations = list(evaluations)
     if not evaluations:
         return
-    record_many(evaluations, action=EvaluationAction.UNASSIGNED, actor=actor, at=at, note=note)
-    type(evaluations[0]).objects.filter(pk__in=[e.pk for e in evaluations]).delete()
+    ids = [evaluation.pk for evaluation in evaluations]
+    scores = domain.score_model.objects.filter(evaluation_id__in=ids)
+    drafts = {}
+    for evaluation_id, criterion_id, value, comment in scores.values_list(
+        "evaluation_id", "criterion_id", "value", "comment"
+    ):
+        drafts.setdefault(evaluation_id, {})[str(criterion_id)] = [value, comment]
+    unscored = [evaluation for evaluation in evaluations if evaluation.pk not in drafts]
+    record_many(unscored, action=EvaluationAction.UNASSIGNED, actor=actor, at=at, note=note)
+    for evaluation in evaluations:
+        if evaluation.pk in drafts:
+            record(
+                evaluation,
+                action=EvaluationAction.UNASSIGNED,
+                actor=actor,
+                from_state=evaluation.state,
+                at=at,
+                note=note,
+                data={"draft_scores": drafts[evaluation.pk]},
+            )
+    scores.delete()
+    domain.evaluation_model.objects.filter(pk__in=ids).delete()
 
 
 def _demand(k: int, fixed: set, members_by_pk: dict) -> dict[int, int]:
@@ -212,7 +235,7 @@ def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None)
             code="started",
         )
     _evaluations_unassign(
-        [evaluation], actor=actor, at=now or timezone.now(), note="Retrait à la main"
+        domain, [evaluation], actor=actor, at=now or timezone.now(), note="Retrait à la main"
     )
 
 
@@ -232,6 +255,7 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
     member.save(update_fields=["withdrawn_at"])
     record(member, action=MemberAction.WITHDRAWN, actor=actor, at=now)
     _evaluations_unassign(
+        domain,
         domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED),
         actor=actor,
         at=now,

@@ -181,7 +181,8 @@ class AdministrationMembership(models.Model):
     administration = models.ForeignKey(
         Administration,
         verbose_name=_("administration"),
-        on_delete=models.CASCADE,
+        # A record: an administration with memberships is not deleted (see the cascade test).
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     state = models.CharField(

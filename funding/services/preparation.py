@@ -47,7 +47,7 @@ def convention_prepare(
     """Create the convention of `administration` for `promotion`: one line per position of
     each selected défi it signs for, and version 1 in draft.
 
-    Side effects: ConventionEvent "" → draft; the PDF is rendered by a Celery task after
+    Side effects: a history event "" → draft; the PDF is rendered by a Celery task after
     commit. Refused when the rules are missing, when the administration signs for no
     selected défi, when it already has a convention, or past the envelope."""
     promotion = promotion_lock(promotion)
