@@ -47,3 +47,22 @@ def history_latest(model: type[models.Model], *, action: str | None = None) -> Q
     if action:
         events = events.filter(action=action)
     return events.select_related("actor", "subject_type").order_by("-at", "-pk")
+
+
+def history_personal_data(user) -> list[dict]:
+    """What the person did, as the history records it, for their personal-data export: the
+    kind of object, the action, the move, when and why (never another person's name)."""
+    events = Event.objects.filter(actor=user).select_related("subject_type").order_by("at", "pk")
+    return [
+        {
+            "objet": str(event.subject_model._meta.verbose_name)
+            if event.subject_model
+            else event.subject_type.model,
+            "action": event.get_action_display(),
+            "de": event.from_state,
+            "vers": event.to_state,
+            "le": event.at.isoformat(),
+            "motif": event.note,
+        }
+        for event in events
+    ]

@@ -423,3 +423,16 @@ def test_history_has_no_foreign_key_to_its_subject():
 )
 def test_every_kind_with_history_names_its_actions_in_french(model, code, label):
     assert labels.action_label(model, code) == label
+
+
+def test_personal_data_export_lists_the_persons_own_actions(client):
+    agent = AgentFactory()
+    defi = DefiFactory(owner=agent, administration=agent.administration)
+    record(defi, action=Defi.Action.WITHDRAWN, actor=StaffFactory(), note="Par l'équipe")
+    client.force_login(agent)
+
+    data = client.get(reverse("accounts:personal_data_export")).json()
+
+    assert [(e["objet"], e["action"], e["vers"]) for e in data["historique_de_vos_actions"]] == [
+        ("défi", "Création", "draft")
+    ]
