@@ -1,6 +1,6 @@
 """Back office of the conventions, for corrections. Staff prepare, amend and move conventions
 through signature on the DSFR pages (funding/views.py), where every change goes through the
-services and leaves a history row; here, what would bypass them is read-only."""
+services and leaves a history event; here, what would bypass them is read-only."""
 
 from django.contrib import admin
 from django.urls import reverse

@@ -247,7 +247,7 @@ def defi_version_record(*, defi: Defi, transition: Event) -> DefiVersion | None:
 
     Called by `defi_submit` within its transaction (the défi row locked), and by the demo
     for a past session whose submissions it writes as they happened.
-    Side effects: a "dossier changed" history row on each evaluation made on an earlier
+    Side effects: a "dossier changed" history event on each evaluation made on an earlier
     text, a mail to each of their jurors and one to the programme staff."""
     content = defi_snapshot(defi)
     last = defi.versions.order_by("-number").first()
@@ -269,7 +269,7 @@ def defi_version_record(*, defi: Defi, transition: Event) -> DefiVersion | None:
 def _evaluations_mark_earlier(
     *, defi: Defi, version: DefiVersion, previous: DefiVersion | None
 ) -> None:
-    """The évaluations saved on an earlier text get a history row, and their jurors and the
+    """The évaluations saved on an earlier text get a history event, and their jurors and the
     programme staff are mailed what changed. The evaluations keep their state: a submitted
     one still counts, flagged "faite sur une version antérieure", until its juror updates
     it (`eig.jury.services.evaluation_update_for_new_version`) or staff reopen it."""

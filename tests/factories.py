@@ -65,7 +65,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def verified_membership(user: User, *, signatory: bool = False) -> None:
     """What the services leave behind once someone is a verified member of
-    `user.administration`: the membership and its history row."""
+    `user.administration`: the membership and its history event."""
     if not user.administration_id:
         return
     membership = AdministrationMembership.objects.create(

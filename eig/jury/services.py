@@ -91,7 +91,7 @@ def jury_assign(
     Evaluations already started, and those staff set by hand, are kept. The others are kept
     too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
     member who left or who now has a conflict are deleted when nothing was submitted.
-    Side effects: new evaluation rows with an "assigned" history row each; no mail (staff
+    Side effects: new evaluation rows with an "assigned" history event each; no mail (staff
     review the result, then `jury_notify_jurors`).
     """
     now = now or timezone.now()
@@ -319,7 +319,7 @@ def evaluation_save(
     `version` is the one the form was read at: if the evaluation changed since, nothing is
     written and `StaleEvaluation` says so, so that no score is overwritten silently.
     `scores` maps criterion pk to (value or None, comment). Submitting needs every
-    criterion scored. Side effect on submit: a "submitted" history row.
+    criterion scored. Side effect on submit: a "submitted" history event.
     """
     now = now or timezone.now()
     evaluation = (
@@ -429,7 +429,7 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
 def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", now=None):
     """Staff give a submitted evaluation back to its juror.
 
-    Side effects: a "reopened" history row with the reason, and a mail to the juror."""
+    Side effects: a "reopened" history event with the reason, and a mail to the juror."""
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
@@ -470,7 +470,7 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     change came from the dossier, not from second thoughts, and until they act their
     submitted scores still count, flagged. Refused on an evaluation made on the current
     version, after the scoring deadline, or for anyone but its juror.
-    Side effect: a "reopened by the juror" history row."""
+    Side effect: a "reopened by the juror" history event."""
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))

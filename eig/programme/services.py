@@ -116,7 +116,7 @@ def membership_request(*, user: User, administration: Administration, note: str 
     addresses is on one of its domains; otherwise the request waits for a verified member or
     staff. Refused while another request or membership is open (see `membership_change`).
 
-    Side effects: a history row; a mail to the verified members (staff when there are none),
+    Side effects: a history event; a mail to the verified members (staff when there are none),
     or, for a join by domain, a mail telling the members."""
     caller, user = user, _lock_user(user)
     if not user.is_agent:
