@@ -73,8 +73,8 @@ def seed(*, conventions: int, rng: random.Random) -> list[int]:
     from eig.accounts.models import Role, User
     from eig.programme.models import Administration, Promotion, SalaryBand, Specialty, WorkTime
     from eig.programme.presets import promotion_apply_funding_preset
-    from funding import services
     from funding.models import ConventionVersion
+    from funding.services import preparation
     from projects.models import Defi, DefiPosition, ProjectCall
 
     versions = ConventionVersion.objects.filter(convention__promotion__code__startswith=CODE_PREFIX)
@@ -152,7 +152,7 @@ def seed(*, conventions: int, rng: random.Random) -> list[int]:
                     )
                     for rank in range(1, rng.randint(2, 3) + 1)
                 )
-        services.convention_prepare(promotion=promotion, administration=ministry, actor=staff)
+        preparation.convention_prepare(promotion=promotion, administration=ministry, actor=staff)
     print(f"données      : créées en {time.perf_counter() - started:.1f} s", flush=True)
     return list(versions.order_by("pk").values_list("pk", flat=True))
 

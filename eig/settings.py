@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "eig.accounts",
     "eig.programme",
     "eig.notifications",
+    "eig.history",
     "eig.jury",
     "projects",
     "candidates",

@@ -1,15 +1,16 @@
 """Back office of the conventions, for corrections. Staff prepare, amend and move conventions
 through signature on the DSFR pages (funding/views.py), where every change goes through the
-services and leaves a history row; here, what would bypass them is read-only."""
+services and leaves a history event; here, what would bypass them is read-only."""
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from eig.forms import AdminInputMixin
+from eig.history.admin import HistoryMixin
 from eig.programme.money import format_euros
-from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
-from funding.selectors import conventions_with_current
+from funding.models import Convention, ConventionLine, ConventionVersion
+from funding.selectors import convention_history, conventions_with_current
 
 
 class ReadOnlyInline(AdminInputMixin, admin.TabularInline):
@@ -69,7 +70,7 @@ class ConventionVersionInline(ReadOnlyInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(AdminInputMixin, admin.ModelAdmin):
+class ConventionAdmin(HistoryMixin, AdminInputMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "promotion",
@@ -103,6 +104,10 @@ class ConventionAdmin(AdminInputMixin, admin.ModelAdmin):
         # A convention is prepared from the selected défis, on the promotion's budget page.
         return False
 
+    def history_events(self, convention):
+        # The events of every version of the convention, each naming its version.
+        return convention_history(convention)
+
     def view_on_site(self, obj):
         return reverse("funding:convention_detail", args=[obj.pk])
 
@@ -117,38 +122,3 @@ class ConventionAdmin(AdminInputMixin, admin.ModelAdmin):
         if convention.current_cofinancing is None:
             return "—"
         return format_euros(convention.current_cofinancing)
-
-
-@admin.register(ConventionEvent)
-class ConventionEventAdmin(AdminInputMixin, admin.ModelAdmin):
-    """The history is written by the services only."""
-
-    list_display = [
-        "at",
-        "convention_reference",
-        "version_title",
-        "from_state",
-        "to_state",
-        "actor",
-    ]
-    list_filter = ["to_state", "version__convention__promotion"]
-    search_fields = ["version__convention__reference", "note"]
-    list_select_related = ["version__convention", "actor"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="convention", ordering="version__convention__reference")
-    def convention_reference(self, event):
-        return event.version.convention.reference
-
-    @admin.display(description="version")
-    def version_title(self, event):
-        return event.version.title

@@ -8,7 +8,14 @@ class FundingConfig(AppConfig):
 
     def ready(self):
         from eig.accounts.todos import register_todos
+        from eig.history import labels
+        from funding.models import ConventionVersion
         from funding.todos import agent_todos, staff_todos
 
         register_todos("funding.agent", agent_todos)
         register_todos("funding.staff", staff_todos)
+        labels.register(
+            ConventionVersion,
+            actions=ConventionVersion.Action,
+            states=ConventionVersion.State,
+        )

@@ -70,7 +70,7 @@ class ConventionLine(models.Model):
     """One EIG the convention finances: the défi's position until an EIG is placed in it,
     with the salary band and work time that set its cost."""
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="lines")
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="lines")
     defi = models.ForeignKey(
         Defi, verbose_name=_("défi"), on_delete=models.PROTECT, related_name="convention_lines"
     )
@@ -113,7 +113,22 @@ class ConventionVersion(models.Model):
         IN_FORCE = "in_force", _("En vigueur")
         SUPERSEDED = "superseded", _("Remplacée")
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="versions")
+    class Action(models.TextChoices):
+        """What a version's history events say (`eig.history`). A move of state is named
+        by the state it reaches."""
+
+        DRAFT = "draft", _("Convention préparée")
+        SENT = "sent", _("Convention envoyée")
+        SIGNED_ADMIN = "signed_admin", _("Signée par l'administration")
+        SIGNED_DINUM = "signed_dinum", _("Signée par la DINUM")
+        IN_FORCE = "in_force", _("Entrée en vigueur")
+        SUPERSEDED = "superseded", _("Remplacée")
+        # A draft rewritten in place (bands, work times), and a line taken out of it.
+        REWRITTEN = "rewritten", _("Brouillon réécrit")
+        LINE_REMOVED = "line_removed", _("Ligne retirée")
+        SIGNATORIES_CHANGED = "signatories_changed", _("Signataires modifiés")
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
     amendment = models.PositiveSmallIntegerField(
         _("avenant n°"), null=True, blank=True, help_text=_("Vide pour la convention initiale.")
@@ -177,32 +192,3 @@ class ConventionVersion(models.Model):
     def agreement(self) -> str:
         """The past participle's ending: "envoyée" for a version, "envoyé" for an avenant."""
         return "" if self.amendment else "e"
-
-
-class ConventionEvent(models.Model):
-    """History of a convention: every change of state of one of its versions."""
-
-    version = models.ForeignKey(ConventionVersion, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(
-        _("état précédent"), max_length=16, choices=ConventionVersion.State.choices, blank=True
-    )
-    to_state = models.CharField(
-        _("nouvel état"), max_length=16, choices=ConventionVersion.State.choices
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("événement de convention")
-        verbose_name_plural = _("historique des conventions")
-        ordering = ["version", "at", "pk"]
-
-    def __str__(self):
-        return f"{self.from_state or '∅'} → {self.to_state}"

@@ -1,5 +1,5 @@
 """The text of a convention version, as a PDF made by WeasyPrint from the content snapshot
-the version stores (funding.services.convention_content)."""
+the version stores (funding.services.versions.convention_content)."""
 
 import hashlib
 from datetime import date

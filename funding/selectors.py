@@ -5,15 +5,18 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.text import capfirst
 
 from eig.accounts.models import User
+from eig.history.models import Event
+from eig.history.selectors import history_for_ids
 from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.models import Administration, FundingRule, Promotion
 from eig.programme.selectors import (
     administration_member_users,
     cofinancing_recipient,
 )
-from funding.models import Convention, ConventionEvent, ConventionLine, ConventionVersion
+from funding.models import Convention, ConventionLine, ConventionVersion
 from projects.models import Defi
 
 State = ConventionVersion.State
@@ -318,13 +321,21 @@ def convention_versions(convention: Convention) -> list[ConventionVersion]:
     return list(convention.versions.order_by("-number"))
 
 
-def convention_history(convention: Convention) -> QuerySet[ConventionEvent]:
-    """Every change of state of the convention's versions, oldest first."""
-    return (
-        ConventionEvent.objects.filter(version__convention=convention)
-        .select_related("actor", "version")
-        .order_by("at", "pk")
+def convention_history(convention: Convention) -> list[Event]:
+    """Every event of the convention's versions, oldest first, each with a `subject_label`
+    naming its version (for `history/events.html`). One query."""
+    versions = ConventionVersion.objects.filter(convention=convention)
+    of_version = versions.filter(pk=OuterRef("subject_id"))
+    events = list(
+        history_for_ids(ConventionVersion, versions.values("pk")).annotate(
+            version_number=Subquery(of_version.values("number")[:1]),
+            version_amendment=Subquery(of_version.values("amendment")[:1]),
+        )
     )
+    for event in events:
+        title = ConventionVersion(number=event.version_number, amendment=event.version_amendment)
+        event.subject_label = capfirst(title.title)
+    return events
 
 
 def convention_lines(convention: Convention) -> QuerySet[ConventionLine]:

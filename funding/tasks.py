@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from eig.pdf import PDF_RENDER_TASK_OPTIONS
-from funding import services
+from funding.services import reminders, versions
 
 
 @shared_task(**PDF_RENDER_TASK_OPTIONS)
@@ -19,16 +19,16 @@ def render_convention_version(*, version_id: int) -> None:
 def send_convention_for_signature(*, version_id: int) -> None:
     """Mail the version's PDF to the signatory administration's agents, once. Kept for the
     tasks queued before `convention_version_send` wrote these mails itself."""
-    services.convention_version_mail_for_signature(version_id=version_id)
+    reminders.convention_version_mail_for_signature(version_id=version_id)
 
 
 @shared_task
 def send_signature_reminders() -> int:
     """Beat: reminders for conventions waiting for a signature (each sent once)."""
-    return services.convention_send_signature_reminders()
+    return reminders.convention_send_signature_reminders()
 
 
 @shared_task
 def requeue_unrendered_versions() -> int:
     """Beat: render again the versions left without their PDF."""
-    return services.convention_versions_requeue_unrendered()
+    return versions.convention_versions_requeue_unrendered()

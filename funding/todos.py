@@ -15,7 +15,7 @@ from funding.models import Convention, ConventionVersion
 State = ConventionVersion.State
 
 # Past this delay the administration is reminded for the second time (see the reminders of
-# funding.services): the signature is late.
+# funding.services.reminders): the signature is late.
 LATE_AFTER = datetime.timedelta(days=14)
 
 

@@ -20,7 +20,6 @@ from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.french import of_name
 from eig.programme.money import format_euros, format_quantity
 from eig.programme.selectors import rules_for_promotion, user_is_signatory
-from funding import services
 from funding.forms import ConventionLineForm, ConventionUpdateForm, InForceForm, SignedPdfForm
 from funding.models import ConventionVersion
 from funding.pdf import host_name
@@ -37,6 +36,7 @@ from funding.selectors import (
     promotion_budgets,
     promotion_uncovered_defis,
 )
+from funding.services import amendments, preparation, signatures
 
 State = ConventionVersion.State
 
@@ -99,7 +99,9 @@ def budget_prepare(request, pk):
         request.user, "funding.prepare_conventions", promotion, status=FORBIDDEN, message=STAFF_ONLY
     )
     try:
-        report = services.conventions_prepare_for_promotion(promotion=promotion, actor=request.user)
+        report = preparation.conventions_prepare_for_promotion(
+            promotion=promotion, actor=request.user
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("funding:budget", pk=promotion.pk)
@@ -296,7 +298,7 @@ def version_send(request, pk, number):
     version = _version(request, pk, number)
     _staff_required(request.user, version.convention)
     try:
-        services.convention_version_send(version=version, actor=request.user)
+        signatures.convention_version_send(version=version, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -330,7 +332,7 @@ def version_sign_admin(request, pk, number):
                 messages.error(request, error)
         return _back(version)
     try:
-        services.convention_version_sign_admin(
+        signatures.convention_version_sign_admin(
             version=version, actor=request.user, upload=form.cleaned_data["signed_pdf"]
         )
     except DomainError as error:
@@ -353,7 +355,7 @@ def version_sign_dinum(request, pk, number):
     version = _version(request, pk, number)
     _staff_required(request.user, version.convention)
     try:
-        services.convention_version_sign_dinum(version=version, actor=request.user)
+        signatures.convention_version_sign_dinum(version=version, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -375,7 +377,7 @@ def version_in_force(request, pk, number):
         return _back(version)
     on = form.cleaned_data["in_force_on"]
     try:
-        services.convention_version_enter_into_force(version=version, actor=request.user, on=on)
+        signatures.convention_version_enter_into_force(version=version, actor=request.user, on=on)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -398,7 +400,7 @@ def convention_update(request, pk):
         return _detail(request, convention, line_forms=line_forms, update_form=form, status=400)
     data = form.cleaned_data
     try:
-        version = services.convention_update(
+        version = amendments.convention_update(
             convention=convention,
             actor=request.user,
             lines={line_form.line.pk: line_form.values() for line_form in line_forms},

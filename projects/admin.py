@@ -5,12 +5,12 @@ from django.db.models import Count, Q
 
 from eig.exports import csv_response
 from eig.forms import AdminInputMixin
+from eig.history.admin import HistoryMixin
 from projects.models import (
     Defi,
     DefiConflict,
     DefiInvitation,
     DefiPosition,
-    DefiTransition,
     ProjectCall,
 )
 from projects.sections import MAX_POSITIONS
@@ -95,29 +95,15 @@ class DefiPositionInline(AdminInputMixin, admin.TabularInline):
     max_num = MAX_POSITIONS
 
 
-class DefiTransitionInline(AdminInputMixin, admin.TabularInline):
-    model = DefiTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["at", "from_state", "to_state", "actor", "note"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Defi)
-class DefiAdmin(AdminInputMixin, admin.ModelAdmin):
+class DefiAdmin(HistoryMixin, AdminInputMixin, admin.ModelAdmin):
     list_display = ["__str__", "administration", "call", "state", "submitted_at"]
     list_filter = ["call", "state", "administration__kind", "call__promotion"]
     search_fields = ["title", "summary", "administration__name", "porteur_name", "porteur_email"]
     list_select_related = ["administration", "call"]
     autocomplete_fields = ["administration", "owner", "collaborators"]
     readonly_fields = ["state", "submitted_at", "created_at", "updated_at"]
-    inlines = [DefiPositionInline, DefiTransitionInline]
+    inlines = [DefiPositionInline]
     actions = [export_csv]
 
 

@@ -8,8 +8,10 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from eig.accounts.personal_data import register_personal_data
         from eig.accounts.todos import register_todos
+        from eig.history import labels
         from eig.jury.registry import register
         from projects.jury import DEFI_JURY
+        from projects.models import Defi
         from projects.selectors import defi_jury_personal_data, defi_personal_data
         from projects.todos import agent_todos, juror_todos, staff_todos
 
@@ -19,3 +21,4 @@ class ProjectsConfig(AppConfig):
         register_todos("projects.agent", agent_todos)
         register_todos("projects.juror", juror_todos)
         register_todos("projects.staff", staff_todos)
+        labels.register(Defi, actions=Defi.Action, states=Defi.State)

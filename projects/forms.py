@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eig import forms as eig_forms
 from eig.files import validate_pdf
-from eig.jury import deliberation
+from eig.jury import decisions, hearings, shortlist
 from eig.jury.models import AbstractReview, JuryGroup, JuryMember
 from eig.jury.selectors import jury_members_active
 from eig.programme.costs import Band, Rules
@@ -363,9 +363,9 @@ class ShortlistForm(eig_forms.Form):
         label="Questions de la présélection",
         help_text="Transmises à l'administration avec sa convocation à l'audition.",
         required=False,
-        max_length=deliberation.QUESTIONS_MAX,
+        max_length=shortlist.QUESTIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _too_long(deliberation.QUESTIONS_MAX)},
+        error_messages={"max_length": _too_long(shortlist.QUESTIONS_MAX)},
     )
 
     def __init__(self, *args, **kwargs):
@@ -477,7 +477,7 @@ class HearingSlotForm(eig_forms.Form):
             )
         group = data.get("group")
         if group and starts_at and ends_at and ends_at > starts_at:
-            for problem in deliberation.hearing_slot_clashes(
+            for problem in hearings.hearing_slot_clashes(
                 jury=self.jury, group=group, starts_at=starts_at, ends_at=ends_at
             ):
                 self.add_error(None, forms.ValidationError(problem, code="clash"))
@@ -541,12 +541,12 @@ class HearingRecordForm(eig_forms.Form):
     )
     justification = forms.CharField(
         label="Justification",
-        help_text=f"Brève : {deliberation.JUSTIFICATION_MAX} caractères au plus.",
-        max_length=deliberation.JUSTIFICATION_MAX,
+        help_text=f"Brève : {hearings.JUSTIFICATION_MAX} caractères au plus.",
+        max_length=hearings.JUSTIFICATION_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
             "required": "Justifiez brièvement l'avis du groupe.",
-            "max_length": _too_long(deliberation.JUSTIFICATION_MAX),
+            "max_length": _too_long(hearings.JUSTIFICATION_MAX),
         },
     )
 
@@ -571,9 +571,9 @@ class DecisionForm(eig_forms.Form):
         label="Motivation",
         help_text="Envoyée à l'administration ; obligatoire pour la liste d'attente et un refus.",
         required=False,
-        max_length=deliberation.MOTIVATION_MAX,
+        max_length=decisions.MOTIVATION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _too_long(deliberation.MOTIVATION_MAX)},
+        error_messages={"max_length": _too_long(decisions.MOTIVATION_MAX)},
     )
 
     def __init__(self, *args, allowed=None, **kwargs):

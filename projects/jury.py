@@ -11,7 +11,6 @@ from projects.models import (
     Defi,
     DefiConflict,
     DefiEvaluation,
-    DefiEvaluationEvent,
     DefiReview,
     DefiScore,
 )
@@ -76,7 +75,6 @@ DEFI_JURY = JuryDomain(
     dossier_field="defi",
     evaluation_model=DefiEvaluation,
     score_model=DefiScore,
-    event_model=DefiEvaluationEvent,
     conflict_model=DefiConflict,
     review_model=DefiReview,
     dossiers=defi_list_for_jury,

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from eig.jury.models import (
     AbstractConflict,
     AbstractEvaluation,
-    AbstractEvaluationEvent,
     AbstractReview,
     AbstractScore,
     Jury,
@@ -102,6 +101,19 @@ class Defi(models.Model):
         SELECTED = "selected", _("Retenu")
         WAITING_LIST = "waiting_list", _("Liste d'attente")
         NOT_SELECTED = "not_selected", _("Non retenu")
+
+    class Action(models.TextChoices):
+        """What the défi's history events say (`eig.history`): the moves of its state."""
+
+        CREATED = "created", _("Création")
+        SUBMITTED = "submitted", _("Dépôt")
+        REOPENED = "reopened", _("Réouverture pour modification")
+        WITHDRAWN = "withdrawn", _("Retrait")
+        RESTORED = "restored", _("Remise en brouillon")
+        SHORTLISTED = "shortlisted", _("Présélection pour audition")
+        UNSHORTLISTED = "unshortlisted", _("Retrait de la présélection")
+        DECIDED = "decided", _("Décision du jury")
+        IMPORTED = "imported", _("Reprise des données du programme")
 
     call = models.ForeignKey(
         ProjectCall,
@@ -273,44 +285,17 @@ class DefiPosition(models.Model):
         return f"EIG {self.rank} – {self.get_specialty_display()}"
 
 
-class DefiTransition(models.Model):
-    """History of a défi: every change of state, who made it and when."""
-
-    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(
-        _("état de départ"), max_length=16, blank=True, choices=Defi.State.choices
-    )
-    to_state = models.CharField(_("nouvel état"), max_length=16, choices=Defi.State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("remarque"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("changement d'état")
-        verbose_name_plural = _("historique")
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.from_state or '∅'} → {self.to_state}"
-
-
 class DefiVersion(models.Model):
     """The text of a défi as it was submitted, section by section (see
     `projects.versions.defi_snapshot`). A submission that changes nothing reuses the last
     version: only a real change makes a new one, so that jurors are not told of nothing."""
 
-    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="versions")
+    defi = models.ForeignKey(Defi, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("numéro"))
     content = models.JSONField(_("contenu"))
+    # The history event of the submission that made this version.
     transition = models.OneToOneField(
-        DefiTransition,
+        "history.Event",
         verbose_name=_("dépôt"),
         on_delete=models.SET_NULL,
         null=True,
@@ -363,7 +348,7 @@ class DefiInvitation(models.Model):
 
 
 class DefiConflict(AbstractConflict):
-    defi = models.ForeignKey(Defi, on_delete=models.CASCADE, related_name="conflicts")
+    defi = models.ForeignKey(Defi, on_delete=models.PROTECT, related_name="conflicts")
 
     class Meta(AbstractConflict.Meta):
         constraints = [
@@ -401,7 +386,7 @@ class DefiEvaluation(AbstractEvaluation):
 
 
 class DefiScore(AbstractScore):
-    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.CASCADE, related_name="scores")
+    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.PROTECT, related_name="scores")
 
     class Meta(AbstractScore.Meta):
         constraints = [
@@ -409,12 +394,8 @@ class DefiScore(AbstractScore):
         ]
 
 
-class DefiEvaluationEvent(AbstractEvaluationEvent):
-    evaluation = models.ForeignKey(DefiEvaluation, on_delete=models.CASCADE, related_name="events")
-
-
 class DefiReview(AbstractReview):
-    defi = models.OneToOneField(Defi, on_delete=models.CASCADE, related_name="review")
+    defi = models.OneToOneField(Defi, on_delete=models.PROTECT, related_name="review")
 
     def __str__(self):
         return str(self.defi)

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from eig.history.services import record_many
 from eig.programme.models import Administration, FundingRule, Promotion, Specialty
 from eig.programme.presets import funding_presets, promotion_apply_funding_preset
-from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
+from projects.models import Defi, DefiPosition, ProjectCall
 
 PARIS = ZoneInfo("Europe/Paris")
 Kind = Administration.Kind
@@ -483,7 +484,7 @@ def _upsert(model, *, lookup: dict, values: dict, tally: Tally, keep: tuple[str,
 def reference_load(data: ReferenceData) -> dict[str, Tally]:
     """Load promotions, administrations, historical calls and selected défis.
 
-    Side effects: rows written in one transaction; a DefiTransition "" → selected for each
+    Side effects: rows written in one transaction; a history event "" → selected for each
     défi created (none for défis already there). Returns counts per kind.
     """
     tallies = {
@@ -583,9 +584,12 @@ def _load_defis(records, *, calls, administrations, tallies) -> None:
         Defi.objects.bulk_update(to_update, sorted(update_fields | {"updated_at"}))
     tallies["défis"]["created"] += len(created)
     tallies["défis"]["updated"] += len(to_update)
-    DefiTransition.objects.bulk_create(
-        DefiTransition(defi=defi, from_state="", to_state=Defi.State.SELECTED, note=IMPORT_NOTE)
-        for defi in created
+    record_many(
+        created,
+        action=Defi.Action.IMPORTED,
+        actor=None,
+        to_state=Defi.State.SELECTED,
+        note=IMPORT_NOTE,
     )
 
     # Positions are replaced where they differ from the file.

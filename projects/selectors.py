@@ -11,6 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from eig.accounts.models import User
+from eig.history.models import Event
+from eig.history.selectors import history_attach, history_for
 from eig.jury.models import Criterion, DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
 from eig.jury.selectors import evaluation_scores_prefetch, member_conflict_reason
 from eig.permissions import FORBIDDEN, require_perm
@@ -35,7 +37,6 @@ from projects.models import (
     DefiInvitation,
     DefiReview,
     DefiScore,
-    DefiTransition,
     DefiVersion,
     ProjectCall,
 )
@@ -81,8 +82,8 @@ def get_defi_for_user(user: User, pk: int, *, write: bool = False) -> Defi:
     return defi
 
 
-def defi_history(defi: Defi) -> QuerySet[DefiTransition]:
-    return defi.transitions.select_related("actor").order_by("at", "pk")
+def defi_history(defi: Defi) -> QuerySet[Event]:
+    return history_for(defi)
 
 
 def defi_pending_invitations(defi: Defi) -> QuerySet[DefiInvitation]:
@@ -141,18 +142,12 @@ def defi_recipients(defi: Defi, *, as_users: bool = False) -> list:
     return list(unique) if as_users else [u.email for u in unique]
 
 
-def defi_list_for_editor(user: User) -> QuerySet[Defi]:
-    """The agent's space: the défis they write, with their call and history."""
-    return (
+def defi_list_for_editor(user: User) -> list[Defi]:
+    """The agent's space: the défis they write, with their call and history (`.history`)."""
+    return history_attach(
         Defi.objects.filter(Q(owner=user) | Q(collaborators=user))
         .distinct()
         .select_related("call__promotion", "administration")
-        .prefetch_related(
-            Prefetch(
-                "transitions",
-                queryset=DefiTransition.objects.select_related("actor").order_by("at"),
-            ),
-        )
         .order_by("-updated_at")
     )
 
@@ -252,7 +247,7 @@ def defi_personal_data(user: User) -> list[dict]:
                     "vers": t.to_state,
                     "par_vous": t.actor_id == user.pk,
                 }
-                for t in defi.transitions.all()
+                for t in defi.history
             ],
         }
         for defi in defi_list_for_editor(user)
@@ -501,7 +496,6 @@ def get_defi_evaluation_for_juror(user: User, pk: int) -> DefiEvaluation:
             evaluation_scores_prefetch(_defi_jury()),
             "defi__positions",
             "member__jury__criteria",
-            "events",
         )
         .first()
     )
@@ -509,6 +503,7 @@ def get_defi_evaluation_for_juror(user: User, pk: int) -> DefiEvaluation:
         raise Http404
     if member_conflict_reason(_defi_jury(), evaluation.member, evaluation.defi):
         raise Http404
+    history_attach([evaluation])
     return evaluation
 
 
@@ -839,7 +834,7 @@ def get_review_for_hearing(user: User, jury_pk: int, defi_pk: int) -> DefiReview
     """The one access check for a hearing opinion: programme staff, and the members of the
     défi's hearing group who have no conflict with it. Another juror of the jury, or a
     member in conflict, gets a 403 saying why; anyone else a 404."""
-    from eig.jury.deliberation import review_may_record_hearing
+    from eig.jury.hearings import review_may_record_hearing
     from projects.jury import DEFI_JURY
 
     if not user.is_authenticated:

@@ -1,7 +1,7 @@
 """State changes of calls for projects and défis.
 
 Every move of a défi goes through `_defi_transition`, which checks the deadline and the
-allowed moves, records a DefiTransition row and saves with update_fields.
+allowed moves, records a history event (`eig.history`) and saves with update_fields.
 """
 
 import datetime
@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.models import Event
+from eig.history.services import record, record_many
+from eig.jury.models import EvaluationAction
 from eig.notifications.services import email_queue, reminder_send_once
 from eig.permissions import ensure_perm
 from eig.programme.french import of_name, the_name
@@ -21,10 +24,8 @@ from eig.programme.services import membership_join_by_invitation
 from projects.models import (
     Defi,
     DefiEvaluation,
-    DefiEvaluationEvent,
     DefiInvitation,
     DefiPosition,
-    DefiTransition,
     DefiVersion,
     ProjectCall,
 )
@@ -41,6 +42,13 @@ AGENT_TRANSITIONS = {
     "reopen": ({State.SUBMITTED}, State.DRAFT),
     "withdraw": ({State.DRAFT, State.SUBMITTED}, State.WITHDRAWN),
     "restore": ({State.WITHDRAWN}, State.DRAFT),
+}
+# The history's name of each agent move.
+AGENT_ACTIONS = {
+    "submit": Defi.Action.SUBMITTED,
+    "reopen": Defi.Action.REOPENED,
+    "withdraw": Defi.Action.WITHDRAWN,
+    "restore": Defi.Action.RESTORED,
 }
 
 
@@ -70,7 +78,7 @@ def _ensure_call_open(call: ProjectCall, now: datetime.datetime | None = None) -
 
 def _defi_transition(
     *, defi: Defi, action: str, actor: User, note: str = "", now: datetime.datetime | None = None
-) -> DefiTransition:
+) -> Event:
     allowed_from, target = AGENT_TRANSITIONS[action]
     _ensure_editor(defi, actor, f"projects.{action}_defi")
     _ensure_call_open(defi.call, now)
@@ -87,13 +95,14 @@ def _defi_transition(
         defi.submitted_at = now or timezone.now()
         fields.append("submitted_at")
     defi.save(update_fields=fields)
-    return DefiTransition.objects.create(
-        defi=defi,
+    return record(
+        defi,
+        action=AGENT_ACTIONS[action],
         from_state=previous,
         to_state=target,
         actor=actor,
         note=note,
-        at=now or timezone.now(),
+        at=now,
     )
 
 
@@ -118,7 +127,7 @@ def defi_create(*, call: ProjectCall, author: User, title: str = "") -> Defi:
         porteur_email=author.email,
         porteur_phone=author.phone,
     )
-    DefiTransition.objects.create(defi=defi, from_state="", to_state=State.DRAFT, actor=author)
+    record(defi, action=Defi.Action.CREATED, to_state=State.DRAFT, actor=author)
     return defi
 
 
@@ -224,7 +233,7 @@ def defi_attach_pitch_deck(*, defi: Defi, actor: User, upload: UploadedFile) -> 
 def defi_submit(*, defi: Defi, actor: User, now: datetime.datetime | None = None) -> Defi:
     """Submit the défi to its call.
 
-    Side effects: a DefiTransition row; a confirmation mail to the owner and co-editors.
+    Side effects: a history event; a confirmation mail to the owner and co-editors.
     """
     defi = Defi.objects.select_for_update().get(pk=defi.pk)
     missing = defi_missing_sections(defi)
@@ -244,14 +253,14 @@ def defi_submit(*, defi: Defi, actor: User, now: datetime.datetime | None = None
 
 
 @transaction.atomic
-def defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersion | None:
+def defi_version_record(*, defi: Defi, transition: Event) -> DefiVersion | None:
     """Keep the submitted text as a new version when it differs from the last one, and tell
     the jurors who evaluated an earlier text. Returns the new version, or None when the text
     did not change (the evaluations stay on the current version).
 
     Called by `defi_submit` within its transaction (the défi row locked), and by the demo
     for a past session whose submissions it writes as they happened.
-    Side effects: a "dossier changed" history row on each evaluation made on an earlier
+    Side effects: a "dossier changed" history event on each evaluation made on an earlier
     text, a mail to each of their jurors and one to the programme staff."""
     content = defi_snapshot(defi)
     last = defi.versions.order_by("-number").first()
@@ -263,6 +272,9 @@ def defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersio
     )
     defi.submitted_version = number
     defi.save(update_fields=["submitted_version"])
+    # The submission's event says which version it made.
+    transition.data = {**transition.data, "version": number}
+    transition.save(update_fields=["data"])
     _evaluations_mark_earlier(defi=defi, version=version, previous=last)
     return version
 
@@ -270,7 +282,7 @@ def defi_version_record(*, defi: Defi, transition: DefiTransition) -> DefiVersio
 def _evaluations_mark_earlier(
     *, defi: Defi, version: DefiVersion, previous: DefiVersion | None
 ) -> None:
-    """The évaluations saved on an earlier text get a history row, and their jurors and the
+    """The évaluations saved on an earlier text get a history event, and their jurors and the
     programme staff are mailed what changed. The evaluations keep their state: a submitted
     one still counts, flagged "faite sur une version antérieure", until its juror updates
     it (`eig.jury.services.evaluation_update_for_new_version`) or staff reopen it."""
@@ -282,15 +294,13 @@ def _evaluations_mark_earlier(
     )
     if not evaluations:
         return
-    DefiEvaluationEvent.objects.bulk_create(
-        DefiEvaluationEvent(
-            evaluation=evaluation,
-            action=DefiEvaluationEvent.Action.DOSSIER_CHANGED,
-            actor=version.transition.actor if version.transition else None,
-            at=version.submitted_at,
-            note=f"Version {version.number} déposée",
-        )
-        for evaluation in evaluations
+    record_many(
+        evaluations,
+        action=EvaluationAction.DOSSIER_CHANGED,
+        actor=version.transition.actor if version.transition else None,
+        at=version.submitted_at,
+        note=f"Version {version.number} déposée",
+        data={"version": version.number},
     )
     changes = version_changes(previous.content if previous else None, version.content)
     titles = [change["title"] for change in changes]
@@ -450,15 +460,21 @@ def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
     return sent
 
 
-# Moves the jury makes through `eig.jury.deliberation`, once the call is closed: target ->
-# states it may come from. A decided défi stays decided, except that the waiting list is
-# resolved later (selected, or not selected once the promotion is complete).
+# Moves the jury makes through `eig.jury.shortlist` and `eig.jury.decisions`, once the call
+# is closed: target -> states it may come from. A decided défi stays decided, except that
+# the waiting list is resolved later (selected, or not selected once the promotion is
+# complete).
 JURY_TRANSITIONS = {
     State.SHORTLISTED: {State.SUBMITTED},
     State.SUBMITTED: {State.SHORTLISTED},
     State.SELECTED: {State.SUBMITTED, State.SHORTLISTED, State.WAITING_LIST},
     State.WAITING_LIST: {State.SUBMITTED, State.SHORTLISTED},
     State.NOT_SELECTED: {State.SUBMITTED, State.SHORTLISTED, State.WAITING_LIST},
+}
+# The history's name of the jury's moves; the others are decisions.
+JURY_ACTIONS = {
+    State.SHORTLISTED: Defi.Action.SHORTLISTED,
+    State.SUBMITTED: Defi.Action.UNSHORTLISTED,
 }
 
 
@@ -470,11 +486,11 @@ def defi_jury_transition(
     actor: User,
     note: str = "",
     now: datetime.datetime | None = None,
-) -> DefiTransition:
+) -> Event:
     """Move a défi through selection (shortlist, decision) on behalf of the jury.
 
     Unlike the agent's moves, it needs the call closed: until then the agent may still
-    reopen or withdraw the défi. Side effect: a DefiTransition row.
+    reopen or withdraw the défi. Side effect: a history event.
     """
     now = now or timezone.now()
     locked = Defi.objects.select_for_update().select_related("call").get(pk=defi.pk)
@@ -494,6 +510,12 @@ def defi_jury_transition(
     previous = locked.state
     locked.state = defi.state = to_state
     locked.save(update_fields=["state", "updated_at"])
-    return DefiTransition.objects.create(
-        defi=locked, from_state=previous, to_state=to_state, actor=actor, note=note[:300], at=now
+    return record(
+        locked,
+        action=JURY_ACTIONS.get(to_state, Defi.Action.DECIDED),
+        from_state=previous,
+        to_state=to_state,
+        actor=actor,
+        note=note,
+        at=now,
     )

@@ -8,16 +8,16 @@ from django.utils import timezone
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_two_factor_set
+from eig.history.services import record
 from eig.jury.models import Criterion, Jury, JuryMember
 from eig.programme.french import guess_article
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
-    AdministrationMembershipEvent,
     Promotion,
     Specialty,
 )
-from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
+from projects.models import Defi, DefiPosition, ProjectCall
 from projects.sections import SECTIONS
 from tests.pdfs import pdf_bytes
 
@@ -65,7 +65,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def verified_membership(user: User, *, signatory: bool = False) -> None:
     """What the services leave behind once someone is a verified member of
-    `user.administration`: the membership and its history row."""
+    `user.administration`: the membership and its history event."""
     if not user.administration_id:
         return
     membership = AdministrationMembership.objects.create(
@@ -76,10 +76,10 @@ def verified_membership(user: User, *, signatory: bool = False) -> None:
         is_signatory=signatory,
         decided_at=timezone.now(),
     )
-    AdministrationMembershipEvent.objects.create(
-        membership=membership,
-        action=AdministrationMembershipEvent.Action.VERIFIED,
-        from_state="",
+    record(
+        membership,
+        action=AdministrationMembership.Action.VERIFIED,
+        actor=None,
         to_state=membership.state,
     )
 
@@ -183,9 +183,7 @@ class DefiFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def history(self, create, extracted, **kwargs):
         if create:
-            DefiTransition.objects.create(
-                defi=self, from_state="", to_state=self.state, actor=self.owner
-            )
+            record(self, action=Defi.Action.CREATED, to_state=self.state, actor=self.owner)
 
 
 COMPLETE_TEXT = "Texte de la fiche détaillée."
@@ -285,8 +283,12 @@ def submitted_defi(call: ProjectCall, **kwargs) -> Defi:
     defi.state = Defi.State.SUBMITTED
     defi.submitted_at = timezone.now()
     defi.save(update_fields=["state", "submitted_at"])
-    DefiTransition.objects.create(
-        defi=defi, from_state=Defi.State.DRAFT, to_state=Defi.State.SUBMITTED, actor=defi.owner
+    record(
+        defi,
+        action=Defi.Action.SUBMITTED,
+        from_state=Defi.State.DRAFT,
+        to_state=Defi.State.SUBMITTED,
+        actor=defi.owner,
     )
     return defi
 
@@ -330,8 +332,12 @@ def selected_defi(
     defi.state = Defi.State.SELECTED
     defi.submitted_at = timezone.now()
     defi.save(update_fields=["state", "submitted_at"])
-    DefiTransition.objects.create(
-        defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
+    record(
+        defi,
+        action=Defi.Action.DECIDED,
+        from_state=Defi.State.SUBMITTED,
+        to_state=Defi.State.SELECTED,
+        actor=None,
     )
     return defi
 
@@ -343,9 +349,9 @@ DEMO_DINUM_SIGNATORY = "La directrice interministérielle du numérique"
 def name_signatories(convention, actor):
     """Name both signatories of a draft convention, as staff do before sending it (the PDF
     is rendered again after commit)."""
-    from funding import services
+    from funding.services import amendments
 
-    return services.convention_update(
+    return amendments.convention_update(
         convention=convention,
         actor=actor,
         signatory=DEMO_SIGNATORY,

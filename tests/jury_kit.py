@@ -8,10 +8,11 @@ written against the kit cannot lean on what only défis have.
 
 import itertools
 
+from eig.history.selectors import history_for
 from eig.jury.domain import JuryDomain
 from eig.jury.models import Jury, JuryMember
 from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiTransition
+from projects.models import Defi
 from tests.factories import (
     AgentFactory,
     ClosedProjectCallFactory,
@@ -24,7 +25,7 @@ from tests.factories import (
 )
 from tests.jury_domain.factories import ClosedEntryCallFactory, EntryCallFactory, EntryFactory
 from tests.jury_domain.jury import ENTRY_JURY, email_domain
-from tests.jury_domain.models import Entry, EntryTransition
+from tests.jury_domain.models import Entry
 
 _numbers = itertools.count(1)
 
@@ -99,7 +100,8 @@ class JuryKit:
         return row.from_state, row.to_state, row.actor
 
     def _history(self, dossier):
-        raise NotImplementedError
+        # Every domain's dossier moves are written to the one history.
+        return history_for(dossier).exclude(to_state="")
 
     def recipients(self, dossier) -> list[str]:
         return self.domain.dossier_recipients(dossier)
@@ -146,9 +148,6 @@ class DefiKit(JuryKit):
         sought = dossier.positions.order_by("rank").values_list("specialty", flat=True).first()
         return JuryMemberFactory(jury=jury, expertise=[sought])
 
-    def _history(self, dossier):
-        return DefiTransition.objects.filter(defi=dossier).order_by("at", "pk")
-
     def owner_email(self, dossier):
         return dossier.owner.email
 
@@ -188,9 +187,6 @@ class EntryKit(JuryKit):
 
     def expert_member(self, jury, dossier):
         return JuryMemberFactory(jury=jury, expertise=[dossier.specialty])
-
-    def _history(self, dossier):
-        return EntryTransition.objects.filter(entry=dossier).order_by("at", "pk")
 
     def owner_email(self, dossier):
         return dossier.email

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from eig.jury.models import (
     AbstractConflict,
     AbstractEvaluation,
-    AbstractEvaluationEvent,
     AbstractReview,
     AbstractScore,
     Jury,
@@ -64,7 +63,6 @@ class JuryDomain:
     dossier_field: str
     evaluation_model: type[AbstractEvaluation]
     score_model: type[AbstractScore]
-    event_model: type[AbstractEvaluationEvent]
     conflict_model: type[AbstractConflict]
     review_model: type[AbstractReview]
     # The dossiers a jury evaluates (for défis: those submitted to the jury's call).
@@ -76,7 +74,7 @@ class JuryDomain:
     # The juror's page listing their evaluations, linked from the engine's mails.
     dashboard_url: Callable[[], str]
 
-    # --- Pre-selection, hearings and deliberation (see `deliberation.py`) ---------------
+    # --- Pre-selection, hearings, deliberation (`shortlist`, `hearings`, `decisions`) ----
     # Dotted path of this object (e.g. "projects.jury.DEFI_JURY"): the Celery tasks of the
     # engine take it, as a string, to find the domain again in the worker.
     import_path: str = ""

@@ -140,7 +140,7 @@ class JuryMember(models.Model):
     """A person in the jury pool. Their administration drives automatic conflicts; their
     expertise is matched against what a dossier is about."""
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="members")
     # A juror who erases their account (once out of every jury in progress) leaves their
     # evaluations behind, anonymous: the jury's decisions rest on them.
     user = models.ForeignKey(
@@ -246,7 +246,7 @@ class DecisionRecord(models.Model):
     """The relevé de décision of a deliberation, as a PDF. Each generation is a new version;
     earlier ones stay."""
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="decision_records")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="decision_records")
     version = models.PositiveIntegerField(_("version"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -277,7 +277,7 @@ class AbstractConflict(models.Model):
     so they follow any change of administration."""
 
     member = models.ForeignKey(
-        JuryMember, verbose_name=_("juré"), on_delete=models.CASCADE, related_name="+"
+        JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("motif"), max_length=300, blank=True)
     declared_at = models.DateTimeField(_("déclaré le"), default=timezone.now)
@@ -348,35 +348,35 @@ class AbstractScore(models.Model):
         verbose_name_plural = _("notes")
 
 
-class AbstractEvaluationEvent(models.Model):
-    """History of an evaluation: who assigned, submitted, reopened it, and when."""
+class EvaluationAction(models.TextChoices):
+    """What an evaluation's history events say (`eig.history`), for every domain."""
 
-    class Action(models.TextChoices):
-        ASSIGNED = "assigned", _("Affectée")
-        SUBMITTED = "submitted", _("Soumise")
-        REOPENED = "reopened", _("Rouverte par l'équipe")
-        # The dossier was submitted again with changes after this evaluation was saved.
-        DOSSIER_CHANGED = "dossier_changed", _("Dossier modifié après l'évaluation")
-        # The juror took back a submitted evaluation made on an earlier version, to update it.
-        JUROR_REOPENED = "juror_reopened", _("Rouverte par le juré pour la mettre à jour")
+    ASSIGNED = "assigned", _("Affectée")
+    UNASSIGNED = "unassigned", _("Désaffectée")
+    SUBMITTED = "submitted", _("Soumise")
+    REOPENED = "reopened", _("Rouverte par l'équipe")
+    # The dossier was submitted again with changes after this evaluation was saved.
+    DOSSIER_CHANGED = "dossier_changed", _("Dossier modifié après l'évaluation")
+    # The juror took back a submitted evaluation made on an earlier version, to update it.
+    JUROR_REOPENED = "juror_reopened", _("Rouverte par le juré pour la mettre à jour")
 
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("remarque"), max_length=300, blank=True)
 
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-        verbose_name = _("historique d'évaluation")
-        verbose_name_plural = _("historiques d'évaluation")
+class ReviewAction(models.TextChoices):
+    """What a review's history events say: the jury's steps on one dossier after scoring."""
+
+    SHORTLISTED = "shortlisted", _("Présélectionné pour audition")
+    UNSHORTLISTED = "unshortlisted", _("Retiré de la présélection")
+    SLOT_ASSIGNED = "slot_assigned", _("Créneau d'audition attribué")
+    SLOT_RELEASED = "slot_released", _("Créneau d'audition libéré")
+    CONVOKED = "convoked", _("Convoqué à l'audition")
+    OPINION_RECORDED = "opinion_recorded", _("Avis du groupe d'audition enregistré")
+    DECIDED = "decided", _("Décision prise")
+    DECISION_CHANGED = "decision_changed", _("Décision modifiée")
+
+
+class MemberAction(models.TextChoices):
+    WITHDRAWN = "withdrawn", _("Retrait du jury")
+    REINSTATED = "reinstated", _("Retour dans le jury")
 
 
 class AbstractReview(models.Model):
@@ -393,7 +393,7 @@ class AbstractReview(models.Model):
         WAITING_LIST = "waiting_list", _("Liste d'attente")
         NOT_SELECTED = "not_selected", _("Non retenu")
 
-    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="+")
     shortlisted_at = models.DateTimeField(_("présélectionné le"), null=True, blank=True)
     questions = models.TextField(
         _("questions de la présélection"),

@@ -21,6 +21,7 @@ from django.db.models.lookups import LessThan
 from django.db.models.sql.constants import INNER, LOUTER
 from django.http import Http404
 
+from eig.history.selectors import history_attach
 from eig.jury.domain import ConflictMap, JuryDomain
 from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
 
@@ -375,20 +376,15 @@ def jury_dossier(domain: JuryDomain, jury: Jury, pk: int):
     return dossier
 
 
-def jury_dossier_evaluations(domain: JuryDomain, jury: Jury, dossier) -> QuerySet:
+def jury_dossier_evaluations(domain: JuryDomain, jury: Jury, dossier) -> list:
     """Every evaluation of one dossier in the jury, for staff: the juror, the scores with
-    their criterion, the history with who did what. Three queries whatever their number."""
-    return (
+    their criterion, the history (`.history`) with who did what. Three queries whatever
+    their number."""
+    return history_attach(
         domain.evaluations(jury)
         .filter(**{domain.dossier_field: dossier})
         .select_related("member__user")
-        .prefetch_related(
-            evaluation_scores_prefetch(domain),
-            Prefetch(
-                "events",
-                queryset=domain.event_model.objects.select_related("actor").order_by("at", "pk"),
-            ),
-        )
+        .prefetch_related(evaluation_scores_prefetch(domain))
         .order_by("member__user__last_name", "member__user__first_name", "pk")
     )
 

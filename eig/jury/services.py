@@ -1,7 +1,8 @@
 """Writes of the jury engine: conflicts, assignment, scoring.
 
 Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
-candidates share this code. Hearings and deliberation are in `deliberation.py`.
+candidates share this code. Pre-selection, hearings and deliberation are in `shortlist.py`,
+`hearings.py` and `decisions.py` (`reviews.py` holds what they share).
 """
 
 import datetime
@@ -10,9 +11,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.services import record, record_many
 from eig.jury.assignment import AssignmentProblem, AssignmentResult, assignment_solve
 from eig.jury.domain import JuryDomain
-from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
+from eig.jury.models import (
+    AbstractEvaluation,
+    Criterion,
+    EvaluationAction,
+    Jury,
+    JuryMember,
+    MemberAction,
+)
 from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
 from eig.notifications.services import email_queue, reminder_send_once
 
@@ -82,7 +91,7 @@ def jury_assign(
     Evaluations already started, and those staff set by hand, are kept. The others are kept
     too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
     member who left or who now has a conflict are deleted when nothing was submitted.
-    Side effects: new evaluation rows with an "assigned" history row each; no mail (staff
+    Side effects: new evaluation rows with an "assigned" history event each; no mail (staff
     review the result, then `jury_notify_jurors`).
     """
     now = now or timezone.now()
@@ -102,7 +111,13 @@ def jury_assign(
             fixed.add(pair)
         else:
             dropped.append(evaluation.pk)
-    domain.evaluation_model.objects.filter(pk__in=dropped).delete()
+    _evaluations_unassign(
+        domain,
+        domain.evaluation_model.objects.filter(pk__in=dropped),
+        actor=actor,
+        at=now,
+        note="Réaffectation automatique",
+    )
 
     result = assignment_solve(
         AssignmentProblem(
@@ -126,17 +141,46 @@ def jury_assign(
         )
         for dossier_id, member_id in sorted(result.new_pairs)
     )
-    domain.event_model.objects.bulk_create(
-        domain.event_model(
-            evaluation=evaluation,
-            action=domain.event_model.Action.ASSIGNED,
-            actor=actor,
-            at=now,
-            note="Affectation automatique",
-        )
-        for evaluation in created
+    record_many(
+        created,
+        action=EvaluationAction.ASSIGNED,
+        actor=actor,
+        at=now,
+        note="Affectation automatique",
     )
     return result
+
+
+def _evaluations_unassign(domain: JuryDomain, evaluations, *, actor, at, note: str) -> None:
+    """Delete unsubmitted evaluations, each leaving an "unassigned" event: the history
+    outlives them, so staff still see who had the dossier and who took it back. A draft's
+    scores (a juror who leaves the jury) go with it, explicitly since scores are protected
+    from cascades; the event keeps them (criterion id -> value, comment)."""
+    evaluations = list(evaluations)
+    if not evaluations:
+        return
+    ids = [evaluation.pk for evaluation in evaluations]
+    scores = domain.score_model.objects.filter(evaluation_id__in=ids)
+    drafts = {}
+    for evaluation_id, criterion_id, value, comment in scores.values_list(
+        "evaluation_id", "criterion_id", "value", "comment"
+    ):
+        drafts.setdefault(evaluation_id, {})[str(criterion_id)] = [value, comment]
+    unscored = [evaluation for evaluation in evaluations if evaluation.pk not in drafts]
+    record_many(unscored, action=EvaluationAction.UNASSIGNED, actor=actor, at=at, note=note)
+    for evaluation in evaluations:
+        if evaluation.pk in drafts:
+            record(
+                evaluation,
+                action=EvaluationAction.UNASSIGNED,
+                actor=actor,
+                from_state=evaluation.state,
+                at=at,
+                note=note,
+                data={"draft_scores": drafts[evaluation.pk]},
+            )
+    scores.delete()
+    domain.evaluation_model.objects.filter(pk__in=ids).delete()
 
 
 def _demand(k: int, fixed: set, members_by_pk: dict) -> dict[int, int]:
@@ -169,10 +213,11 @@ def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor,
         domain=domain, member=member, dossier_id=dossier.pk, actor=actor, manual=True, now=now
     )
     evaluation.save()
-    domain.event_model.objects.create(
-        evaluation=evaluation,
-        action=domain.event_model.Action.ASSIGNED,
+    record(
+        evaluation,
+        action=EvaluationAction.ASSIGNED,
         actor=actor,
+        to_state=evaluation.state,
         at=now,
         note="Affectation à la main",
     )
@@ -180,15 +225,18 @@ def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor,
 
 
 @transaction.atomic
-def evaluation_unassign(*, domain: JuryDomain, evaluation) -> None:
-    """Staff take a dossier back from a juror; refused once the juror has scored it."""
+def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None) -> None:
+    """Staff take a dossier back from a juror; refused once the juror has scored it.
+    Side effect: an "unassigned" event, kept after the evaluation is deleted."""
     evaluation = domain.evaluation_model.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.has_scores:
         raise InvalidTransition(
             "Ce juré a déjà commencé l'évaluation : elle ne peut plus lui être retirée.",
             code="started",
         )
-    evaluation.delete()
+    _evaluations_unassign(
+        domain, [evaluation], actor=actor, at=now or timezone.now(), note="Retrait à la main"
+    )
 
 
 @transaction.atomic
@@ -196,7 +244,8 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
     """A juror leaves the jury: their unfinished evaluations are deleted, submitted ones still
     count, and their dossiers go to the other jurors.
 
-    Side effects: the re-assignment of `jury_assign` (new jurors are mailed by staff with
+    Side effects: a "withdrawn" event on the member, an "unassigned" one on each evaluation
+    taken back; the re-assignment of `jury_assign` (new jurors are mailed by staff with
     `jury_notify_jurors`)."""
     now = now or timezone.now()
     member = JuryMember.objects.select_for_update().get(pk=member.pk)
@@ -204,7 +253,14 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
         raise InvalidTransition(f"{member} s'est déjà retiré du jury.", code="withdrawn")
     member.withdrawn_at = now
     member.save(update_fields=["withdrawn_at"])
-    domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED).delete()
+    record(member, action=MemberAction.WITHDRAWN, actor=actor, at=now)
+    _evaluations_unassign(
+        domain,
+        domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED),
+        actor=actor,
+        at=now,
+        note="Retrait du juré",
+    )
     return jury_assign(domain=domain, jury=member.jury, actor=actor, now=now)
 
 
@@ -272,7 +328,7 @@ def evaluation_save(
     `version` is the one the form was read at: if the evaluation changed since, nothing is
     written and `StaleEvaluation` says so, so that no score is overwritten silently.
     `scores` maps criterion pk to (value or None, comment). Submitting needs every
-    criterion scored. Side effect on submit: a "submitted" history row.
+    criterion scored. Side effect on submit: a "submitted" history event.
     """
     now = now or timezone.now()
     evaluation = (
@@ -334,6 +390,7 @@ def evaluation_save(
 
     evaluation.overall_comment = overall_comment
     evaluation.version += 1
+    previous_state = evaluation.state
     evaluation.state = State.SUBMITTED if submit else State.DRAFT
     fields = ["overall_comment", "version", "state", "updated_at"]
     current = domain.dossier_current_version(evaluation)
@@ -344,8 +401,16 @@ def evaluation_save(
     if submit:
         evaluation.submitted_at = now
         fields.append("submitted_at")
-        domain.event_model.objects.create(
-            evaluation=evaluation, action=domain.event_model.Action.SUBMITTED, actor=actor, at=now
+        record(
+            evaluation,
+            action=EvaluationAction.SUBMITTED,
+            actor=actor,
+            from_state=previous_state,
+            to_state=State.SUBMITTED,
+            at=now,
+            data={"dossier_version": evaluation.dossier_version}
+            if evaluation.dossier_version is not None
+            else None,
         )
     evaluation.save(update_fields=fields)
     return evaluation
@@ -358,8 +423,14 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
     evaluation.submitted_at = None
     evaluation.version += 1
     evaluation.save(update_fields=["state", "submitted_at", "version", "updated_at"])
-    domain.event_model.objects.create(
-        evaluation=evaluation, action=action, actor=actor, at=at, note=note
+    record(
+        evaluation,
+        action=action,
+        actor=actor,
+        from_state=State.SUBMITTED,
+        to_state=State.DRAFT,
+        at=at,
+        note=note,
     )
 
 
@@ -367,7 +438,7 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
 def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", now=None):
     """Staff give a submitted evaluation back to its juror.
 
-    Side effects: a "reopened" history row with the reason, and a mail to the juror."""
+    Side effects: a "reopened" history event with the reason, and a mail to the juror."""
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
@@ -379,7 +450,7 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
     _evaluation_back_to_draft(
         domain,
         evaluation,
-        action=domain.event_model.Action.REOPENED,
+        action=EvaluationAction.REOPENED,
         actor=actor,
         at=now,
         note=note[:300],
@@ -409,7 +480,7 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     change came from the dossier, not from second thoughts, and until they act their
     submitted scores still count, flagged. Refused on an evaluation made on the current
     version, after the scoring deadline, or for anyone but its juror.
-    Side effect: a "reopened by the juror" history row."""
+    Side effect: a "reopened by the juror" history event."""
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
@@ -439,7 +510,7 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     _evaluation_back_to_draft(
         domain,
         evaluation,
-        action=domain.event_model.Action.JUROR_REOPENED,
+        action=EvaluationAction.JUROR_REOPENED,
         actor=actor,
         at=now,
         note=f"Version {evaluation.dossier_version} évaluée, version {current} déposée",

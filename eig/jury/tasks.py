@@ -44,6 +44,6 @@ def send_scoring_reminders() -> int:
 def requeue_decision_records() -> int:
     """Beat: render again the decision records of every domain's juries left without their
     PDF."""
-    from eig.jury.deliberation import decision_records_requeue_unrendered
+    from eig.jury.decisions import decision_records_requeue_unrendered
 
     return sum(decision_records_requeue_unrendered(domain=domain) for domain in domains())

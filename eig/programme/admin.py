@@ -4,17 +4,16 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
 
 from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
+from eig.history.admin import HistoryMixin
 from eig.programme import services as membership_services
 from eig.programme.costs import FULL_TIME, PART_TIME, position_cost
 from eig.programme.forms import FundingPresetChoiceForm, FundingRuleAdminForm, SalaryBandFormSet
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
-    AdministrationMembershipEvent,
     ContractFrame,
     FundingRule,
     Promotion,
@@ -22,7 +21,7 @@ from eig.programme.models import (
 )
 from eig.programme.money import format_quantity
 from eig.programme.presets import funding_presets, promotion_apply_funding_preset
-from eig.programme.selectors import rules_for_promotion
+from eig.programme.selectors import administration_history, rules_for_promotion
 
 Membership = AdministrationMembership
 MembershipState = Membership.State
@@ -211,33 +210,12 @@ class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
     def membership_history(self, administration):
         if not administration.pk:
             return "—"
-        events = (
-            AdministrationMembershipEvent.objects.filter(membership__administration=administration)
-            .select_related("membership__user", "actor")
-            .order_by("-at", "-pk")[:100]
-        )
-        if not events:
-            return "Aucun changement enregistré."
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    event.at.strftime("%d/%m/%Y %H:%M"),
-                    event.membership.user or "Compte supprimé",
-                    event.get_action_display(),
-                    event.actor or "—",
-                    event.reason,
-                )
-                for event in events
-            ),
-        )
-        return format_html(
-            "<table><caption>Derniers changements</caption><thead><tr><th scope='col'>Le</th>"
-            "<th scope='col'>Personne</th><th scope='col'>Changement</th>"
-            "<th scope='col'>Par</th><th scope='col'>Motif</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            rows,
+        events = administration_history(administration, limit=100)
+        for event in events:
+            event.subject_label = event.person or "Compte supprimé"
+        return render_to_string(
+            "history/events.html",
+            {"events": events, "caption": "Derniers changements", "show_subject": True},
         )
 
     def save_model(self, request, obj, form, change):
@@ -264,22 +242,8 @@ class AdministrationAdmin(AdminInputMixin, admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
-class MembershipEventInline(AdminInputMixin, admin.TabularInline):
-    model = AdministrationMembershipEvent
-    fields = ["at", "action", "from_state", "to_state", "actor", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AdministrationMembership)
-class AdministrationMembershipAdmin(AdminInputMixin, admin.ModelAdmin):
+class AdministrationMembershipAdmin(HistoryMixin, AdminInputMixin, admin.ModelAdmin):
     """Every request and membership, to find those waiting; decisions go through actions
     (or the administration's page), each with history and mails."""
 
@@ -307,7 +271,6 @@ class AdministrationMembershipAdmin(AdminInputMixin, admin.ModelAdmin):
         "decided_by",
         "ended_at",
     ]
-    inlines = [MembershipEventInline]
     actions = ["approve", "refuse", "end", "make_signatory", "remove_signatory"]
 
     def has_add_permission(self, request):

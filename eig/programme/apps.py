@@ -11,12 +11,19 @@ class ProgrammeConfig(AppConfig):
 
         from eig.accounts.personal_data import register_erasure, register_personal_data
         from eig.accounts.todos import register_todos
+        from eig.history import labels
         from eig.programme import selectors, services, todos
+        from eig.programme.models import AdministrationMembership
 
         register_personal_data("rattachements_administrations", selectors.user_memberships_data)
         register_erasure("programme.memberships", services.memberships_end_for_erasure)
         register_todos("programme.agent", todos.agent_todos)
         register_todos("programme.staff", todos.staff_todos)
+        labels.register(
+            AdministrationMembership,
+            actions=AdministrationMembership.Action,
+            states=AdministrationMembership.State,
+        )
         # allauth's one hook on a confirmed address: a pending request may now be verified
         # by its domain.
         email_confirmed.connect(

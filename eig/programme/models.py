@@ -157,6 +157,16 @@ class AdministrationMembership(models.Model):
         INVITATION = "invitation", _("Invité à co-rédiger un défi par un membre")
         MIGRATED = "migrated", _("Rattachement antérieur repris")
 
+    class Action(models.TextChoices):
+        """What a membership's history events say (`eig.history`)."""
+
+        REQUESTED = "requested", _("Demande")
+        VERIFIED = "verified", _("Vérification")
+        REFUSED = "refused", _("Refus")
+        ENDED = "ended", _("Fin du rattachement")
+        SIGNATORY_SET = "signatory_set", _("Désigné signataire")
+        SIGNATORY_UNSET = "signatory_unset", _("Retiré des signataires")
+
     OPEN_STATES = (State.REQUESTED, State.VERIFIED)
 
     # Kept (without the person) when the account is erased: the administration's history
@@ -171,7 +181,8 @@ class AdministrationMembership(models.Model):
     administration = models.ForeignKey(
         Administration,
         verbose_name=_("administration"),
-        on_delete=models.CASCADE,
+        # A record: an administration with memberships is not deleted (see the cascade test).
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     state = models.CharField(
@@ -224,50 +235,6 @@ class AdministrationMembership(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
-
-
-class AdministrationMembershipEvent(models.Model):
-    """History of a membership: who did what, when, from which state to which, and why."""
-
-    class Action(models.TextChoices):
-        REQUESTED = "requested", _("Demande")
-        VERIFIED = "verified", _("Vérification")
-        REFUSED = "refused", _("Refus")
-        ENDED = "ended", _("Fin du rattachement")
-        SIGNATORY_SET = "signatory_set", _("Désigné signataire")
-        SIGNATORY_UNSET = "signatory_unset", _("Retiré des signataires")
-
-    membership = models.ForeignKey(
-        AdministrationMembership, on_delete=models.CASCADE, related_name="events"
-    )
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    from_state = models.CharField(
-        _("état précédent"),
-        max_length=12,
-        choices=AdministrationMembership.State.choices,
-        blank=True,
-    )
-    to_state = models.CharField(
-        _("nouvel état"), max_length=12, choices=AdministrationMembership.State.choices
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    reason = models.CharField(_("motif"), max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = _("événement de rattachement")
-        verbose_name_plural = _("historique des rattachements")
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} ({self.from_state or '∅'} → {self.to_state})"
 
 
 class Promotion(models.Model):

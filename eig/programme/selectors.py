@@ -2,16 +2,18 @@
 follow from it), and the rules, shaped for the pure computations of `costs.py`."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import Http404
 
 from eig.accounts.models import Role, User
+from eig.history.models import Event
+from eig.history.selectors import history_attach, history_for_ids
 from eig.permissions import require_perm
 from eig.programme.costs import Band, Rules
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
-    AdministrationMembershipEvent,
     FundingRule,
     Promotion,
 )
@@ -102,13 +104,25 @@ def administration_members(administration: Administration) -> QuerySet[Administr
     )
 
 
-def administration_history(
-    administration: Administration, *, limit: int = 50
-) -> QuerySet[AdministrationMembershipEvent]:
-    """The latest changes of the administration's memberships, newest first."""
-    return (
-        AdministrationMembershipEvent.objects.filter(membership__administration=administration)
-        .select_related("membership__user", "actor")
+def administration_history(administration: Administration, *, limit: int = 50) -> list[Event]:
+    """The latest changes of the administration's memberships, newest first, each with the
+    `person` it concerns (None once their account is erased). One query."""
+    memberships = Membership.objects.filter(administration=administration)
+    # The name as `User.__str__` gives it: full name, else the address.
+    person = (
+        Membership.objects.filter(pk=OuterRef("subject_id"))
+        .annotate(
+            name=Coalesce(
+                NullIf(Trim(Concat("user__first_name", Value(" "), "user__last_name")), Value("")),
+                "user__email",
+                output_field=CharField(),
+            )
+        )
+        .values("name")[:1]
+    )
+    return list(
+        history_for_ids(Membership, memberships.values("pk"))
+        .annotate(person=Subquery(person))
         .order_by("-at", "-pk")[:limit]
     )
 
@@ -217,10 +231,10 @@ def user_memberships_data(user: User) -> list[dict]:
                 {
                     "action": str(event.get_action_display()),
                     "le": event.at.isoformat(),
-                    "motif": event.reason,
+                    "motif": event.note,
                 }
-                for event in membership.events.order_by("at", "pk")
+                for event in membership.history
             ],
         }
-        for membership in user_memberships(user)
+        for membership in history_attach(user_memberships(user))
     ]

@@ -1,7 +1,7 @@
 """Who belongs to an administration: requests to join, their approval or refusal, departures,
 signatories, and the creation of an administration.
 
-Every change writes an `AdministrationMembershipEvent` and mails the people concerned after
+Every change writes a history event (`eig.history`) and mails the people concerned after
 commit. `User.administration` is written here only: it is set while a membership is
 verified and emptied when it ends, so that everything an administration owns (défis,
 conventions, invitations) is reached by its verified members alone.
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from eig.accounts.models import User
 from eig.exceptions import DomainError, InvalidTransition
+from eig.history.services import record
 from eig.notifications.services import email_queue
 from eig.permissions import ensure_perm
 from eig.programme import selectors
@@ -21,13 +22,12 @@ from eig.programme.french import of_name, the_name, to_name
 from eig.programme.models import (
     Administration,
     AdministrationMembership,
-    AdministrationMembershipEvent,
 )
 
 Membership = AdministrationMembership
 State = Membership.State
 Via = Membership.Via
-Action = AdministrationMembershipEvent.Action
+Action = Membership.Action
 REASON_MAX = 500
 # Each request mails the administration's members: a person asking again and again (or
 # trying administration after administration) would flood them.
@@ -37,13 +37,13 @@ REQUESTS_PER_DAY = 5
 def _record(
     membership: Membership, *, action: str, from_state: str, actor: User | None, reason=""
 ) -> None:
-    AdministrationMembershipEvent.objects.create(
-        membership=membership,
+    record(
+        membership,
         action=action,
         from_state=from_state,
         to_state=membership.state,
         actor=actor,
-        reason=reason.strip()[:REASON_MAX],
+        note=reason.strip()[:REASON_MAX],
     )
 
 
@@ -117,7 +117,7 @@ def membership_request(*, user: User, administration: Administration, note: str 
     addresses is on one of its domains; otherwise the request waits for a verified member or
     staff. Refused while another request or membership is open (see `membership_change`).
 
-    Side effects: a history row; a mail to the verified members (staff when there are none),
+    Side effects: a history event; a mail to the verified members (staff when there are none),
     or, for a join by domain, a mail telling the members."""
     caller, user = user, _lock_user(user)
     ensure_perm(

@@ -2,7 +2,7 @@
 convocations), the hearing groups' opinions, the deliberation and its decision record.
 
 The forms (in `projects/forms.py`) validate input only; the services in
-`eig.jury.deliberation` hold the rules.
+`eig.jury.shortlist`, `hearings` and `decisions` hold the rules.
 """
 
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from eig.exceptions import DomainError
-from eig.jury import deliberation
+from eig.jury import decisions, hearings, shortlist
 from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
 from eig.jury.selectors import jury_ranking
 from projects.forms import (
@@ -131,7 +131,7 @@ def selection_shortlist(request, jury_pk):
         elif form.is_valid():
             try:
                 if action == "shortlist":
-                    deliberation.review_shortlist(
+                    shortlist.review_shortlist(
                         domain=DEFI_JURY,
                         jury=jury,
                         dossier=defi,
@@ -140,7 +140,7 @@ def selection_shortlist(request, jury_pk):
                     )
                     message = f"« {defi} » est présélectionné pour une audition."
                 else:
-                    deliberation.review_unshortlist(
+                    shortlist.review_unshortlist(
                         domain=DEFI_JURY, jury=jury, dossier=defi, actor=request.user
                     )
                     message = f"« {defi} » n'est plus présélectionné."
@@ -251,7 +251,7 @@ def _hearings_post(request, jury, action):
         form = JuryGroupForm(request.POST, jury=jury, prefix="groupe")
         if form.is_valid():
             try:
-                group = deliberation.jury_group_create(
+                group = hearings.jury_group_create(
                     jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
                 )
             except DomainError as error:
@@ -263,7 +263,7 @@ def _hearings_post(request, jury, action):
     if action == "group_delete":
         group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
         try:
-            deliberation.jury_group_delete(group=group)
+            hearings.jury_group_delete(group=group)
         except DomainError as error:
             messages.error(request, error.message)
             return None, {}
@@ -273,7 +273,7 @@ def _hearings_post(request, jury, action):
         form = HearingSlotForm(request.POST, jury=jury, prefix="creneau")
         if form.is_valid():
             try:
-                deliberation.hearing_slot_create(jury=jury, **form.cleaned_data)
+                hearings.hearing_slot_create(jury=jury, **form.cleaned_data)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -283,7 +283,7 @@ def _hearings_post(request, jury, action):
     if action == "slot_delete":
         slot = get_object_or_404(jury.slots, pk=_int(request.POST.get("slot")))
         try:
-            deliberation.hearing_slot_delete(domain=DEFI_JURY, slot=slot)
+            hearings.hearing_slot_delete(domain=DEFI_JURY, slot=slot, actor=request.user)
         except DomainError as error:
             messages.error(request, error.message)
             return None, {}
@@ -304,7 +304,7 @@ def _hearings_post(request, jury, action):
         slot_pk = form.cleaned_data["slot"]
         slot = next((slot for slot in slots if slot.pk == slot_pk), None)
         try:
-            deliberation.review_assign_slot(
+            hearings.review_assign_slot(
                 domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=request.user
             )
         except DomainError as error:
@@ -315,7 +315,7 @@ def _hearings_post(request, jury, action):
             messages.success(request, f"« {defi} » sera auditionné le {slot_label(slot)}.")
         return done, {}
     if action == "convoke":
-        count = deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=request.user)
+        count = hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=request.user)
         if count:
             messages.success(request, f"{count} administration(s) convoquée(s) à leur audition.")
         else:
@@ -344,7 +344,7 @@ def selection_group_edit(request, jury_pk, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            deliberation.jury_group_update(
+            hearings.jury_group_update(
                 group=group, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
             )
         except DomainError as error:
@@ -376,7 +376,7 @@ def selection_hearing_record(request, jury_pk, defi_pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            deliberation.review_record_hearing(
+            hearings.review_record_hearing(
                 domain=DEFI_JURY, review=review, actor=request.user, **form.cleaned_data
             )
         except DomainError as error:
@@ -414,7 +414,7 @@ def selection_deliberation(request, jury_pk):
         action = request.POST.get("action")
         if action == "record":
             try:
-                record = deliberation.decision_record_request(
+                record = decisions.decision_record_request(
                     domain=DEFI_JURY, jury=jury, actor=request.user
                 )
             except DomainError as error:
@@ -436,7 +436,7 @@ def selection_deliberation(request, jury_pk):
                     return confirmation_page(request, confirmation)
             if form.is_valid():
                 try:
-                    deliberation.review_decide(
+                    decisions.review_decide(
                         domain=DEFI_JURY,
                         jury=jury,
                         dossier=defi,
@@ -462,7 +462,7 @@ def selection_deliberation(request, jury_pk):
         review = _review(defi)
         decision = review.decision if review else ""
         counts[decision] += 1
-        allowed = deliberation.DECISION_MOVES.get(decision, set())
+        allowed = decisions.DECISION_MOVES.get(decision, set())
         if not allowed:  # the row shows no form any more
             _errors_to_messages(request, bound.get(defi.pk))
         rows.append({"defi": defi, "review": review, "allowed": allowed})
@@ -508,7 +508,7 @@ def _decision_confirmation(jury, defi: Defi, data: dict) -> Confirmation | None:
     the decision is not open to this défi any more (the service then says why)."""
     current = DefiReview.objects.filter(defi=defi).values_list("decision", flat=True).first()
     decision = data["decision"]
-    if decision not in deliberation.DECISION_MOVES.get(current or "", set()):
+    if decision not in decisions.DECISION_MOVES.get(current or "", set()):
         return None
     label = Decision(decision).label
     final = (

@@ -178,7 +178,9 @@ def selection_unassign(request, jury_pk, pk):
     jury = get_jury_for_staff(request.user, jury_pk)
     evaluation = get_object_or_404(DefiEvaluation, pk=pk, member__jury=jury)
     try:
-        jury_services.evaluation_unassign(domain=DEFI_JURY, evaluation=evaluation)
+        jury_services.evaluation_unassign(
+            domain=DEFI_JURY, evaluation=evaluation, actor=request.user
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -13,11 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from dsfr.models import DsfrConfig
 
-from eig.jury import deliberation
+from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
 from eig.notifications.services import outbox_write
-from funding.services import conventions_prepare_for_promotion
+from funding.services.preparation import conventions_prepare_for_promotion
 from projects.models import DefiConflict, DefiInvitation
 from tests.factories import (
     ClosedProjectCallFactory,
@@ -47,7 +47,7 @@ def _one_row_of_every_model(staff):
     DefiInvitation.objects.create(
         defi=defi, email="coediteur@exemple.gouv.fr", invited_by=defi.owner
     )
-    deliberation.jury_group_create(jury=jury, name="Groupe 1", members=members)
+    hearings.jury_group_create(jury=jury, name="Groupe 1", members=members)
     DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
     Reminder.objects.create(
         kind="defi_draft_j7",

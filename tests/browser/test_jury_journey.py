@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Defi, DefiEvaluation, DefiTransition
+from eig.history.selectors import history_for
+from projects.models import Defi, DefiEvaluation
 from tests.browser.login import log_in
 from tests.factories import (
     ClosedProjectCallFactory,
@@ -120,12 +121,12 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
     strong.refresh_from_db()
     weak.refresh_from_db()
     assert (strong.state, weak.state) == (Defi.State.SELECTED, Defi.State.NOT_SELECTED)
-    assert DefiTransition.objects.filter(defi=weak, to_state=Defi.State.NOT_SELECTED).exists()
+    assert history_for(weak).filter(to_state=Defi.State.NOT_SELECTED).exists()
     assert len(axe.visited) >= 15
 
 
 def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
-    from eig.jury import deliberation, services
+    from eig.jury import hearings, services, shortlist
     from projects.jury import DEFI_JURY
 
     call = ClosedProjectCallFactory()
@@ -133,23 +134,21 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     staff = StaffFactory()
     defi = submitted_defi(call, title="Cadastre solaire partagé")
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
-    deliberation.review_shortlist(
+    shortlist.review_shortlist(
         domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions="Quels usagers ?"
     )
     members = list(jury.members.order_by("pk"))
-    group = deliberation.jury_group_create(jury=jury, name="Groupe 1", members=members[:2])
+    group = hearings.jury_group_create(jury=jury, name="Groupe 1", members=members[:2])
     start = timezone.now() + datetime.timedelta(days=7)
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=40),
         video_url="https://webconf.numerique.gouv.fr/audition-1",
     )
-    deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
-    )
-    deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
+    hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
     page = _login(browser, live_server, staff)
     staff_pages = [

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_set_roles, user_two_factor_set
+from eig.history.selectors import history_for
 from tests.factories import (
     PASSWORD,
     TOTP_SECRET,
@@ -183,7 +184,7 @@ def test_account_erase_keeps_defi_without_author(client):
     assert not EmailAddress.objects.filter(email=owner.email).exists()
     defi.refresh_from_db()
     assert defi.owner is None
-    assert defi.transitions.get().actor is None
+    assert history_for(defi).get().actor is None
 
 
 def test_account_erase_wrong_password_keeps_account(client):

@@ -67,8 +67,8 @@ def test_real_worker_on_redis_sends_draft_reminders(redis_worker):
 def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
     # The worker renders the PDF queued on commit, then mails it once sent: the two
     # tasks of a convention go through Redis like in production.
-    from funding import services as funding_services
     from funding.models import ConventionVersion
+    from funding.services import preparation, signatures
     from tests.factories import (
         SignatoryAgentFactory,
         StaffFactory,
@@ -84,7 +84,7 @@ def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
         promotion, signatory, owner=SignatoryAgentFactory(administration=signatory)
     )
     staff = StaffFactory()
-    convention = funding_services.convention_prepare(
+    convention = preparation.convention_prepare(
         promotion=promotion, administration=signatory, actor=staff
     )
     name_signatories(convention, staff)
@@ -96,7 +96,7 @@ def test_real_worker_renders_a_convention_and_mails_it(redis_worker):
     assert version.pdf.read(5) == b"%PDF-"
 
     SignatoryAgentFactory(administration=signatory)
-    funding_services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
 
     _wait_for(lambda: len(mail.outbox) == 2 or None)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(

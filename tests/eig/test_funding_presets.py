@@ -6,7 +6,7 @@ from django.core.management import call_command
 from eig.exceptions import DomainError
 from eig.programme.models import FundingRule, Promotion, SalaryBand
 from eig.programme.presets import funding_preset_choices, promotion_apply_funding_preset
-from funding.services import convention_prepare
+from funding.services.preparation import convention_prepare
 from projects.management.commands.load_reference import default_reference_dir
 from tests.factories import StaffFactory, funded_promotion, ministry, selected_defi
 from tests.services import require

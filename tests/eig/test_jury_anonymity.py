@@ -9,7 +9,7 @@ import pytest
 from django.db.models import Q
 
 from eig.exceptions import DomainError
-from eig.jury import deliberation, services
+from eig.jury import decisions, hearings, services, shortlist
 from eig.notifications.models import OutboxMessage
 from tests.factories import StaffFactory
 from tests.jury_kit import KITS
@@ -69,14 +69,14 @@ def test_an_anonymous_jury_never_tells_a_juror_who_applied(django_capture_on_com
         )
 
         # Hearings: the group's jurors record opinions; the applicants are convoked.
-        group = deliberation.jury_group_create(
+        group = hearings.jury_group_create(
             jury=jury, name="Entretiens", members=list(jury.members.all())
         )
         reviews = []
         for hour, entry in zip((9, 10), entries, strict=False):
-            deliberation.review_shortlist(domain=kit.domain, jury=jury, dossier=entry, actor=staff)
+            shortlist.review_shortlist(domain=kit.domain, jury=jury, dossier=entry, actor=staff)
             start = datetime.datetime(2027, 3, 24, hour, 0, tzinfo=datetime.UTC)
-            slot = deliberation.hearing_slot_create(
+            slot = hearings.hearing_slot_create(
                 jury=jury,
                 group=group,
                 starts_at=start,
@@ -84,14 +84,14 @@ def test_an_anonymous_jury_never_tells_a_juror_who_applied(django_capture_on_com
                 video_url="https://webinaire.numerique.gouv.fr/entretien",
             )
             reviews.append(
-                deliberation.review_assign_slot(
+                hearings.review_assign_slot(
                     domain=kit.domain, jury=jury, dossier=entry, slot=slot, actor=staff
                 )
             )
-        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
         juror = group.members.select_related("user").first().user
         for review in reviews[:1]:
-            deliberation.review_record_hearing(
+            hearings.review_record_hearing(
                 domain=kit.domain,
                 review=review,
                 actor=juror,
@@ -101,7 +101,7 @@ def test_an_anonymous_jury_never_tells_a_juror_who_applied(django_capture_on_com
                 justification="Convaincant.",
             )
         with pytest.raises(DomainError) as refusal:
-            deliberation.review_record_hearing(
+            hearings.review_record_hearing(
                 domain=kit.domain,
                 review=reviews[1],
                 actor=juror,
@@ -110,7 +110,7 @@ def test_an_anonymous_jury_never_tells_a_juror_who_applied(django_capture_on_com
                 favourite=False,
                 justification="Convaincant aussi.",
             )
-        deliberation.review_decide(
+        decisions.review_decide(
             domain=kit.domain,
             jury=jury,
             dossier=entries[0],

@@ -16,7 +16,8 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
-from eig.jury import deliberation
+from eig.jury import decisions, hearings
+from eig.jury import shortlist as preselection
 from eig.jury.models import DecisionRecord, JuryGroup
 from eig.jury.pdf import decision_record_render
 from eig.jury.tasks import render_decision_record
@@ -46,7 +47,7 @@ def staff():
 
 
 def shortlist(kit, jury, dossier, staff, questions=""):
-    return deliberation.review_shortlist(
+    return preselection.review_shortlist(
         domain=kit.domain, jury=jury, dossier=dossier, actor=staff, questions=questions
     )
 
@@ -55,10 +56,10 @@ HEARING_DAY = paris(2026, 3, 24, 9, 0)
 
 
 def group_with_slot(jury, *, members=2, start=HEARING_DAY, minutes=40, name="G1"):
-    group = deliberation.jury_group_create(
+    group = hearings.jury_group_create(
         jury=jury, name=name, members=list(jury.members.order_by("pk"))[:members]
     )
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
@@ -73,7 +74,7 @@ def heard_dossier(kit, jury, staff, *, questions="Combien d'agents utilisent l'o
     dossier = kit.dossier(jury)
     shortlist(kit, jury, dossier, staff, questions)
     _group, slot = group_with_slot(jury)
-    deliberation.review_assign_slot(
+    hearings.review_assign_slot(
         domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
     )
     return dossier, slot
@@ -126,7 +127,7 @@ def test_review_unshortlist_goes_back_to_submitted(kit, jury, staff):
     dossier = kit.dossier(jury)
     shortlist(kit, jury, dossier, staff)
 
-    deliberation.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
+    preselection.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
 
     assert kit.state(dossier) == SUBMITTED
     assert kit.transitions(dossier)[-2:] == [
@@ -139,7 +140,7 @@ def test_review_unshortlist_goes_back_to_submitted(kit, jury, staff):
 def test_review_shortlist_and_unshortlist_refused_after_decision(kit, jury, staff):
     dossier = kit.dossier(jury)
     shortlist(kit, jury, dossier, staff)
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=kit.domain,
         jury=jury,
         dossier=dossier,
@@ -151,7 +152,7 @@ def test_review_shortlist_and_unshortlist_refused_after_decision(kit, jury, staf
     with pytest.raises(InvalidTransition, match="décision est prise"):
         shortlist(kit, jury, dossier, staff, "Encore une question")
     with pytest.raises(InvalidTransition, match="décision est prise"):
-        deliberation.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
+        preselection.review_unshortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
 
     assert kit.state(dossier) == SELECTED
 
@@ -163,7 +164,7 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
     group, _slot = group_with_slot(jury, start=paris(2026, 3, 24, 9, 0))
 
     with pytest.raises(DomainError, match="chevauche"):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=group,
             starts_at=paris(2026, 3, 24, 9, 30),
@@ -171,7 +172,7 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
             video_url="https://webinaire.numerique.gouv.fr/eig",
         )
     # Back to back is fine.
-    deliberation.hearing_slot_create(
+    hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 9, 40),
@@ -183,9 +184,9 @@ def test_hearing_slot_create_refuses_overlap_in_the_same_group(jury):
 
 def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     first, second, third = list(jury.members.order_by("pk"))[:3]
-    morning = deliberation.jury_group_create(jury=jury, name="Matin", members=[first, second])
-    other = deliberation.jury_group_create(jury=jury, name="Autre", members=[second, third])
-    deliberation.hearing_slot_create(
+    morning = hearings.jury_group_create(jury=jury, name="Matin", members=[first, second])
+    other = hearings.jury_group_create(jury=jury, name="Autre", members=[second, third])
+    hearings.hearing_slot_create(
         jury=jury,
         group=morning,
         starts_at=paris(2026, 3, 24, 9, 0),
@@ -194,7 +195,7 @@ def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     )
 
     with pytest.raises(DomainError, match=f"{second} siège déjà dans le groupe « Matin »"):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=other,
             starts_at=paris(2026, 3, 24, 9, 20),
@@ -212,11 +213,11 @@ def test_hearing_slot_create_refuses_a_juror_in_two_places(jury):
     ],
 )
 def test_hearing_slot_create_refuses_bad_slots(jury, minutes, location, video_url, message):
-    group = deliberation.jury_group_create(jury=jury, name="G", members=[])
+    group = hearings.jury_group_create(jury=jury, name="G", members=[])
     start = paris(2026, 3, 24, 9, 0)
 
     with pytest.raises(DomainError, match=message):
-        deliberation.hearing_slot_create(
+        hearings.hearing_slot_create(
             jury=jury,
             group=group,
             starts_at=start,
@@ -230,7 +231,7 @@ def test_jury_group_create_refuses_a_member_of_another_jury(jury):
     stranger = JuryMemberFactory()
 
     with pytest.raises(DomainError, match="pas un juré actif de ce jury"):
-        deliberation.jury_group_create(jury=jury, name="G", members=[stranger])
+        hearings.jury_group_create(jury=jury, name="G", members=[stranger])
 
     assert not JuryGroup.objects.filter(jury=jury).exists()
 
@@ -241,7 +242,7 @@ def test_review_assign_slot_one_dossier_per_slot(kit, jury, staff):
     shortlist(kit, jury, other, staff)
 
     with pytest.raises(DomainError, match=f"déjà donné à « {dossier} »"):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=kit.domain, jury=jury, dossier=other, slot=slot, actor=staff
         )
 
@@ -251,7 +252,7 @@ def test_review_assign_slot_refused_when_not_shortlisted(kit, jury, staff):
     _group, slot = group_with_slot(jury)
 
     with pytest.raises(InvalidTransition, match="pas présélectionné"):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
         )
 
@@ -264,7 +265,7 @@ def test_hearing_convoke_mails_an_ics_once(kit, jury, staff, django_capture_on_c
     others = kit.add_recipient(dossier)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        count = hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert count == 1
     assert len(mail.outbox) == 1
@@ -289,7 +290,7 @@ def test_hearing_convoke_mails_an_ics_once(kit, jury, staff, django_capture_on_c
     assert kit.review(dossier).convoked_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        again = hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert again == 0
     assert len(mail.outbox) == 1
@@ -300,21 +301,21 @@ def test_hearing_convoke_by_video_puts_the_link_in_the_event(
 ):
     dossier = kit.dossier(jury)
     shortlist(kit, jury, dossier, staff)
-    group = deliberation.jury_group_create(jury=jury, name="Visio", members=[])
+    group = hearings.jury_group_create(jury=jury, name="Visio", members=[])
     # The day clocks go forward in Paris: 10:00 is UTC+2.
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 29, 10, 0),
         ends_at=paris(2026, 3, 29, 10, 40),
         video_url="https://webinaire.numerique.gouv.fr/eig-audition",
     )
-    deliberation.review_assign_slot(
+    hearings.review_assign_slot(
         domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     event = Calendar.from_ical(mail.outbox[0].attachments[0][1]).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime.datetime(2026, 3, 29, 8, 0, tzinfo=datetime.UTC)
@@ -327,9 +328,9 @@ def test_slot_change_cancels_then_convokes_again(
 ):
     dossier, first = heard_dossier(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
     group = first.group
-    later = deliberation.hearing_slot_create(
+    later = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 14, 0),
@@ -338,10 +339,10 @@ def test_slot_change_cancels_then_convokes_again(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.review_assign_slot(
+        hearings.review_assign_slot(
             domain=kit.domain, jury=jury, dossier=dossier, slot=later, actor=staff
         )
-        count = deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        count = hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     assert count == 1
     cancellation, convocation = mail.outbox[1], mail.outbox[2]
@@ -359,10 +360,10 @@ def test_hearing_slot_delete_tells_a_convoked_dossier(
 ):
     dossier, slot = heard_dossier(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
+        hearings.hearing_convoke(domain=kit.domain, jury=jury, actor=staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.hearing_slot_delete(domain=kit.domain, slot=slot)
+        hearings.hearing_slot_delete(domain=kit.domain, slot=slot)
 
     assert len(mail.outbox) == 2
     assert "reste présélectionné" in mail.outbox[1].body
@@ -381,14 +382,12 @@ def record(kit, review, actor, **kwargs):
         "justification": "Équipe solide, données disponibles.",
     }
     values.update(kwargs)
-    return deliberation.review_record_hearing(
-        domain=kit.domain, review=review, actor=actor, **values
-    )
+    return hearings.review_record_hearing(domain=kit.domain, review=review, actor=actor, **values)
 
 
 def two_dossiers_in_one_group(kit, jury, staff):
     group, first_slot = group_with_slot(jury)
-    second_slot = deliberation.hearing_slot_create(
+    second_slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 10, 0),
@@ -400,7 +399,7 @@ def two_dossiers_in_one_group(kit, jury, staff):
         dossier = kit.dossier(jury)
         shortlist(kit, jury, dossier, staff)
         reviews.append(
-            deliberation.review_assign_slot(
+            hearings.review_assign_slot(
                 domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
             )
         )
@@ -482,7 +481,7 @@ def test_review_record_hearing_refuses_a_member_in_automatic_conflict(kit, jury,
 
 
 def decide(kit, jury, dossier, staff, decision, motivation="Le jury a préféré d'autres dossiers."):
-    return deliberation.review_decide(
+    return decisions.review_decide(
         domain=kit.domain,
         jury=jury,
         dossier=dossier,
@@ -601,7 +600,7 @@ def test_decision_record_request_renders_the_pdf(
     names = decided_jury(kit, jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        record = decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     record.refresh_from_db()
     assert record.version == 1
@@ -627,8 +626,8 @@ def test_decision_record_versions_grow(kit, jury, staff, django_capture_on_commi
     decided_jury(kit, jury, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
-        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     records = list(DecisionRecord.objects.filter(jury=jury).order_by("version"))
     assert [r.version for r in records] == [1, 2]
@@ -639,7 +638,7 @@ def test_decision_record_request_refused_without_decisions(kit, jury, staff):
     kit.dossier(jury)
 
     with pytest.raises(DomainError, match="Aucune décision"):
-        deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
 
     assert not DecisionRecord.objects.exists()
 
@@ -647,7 +646,7 @@ def test_decision_record_request_refused_without_decisions(kit, jury, staff):
 def test_render_task_retried_keeps_one_file(kit, jury, staff, django_capture_on_commit_callbacks):
     decided_jury(kit, jury, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        record = decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
     record.refresh_from_db()
     name, checksum, rendered_at = record.pdf.name, record.checksum, record.rendered_at
 
@@ -678,7 +677,7 @@ def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
     kit, jury, staff, broker_down, django_capture_on_commit_callbacks
 ):
     dossier = kit.dossier(jury)
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=kit.domain,
         jury=jury,
         dossier=dossier,
@@ -687,18 +686,18 @@ def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
         actor=staff,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        record = deliberation.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
+        record = decisions.decision_record_request(domain=kit.domain, jury=jury, actor=staff)
     record.refresh_from_db()
     assert record.rendered_at is None
     broker_down.returns()
 
     later = timezone.now() + datetime.timedelta(minutes=11)
-    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain) == 0
-    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 1
+    assert decisions.decision_records_requeue_unrendered(domain=kit.domain) == 0
+    assert decisions.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 1
 
     record.refresh_from_db()
     assert record.pdf.read(4) == b"%PDF"
-    assert deliberation.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 0
+    assert decisions.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 0
 
 
 # The juror's dashboard is a page of projects until the jury screens move to eig/jury: défis

@@ -4,7 +4,7 @@ progress, conflicts, a juror's list, a dossier's evaluations, the ranking's fing
 import pytest
 from django.http import Http404
 
-from eig.jury import deliberation, services
+from eig.jury import services, shortlist
 from eig.jury.selectors import (
     evaluation_list_for_juror,
     jury_conflicts,
@@ -109,7 +109,7 @@ def test_jury_dossier_evaluations_in_three_queries(kit, assigned, django_assert_
             (
                 evaluation.member.user.email,
                 [score.criterion.name for score in evaluation.scores.all()],
-                [event.actor for event in evaluation.events.all()],
+                [event.actor for event in evaluation.history],
             )
             for evaluation in evaluations
         ]
@@ -158,7 +158,7 @@ def test_jury_ranking_fingerprint_moves_with_scores_and_the_shortlist(kit, staff
 
     _save(kit, kit.evaluations().select_related("member__jury").get(), submit=True)
     scored = jury_ranking_fingerprint(kit.domain, jury, criteria)
-    deliberation.review_shortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
+    shortlist.review_shortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
     shortlisted = jury_ranking_fingerprint(kit.domain, jury, criteria)
 
     assert len({before, scored, shortlisted}) == 3

@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.selectors import history_for, history_latest
 from eig.jury import services
 from eig.jury.models import Criterion
 from eig.jury.presets import jury_apply_preset, presets
@@ -61,7 +62,7 @@ def test_jury_assign_gives_each_dossier_k_jurors_balanced(kit, staff):
     assert {dossier_id for dossier_id, _ in pairs} == {dossier.pk for dossier in dossiers}
     assert all(sum(1 for d, _ in pairs if d == dossier.pk) == 2 for dossier in dossiers)
     assert sorted(_loads(kit, jury).values()) == [3, 3, 3, 3]
-    assert kit.domain.event_model.objects.filter(action="assigned").count() == 12
+    assert history_latest(kit.domain.evaluation_model, action="assigned").count() == 12
 
 
 def test_jury_assign_never_gives_a_juror_a_dossier_they_are_in_conflict_with(kit, staff):
@@ -299,7 +300,10 @@ def test_evaluation_save_draft_then_submit(kit, evaluation):
         first.pk: (4, "Fort impact"),
         second.pk: (2, "Équipe réduite"),
     }
-    assert list(evaluation.events.values_list("action", flat=True)) == ["assigned", "submitted"]
+    assert list(history_for(evaluation).values_list("action", flat=True)) == [
+        "assigned",
+        "submitted",
+    ]
 
 
 def test_evaluation_save_refuses_a_stale_version_and_keeps_the_saved_scores(kit, evaluation):
@@ -412,7 +416,7 @@ def test_evaluation_reopen_records_who_and_why_and_mails_the_juror(
 
     evaluation.refresh_from_db()
     assert (evaluation.state, evaluation.version) == ("draft", 2)
-    event = evaluation.events.last()
+    event = history_for(evaluation).last()
     assert (event.action, event.actor, event.note) == ("reopened", staff, "Critère 2 à revoir")
     assert mail.outbox[-1].to == [evaluation.member.user.email]
     assert "Critère 2 à revoir" in mail.outbox[-1].body

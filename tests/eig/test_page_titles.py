@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from eig.jury import services
 from funding.models import Convention
-from funding.services import conventions_prepare_for_promotion
+from funding.services.preparation import conventions_prepare_for_promotion
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation
 from tests.factories import (

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from eig.programme.models import ContractFrame, FundingRule, Promotion, SalaryBand
 from funding.models import Convention
-from funding.services import convention_prepare
+from funding.services.preparation import convention_prepare
 from tests.factories import (
     AgentFactory,
     PromotionFactory,

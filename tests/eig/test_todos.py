@@ -12,8 +12,8 @@ from eig.accounts.models import Role
 from eig.accounts.services import user_two_factor_set
 from eig.accounts.todos import Urgency, counted, urgency_for, user_todos
 from eig.programme.services import membership_request
-from funding import services as funding_services
 from funding.models import ConventionVersion
+from funding.services import preparation
 from projects.models import Defi, DefiEvaluation
 from tests.factories import (
     TOTP_SECRET,
@@ -154,9 +154,7 @@ def _conventions(count: int, state: str, agent=None):
             agent.administration if agent and index == 0 else ministry(budget_programme="361")
         )
         selected_defi(promotion, signatory, positions=2)
-        funding_services.convention_prepare(
-            promotion=promotion, administration=signatory, actor=staff
-        )
+        preparation.convention_prepare(promotion=promotion, administration=signatory, actor=staff)
         signatories.append(signatory)
     now = timezone.now()
     ConventionVersion.objects.update(state=state, sent_at=now, signed_admin_at=now)

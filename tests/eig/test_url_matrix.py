@@ -27,10 +27,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from eig.accounts.models import Role
-from eig.jury import deliberation
+from eig.jury import hearings, shortlist
 from eig.jury.models import DecisionRecord
 from eig.programme.services import membership_request
-from funding import services as funding_services
+from funding.services import preparation
 from projects import services as defi_services
 from projects.jury import DEFI_JURY
 from projects.models import DefiConflict, DefiEvaluation
@@ -126,19 +126,19 @@ def _build_world():
     conflicted_member = JuryMemberFactory(jury=jury)
     DefiConflict.objects.create(member=conflicted_member, defi=submitted, reason="Ancien poste")
     evaluation = DefiEvaluation.objects.create(defi=submitted, member=juror_member)
-    deliberation.review_shortlist(
+    shortlist.review_shortlist(
         domain=DEFI_JURY, jury=jury, dossier=submitted, actor=staff, questions="Quelles données ?"
     )
-    group = deliberation.jury_group_create(jury=jury, name="Groupe 1", members=[juror_member])
+    group = hearings.jury_group_create(jury=jury, name="Groupe 1", members=[juror_member])
     start = now + datetime.timedelta(days=3)
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=40),
         location="DINUM, salle 4.02",
     )
-    deliberation.review_assign_slot(
+    hearings.review_assign_slot(
         domain=DEFI_JURY, jury=jury, dossier=submitted, slot=slot, actor=staff
     )
     record = DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
@@ -157,7 +157,7 @@ def _build_world():
     promotion = funded_promotion("6", envelope=Decimal("100000.00"))
     selected = selected_defi(promotion, administration, positions=1, owner=agent)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        convention = funding_services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=administration, actor=staff
         )
         name_signatories(convention, staff)

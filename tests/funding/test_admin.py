@@ -3,10 +3,11 @@
 import html
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
-from funding import services
-from funding.models import Convention, ConventionEvent
+from eig.history.selectors import history_for_ids
+from funding.models import Convention, ConventionVersion
+from funding.services import preparation, signatures
 from tests.factories import (
     StaffFactory,
     funded_promotion,
@@ -32,7 +33,7 @@ def _convention(staff, capture, *, name="Ministère de la Culture", promotion=No
     signatory = ministry(name=name)
     selected_defi(promotion, signatory, positions=2, title=f"Défi de {name}")
     with capture(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
@@ -48,7 +49,7 @@ def test_changelist_shows_the_latest_state_and_the_dinum_amount(
 ):
     convention = _convention(staff, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=convention.versions.get(), actor=staff)
+        signatures.convention_version_send(version=convention.versions.get(), actor=staff)
 
     page = _text(client.get(reverse("admin:funding_convention_changelist")))
 
@@ -142,20 +143,24 @@ def test_conventions_are_not_added_in_the_admin(client, staff):
 
 def test_history_is_read_only(client, staff, django_capture_on_commit_callbacks):
     convention = _convention(staff, django_capture_on_commit_callbacks)
-    event = ConventionEvent.objects.get(version__convention=convention)
-
-    page = _text(client.get(reverse("admin:funding_conventionevent_changelist")))
-    detail = client.get(reverse("admin:funding_conventionevent_change", args=[event.pk]))
-    changed = client.post(
-        reverse("admin:funding_conventionevent_change", args=[event.pk]), {"note": "Réécrite"}
-    )
-    deleted = client.post(
-        reverse("admin:funding_conventionevent_delete", args=[event.pk]), {"post": "yes"}
+    event = history_for_ids(ConventionVersion, convention.versions.values("pk")).get(
+        action=ConventionVersion.Action.DRAFT
     )
 
-    assert convention.reference in page
+    # Shown under the convention's form, each event naming its version; the history has no
+    # admin page of its own, so nothing changes or deletes an event there.
+    detail = client.get(reverse("admin:funding_convention_change", args=[convention.pk]))
+    page = _text(detail)
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:history_event_change", args=[event.pk])
+
     assert detail.status_code == 200
-    assert (changed.status_code, deleted.status_code) == (403, 403)
+    assert [e.action for e in detail.context["history_events"]] == [
+        "draft",
+        "signatories_changed",
+    ]
+    assert detail.context["history_events"][0].pk == event.pk
+    assert "Convention préparée" in page and "Convention initiale" in page
     event.refresh_from_db()
     assert event.note == ""
     assert Convention.objects.filter(pk=convention.pk).exists()

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from eig.programme.models import Administration
-from funding import services
 from funding.models import Convention, ConventionVersion
+from funding.services import amendments, preparation, signatures
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
@@ -58,7 +58,7 @@ def _p6_two_conventions(staff, capture):
     selected_defi(promotion, culture, positions=2, title="Gallica augmentée")
     selected_defi(promotion, interior, positions=2, title="Alertes inondation")
     with capture(execute=True):
-        report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+        report = preparation.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
         for convention in report.created:
             name_signatories(convention, staff)
     assert len(report.created) == 2
@@ -76,7 +76,7 @@ def test_budget_committed_and_available_by_hand(client, staff, django_capture_on
     # One of them goes into signature: it moves from "brouillon" to "en signature".
     version = Convention.objects.get(administration=culture).versions.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=version, actor=staff)
+        signatures.convention_version_send(version=version, actor=staff)
 
     response = client.get(reverse("funding:budget", args=[promotion.pk]))
 
@@ -192,19 +192,19 @@ def test_budget_counts_an_avenant_for_what_it_replaces(
     convention = Convention.objects.get(administration=culture)
     version = convention.versions.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=version, actor=staff)
-    services.convention_version_sign_admin(
+        signatures.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_sign_admin(
         version=version,
         actor=agent,
         upload=SimpleUploadedFile("s.pdf", pdf_bytes(), content_type="application/pdf"),
     )
-    services.convention_version_sign_dinum(version=version, actor=staff)
-    services.convention_version_enter_into_force(
+    signatures.convention_version_sign_dinum(version=version, actor=staff)
+    signatures.convention_version_enter_into_force(
         version=version, actor=staff, on=version.created_at.date()
     )
     lower = promotion.salary_bands.get(min_years=0)
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention,
             actor=staff,
             lines={line.pk: {"salary_band": lower.pk} for line in convention.lines.all()},
@@ -259,7 +259,7 @@ def test_budget_csv_does_not_run_a_name_as_a_formula(client, staff):
     promotion = funded_promotion("6")
     odd = ministry(name='=HYPERLINK("http://exemple.org")')
     selected_defi(promotion, odd, positions=1)
-    services.convention_prepare(promotion=promotion, administration=odd, actor=staff)
+    preparation.convention_prepare(promotion=promotion, administration=odd, actor=staff)
 
     rows = _csv_rows(client.get(reverse("funding:budget_csv", args=[promotion.pk])))
 
@@ -334,7 +334,9 @@ def _promotions_with(count, staff):
         for _ in range(count):
             signatory = ministry()
             selected_defi(promotion, signatory, positions=1)
-            services.convention_prepare(promotion=promotion, administration=signatory, actor=staff)
+            preparation.convention_prepare(
+                promotion=promotion, administration=signatory, actor=staff
+            )
         # And one défi not covered yet, for the table of the left-out ones.
         selected_defi(promotion, ministry(), positions=1)
         promotions.append(promotion)

@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 from pypdf import PdfReader
 
 from eig.programme.models import SalaryBand
-from funding import services
 from funding.models import ConventionVersion
 from funding.pdf import convention_version_context, convention_version_render
+from funding.services import amendments, preparation, signatures
 from tests.factories import (
     SignatoryAgentFactory,
     StaffFactory,
@@ -28,7 +28,7 @@ State = ConventionVersion.State
 
 
 def _prepare(promotion, administration):
-    return services.convention_prepare(
+    return preparation.convention_prepare(
         promotion=promotion, administration=administration, actor=StaffFactory()
     )
 
@@ -157,7 +157,7 @@ def test_p7_partnership_states_dinum_pays_everything_under_mission_letters():
     convention = _prepare(promotion, partner)
     first = convention.lines.order_by("rank").first()
 
-    version = services.convention_update(
+    version = amendments.convention_update(
         convention=convention,
         actor=StaffFactory(),
         lines={first.pk: {"salary_band": _band(promotion, 0).pk, "work_time": 100}},
@@ -191,7 +191,7 @@ def test_signatories_appear_in_the_parties_and_signature_blocks():
     selected_defi(promotion, signatory, positions=2)
     convention = _prepare(promotion, signatory)
 
-    version = services.convention_update(
+    version = amendments.convention_update(
         convention=convention,
         actor=StaffFactory(),
         signatory="Mme Claire Martin, secrétaire générale",
@@ -272,7 +272,7 @@ def test_draft_rewritten_in_place_is_rendered_again_with_the_new_amounts():
     old_checksum = first.checksum
     line = convention.lines.order_by("rank").first()
 
-    version = services.convention_update(
+    version = amendments.convention_update(
         convention=convention,
         actor=StaffFactory(),
         lines={line.pk: {"salary_band": _band(promotion, 0).pk, "work_time": 100}},
@@ -298,16 +298,16 @@ def test_avenant_states_its_reason_and_previous_amounts_and_old_versions_keep_th
     name_signatories(convention, staff)
     initial = _render(convention.versions.get())
     initial_checksum = initial.checksum
-    services.convention_version_send(version=initial, actor=staff)
+    signatures.convention_version_send(version=initial, actor=staff)
     upload = SimpleUploadedFile("signee.pdf", pdf_bytes(2), content_type="application/pdf")
-    services.convention_version_sign_admin(version=initial, actor=agent, upload=upload)
-    services.convention_version_sign_dinum(version=initial, actor=staff)
-    services.convention_version_enter_into_force(
+    signatures.convention_version_sign_admin(version=initial, actor=agent, upload=upload)
+    signatures.convention_version_sign_dinum(version=initial, actor=staff)
+    signatures.convention_version_enter_into_force(
         version=initial, actor=staff, on=datetime.date(2021, 11, 15)
     )
     line = convention.lines.order_by("rank").first()
 
-    avenant = services.convention_update(
+    avenant = amendments.convention_update(
         convention=convention,
         actor=staff,
         lines={line.pk: {"salary_band": _band(promotion, 0).pk, "work_time": 100}},

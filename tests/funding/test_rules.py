@@ -6,7 +6,7 @@ import pytest
 
 from eig.accounts.models import Role
 from eig.programme.services import membership_request
-from funding import services
+from funding.services import preparation
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
@@ -47,7 +47,7 @@ def world():
     operator = operator_of(signatory_administration, name="Bibliothèque nationale de France")
     selected_defi(promotion, operator, positions=1)
     # The PDF render waits for the commit, which never comes in this test.
-    convention = services.convention_prepare(
+    convention = preparation.convention_prepare(
         promotion=promotion, administration=signatory_administration, actor=StaffFactory()
     )
     pending = UserFactory(roles=[Role.AGENT])

@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from eig.exceptions import DomainError, InvalidTransition
+from eig.history.selectors import history_for, history_latest
 from eig.programme.models import Administration, WorkTime
-from funding import services
-from funding.models import Convention, ConventionEvent, ConventionVersion
+from funding.models import Convention, ConventionVersion
 from funding.selectors import promotion_committed
+from funding.services import amendments, preparation, reminders, signatures, versions
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
@@ -30,7 +31,7 @@ State = ConventionVersion.State
 
 def _prepare(promotion, administration, staff=None):
     staff = staff or StaffFactory()
-    convention = services.convention_prepare(
+    convention = preparation.convention_prepare(
         promotion=promotion, administration=administration, actor=staff
     )
     # Sending needs both signatories named in the text.
@@ -51,10 +52,10 @@ def _rendered(version):
 
 def _in_force(convention, staff, agent):
     version = _rendered(convention.versions.get())
-    services.convention_version_send(version=version, actor=staff)
-    services.convention_version_sign_admin(version=version, actor=agent, upload=_signed_pdf())
-    services.convention_version_sign_dinum(version=version, actor=staff)
-    return services.convention_version_enter_into_force(
+    signatures.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_sign_admin(version=version, actor=agent, upload=_signed_pdf())
+    signatures.convention_version_sign_dinum(version=version, actor=staff)
+    return signatures.convention_version_enter_into_force(
         version=version, actor=staff, on=datetime.date(2022, 11, 15)
     )
 
@@ -82,7 +83,9 @@ def test_prepare_p6_one_line_per_position_at_the_flat_rate():
     assert [d["title"] for d in version.content["defis"]] == ["Archives ouvertes", "Bibliothèques"]
     assert version.content["defis"][0]["lines"][0]["total"] == "69367.10"
     assert first.positions.count() == 2
-    assert list(ConventionEvent.objects.values_list("from_state", "to_state")) == [("", "draft")]
+    assert list(
+        history_latest(ConventionVersion).exclude(to_state="").values_list("from_state", "to_state")
+    ) == [("", "draft")]
 
 
 def test_prepare_keeps_the_band_the_agent_assumed():
@@ -106,7 +109,9 @@ def test_prepare_an_operator_is_signed_for_by_its_ministry():
     operator = operator_of(parent, name="Météo-France")
     selected_defi(promotion, operator, title="Prévisions locales")
 
-    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=StaffFactory())
+    report = preparation.conventions_prepare_for_promotion(
+        promotion=promotion, actor=StaffFactory()
+    )
 
     [convention] = report.created
     assert convention.administration == parent
@@ -122,7 +127,9 @@ def test_prepare_leaves_out_ineligible_and_self_funded_defis():
     self_funded.requests_cofinancing = False
     self_funded.save(update_fields=["requests_cofinancing"])
 
-    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=StaffFactory())
+    report = preparation.conventions_prepare_for_promotion(
+        promotion=promotion, actor=StaffFactory()
+    )
 
     assert report.created == []
     assert (report.ineligible, report.self_funded) == ([ineligible], [self_funded])
@@ -191,7 +198,9 @@ def test_prepare_for_promotion_refuses_only_the_conventions_past_the_envelope():
     for name in ("Ministère A", "Ministère B", "Ministère C"):
         selected_defi(promotion, ministry(name=name), positions=2)
 
-    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=StaffFactory())
+    report = preparation.conventions_prepare_for_promotion(
+        promotion=promotion, actor=StaffFactory()
+    )
 
     assert [c.administration.name for c in report.created] == ["Ministère A", "Ministère B"]
     assert [a.name for a, _ in report.refused] == ["Ministère C"]
@@ -209,7 +218,7 @@ def test_update_a_draft_rewrites_it_in_place():
     line = convention.lines.get(rank=1)
     junior = promotion.salary_bands.get(min_years=0)
 
-    version = services.convention_update(
+    version = amendments.convention_update(
         convention=convention,
         actor=StaffFactory(),
         lines={line.pk: {"salary_band": junior.pk, "work_time": 100}},
@@ -232,13 +241,13 @@ def test_update_refuses_a_band_of_another_promotion_and_part_time_in_a_cdd():
     own = promotion.salary_bands.first()
 
     with pytest.raises(DomainError, match="tranche de la grille"):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention,
             actor=StaffFactory(),
             lines={line.pk: {"salary_band": foreign.pk}},
         )
     with pytest.raises(DomainError, match="temps plein"):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention,
             actor=StaffFactory(),
             lines={line.pk: {"salary_band": own.pk, "work_time": 80}},
@@ -254,14 +263,14 @@ def test_update_after_sending_makes_a_new_version_and_supersedes_the_sent_one():
     staff = StaffFactory()
     convention = _prepare(promotion, signatory, staff)
     first = _rendered(convention.versions.get())
-    services.convention_version_send(version=first, actor=staff)
+    signatures.convention_version_send(version=first, actor=staff)
     line = convention.lines.get(rank=2)
     junior = promotion.salary_bands.get(min_years=0)
     change = {line.pk: {"salary_band": junior.pk, "work_time": 100}}
 
     with pytest.raises(DomainError, match="motif"):
-        services.convention_update(convention=convention, actor=staff, lines=change)
-    second = services.convention_update(
+        amendments.convention_update(convention=convention, actor=staff, lines=change)
+    second = amendments.convention_update(
         convention=convention, actor=staff, lines=change, reason="EIG recruté avec 4 ans."
     )
 
@@ -271,7 +280,7 @@ def test_update_after_sending_makes_a_new_version_and_supersedes_the_sent_one():
     assert second.cofinancing == Decimal("39018.99")
     assert second.title == "version 2"
     with pytest.raises(InvalidTransition):
-        services.convention_version_sign_dinum(version=first, actor=staff)
+        signatures.convention_version_sign_dinum(version=first, actor=staff)
 
 
 def test_update_without_a_change_of_amounts_keeps_the_version():
@@ -281,13 +290,13 @@ def test_update_without_a_change_of_amounts_keeps_the_version():
     staff = StaffFactory()
     convention = _prepare(promotion, signatory, staff)
     version = _rendered(convention.versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
 
-    again = services.convention_update(convention=convention, actor=staff, reason="rien")
+    again = amendments.convention_update(convention=convention, actor=staff, reason="rien")
 
     assert again == version
     with pytest.raises(DomainError, match="brouillon"):
-        services.convention_update(convention=convention, actor=staff, signatory="Autre")
+        amendments.convention_update(convention=convention, actor=staff, signatory="Autre")
 
 
 def test_avenant_after_entry_into_force():
@@ -300,7 +309,7 @@ def test_avenant_after_entry_into_force():
     line = convention.lines.get(rank=2)
 
     # A position was not filled: the line goes, the flat amount with it.
-    avenant = services.convention_update(
+    avenant = amendments.convention_update(
         convention=convention,
         actor=staff,
         lines={line.pk: {"salary_band": line.salary_band_id, "remove": True}},
@@ -316,10 +325,10 @@ def test_avenant_after_entry_into_force():
     assert promotion_committed(promotion) == Decimal("20000.00")
 
     _in_force_version = _rendered(avenant)
-    services.convention_version_send(version=avenant, actor=staff)
-    services.convention_version_sign_admin(version=avenant, actor=agent, upload=_signed_pdf())
-    services.convention_version_sign_dinum(version=avenant, actor=staff)
-    services.convention_version_enter_into_force(
+    signatures.convention_version_send(version=avenant, actor=staff)
+    signatures.convention_version_sign_admin(version=avenant, actor=agent, upload=_signed_pdf())
+    signatures.convention_version_sign_dinum(version=avenant, actor=staff)
+    signatures.convention_version_enter_into_force(
         version=avenant, actor=staff, on=datetime.date(2023, 2, 1)
     )
     initial.refresh_from_db()
@@ -336,12 +345,12 @@ def test_avenant_past_the_envelope_is_refused():
     staff = StaffFactory()
     convention = _prepare(promotion, signatory, staff)  # 2 × 18 208,86 = 36 417,72
     version = _rendered(convention.versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
     senior = promotion.salary_bands.get(min_years=6)
     lines = {line.pk: {"salary_band": senior.pk} for line in convention.lines.all()}
 
     with pytest.raises(DomainError, match="Enveloppe dépassée"):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention, actor=staff, lines=lines, reason="Profils confirmés."
         )
 
@@ -364,7 +373,9 @@ def test_signature_circuit_records_each_step():
     assert version.in_force_on == datetime.date(2022, 11, 15)
     assert version.signed_pdf.name.endswith("-signee.pdf")
     assert len(version.signed_checksum) == 64
-    events = list(version.events.values_list("from_state", "to_state", "actor"))
+    events = list(
+        history_for(version).exclude(to_state="").values_list("from_state", "to_state", "actor")
+    )
     assert events == [
         ("", "draft", staff.pk),
         ("draft", "sent", staff.pk),
@@ -382,14 +393,14 @@ def test_signature_steps_out_of_order_are_refused():
     version = _prepare(promotion, signatory, staff).versions.get()
 
     with pytest.raises(DomainError, match="en cours de production"):
-        services.convention_version_send(version=version, actor=staff)
+        signatures.convention_version_send(version=version, actor=staff)
     version = _rendered(version)
     with pytest.raises(InvalidTransition):
-        services.convention_version_sign_admin(version=version, actor=agent, upload=_signed_pdf())
+        signatures.convention_version_sign_admin(version=version, actor=agent, upload=_signed_pdf())
     with pytest.raises(InvalidTransition):
-        services.convention_version_sign_dinum(version=version, actor=staff)
+        signatures.convention_version_sign_dinum(version=version, actor=staff)
     with pytest.raises(InvalidTransition):
-        services.convention_version_enter_into_force(
+        signatures.convention_version_enter_into_force(
             version=version, actor=staff, on=datetime.date(2022, 1, 1)
         )
     version.refresh_from_db()
@@ -403,21 +414,21 @@ def test_only_the_signatory_agents_or_staff_upload_the_signed_pdf():
     selected_defi(promotion, operator)
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, parent, staff).versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
 
     for outsider in (AgentFactory(administration=operator), AgentFactory()):
         with pytest.raises(DomainError, match="Seuls les agents"):
-            services.convention_version_sign_admin(
+            signatures.convention_version_sign_admin(
                 version=version, actor=outsider, upload=_signed_pdf()
             )
     with pytest.raises(DomainError, match="équipe du programme"):
-        services.convention_version_sign_dinum(
+        signatures.convention_version_sign_dinum(
             version=version, actor=AgentFactory(administration=parent)
         )
     version.refresh_from_db()
     assert (version.state, version.signed_pdf.name) == (State.SENT, "")
 
-    services.convention_version_sign_admin(version=version, actor=staff, upload=_signed_pdf())
+    signatures.convention_version_sign_admin(version=version, actor=staff, upload=_signed_pdf())
     version.refresh_from_db()
     assert version.state == State.SIGNED_ADMIN
 
@@ -428,11 +439,11 @@ def test_signed_upload_must_be_a_pdf():
     selected_defi(promotion, signatory)
     staff, agent = StaffFactory(), SignatoryAgentFactory(administration=signatory)
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
     fake = SimpleUploadedFile("signee.pdf", b"pas un pdf", content_type="application/pdf")
 
     with pytest.raises(DomainError):
-        services.convention_version_sign_admin(version=version, actor=agent, upload=fake)
+        signatures.convention_version_sign_admin(version=version, actor=agent, upload=fake)
 
     version.refresh_from_db()
     assert (version.state, version.signed_pdf.name) == (State.SENT, "")
@@ -453,8 +464,8 @@ def test_sending_mails_the_pdf_once_to_each_signatory_agent(django_capture_on_co
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=version, actor=staff)
-    again = services.convention_version_mail_for_signature(version_id=version.pk)
+        signatures.convention_version_send(version=version, actor=staff)
+    again = reminders.convention_version_mail_for_signature(version_id=version.pk)
 
     assert again == 0
     # The défi's author is an agent of the signatory administration too.
@@ -476,13 +487,13 @@ def test_signature_reminders_at_each_threshold_once(django_capture_on_commit_cal
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
     sent_at = timezone.now() - datetime.timedelta(days=30)
-    services.convention_version_send(version=version, actor=staff, now=sent_at)
+    signatures.convention_version_send(version=version, actor=staff, now=sent_at)
     mail.outbox.clear()
 
     day = datetime.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
         counts = [
-            services.convention_send_signature_reminders(now=sent_at + offset)
+            reminders.convention_send_signature_reminders(now=sent_at + offset)
             for offset in (6 * day, 7 * day, 7 * day + datetime.timedelta(hours=1), 15 * day)
         ]
 
@@ -491,13 +502,13 @@ def test_signature_reminders_at_each_threshold_once(django_capture_on_commit_cal
     assert "Relance" in mail.outbox[0].subject
 
     # Signed by the administration: now staff are reminded to countersign.
-    services.convention_version_sign_admin(
+    signatures.convention_version_sign_admin(
         version=version, actor=staff, upload=_signed_pdf(), now=sent_at + 16 * day
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 1
-        assert services.convention_send_signature_reminders(now=sent_at + 19 * day) == 0
+        assert reminders.convention_send_signature_reminders(now=sent_at + 19 * day) == 1
+        assert reminders.convention_send_signature_reminders(now=sent_at + 19 * day) == 0
     assert mail.outbox[0].to == [staff.email]
     assert "contresigner" in mail.outbox[0].subject
 
@@ -511,7 +522,7 @@ def test_a_defi_selected_later_joins_its_signatory_convention_by_avenant():
     initial = _in_force(convention, staff, agent)
     selected_defi(promotion, signatory, positions=3, title="Second défi")
 
-    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+    report = preparation.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
 
     [avenant] = report.amended
     assert report.created == []
@@ -523,7 +534,7 @@ def test_a_defi_selected_later_joins_its_signatory_convention_by_avenant():
     initial.refresh_from_db()
     assert (initial.state, initial.cofinancing) == (State.IN_FORCE, Decimal("40000.00"))
     # Nothing left to add: a second run changes nothing.
-    again = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+    again = preparation.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
     assert (again.created, again.amended, again.refused) == ([], [], [])
 
 
@@ -534,7 +545,9 @@ def test_a_defi_selected_later_past_the_envelope_is_refused_and_not_added():
     convention = _prepare(promotion, signatory)
     selected_defi(promotion, signatory, positions=2)
 
-    report = services.conventions_prepare_for_promotion(promotion=promotion, actor=StaffFactory())
+    report = preparation.conventions_prepare_for_promotion(
+        promotion=promotion, actor=StaffFactory()
+    )
 
     [(administration, message)] = report.refused
     assert administration == signatory
@@ -550,7 +563,7 @@ def test_only_staff_send_a_convention():
     version = _rendered(_prepare(promotion, signatory).versions.get())
 
     with pytest.raises(DomainError, match="équipe du programme"):
-        services.convention_version_send(
+        signatures.convention_version_send(
             version=version, actor=AgentFactory(administration=signatory)
         )
     version.refresh_from_db()
@@ -571,14 +584,14 @@ def test_convention_pdf_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
     assert version.rendered_at is None
     broker_down.returns()
 
-    assert services.convention_versions_requeue_unrendered() == 0
+    assert versions.convention_versions_requeue_unrendered() == 0
     later = timezone.now() + datetime.timedelta(minutes=11)
-    assert services.convention_versions_requeue_unrendered(now=later) == 1
+    assert versions.convention_versions_requeue_unrendered(now=later) == 1
 
     version.refresh_from_db()
     assert version.rendered_at is not None
     assert version.pdf.read(5) == b"%PDF-"
-    assert services.convention_versions_requeue_unrendered(now=later) == 0
+    assert versions.convention_versions_requeue_unrendered(now=later) == 0
 
 
 def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down(
@@ -595,7 +608,7 @@ def test_convention_send_writes_its_mails_with_the_pdf_even_with_the_broker_down
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=version, actor=staff)
+        signatures.convention_version_send(version=version, actor=staff)
 
     message = OutboxMessage.objects.get()
     assert (message.recipients, message.state) == ([named.email], "pending")
@@ -613,22 +626,22 @@ def test_sending_is_refused_until_both_signatories_are_named():
     signatory = ministry()
     selected_defi(promotion, signatory)
     staff = StaffFactory()
-    convention = services.convention_prepare(
+    convention = preparation.convention_prepare(
         promotion=promotion, administration=signatory, actor=staff
     )
     version = _rendered(convention.versions.get())
 
     with pytest.raises(DomainError, match="Indiquez le signataire pour l'administration et"):
-        services.convention_version_send(version=version, actor=staff)
-    services.convention_update(convention=convention, actor=staff, signatory="La directrice")
+        signatures.convention_version_send(version=version, actor=staff)
+    amendments.convention_update(convention=convention, actor=staff, signatory="La directrice")
     version = _rendered(convention.versions.get())
     with pytest.raises(DomainError, match="^Indiquez le signataire pour la DINUM ") as error:
-        services.convention_version_send(version=version, actor=staff)
+        signatures.convention_version_send(version=version, actor=staff)
     version.refresh_from_db()
     assert (error.value.code, version.state) == ("signatories_missing", State.DRAFT)
 
-    services.convention_update(convention=convention, actor=staff, dinum_signatory="Le DINUM")
-    version = services.convention_version_send(
+    amendments.convention_update(convention=convention, actor=staff, dinum_signatory="Le DINUM")
+    version = signatures.convention_version_send(
         version=_rendered(convention.versions.get()), actor=staff
     )
     assert version.state == State.SENT
@@ -640,13 +653,13 @@ def test_a_verified_member_who_is_not_signatory_cannot_upload_the_signed_pdf():
     selected_defi(promotion, signatory)
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
 
     with pytest.raises(DomainError, match="Seuls les agents signataires"):
-        services.convention_version_sign_admin(
+        signatures.convention_version_sign_admin(
             version=version, actor=AgentFactory(administration=signatory), upload=_signed_pdf()
         )
-    version = services.convention_version_sign_admin(
+    version = signatures.convention_version_sign_admin(
         version=version,
         actor=SignatoryAgentFactory(administration=signatory),
         upload=_signed_pdf(),
@@ -664,7 +677,7 @@ def test_signature_mails_go_to_the_named_signatories_only(django_capture_on_comm
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_version_send(version=version, actor=staff)
+        signatures.convention_version_send(version=version, actor=staff)
 
     assert [m.to for m in mail.outbox] == [[named.email]]
 
@@ -675,8 +688,8 @@ def test_an_administration_without_signatory_is_mailed_nothing():
     selected_defi(promotion, signatory)
     staff = StaffFactory()
     version = _rendered(_prepare(promotion, signatory, staff).versions.get())
-    services.convention_version_send(version=version, actor=staff)
+    signatures.convention_version_send(version=version, actor=staff)
     mail.outbox.clear()
 
-    assert services.convention_version_mail_for_signature(version_id=version.pk) == 0
+    assert reminders.convention_version_mail_for_signature(version_id=version.pk) == 0
     assert mail.outbox == []

@@ -8,9 +8,10 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from eig.history.selectors import history_for, history_latest
 from eig.programme.models import Administration, Promotion
-from funding import services
-from funding.models import Convention, ConventionEvent, ConventionVersion
+from funding.models import Convention, ConventionVersion
+from funding.services import amendments, preparation, signatures
 from tests import pdfs
 from tests.factories import (
     AgentFactory,
@@ -66,7 +67,7 @@ def world(django_capture_on_commit_callbacks):
     selected_defi(promotion, operator, positions=2, title="Gallica augmentée", owner=operator_agent)
     staff = StaffFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
@@ -93,14 +94,14 @@ def _url(name, convention, version=None):
 
 def _sent(world, capture) -> ConventionVersion:
     with capture(execute=True):
-        return services.convention_version_send(
+        return signatures.convention_version_send(
             version=_current(world.convention), actor=world.staff
         )
 
 
 def _signed(world, capture) -> ConventionVersion:
     version = _sent(world, capture)
-    return services.convention_version_sign_admin(
+    return signatures.convention_version_sign_admin(
         version=version, actor=world.signatory_agent, upload=_signed_pdf()
     )
 
@@ -284,7 +285,7 @@ def test_upload_of_a_non_pdf_is_refused_in_french(
     assert "Ce fichier n'est pas un PDF" in _text(response)
     version.refresh_from_db()
     assert version.state == State.SENT
-    assert not ConventionEvent.objects.filter(to_state=State.SIGNED_ADMIN).exists()
+    assert not history_latest(ConventionVersion).filter(to_state=State.SIGNED_ADMIN).exists()
 
 
 @pytest.mark.parametrize(
@@ -385,7 +386,7 @@ def test_full_path_through_the_pages(client, world, django_capture_on_commit_cal
     version.refresh_from_db()
     assert version.state == State.IN_FORCE  # until the avenant is in force
     assert list(
-        ConventionEvent.objects.filter(version=version).values_list("from_state", "to_state")
+        history_for(version).exclude(to_state="").values_list("from_state", "to_state")
     ) == [
         ("", "draft"),
         ("draft", "sent"),
@@ -566,16 +567,16 @@ def _convention_with(count, capture):
     selected_defi(promotion, signatory, positions=count)
     staff = StaffFactory()
     with capture(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
         name_signatories(convention, staff)
     bands = list(promotion.salary_bands.order_by("min_years"))
     for number in range(2, count + 1):
         with capture(execute=True):
-            services.convention_version_send(version=_current(convention), actor=staff)
+            signatures.convention_version_send(version=_current(convention), actor=staff)
         with capture(execute=True):
-            services.convention_update(
+            amendments.convention_update(
                 convention=convention,
                 actor=staff,
                 lines={
@@ -611,7 +612,9 @@ def test_my_conventions_queries_do_not_grow(
         promotion = funded_promotion("6")
         selected_defi(promotion, signatory, positions=1)
         with django_capture_on_commit_callbacks(execute=True):
-            services.convention_prepare(promotion=promotion, administration=signatory, actor=staff)
+            preparation.convention_prepare(
+                promotion=promotion, administration=signatory, actor=staff
+            )
     client.force_login(AgentFactory(administration=signatory))
 
     with django_assert_num_queries(MY_CONVENTIONS_QUERIES):
@@ -659,7 +662,7 @@ def test_an_avenant_is_masculine_and_the_signatory_takes_an_article(
     )
     line = convention.lines.get(rank=2)
     with django_capture_on_commit_callbacks(execute=True):
-        services.convention_update(
+        amendments.convention_update(
             convention=convention,
             actor=staff,
             lines={line.pk: {"salary_band": line.salary_band_id, "remove": True}},
@@ -764,7 +767,7 @@ def test_staff_page_says_why_a_convention_cannot_be_sent(
     selected_defi(promotion, signatory, positions=1)
     staff = StaffFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        convention = services.convention_prepare(
+        convention = preparation.convention_prepare(
             promotion=promotion, administration=signatory, actor=staff
         )
     client.force_login(staff)

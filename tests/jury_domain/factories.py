@@ -3,9 +3,10 @@ import datetime
 import factory
 from django.utils import timezone
 
+from eig.history.services import record
 from eig.programme.models import Specialty
 from tests.factories import CandidateFactory
-from tests.jury_domain.models import Entry, EntryCall, EntryTransition
+from tests.jury_domain.models import Entry, EntryCall
 
 
 class EntryCallFactory(factory.django.DjangoModelFactory):
@@ -41,6 +42,10 @@ class EntryFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def history(self, create, extracted, **kwargs):
         if create:
-            EntryTransition.objects.create(
-                entry=self, from_state="", to_state=self.state, actor=self.owner, at=timezone.now()
+            record(
+                self,
+                action=Entry.Action.SUBMITTED,
+                to_state=self.state,
+                actor=self.owner,
+                at=timezone.now(),
             )

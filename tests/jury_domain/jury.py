@@ -12,7 +12,6 @@ from tests.jury_domain.models import (
     EntryCall,
     EntryConflict,
     EntryEvaluation,
-    EntryEvaluationEvent,
     EntryReview,
     EntryScore,
 )
@@ -66,7 +65,6 @@ ENTRY_JURY = JuryDomain(
     dossier_field="entry",
     evaluation_model=EntryEvaluation,
     score_model=EntryScore,
-    event_model=EntryEvaluationEvent,
     conflict_model=EntryConflict,
     review_model=EntryReview,
     dossiers=entry_list_for_jury,

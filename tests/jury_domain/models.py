@@ -11,7 +11,6 @@ from django.db import models
 from eig.jury.models import (
     AbstractConflict,
     AbstractEvaluation,
-    AbstractEvaluationEvent,
     AbstractReview,
     AbstractScore,
     Jury,
@@ -40,6 +39,12 @@ class Entry(models.Model):
         NOT_SELECTED = "not_selected", "Non retenue"
         WITHDRAWN = "withdrawn", "Retirée"
 
+    class Action(models.TextChoices):
+        """What an entry's history events say (`eig.history`)."""
+
+        SUBMITTED = "submitted", "Dépôt"
+        JURY = "jury", "Décision de sélection"
+
     call = models.ForeignKey(EntryCall, on_delete=models.PROTECT, related_name="entries")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -64,25 +69,6 @@ class Entry(models.Model):
         return self.get_specialty_display()
 
 
-class EntryTransition(models.Model):
-    """History of an entry's state: who, when, from, to, why."""
-
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="transitions")
-    from_state = models.CharField(max_length=16, blank=True)
-    to_state = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField()
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.entry} : {self.from_state or '—'} → {self.to_state}"
-
-
 class EntryConflict(AbstractConflict):
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="jury_conflicts")
 
@@ -102,16 +88,12 @@ class EntryEvaluation(AbstractEvaluation):
 
 
 class EntryScore(AbstractScore):
-    evaluation = models.ForeignKey(EntryEvaluation, on_delete=models.CASCADE, related_name="scores")
+    evaluation = models.ForeignKey(EntryEvaluation, on_delete=models.PROTECT, related_name="scores")
 
     class Meta(AbstractScore.Meta):
         constraints = [
             models.UniqueConstraint(fields=["evaluation", "criterion"], name="entryscore_unique")
         ]
-
-
-class EntryEvaluationEvent(AbstractEvaluationEvent):
-    evaluation = models.ForeignKey(EntryEvaluation, on_delete=models.CASCADE, related_name="events")
 
 
 class EntryReview(AbstractReview):

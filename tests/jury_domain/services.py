@@ -6,7 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, InvalidTransition
-from tests.jury_domain.models import Entry, EntryTransition
+from eig.history.models import Event
+from eig.history.services import record
+from tests.jury_domain.models import Entry
 
 State = Entry.State
 
@@ -23,10 +25,10 @@ JURY_MOVES = {
 @transaction.atomic
 def entry_jury_move(
     *, dossier: Entry, to_state: str, actor, note: str = "", now: datetime.datetime | None = None
-) -> EntryTransition:
+) -> Event:
     """Move an entry through selection. Refused while its call is open (the candidate may
     still change it) and from a state the move does not start from. Side effect: an
-    EntryTransition row."""
+    history event (`eig.history`)."""
     now = now or timezone.now()
     entry = Entry.objects.select_for_update().select_related("call").get(pk=dossier.pk)
     if now < entry.call.closes_at:
@@ -43,6 +45,12 @@ def entry_jury_move(
     previous = entry.state
     entry.state = dossier.state = to_state
     entry.save(update_fields=["state", "updated_at"])
-    return EntryTransition.objects.create(
-        entry=entry, from_state=previous, to_state=to_state, actor=actor, note=note[:300], at=now
+    return record(
+        entry,
+        action=Entry.Action.JURY,
+        from_state=previous,
+        to_state=to_state,
+        actor=actor,
+        note=note,
+        at=now,
     )

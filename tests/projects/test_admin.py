@@ -3,7 +3,7 @@ import html
 import io
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from projects.models import Defi, ProjectCall
 from tests.factories import AgentFactory, DefiFactory, ProjectCallFactory, StaffFactory, fill_defi
@@ -72,12 +72,17 @@ def test_admin_defi_history_is_read_only(staff_client):
     response = staff_client.get(reverse("admin:projects_defi_change", args=[defi.pk]))
 
     assert response.status_code == 200
-    formset = next(
-        f
+    # The history is a block under the form (eig.history.admin.HistoryMixin), not a form:
+    # nothing in the page edits it, and the history has no admin page of its own.
+    events = response.context["history_events"]
+    assert [(e.action, e.from_state, e.to_state) for e in events] == [("created", "", "draft")]
+    assert "Création" in html.unescape(response.content.decode())
+    assert not any(
+        f.opts.model._meta.label == "history.Event"
         for f in response.context["inline_admin_formsets"]
-        if f.opts.model._meta.model_name == "defitransition"
     )
-    assert not formset.has_add_permission and not formset.has_change_permission
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:history_event_changelist")
 
 
 def test_admin_refused_to_agents(client):

@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from eig.jury import deliberation
+from eig.jury import hearings
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview
 from tests.factories import (
@@ -120,7 +120,7 @@ def test_decide_before_the_hearing_warns(client, jury, staff):
 def test_decide_heard_and_scored_asks_confirmation_without_warning(client, jury, staff):
     defi = shortlisted(jury, staff)
     slot_for(jury, group_of(jury), defi, staff, timezone.now() - datetime.timedelta(days=1))
-    deliberation.review_record_hearing(
+    hearings.review_record_hearing(
         domain=DEFI_JURY,
         review=DefiReview.objects.get(defi=defi),
         actor=staff,

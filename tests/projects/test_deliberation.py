@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from eig.jury import deliberation
+from eig.jury import decisions, hearings, shortlist
 from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview, DefiScore
@@ -54,29 +54,27 @@ def staff():
 
 def shortlisted(jury, staff, questions="Quelles données ?"):
     defi = submitted_defi(jury.project_call)
-    deliberation.review_shortlist(
+    shortlist.review_shortlist(
         domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions=questions
     )
     return defi
 
 
 def group_of(jury, name="Groupe 1", members=2):
-    return deliberation.jury_group_create(
+    return hearings.jury_group_create(
         jury=jury, name=name, members=list(jury.members.order_by("pk"))[:members]
     )
 
 
 def slot_for(jury, group, defi, staff, start):
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=40),
         location="DINUM, salle 4.02",
     )
-    deliberation.review_assign_slot(
-        domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
-    )
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
     return slot
 
 
@@ -172,7 +170,7 @@ def test_hearing_record_of_a_defi_without_slot_is_404(client, jury, staff):
 
 def test_decision_record_download(client, jury, staff, django_capture_on_commit_callbacks):
     defi = submitted_defi(jury.project_call, title="Données des collectivités")
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
     )
     pending = DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
@@ -289,7 +287,7 @@ def test_shortlist_page_keeps_too_long_questions(client, jury, staff):
 
 def test_shortlist_page_refusal_after_decision_is_shown(client, jury, staff):
     defi = shortlisted(jury, staff)
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
     )
     client.force_login(staff)
@@ -371,7 +369,7 @@ def test_hearings_page_creates_group_and_slot(client, jury, staff):
 )
 def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, message):
     group = group_of(jury)
-    deliberation.hearing_slot_create(
+    hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 9, 0),
@@ -401,9 +399,9 @@ def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, mess
 
 def test_hearings_page_refuses_a_juror_in_two_places(client, jury, staff):
     first, second, third = jury.members.order_by("pk")[:3]
-    morning = deliberation.jury_group_create(jury=jury, name="Matin", members=[first, second])
-    other = deliberation.jury_group_create(jury=jury, name="Autre", members=[second, third])
-    deliberation.hearing_slot_create(
+    morning = hearings.jury_group_create(jury=jury, name="Matin", members=[first, second])
+    other = hearings.jury_group_create(jury=jury, name="Autre", members=[second, third])
+    hearings.hearing_slot_create(
         jury=jury,
         group=morning,
         starts_at=paris(2026, 3, 24, 9, 0),
@@ -432,7 +430,7 @@ def test_hearings_page_assigns_and_convokes(
 ):
     defi = shortlisted(jury, staff, questions="Qui sera le mentor opérationnel ?")
     group = group_of(jury)
-    slot = deliberation.hearing_slot_create(
+    slot = hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=paris(2026, 3, 24, 9, 0),
@@ -536,7 +534,7 @@ def test_hearing_record_by_a_group_member(client, jury, staff):
 )
 def test_hearing_record_bad_input_is_400(client, jury, staff, data, message):
     _group, (first, second) = heard(jury, staff, count=2)
-    deliberation.review_record_hearing(
+    hearings.review_record_hearing(
         domain=DEFI_JURY,
         review=DefiReview.objects.get(defi=first),
         actor=staff,
@@ -626,7 +624,7 @@ def test_deliberation_page_bad_input_is_400(client, jury, staff, decision, motiv
 
 def test_deliberation_page_refuses_changing_a_final_decision(client, jury, staff):
     defi = submitted_defi(jury.project_call)
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
     )
     client.force_login(staff)
@@ -666,7 +664,7 @@ def _jury_with_rows(jury, staff, rows):
     group, defis = heard(jury, staff, count=rows)
     for defi in defis:
         review = DefiReview.objects.get(defi=defi)
-        deliberation.review_record_hearing(
+        hearings.review_record_hearing(
             domain=DEFI_JURY,
             review=review,
             actor=staff,
@@ -676,7 +674,7 @@ def _jury_with_rows(jury, staff, rows):
             justification="Justification",
         )
     for defi in defis[:-1]:
-        deliberation.review_decide(
+        decisions.review_decide(
             domain=DEFI_JURY,
             jury=jury,
             dossier=defi,
@@ -743,7 +741,7 @@ def test_agent_sees_hearing_once_convoked_then_decision(jury, staff):
     )
     assert "Votre audition" not in page
 
-    deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+    hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
     page = render_to_string(
         "projects/deliberation/includes/defi_selection.html",
         {"review": defi_review_for_agent(defi)},
@@ -753,7 +751,7 @@ def test_agent_sees_hearing_once_convoked_then_decision(jury, staff):
     assert "DINUM, salle 4.02" in page
     assert "Quelles données ?" in page
 
-    deliberation.review_decide(
+    decisions.review_decide(
         domain=DEFI_JURY,
         jury=jury,
         dossier=defi,
@@ -824,7 +822,7 @@ def test_deliberation_decision_form_renders_as_crispy_does():
 
     from projects.forms import DecisionForm
 
-    form = DecisionForm(prefix="defi-7", allowed=deliberation.DECISION_MOVES[""])
+    form = DecisionForm(prefix="defi-7", allowed=decisions.DECISION_MOVES[""])
     crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
         Context({"form": form})
     )

@@ -13,11 +13,12 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 
 from eig.accounts.models import Role, User
+from eig.history.selectors import history_for, history_latest
 from eig.jury.selectors import jury_ranking
 from eig.programme.models import Administration, Promotion
 from projects.jury import DEFI_JURY
 from projects.management.commands.load_demo import ACCOUNTS, DEMO_TOTP_SECRET, PASSWORD
-from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
+from projects.models import Defi, DefiEvaluation, ProjectCall
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -39,7 +40,7 @@ def _counts():
         "promotions": Promotion.objects.count(),
         "calls": ProjectCall.objects.count(),
         "defis": Defi.objects.count(),
-        "transitions": DefiTransition.objects.count(),
+        "transitions": history_latest(Defi).count(),
         "configs": DsfrConfig.objects.count(),
     }
 
@@ -102,17 +103,17 @@ def test_load_demo_builds_defis_through_the_services(django_capture_on_commit_ca
     selected = Defi.objects.get(call__slug="aap-eig-8-session-1")
     assert draft.state == Defi.State.DRAFT
     assert draft.administration.name == "Direction interministérielle du numérique"
-    assert list(draft.transitions.values_list("from_state", "to_state")) == [("", "draft")]
+    assert list(history_for(draft).values_list("from_state", "to_state")) == [("", "draft")]
     assert draft.positions.count() == 2
     assert submitted.state == Defi.State.SUBMITTED
     assert submitted.pitch_deck.read(5) == b"%PDF-"
-    assert list(submitted.transitions.values_list("from_state", "to_state")) == [
+    assert list(history_for(submitted).values_list("from_state", "to_state")) == [
         ("", "draft"),
         ("draft", "submitted"),
     ]
     # The first session's défi went through submission too, then the jury selected it.
     assert selected.state == Defi.State.SELECTED
-    assert list(selected.transitions.values_list("to_state", flat=True)) == [
+    assert list(history_for(selected).values_list("to_state", flat=True)) == [
         "draft",
         "submitted",
         "selected",
@@ -259,7 +260,7 @@ def test_load_demo_second_session_is_closed_with_real_defis_submitted():
     for defi in defis:
         assert defi.state == Defi.State.SUBMITTED
         assert call.opens_at < defi.submitted_at < call.closes_at
-        assert list(defi.transitions.values_list("to_state", flat=True)) == [
+        assert list(history_for(defi).values_list("to_state", flat=True)) == [
             "draft",
             "submitted",
         ]

@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects.models import Defi, DefiEvaluation, DefiEvaluationEvent, DefiReview, DefiScore
+from eig.history.selectors import history_for
+from eig.history.services import record
+from eig.jury.models import EvaluationAction
+from projects.models import Defi, DefiEvaluation, DefiReview, DefiScore
 from projects.views import ranking
 from tests.factories import (
     AgentFactory,
@@ -370,9 +373,7 @@ def test_defi_page_names_jurors_with_their_scores_comments_and_history(client, s
     submitted = _evaluate(defi, first, [4, 1], comments=["Très clair", "Peu d'impact"])
     _evaluate(defi, second, [2, None], state=State.DRAFT)
     DefiEvaluation.objects.create(defi=defi, member=third)
-    DefiEvaluationEvent.objects.create(
-        evaluation=submitted, action=DefiEvaluationEvent.Action.SUBMITTED, actor=first.user
-    )
+    record(submitted, action=EvaluationAction.SUBMITTED, actor=first.user)
 
     response = client.get(_url("selection_defi", jury, defi.pk))
 
@@ -405,9 +406,9 @@ def test_reopen_gives_the_evaluation_back_with_history_and_mail(
     assert response.url == _url("selection_defi", jury, defi.pk)
     evaluation.refresh_from_db()
     assert (evaluation.state, evaluation.submitted_at) == (State.DRAFT, None)
-    event = evaluation.events.get()
+    event = history_for(evaluation).get()
     assert (event.action, event.actor, event.note) == (
-        DefiEvaluationEvent.Action.REOPENED,
+        EvaluationAction.REOPENED,
         staff,
         "Le commentaire du critère 2 manque.",
     )
@@ -430,7 +431,7 @@ def test_reopen_is_refused_for_an_evaluation_not_submitted(client, staff, jury):
     assert "Seule une évaluation soumise peut être rouverte." in response.content.decode()
     evaluation.refresh_from_db()
     assert evaluation.state == State.DRAFT
-    assert not evaluation.events.exists()
+    assert not history_for(evaluation).exists()
     assert mail.outbox == []
 
 
@@ -510,9 +511,7 @@ def test_defi_page_query_count(client, staff, jury, django_assert_num_queries, e
     defi = _defi(jury)
     for member in jury.members.order_by("pk")[:evaluations]:
         evaluation = _evaluate(defi, member, [3, 3])
-        DefiEvaluationEvent.objects.create(
-            evaluation=evaluation, action=DefiEvaluationEvent.Action.SUBMITTED, actor=member.user
-        )
+        record(evaluation, action=EvaluationAction.SUBMITTED, actor=member.user)
 
     with django_assert_num_queries(DEFI_QUERIES):
         response = client.get(_url("selection_defi", jury, defi.pk))

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 
+from eig.history.selectors import history_latest
 from eig.programme.models import Administration, Promotion, Specialty
 from projects.management.commands.load_reference import default_reference_dir
-from projects.models import Defi, DefiPosition, DefiTransition, ProjectCall
+from projects.models import Defi, DefiPosition, ProjectCall
 from projects.reference import (
     IMPORT_NOTE,
     call_fields,
@@ -38,7 +39,7 @@ def _counts():
         "administrations": Administration.objects.count(),
         "defis": Defi.objects.count(),
         "positions": DefiPosition.objects.count(),
-        "transitions": DefiTransition.objects.count(),
+        "transitions": history_latest(Defi).count(),
     }
 
 
@@ -282,9 +283,9 @@ def test_load_reference_loads_the_real_catalogue(reference_dir):
     assert set(DefiPosition.objects.values_list("specialty", flat=True)) <= set(Specialty.values)
     assert not DefiPosition.objects.filter(rank__gt=3).exists()
     assert (
-        DefiTransition.objects.filter(
-            from_state="", to_state=Defi.State.SELECTED, note=IMPORT_NOTE, actor=None
-        ).count()
+        history_latest(Defi)
+        .filter(from_state="", to_state=Defi.State.SELECTED, note=IMPORT_NOTE, actor=None)
+        .count()
         == 131
     )
     dinum = Administration.objects.get(name="Direction interministérielle du numérique")

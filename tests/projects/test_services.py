@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from eig.accounts.models import Role
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.selectors import history_for
 from projects import services
-from projects.models import Defi, DefiTransition
+from projects.models import Defi
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
@@ -22,11 +23,7 @@ State = Defi.State
 
 
 def _history(defi):
-    return list(
-        DefiTransition.objects.filter(defi=defi)
-        .order_by("at", "pk")
-        .values_list("from_state", "to_state")
-    )
+    return list(history_for(defi).values_list("from_state", "to_state"))
 
 
 def test_defi_create_starts_a_draft_with_history():

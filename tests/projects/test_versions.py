@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from eig.exceptions import InvalidTransition
+from eig.history.selectors import history_for
+from eig.jury.models import EvaluationAction
 from eig.jury.selectors import jury_ranking
 from eig.jury.services import evaluation_save, evaluation_update_for_new_version
 from projects import services
 from projects.jury import DEFI_JURY
-from projects.models import DefiEvaluation, DefiEvaluationEvent, DefiVersion
+from projects.models import DefiEvaluation, DefiVersion
 from projects.versions import defi_snapshot, text_diff, version_changes
 from tests.factories import (
     DefiFactory,
@@ -29,7 +31,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 State = DefiEvaluation.State
-Action = DefiEvaluationEvent.Action
+Action = EvaluationAction
 NEW_PROBLEM = "Les usagers attendent <script>alert(1)</script> trois mois une réponse."
 
 
@@ -186,11 +188,11 @@ def test_rewritten_defi_marks_evaluations_and_keeps_their_state(
     assert (submitted.state, submitted.made_on_earlier_version) == (State.SUBMITTED, True)
     assert (draft.state, draft.made_on_earlier_version) == (State.DRAFT, True)
     assert pending.made_on_earlier_version is False
-    assert list(submitted.events.values_list("action", "note")) == [
+    assert list(history_for(submitted).values_list("action", "note")) == [
         (Action.SUBMITTED, ""),
         (Action.DOSSIER_CHANGED, "Version 2 déposée"),
     ]
-    assert not pending.events.exists()
+    assert not history_for(pending).exists()
 
 
 def test_rewritten_defi_mails_its_jurors_and_staff(scored, django_capture_on_commit_callbacks):
@@ -265,7 +267,7 @@ def test_juror_updates_an_evaluation_made_on_an_earlier_version(
     evaluation = _fresh(evaluation)
     assert (evaluation.state, evaluation.dossier_version) == (State.SUBMITTED, 2)
     assert evaluation.made_on_earlier_version is False
-    assert Action.JUROR_REOPENED in evaluation.events.values_list("action", flat=True)
+    assert Action.JUROR_REOPENED in history_for(evaluation).values_list("action", flat=True)
 
 
 def test_juror_update_refused_on_the_current_version(scored):

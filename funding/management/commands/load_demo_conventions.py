@@ -8,9 +8,9 @@ from django.db import transaction
 
 from eig.accounts.models import User
 from eig.programme.models import Promotion
-from funding import services
 from funding.models import Convention, ConventionVersion
 from funding.pdf import convention_version_render
+from funding.services import amendments, preparation, signatures
 
 # Fictitious names, in the form the text uses ("fonction et nom").
 DINUM_SIGNATORY = "Le directeur interministériel du numérique, Jean Dupont"
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if promotion is None or staff is None:
             raise CommandError("Lancez d'abord « manage.py load_demo ».")
         with transaction.atomic():
-            report = services.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
+            report = preparation.conventions_prepare_for_promotion(promotion=promotion, actor=staff)
         for administration, message in report.refused:
             self.stderr.write(self.style.WARNING(f"{administration} : {message}"))
         drafts = ConventionVersion.objects.filter(
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             convention = version.convention
             if not (convention.signatory and convention.dinum_signatory):
                 with transaction.atomic():
-                    version = services.convention_update(
+                    version = amendments.convention_update(
                         convention=convention,
                         actor=staff,
                         signatory=convention.signatory
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                     )
             # Rendered here rather than by the worker: the demo must be ready when it opens.
             version = convention_version_render(version_id=version.pk)
-            services.convention_version_send(version=version, actor=staff)
+            signatures.convention_version_send(version=version, actor=staff)
         count = Convention.objects.filter(promotion=promotion).count()
         self.stdout.write(
             self.style.SUCCESS(f"Conventions de démonstration : {count} pour la {promotion}.")

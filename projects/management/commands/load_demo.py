@@ -24,7 +24,9 @@ from pypdf import PdfWriter
 
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
-from eig.jury.deliberation import hearing_slot_create, jury_group_create
+from eig.history import services as history
+from eig.history.selectors import history_for
+from eig.jury.hearings import hearing_slot_create, jury_group_create
 from eig.jury.models import Jury, JuryMember
 from eig.jury.presets import jury_apply_preset
 from eig.jury.services import evaluation_save, jury_assign
@@ -34,7 +36,7 @@ from eig.programme.presets import promotion_apply_funding_preset
 from eig.programme.services import membership_grant
 from projects import services
 from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiEvaluation, DefiTransition, ProjectCall
+from projects.models import Defi, DefiEvaluation, ProjectCall
 from projects.reference import guess_kind
 from projects.sections import SECTIONS
 from projects.selectors import defi_missing_sections
@@ -488,8 +490,12 @@ class Command(BaseCommand):
         call.save(update_fields=["closes_at"])
         defi.state = Defi.State.SELECTED
         defi.save(update_fields=["state"])
-        DefiTransition.objects.create(
-            defi=defi, from_state=Defi.State.SUBMITTED, to_state=Defi.State.SELECTED, actor=None
+        history.record(
+            defi,
+            action=Defi.Action.DECIDED,
+            from_state=Defi.State.SUBMITTED,
+            to_state=Defi.State.SELECTED,
+            actor=None,
         )
 
     def _second_session(self, promotion: Promotion, users: dict[str, User]) -> ProjectCall:
@@ -596,7 +602,7 @@ class Command(BaseCommand):
         # Started ten days before its submission, as the history says.
         started_at = submitted_at - datetime.timedelta(days=10)
         Defi.objects.filter(pk=defi.pk).update(created_at=started_at)
-        defi.transitions.update(at=started_at)
+        history_for(defi).update(at=started_at)
         content = {
             **SESSION_2_CONTENT,
             **{key: record[key] for key in SESSION_2_FIELDS},
@@ -623,8 +629,9 @@ class Command(BaseCommand):
         defi.state = Defi.State.SUBMITTED
         defi.submitted_at = submitted_at
         defi.save(update_fields=["state", "submitted_at"])
-        transition = DefiTransition.objects.create(
-            defi=defi,
+        transition = history.record(
+            defi,
+            action=Defi.Action.SUBMITTED,
             from_state=Defi.State.DRAFT,
             to_state=Defi.State.SUBMITTED,
             actor=agent,

@@ -1,156 +1,25 @@
-"""Writes of the jury engine after scoring: pre-selection, hearings, deliberation.
-
-Like `services.py`, every function takes the `JuryDomain` of its dossiers. What the jury
-decides about one dossier lives on the domain's review row (`AbstractReview`); the dossier's
-own state follows through `domain.dossier_transition`, which writes its history.
-
-The rules, from the jury guide of promotion 4 (2020): a pre-selection team shortlists
-dossiers for a hearing and raises questions, sent to the administration with its
-convocation; hearing groups of a few jurors hear two or three dossiers each, then give each
-one an overall opinion (favourable or not), a rank within the group, possibly a « coup de
-cœur », and a short justification; the deliberation then decides: selected, waiting list,
-not selected.
-"""
+"""Hearings: the groups of jurors and their slots, the slots given to dossiers and the
+convocations, then each group's opinion on the dossiers it heard (see `reviews.py` for the
+jury's rules)."""
 
 import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
-from eig.dispatch import task_dispatch, task_dispatch_on_commit
 from eig.exceptions import DomainError, InvalidTransition
+from eig.history.services import record, record_many
 from eig.jury.domain import JuryDomain
 from eig.jury.ics import hearing_calendar, hearing_uid
-from eig.jury.models import AbstractReview, DecisionRecord, HearingSlot, Jury, JuryGroup
+from eig.jury.models import AbstractReview, HearingSlot, Jury, JuryGroup, ReviewAction
+from eig.jury.reviews import ensure_length, local_time, review_ensure_undecided, review_lock
 from eig.jury.selectors import member_conflict_reason
 from eig.notifications.services import email_queue
 
-Decision = AbstractReview.Decision
 Opinion = AbstractReview.Opinion
 
 JUSTIFICATION_MAX = 1000
-MOTIVATION_MAX = 2000
-QUESTIONS_MAX = 3000
-
-# Decision already taken -> decisions it may still become: the waiting list is resolved
-# later; the other decisions are final.
-DECISION_MOVES = {
-    "": {Decision.SELECTED, Decision.WAITING_LIST, Decision.NOT_SELECTED},
-    Decision.WAITING_LIST: {Decision.SELECTED, Decision.NOT_SELECTED},
-}
-
-
-def _local(moment: datetime.datetime) -> str:
-    return f"{timezone.localtime(moment):%d/%m/%Y à %H:%M}"
-
-
-def _ensure_dossier_in_jury(domain: JuryDomain, jury: Jury, dossier) -> None:
-    if not domain.dossiers(jury).filter(pk=dossier.pk).exists():
-        raise DomainError("Ce dossier n'est pas soumis à ce jury.", code="dossier")
-
-
-def _review_lock(domain: JuryDomain, jury: Jury, dossier, *, create: bool = True):
-    """The dossier's review row, locked; created empty when `create` and missing."""
-    queryset = domain.review_model.objects.filter(**{domain.dossier_field: dossier})
-    if create and not queryset.exists():
-        try:
-            with transaction.atomic():
-                domain.review_model.objects.create(jury=jury, **{domain.dossier_field: dossier})
-        except IntegrityError:
-            pass  # created meanwhile by another request: lock theirs
-    review = (
-        queryset.select_for_update(of=("self",))
-        .select_related("slot__group", domain.dossier_field)
-        .first()
-    )
-    if review is None:
-        raise InvalidTransition("Ce dossier n'est pas présélectionné.", code="not_shortlisted")
-    return review
-
-
-def _ensure_undecided(review) -> None:
-    if review.decision:
-        raise InvalidTransition(
-            f"La décision est prise pour ce dossier ({review.get_decision_display()}) : "
-            "la présélection et les auditions ne peuvent plus changer.",
-            code="decided",
-        )
-
-
-def _ensure_length(value: str, limit: int, label: str) -> None:
-    if len(value) > limit:
-        raise DomainError(
-            f"{label} : {limit} caractères au plus ({len(value)} saisis).", code="too_long"
-        )
-
-
-# --- Pre-selection ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def review_shortlist(
-    *, domain: JuryDomain, jury: Jury, dossier, actor, questions: str = "", now=None
-):
-    """Shortlist a dossier for a hearing, with the questions the pre-selection raised; on a
-    dossier already shortlisted, update the questions.
-
-    Side effect, the first time: the dossier moves to "shortlisted" with a history row.
-    Refused once a decision is made.
-    """
-    now = now or timezone.now()
-    questions = questions.strip()
-    _ensure_length(questions, QUESTIONS_MAX, "Questions de la présélection")
-    _ensure_dossier_in_jury(domain, jury, dossier)
-    review = _review_lock(domain, jury, dossier)
-    _ensure_undecided(review)
-    review.questions = questions
-    fields = ["questions"]
-    if review.shortlisted_at is None:
-        domain.dossier_transition(
-            dossier=dossier,
-            to_state="shortlisted",
-            actor=actor,
-            note="Présélectionné pour une audition",
-            now=now,
-        )
-        review.shortlisted_at = now
-        fields.append("shortlisted_at")
-    review.save(update_fields=fields)
-    return review
-
-
-@transaction.atomic
-def review_unshortlist(*, domain: JuryDomain, jury: Jury, dossier, actor, now=None):
-    """Take a dossier off the shortlist. Its hearing slot is freed.
-
-    Side effects: the dossier goes back to "submitted" with a history row; if it was already
-    convoked, its recipients are told the hearing is cancelled. Refused once the hearing
-    group gave its opinion, or once a decision is made.
-    """
-    now = now or timezone.now()
-    review = _review_lock(domain, jury, dossier, create=False)
-    if not review.is_shortlisted:
-        raise InvalidTransition("Ce dossier n'est pas présélectionné.", code="not_shortlisted")
-    _ensure_undecided(review)
-    if review.heard_at:
-        raise InvalidTransition(
-            "Le groupe d'audition a déjà rendu son avis sur ce dossier : il reste présélectionné.",
-            code="heard",
-        )
-    # Off the shortlist first: the cancellation says so.
-    review.shortlisted_at = None
-    _slot_release(domain=domain, review=review, now=now)
-    review.save(update_fields=["shortlisted_at", "slot", "convoked_at"])
-    domain.dossier_transition(
-        dossier=dossier,
-        to_state="submitted",
-        actor=actor,
-        note="Retiré de la présélection",
-        now=now,
-    )
-    return review
 
 
 # --- Hearing groups and slots -------------------------------------------------------------
@@ -173,7 +42,7 @@ def hearing_slot_clashes(
     ).exclude(pk=exclude_slot)
     problems = [
         f"Le groupe « {group} » a déjà un créneau qui chevauche celui-ci "
-        f"(du {_local(slot.starts_at)} au {_local(slot.ends_at)})."
+        f"(du {local_time(slot.starts_at)} au {local_time(slot.ends_at)})."
         for slot in overlapping.filter(group=group)
     ]
     members = list(members if members is not None else group.members.select_related("user"))
@@ -191,7 +60,7 @@ def hearing_slot_clashes(
             if member.pk in names:
                 problems.append(
                     f"{names[member.pk]} siège déjà dans le groupe « {slot.group} » à ce "
-                    f"moment-là (créneau du {_local(slot.starts_at)})."
+                    f"moment-là (créneau du {local_time(slot.starts_at)})."
                 )
     return problems
 
@@ -292,7 +161,7 @@ def hearing_slot_create(
 
 
 @transaction.atomic
-def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, now=None) -> None:
+def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, actor=None, now=None) -> None:
     """Delete a slot. Side effect: the dossier it was given to, if convoked, is told its
     hearing is cancelled (and is convoked again once it has another slot). Refused once
     that dossier was heard or decided."""
@@ -304,14 +173,14 @@ def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, now=None) -> N
         .first()
     )
     if review is not None:
-        _ensure_undecided(review)
+        review_ensure_undecided(review)
         if review.heard_at:
             raise InvalidTransition(
                 "Ce créneau a déjà donné lieu à un avis d'audition : il ne peut plus être "
                 "supprimé.",
                 code="heard",
             )
-        _slot_release(domain=domain, review=review, now=now)
+        slot_release(domain=domain, review=review, actor=actor, now=now, note="Créneau supprimé")
         review.save(update_fields=["slot", "convoked_at"])
     slot.delete()
 
@@ -368,10 +237,20 @@ def _email_with_calendar_queue(*, to, template: str, context: dict, calendar: st
     )
 
 
-def _slot_release(*, domain: JuryDomain, review, now) -> None:
-    """Take its slot back from a locked review (the caller saves "slot" and "convoked_at").
-    A convoked dossier's recipients get a cancellation with an .ics that removes the event."""
+def slot_release(*, domain: JuryDomain, review, actor, now, note: str = "") -> None:
+    """Take its slot back from a locked review (the caller saves "slot" and "convoked_at"),
+    with a "slot released" event. A convoked dossier's recipients get a cancellation with an
+    .ics that removes the event."""
     slot = review.slot
+    if slot is not None:
+        record(
+            review,
+            action=ReviewAction.SLOT_RELEASED,
+            actor=actor,
+            at=now,
+            note=note,
+            data={"slot": slot.pk, "starts_at": slot.starts_at.isoformat()},
+        )
     if slot is not None and review.convoked_at is not None:
         dossier = getattr(review, domain.dossier_field)
         _email_with_calendar_queue(
@@ -391,17 +270,18 @@ def review_assign_slot(
     """Give a shortlisted dossier its hearing slot, one dossier per slot; `slot=None` takes
     it back.
 
-    Side effects: none until `hearing_convoke`, except when the dossier was already
+    Side effects: "slot released" / "slot assigned" events on the review; no mail until
+    `hearing_convoke`, except when the dossier was already
     convoked to another slot: its recipients are told that hearing is cancelled, and the
     next `hearing_convoke` convokes it again. Refused once the dossier was heard or decided.
     """
     now = now or timezone.now()
-    review = _review_lock(domain, jury, dossier, create=False)
+    review = review_lock(domain, jury, dossier, create=False)
     if not review.is_shortlisted:
         raise InvalidTransition(
             "Seul un dossier présélectionné reçoit un créneau d'audition.", code="not_shortlisted"
         )
-    _ensure_undecided(review)
+    review_ensure_undecided(review)
     if review.heard_at:
         raise InvalidTransition(
             "Le groupe d'audition a déjà rendu son avis : le créneau ne change plus.",
@@ -423,9 +303,18 @@ def review_assign_slot(
                 f"Ce créneau est déjà donné à « {getattr(taken, domain.dossier_field)} ».",
                 code="slot_taken",
             )
-    _slot_release(domain=domain, review=review, now=now)
+    slot_release(domain=domain, review=review, actor=actor, now=now)
     review.slot = slot
     review.save(update_fields=["slot", "convoked_at"])
+    if slot is not None:
+        record(
+            review,
+            action=ReviewAction.SLOT_ASSIGNED,
+            actor=actor,
+            at=now,
+            note=f"{slot.group} — {local_time(slot.starts_at)}",
+            data={"slot": slot.pk, "starts_at": slot.starts_at.isoformat()},
+        )
     return review
 
 
@@ -435,8 +324,9 @@ def hearing_convoke(*, domain: JuryDomain, jury: Jury, actor, now=None) -> int:
 
     Side effect: each one's recipients get a mail with the slot, the place or link and the
     pre-selection questions, and an .ics of the hearing, from a Celery task once the
-    transaction commits. Each convocation is sent once, however many times staff click;
-    a dossier whose slot changed is convoked again. Returns the number of convocations.
+    transaction commits, and a "convoked" event on each review. Each convocation is sent
+    once, however many times staff click; a dossier whose slot changed is convoked again.
+    Returns the number of convocations.
     """
     now = now or timezone.now()
     reviews = list(
@@ -455,6 +345,7 @@ def hearing_convoke(*, domain: JuryDomain, jury: Jury, actor, now=None) -> int:
             calendar=_hearing_calendar(domain, review, review.slot, now=now),
         )
     domain.review_model.objects.bulk_update(reviews, ["convoked_at"])
+    record_many(reviews, action=ReviewAction.CONVOKED, actor=actor, at=now)
     return len(reviews)
 
 
@@ -497,7 +388,7 @@ def review_record_hearing(
     """Record the hearing group's overall opinion on a dossier (the jury guide's general
     grid): favourable or not, its rank among the group's dossiers (each rank once), a
     « coup de cœur », a short justification. It may be recorded again until the decision.
-    No side effect."""
+    Side effect: an "opinion recorded" event (from the previous opinion to this one)."""
     now = now or timezone.now()
     review = (
         domain.review_model.objects.select_for_update(of=("self",))
@@ -506,7 +397,7 @@ def review_record_hearing(
     )
     if review.slot is None:
         raise InvalidTransition("Ce dossier n'a pas de créneau d'audition.", code="no_slot")
-    _ensure_undecided(review)
+    review_ensure_undecided(review)
     refusal = review_may_record_hearing(domain, review, actor)
     if refusal:
         raise DomainError(refusal, code="forbidden")
@@ -515,7 +406,7 @@ def review_record_hearing(
     justification = justification.strip()
     if not justification:
         raise DomainError("Justifiez brièvement l'avis du groupe.", code="justification")
-    _ensure_length(justification, JUSTIFICATION_MAX, "Justification")
+    ensure_length(justification, JUSTIFICATION_MAX, "Justification")
 
     # Ranks are unique within the group: record one group's opinions one at a time.
     group = JuryGroup.objects.select_for_update().get(pk=review.slot.group_id)
@@ -540,6 +431,16 @@ def review_record_hearing(
             f"Le rang {hearing_rank} est déjà donné à « {taken} » dans ce groupe.",
             code="rank_taken",
         )
+    record(
+        review,
+        action=ReviewAction.OPINION_RECORDED,
+        actor=actor,
+        from_state=review.opinion,
+        to_state=opinion,
+        at=now,
+        note=justification,
+        data={"rank": hearing_rank, "favourite": favourite},
+    )
     review.opinion = opinion
     review.hearing_rank = hearing_rank
     review.favourite = favourite
@@ -547,121 +448,3 @@ def review_record_hearing(
     review.heard_at = now
     review.save(update_fields=["opinion", "hearing_rank", "favourite", "justification", "heard_at"])
     return review
-
-
-# --- Deliberation ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def review_decide(
-    *, domain: JuryDomain, jury: Jury, dossier, decision: str, motivation: str, actor, now=None
-):
-    """Decide on a dossier: selected, waiting list or not selected, with a motivation (required
-    unless selected). A decision is final, except the waiting list, which may later become
-    selected or not selected.
-
-    Side effects: the dossier's state moves with a history row; its recipients are mailed
-    the decision and its motivation once the transaction commits.
-    """
-    now = now or timezone.now()
-    if decision not in Decision.values:
-        raise DomainError("Choisissez une décision.", code="decision")
-    motivation = motivation.strip()
-    if decision != Decision.SELECTED and not motivation:
-        raise DomainError(
-            f"Motivez la décision « {Decision(decision).label} » : la motivation est "
-            "transmise avec la décision.",
-            code="motivation",
-        )
-    _ensure_length(motivation, MOTIVATION_MAX, "Motivation")
-    _ensure_dossier_in_jury(domain, jury, dossier)
-    review = _review_lock(domain, jury, dossier)
-    if decision not in DECISION_MOVES.get(review.decision, set()):
-        current = review.get_decision_display()
-        raise InvalidTransition(
-            f"La décision « {current} » est déjà prise pour ce dossier"
-            + (
-                "."
-                if decision == review.decision
-                else f" : elle ne peut plus devenir « {Decision(decision).label} »."
-            ),
-            code="decided",
-        )
-    previous = review.get_decision_display() if review.decision else ""
-    domain.dossier_transition(
-        dossier=dossier,
-        to_state=decision,
-        actor=actor,
-        note=f"Délibération (auparavant : {previous})" if previous else "Délibération",
-        now=now,
-    )
-    review.decision = decision
-    review.motivation = motivation
-    review.decided_at = now
-    review.decided_by = actor
-    review.save(update_fields=["decision", "motivation", "decided_at", "decided_by"])
-    dossier = getattr(review, domain.dossier_field)
-    email_queue(
-        to=domain.dossier_recipients(dossier),
-        template=f"{domain.mail_prefix}decision_{decision}",
-        context={
-            "dossier": dossier,
-            "review": review,
-            "jury": jury,
-            "call": domain.jury_call(jury),
-            "previous": previous,
-            "dossier_url": dossier.get_absolute_url()
-            if hasattr(dossier, "get_absolute_url")
-            else "",
-        },
-    )
-    return review
-
-
-@transaction.atomic
-def decision_record_request(*, domain: JuryDomain, jury: Jury, actor, now=None) -> DecisionRecord:
-    """Ask for a new version of the decision record (earlier versions stay).
-
-    Side effect: a Celery task renders its PDF once the transaction commits. Refused while
-    no decision is made.
-    """
-    from eig.jury.tasks import render_decision_record
-
-    if not domain.import_path:
-        raise DomainError("Ce type de dossier n'a pas de relevé de décision.", code="no_path")
-    now = now or timezone.now()
-    jury = Jury.objects.select_for_update().get(pk=jury.pk)
-    if not domain.review_model.objects.filter(jury=jury).exclude(decision="").exists():
-        raise DomainError(
-            "Aucune décision n'est prise : le relevé serait vide.", code="no_decision"
-        )
-    last = jury.decision_records.aggregate(last=Max("version"))["last"] or 0
-    record = DecisionRecord.objects.create(
-        jury=jury, version=last + 1, created_by=actor, created_at=now
-    )
-    task_dispatch_on_commit(render_decision_record, record_id=record.pk, domain=domain.import_path)
-    return record
-
-
-def decision_records_requeue_unrendered(*, domain: JuryDomain, now=None) -> int:
-    """Beat: queue again the render of this domain's decision records still without a PDF
-    `PDF_RENDER_REQUEUE_AFTER` seconds after they were asked for (the broker was down, or a
-    worker died in the middle), so that none stays "en cours de production". Rendering is
-    idempotent: a render already on its way does nothing the second time. Returns how many
-    were queued."""
-    from eig.jury.tasks import render_decision_record
-
-    if not domain.import_path:
-        return 0
-    now = now or timezone.now()
-    stale = DecisionRecord.objects.filter(
-        rendered_at__isnull=True,
-        created_at__lte=now - datetime.timedelta(seconds=settings.PDF_RENDER_REQUEUE_AFTER),
-        jury__in=domain.review_model.objects.values("jury"),
-    ).values_list("pk", flat=True)
-    queued = 0
-    for record_id in stale:
-        queued += task_dispatch(
-            render_decision_record, record_id=record_id, domain=domain.import_path
-        )
-    return queued
