@@ -42,6 +42,8 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
     return {
         "record": record,
         "jury": jury,
+        "nouns": domain.nouns,
+        "holder_noun": domain.holder_noun,
         "call": call,
         "promotion": getattr(call, "promotion", None),
         "sections": sections,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from eig.confirm import Confirmation, confirmation_page, is_confirmed
 from eig.exceptions import DomainError, IncompleteDossier
 from eig.programme.selectors import rules_for_promotion
 from projects import selectors, services
@@ -39,7 +40,6 @@ from projects.selectors import (
     get_defi_for_user,
     programme_figures,
 )
-from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 # Public pages
 
