@@ -187,6 +187,7 @@ def get_evaluation_for_juror(domain: JuryDomain, user, pk: int):
             field,
             *(f"{field}__{name}" for name in domain.juror_related),
             "member__jury",
+            *(f"member__jury__{name}" for name in domain.jury_related),
             "member__user__administration__parent",
         )
         .prefetch_related(

@@ -35,7 +35,9 @@ State = Defi.State
 QUERIES_SHORTLIST = 7
 QUERIES_HEARINGS = 10
 QUERIES_DELIBERATION = 8
-QUERIES_HEARING_RECORD = 7
+# One more than when the page was the défis' own: the engine reads the jury first, to learn
+# its domain (which review table to read), since the URL names only the jury and the dossier.
+QUERIES_HEARING_RECORD = 8
 
 
 def paris(*args):
@@ -102,11 +104,11 @@ def evaluate(defi, member, values):
     )
 
 
-def urls(jury, defi_pk=0):
+def urls(jury, dossier_pk=0):
     return {
-        "shortlist": reverse("projects:selection_shortlist", args=[jury.pk]),
-        "hearings": reverse("projects:selection_hearings", args=[jury.pk]),
-        "deliberation": reverse("projects:selection_deliberation", args=[jury.pk]),
+        "shortlist": reverse("jury:selection_shortlist", args=[jury.pk]),
+        "hearings": reverse("jury:selection_hearings", args=[jury.pk]),
+        "deliberation": reverse("jury:selection_deliberation", args=[jury.pk]),
     }
 
 
@@ -134,7 +136,7 @@ def test_staff_pages_permissions(client, jury, staff, page):
 def test_staff_pages_of_a_missing_jury_are_404(client, staff):
     client.force_login(staff)
     for name in ("selection_shortlist", "selection_hearings", "selection_deliberation"):
-        assert client.get(reverse(f"projects:{name}", args=[999999])).status_code == 404
+        assert client.get(reverse(f"jury:{name}", args=[999999])).status_code == 404
 
 
 def test_hearing_record_permissions(client, jury, staff):
@@ -142,7 +144,7 @@ def test_hearing_record_permissions(client, jury, staff):
     member, other_member = group.members.order_by("pk")[:2]
     DefiConflict.objects.create(member=other_member, defi=defi, reason="Ancien collègue")
     outsider = jury.members.exclude(pk__in=group.members.all()).first()
-    url = reverse("projects:selection_hearing_record", args=[jury.pk, defi.pk])
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk])
 
     assert client.get(url).status_code == 302
     for user, status in [
@@ -165,7 +167,7 @@ def test_hearing_record_of_a_defi_without_slot_is_404(client, jury, staff):
     defi = shortlisted(jury, staff)
     client.force_login(staff)
 
-    response = client.get(reverse("projects:selection_hearing_record", args=[jury.pk, defi.pk]))
+    response = client.get(reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk]))
 
     assert response.status_code == 404
 
@@ -180,14 +182,14 @@ def test_decision_record_download(client, jury, staff, django_capture_on_commit_
 
     page = client.get(urls(jury)["deliberation"]).content.decode()
     assert "en cours de production" in page
-    pending_url = reverse("projects:selection_decision_record", args=[jury.pk, pending.pk])
+    pending_url = reverse("jury:selection_decision_record", args=[jury.pk, pending.pk])
     assert client.get(pending_url).status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(urls(jury)["deliberation"], {"action": "record"})
     assert response.status_code == 302
     record = DecisionRecord.objects.get(jury=jury, version=2)
-    url = reverse("projects:selection_decision_record", args=[jury.pk, record.pk])
+    url = reverse("jury:selection_decision_record", args=[jury.pk, record.pk])
 
     response = client.get(url)
     assert response.status_code == 200
@@ -206,7 +208,7 @@ def test_decision_record_of_another_jury_is_404(client, jury, staff):
     record = DecisionRecord.objects.create(jury=other, version=1)
     client.force_login(staff)
 
-    url = reverse("projects:selection_decision_record", args=[jury.pk, record.pk])
+    url = reverse("jury:selection_decision_record", args=[jury.pk, record.pk])
 
     assert client.get(url).status_code == 404
 
@@ -220,7 +222,11 @@ def test_shortlist_page_shortlists_with_questions(client, jury, staff):
 
     response = client.post(
         urls(jury)["shortlist"],
-        {"defi": defi.pk, "action": "shortlist", f"defi-{defi.pk}-questions": "Quel budget ?"},
+        {
+            "dossier": defi.pk,
+            "action": "shortlist",
+            f"dossier-{defi.pk}-questions": "Quel budget ?",
+        },
     )
 
     assert response.status_code == 302
@@ -228,7 +234,7 @@ def test_shortlist_page_shortlists_with_questions(client, jury, staff):
     assert defi.state == State.SHORTLISTED
     assert defi.review.questions == "Quel budget ?"
 
-    response = client.post(urls(jury)["shortlist"], {"defi": defi.pk, "action": "unshortlist"})
+    response = client.post(urls(jury)["shortlist"], {"dossier": defi.pk, "action": "unshortlist"})
 
     assert response.status_code == 302
     defi.refresh_from_db()
@@ -248,7 +254,7 @@ def test_shortlist_page_lists_defis_by_weighted_score(client, jury, staff):
     response = client.get(urls(jury)["shortlist"])
 
     rows = response.context["rows"]
-    assert [row["defi"] for row in rows] == [strong, weak, unscored]
+    assert [row["dossier"] for row in rows] == [strong, weak, unscored]
     assert (rows[0]["figures"]["rank"], rows[0]["figures"]["done"]) == (1, 2)
     assert rows[0]["figures"]["weighted"] == pytest.approx((3.5 + 2 * 3 + 3.5) / 4)
     page = response.content.decode()
@@ -276,7 +282,7 @@ def test_shortlist_page_keeps_too_long_questions(client, jury, staff):
 
     response = client.post(
         urls(jury)["shortlist"],
-        {"defi": defi.pk, "action": "shortlist", f"defi-{defi.pk}-questions": questions},
+        {"dossier": defi.pk, "action": "shortlist", f"dossier-{defi.pk}-questions": questions},
     )
 
     assert response.status_code == 400
@@ -294,7 +300,7 @@ def test_shortlist_page_refusal_after_decision_is_shown(client, jury, staff):
     )
     client.force_login(staff)
 
-    response = client.post(urls(jury)["shortlist"], {"defi": defi.pk, "action": "unshortlist"})
+    response = client.post(urls(jury)["shortlist"], {"dossier": defi.pk, "action": "unshortlist"})
 
     assert response.status_code == 400
     assert "La décision est prise" in response.content.decode()
@@ -304,7 +310,7 @@ def test_shortlist_page_of_a_defi_of_another_call_is_404(client, jury, staff):
     other = submitted_defi(ProjectCallFactory())
     client.force_login(staff)
 
-    response = client.post(urls(jury)["shortlist"], {"defi": other.pk, "action": "shortlist"})
+    response = client.post(urls(jury)["shortlist"], {"dossier": other.pk, "action": "shortlist"})
 
     assert response.status_code == 404
 
@@ -443,7 +449,7 @@ def test_hearings_page_assigns_and_convokes(
 
     response = client.post(
         urls(jury)["hearings"],
-        {"action": "assign", "defi": defi.pk, f"defi-{defi.pk}-slot": slot.pk},
+        {"action": "assign", "dossier": defi.pk, f"dossier-{defi.pk}-slot": slot.pk},
     )
     assert response.status_code == 302
     assert DefiReview.objects.get(defi=defi).slot == slot
@@ -467,7 +473,7 @@ def test_hearings_page_refuses_a_taken_slot(client, jury, staff):
 
     response = client.post(
         urls(jury)["hearings"],
-        {"action": "assign", "defi": second.pk, f"defi-{second.pk}-slot": slot.pk},
+        {"action": "assign", "dossier": second.pk, f"dossier-{second.pk}-slot": slot.pk},
     )
 
     assert response.status_code == 400
@@ -486,7 +492,7 @@ def test_hearings_page_unknown_action_is_400(client, jury, staff):
 def test_group_edit_page(client, jury, staff):
     group = group_of(jury, members=1)
     members = list(jury.members.order_by("pk")[:3])
-    url = reverse("projects:selection_group_edit", args=[jury.pk, group.pk])
+    url = reverse("jury:selection_group_edit", args=[jury.pk, group.pk])
     client.force_login(staff)
 
     assert client.get(url).status_code == 200
@@ -507,7 +513,7 @@ def test_hearing_record_by_a_group_member(client, jury, staff):
     group, (first, second) = heard(jury, staff, count=2)
     member = group.members.first()
     client.force_login(member.user)
-    url = reverse("projects:selection_hearing_record", args=[jury.pk, first.pk])
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, first.pk])
 
     response = client.post(
         url,
@@ -554,7 +560,7 @@ def test_hearing_record_bad_input_is_400(client, jury, staff, data, message):
     }
 
     response = client.post(
-        reverse("projects:selection_hearing_record", args=[jury.pk, second.pk]), posted
+        reverse("jury:selection_hearing_record", args=[jury.pk, second.pk]), posted
     )
 
     assert response.status_code == 400
@@ -579,9 +585,9 @@ def test_deliberation_page_decides_and_mails(
             urls(jury)["deliberation"],
             {
                 "action": "decide",
-                "defi": defi.pk,
-                f"defi-{defi.pk}-decision": "waiting_list",
-                f"defi-{defi.pk}-motivation": "Très bon défi, promotion complète.",
+                "dossier": defi.pk,
+                f"dossier-{defi.pk}-decision": "waiting_list",
+                f"dossier-{defi.pk}-motivation": "Très bon défi, promotion complète.",
                 "confirm": "1",  # the confirmation step (tested below)
             },
         )
@@ -611,9 +617,9 @@ def test_deliberation_page_bad_input_is_400(client, jury, staff, decision, motiv
         urls(jury)["deliberation"],
         {
             "action": "decide",
-            "defi": defi.pk,
-            f"defi-{defi.pk}-decision": decision,
-            f"defi-{defi.pk}-motivation": motivation,
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": decision,
+            f"dossier-{defi.pk}-motivation": motivation,
         },
     )
 
@@ -635,9 +641,9 @@ def test_deliberation_page_refuses_changing_a_final_decision(client, jury, staff
         urls(jury)["deliberation"],
         {
             "action": "decide",
-            "defi": defi.pk,
-            f"defi-{defi.pk}-decision": "not_selected",
-            f"defi-{defi.pk}-motivation": "Finalement non.",
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": "not_selected",
+            f"dossier-{defi.pk}-motivation": "Finalement non.",
         },
     )
 
@@ -723,7 +729,7 @@ def test_staff_page_query_count(
 def test_hearing_record_query_count(client, django_assert_num_queries, jury, staff, rows):
     group, defis = heard(jury, staff, count=rows)
     client.force_login(group.members.first().user)
-    url = reverse("projects:selection_hearing_record", args=[jury.pk, defis[0].pk])
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, defis[0].pk])
 
     with django_assert_num_queries(QUERIES_HEARING_RECORD):
         response = client.get(url)
@@ -738,14 +744,14 @@ def test_agent_sees_hearing_once_convoked_then_decision(jury, staff):
     group, (defi,) = heard(jury, staff)
     assert defi_review_for_agent(defi).convoked_at is None
     page = render_to_string(
-        "projects/deliberation/includes/defi_selection.html",
+        "projects/includes/defi_selection.html",
         {"review": defi_review_for_agent(defi)},
     )
     assert "Votre audition" not in page
 
     deliberation.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
     page = render_to_string(
-        "projects/deliberation/includes/defi_selection.html",
+        "projects/includes/defi_selection.html",
         {"review": defi_review_for_agent(defi)},
     )
     assert "Votre audition" in page
@@ -762,7 +768,7 @@ def test_agent_sees_hearing_once_convoked_then_decision(jury, staff):
         actor=staff,
     )
     page = render_to_string(
-        "projects/deliberation/includes/defi_selection.html",
+        "projects/includes/defi_selection.html",
         {"review": defi_review_for_agent(defi)},
     )
     assert "Décision du jury : non retenu" in page
@@ -801,7 +807,7 @@ def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
 
 
 def test_deliberation_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
-    from projects.views import deliberation as views
+    from eig.jury.views import deliberation as views
 
     monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
     first, second = (submitted_defi(jury.project_call) for _ in range(2))
@@ -813,7 +819,7 @@ def test_deliberation_page_is_paginated_and_counts_every_defi(client, jury, staf
     ]
 
     shown = [
-        {defi.pk for defi in (first, second) if f'id="defi-{defi.pk}"' in page} for page in pages
+        {defi.pk for defi in (first, second) if f'id="dossier-{defi.pk}"' in page} for page in pages
     ]
     assert len(shown[0]) == len(shown[1]) == 1
     assert shown[0] | shown[1] == {first.pk, second.pk}
@@ -822,7 +828,7 @@ def test_deliberation_page_is_paginated_and_counts_every_defi(client, jury, staf
 
 
 def test_deliberation_page_shows_the_page_of_a_form_with_errors(client, jury, staff, monkeypatch):
-    from projects.views import deliberation as views
+    from eig.jury.views import deliberation as views
 
     monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
     defis = [submitted_defi(jury.project_call) for _ in range(2)]
@@ -832,7 +838,7 @@ def test_deliberation_page_shows_the_page_of_a_form_with_errors(client, jury, st
 
     response = client.post(
         urls(jury)["deliberation"],
-        {"action": "decide", "defi": last.pk, f"defi-{last.pk}-decision": "not_selected"},
+        {"action": "decide", "dossier": last.pk, f"dossier-{last.pk}-decision": "not_selected"},
     )
 
     assert response.status_code == 400
@@ -844,19 +850,19 @@ def test_deliberation_decision_form_renders_as_crispy_does():
     from django.template import Context, Template
     from django.test.html import parse_html
 
-    from projects.forms import DecisionForm
+    from eig.jury.forms import DecisionForm
 
-    form = DecisionForm(prefix="defi-7", allowed=deliberation.DECISION_MOVES[""])
+    form = DecisionForm(prefix="dossier-7", allowed=deliberation.DECISION_MOVES[""])
     crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
         Context({"form": form})
     )
-    fast = render_to_string("projects/deliberation/includes/decision_form.html", {"form": form})
+    fast = render_to_string("jury/deliberation/includes/decision_form.html", {"form": form})
 
     assert parse_html(fast) == parse_html(crispy)
 
 
 def test_shortlist_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
-    from projects.views import deliberation as views
+    from eig.jury.views import deliberation as views
 
     monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
     shortlisted(jury, staff)
@@ -868,19 +874,19 @@ def test_shortlist_page_is_paginated_and_counts_every_defi(client, jury, staff, 
 
     assert "1 défi présélectionné sur 2." in first
     assert "page 1 sur 2" in first and "page 2 sur 2" in second
-    assert first.count('<tr id="defi-') == second.count('<tr id="defi-') == 1
+    assert first.count('<tr id="dossier-') == second.count('<tr id="dossier-') == 1
 
 
 def test_shortlist_form_renders_as_crispy_does():
     from django.template import Context, Template
     from django.test.html import parse_html
 
-    from projects.forms import ShortlistForm
+    from eig.jury.forms import ShortlistForm
 
-    form = ShortlistForm(prefix="defi-7", initial={"questions": "Quelles <données> ?\nEt après"})
+    form = ShortlistForm(prefix="dossier-7", initial={"questions": "Quelles <données> ?\nEt après"})
     crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
         Context({"form": form})
     )
-    fast = render_to_string("projects/deliberation/includes/shortlist_form.html", {"form": form})
+    fast = render_to_string("jury/deliberation/includes/shortlist_form.html", {"form": form})
 
     assert parse_html(fast) == parse_html(crispy)

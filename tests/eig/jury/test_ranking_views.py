@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from eig.jury.views import ranking
 from projects.models import Defi, DefiEvaluation, DefiEvaluationEvent, DefiReview, DefiScore
-from projects.views import ranking
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
@@ -82,7 +82,7 @@ def _scored(jury, scores, **kwargs):
 
 
 def _url(name, jury, *args, query=""):
-    return reverse(f"projects:{name}", args=[jury.pk, *args]) + (f"?{query}" if query else "")
+    return reverse(f"jury:{name}", args=[jury.pk, *args]) + (f"?{query}" if query else "")
 
 
 def _titles(response):
@@ -102,7 +102,7 @@ def test_ranking_page_shows_figures_in_french(client, staff, jury):
     assert response.status_code == 200
     first, last = response.context["rows"]
     assert first["title"] == "Un défi noté"
-    assert first["url"] == reverse("projects:selection_defi", args=[jury.pk, defi.pk])
+    assert first["url"] == reverse("jury:selection_dossier", args=[jury.pk, defi.pk])
     assert [first["rank"], first["done"], first["due"]] == ["1", "3", "3"]
     assert first["criteria"] == ["3,00", "2,67"]
     assert [first["weighted"], first["mean"], first["median"], first["spread"]] == [
@@ -314,7 +314,7 @@ def _pages(jury, defi):
         _url("selection_ranking", jury),
         _url("selection_ranking_csv", jury),
         _url("selection_ranking_xlsx", jury),
-        _url("selection_defi", jury, defi.pk),
+        _url("selection_dossier", jury, defi.pk),
     ]
 
 
@@ -355,7 +355,7 @@ def test_ranking_defi_of_another_jury_is_404(client, staff, jury):
     other = jury_for_call(ProjectCallFactory(), criteria=2, jurors=1)
     defi = _scored(other, [[4, 4]])
 
-    assert client.get(_url("selection_defi", jury, defi.pk)).status_code == 404
+    assert client.get(_url("selection_dossier", jury, defi.pk)).status_code == 404
     evaluation = defi.evaluations.get()
     response = client.post(_url("selection_evaluation_reopen", jury, evaluation.pk), {"note": "x"})
     assert response.status_code == 404
@@ -374,7 +374,7 @@ def test_defi_page_names_jurors_with_their_scores_comments_and_history(client, s
         evaluation=submitted, action=DefiEvaluationEvent.Action.SUBMITTED, actor=first.user
     )
 
-    response = client.get(_url("selection_defi", jury, defi.pk))
+    response = client.get(_url("selection_dossier", jury, defi.pk))
 
     content = response.content.decode()
     for member in (first, second, third):
@@ -402,7 +402,7 @@ def test_reopen_gives_the_evaluation_back_with_history_and_mail(
         )
 
     assert response.status_code == 302
-    assert response.url == _url("selection_defi", jury, defi.pk)
+    assert response.url == _url("selection_dossier", jury, defi.pk)
     evaluation.refresh_from_db()
     assert (evaluation.state, evaluation.submitted_at) == (State.DRAFT, None)
     event = evaluation.events.get()
@@ -515,6 +515,6 @@ def test_defi_page_query_count(client, staff, jury, django_assert_num_queries, e
         )
 
     with django_assert_num_queries(DEFI_QUERIES):
-        response = client.get(_url("selection_defi", jury, defi.pk))
+        response = client.get(_url("selection_dossier", jury, defi.pk))
 
     assert len(response.context["evaluations"]) == evaluations

@@ -45,9 +45,9 @@ def jury():
 
 def _pages(jury):
     return [
-        reverse("projects:selection_index"),
-        reverse("projects:selection_jury", args=[jury.pk]),
-        reverse("projects:selection_assignment", args=[jury.pk]),
+        reverse("jury:selection_index"),
+        reverse("jury:selection_jury", args=[jury.pk]),
+        reverse("jury:selection_assignment", args=[jury.pk]),
     ]
 
 
@@ -67,7 +67,7 @@ def test_selection_pages_refuse_other_roles(client, jury, factory):
     for url in _pages(jury):
         assert client.get(url).status_code == 403
     member = jury.members.first()
-    response = client.post(reverse("projects:selection_member_withdraw", args=[jury.pk, member.pk]))
+    response = client.post(reverse("jury:selection_member_withdraw", args=[jury.pk, member.pk]))
     assert response.status_code == 403
     member.refresh_from_db()
     assert member.withdrawn_at is None
@@ -81,11 +81,11 @@ def test_selection_pages_send_anonymous_users_to_login(client, jury):
 
 
 def test_selection_unknown_jury_is_404(client, staff):
-    assert client.get(reverse("projects:selection_jury", args=[999999])).status_code == 404
+    assert client.get(reverse("jury:selection_jury", args=[999999])).status_code == 404
 
 
 def test_selection_assignment_runs_and_explains(client, staff, jury):
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     response = client.post(url, {"action": "assign"}, follow=True)
 
@@ -96,7 +96,7 @@ def test_selection_assignment_runs_and_explains(client, staff, jury):
 def test_selection_assignment_notify_mails_jurors_once(
     client, staff, jury, django_capture_on_commit_callbacks
 ):
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
     client.post(url, {"action": "assign"})
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,8 +113,8 @@ def test_selection_assignment_by_hand_refuses_a_conflict_with_a_message(client, 
     services.conflict_declare(domain=DEFI_JURY, member=member, dossier=defi, reason="Ancien poste")
 
     response = client.post(
-        reverse("projects:selection_assignment", args=[jury.pk]),
-        {"action": "add", "defi": defi.pk, "member": member.pk},
+        reverse("jury:selection_assignment", args=[jury.pk]),
+        {"action": "add", "dossier": defi.pk, "member": member.pk},
     )
 
     assert response.status_code == 400
@@ -124,8 +124,8 @@ def test_selection_assignment_by_hand_refuses_a_conflict_with_a_message(client, 
 
 def test_selection_assignment_by_hand_with_bad_input_is_a_400(client, staff, jury):
     response = client.post(
-        reverse("projects:selection_assignment", args=[jury.pk]),
-        {"action": "add", "defi": "abc", "member": ""},
+        reverse("jury:selection_assignment", args=[jury.pk]),
+        {"action": "add", "dossier": "abc", "member": ""},
     )
 
     assert response.status_code == 400
@@ -136,12 +136,12 @@ def test_selection_unassign_and_withdraw(client, staff, jury):
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
     evaluation = DefiEvaluation.objects.first()
 
-    client.post(reverse("projects:selection_unassign", args=[jury.pk, evaluation.pk]))
+    client.post(reverse("jury:selection_unassign", args=[jury.pk, evaluation.pk]))
     assert not DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
 
     member = jury.members.first()
     response = client.post(
-        reverse("projects:selection_member_withdraw", args=[jury.pk, member.pk]), follow=True
+        reverse("jury:selection_member_withdraw", args=[jury.pk, member.pk]), follow=True
     )
     member.refresh_from_db()
     assert member.withdrawn_at is not None
@@ -167,12 +167,12 @@ def test_selection_page_queries_are_constant(client, staff, jury, extra, django_
 
 
 def test_jury_list_counts_active_members_criteria_and_defis(jury):
-    from projects.selectors import jury_list_for_staff
+    from eig.jury.screens import jury_list_for_staff
 
     jury.members.filter(pk=jury.members.first().pk).update(withdrawn_at="2027-01-01T10:00Z")
     listed = jury_list_for_staff().get(pk=jury.pk)
 
-    assert (listed.member_count, listed.criterion_count, listed.defi_count) == (2, 3, 2)
+    assert (listed.member_count, listed.criterion_count, listed.dossier_count) == (2, 3, 2)
 
 
 def test_selection_tables_scroll_in_focusable_named_regions(client, staff, jury):
@@ -208,11 +208,11 @@ def _cell(defi) -> str:
 def test_selection_assignment_pages_show_defis_lacking_jurors_first(
     client, staff, jury, monkeypatch
 ):
-    from projects.views import selection
+    from eig.jury.views import selection
 
     monkeypatch.setattr(selection, "ASSIGNMENT_PAGE_SIZE", 1)
     lacking, complete = _assigned_but_one(jury, staff)
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     first = client.get(url).content.decode()
     second = client.get(url, {"page": 2}).content.decode()
@@ -226,7 +226,7 @@ def test_selection_assignment_pages_show_defis_lacking_jurors_first(
 
 
 def test_selection_assignment_page_out_of_range_shows_the_last(client, staff, jury):
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     response = client.get(url, {"page": "999"})
 
@@ -236,7 +236,7 @@ def test_selection_assignment_page_out_of_range_shows_the_last(client, staff, ju
 
 def test_selection_assignment_filters_defis_lacking_jurors(client, staff, jury):
     lacking, complete = _assigned_but_one(jury, staff)
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     html = client.get(url, {"manque": "on"}).content.decode()
 
@@ -248,32 +248,32 @@ def test_selection_assignment_filters_defis_of_one_juror(client, staff, jury):
     # 4 evaluations for 3 jurors: the least loaded has one défi of the two.
     member = min(jury.members.all(), key=lambda member: member.defievaluations.count())
     mine = set(DefiEvaluation.objects.filter(member=member).values_list("defi_id", flat=True))
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     response = client.get(url, {"jure": member.pk})
 
-    assert {row["pk"] for row in response.context["defis"]} == mine
+    assert {row["pk"] for row in response.context["rows"]} == mine
     assert mine != {defi.pk for defi in DEFI_JURY.dossiers(jury)}
 
 
 def test_selection_assignment_filter_refuses_a_juror_of_another_jury(client, staff, jury):
     stranger = JuryMemberFactory()
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     response = client.get(url, {"jure": stranger.pk})
 
     assert response.status_code == 200
     assert "Ce juré n&#x27;est pas dans le jury." in response.content.decode()
-    assert len(response.context["defis"]) == 2
+    assert len(response.context["rows"]) == 2
 
 
 def test_selection_assignment_by_hand_takes_the_defi_number(client, staff, jury):
     member = jury.members.first()
     defi = DEFI_JURY.dossiers(jury).first()
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     assert f"<td>{defi.pk}</td>" in client.get(url).content.decode()
-    response = client.post(url, {"action": "add", "defi": defi.pk, "member": member.pk})
+    response = client.post(url, {"action": "add", "dossier": defi.pk, "member": member.pk})
 
     assert response.status_code == 302
     assert DefiEvaluation.objects.filter(defi=defi, member=member, manual=True).exists()
@@ -286,7 +286,7 @@ def test_selection_assignment_filtered_queries_are_constant(
     _grow(jury, extra)
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
     member = jury.members.first()
-    url = reverse("projects:selection_assignment", args=[jury.pk])
+    url = reverse("jury:selection_assignment", args=[jury.pk])
 
     # The juror of the filter is checked against the jury: one query more.
     with django_assert_num_queries(ASSIGNMENT_QUERIES + 1):

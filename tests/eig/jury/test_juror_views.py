@@ -122,7 +122,10 @@ def _post_data(setting, *, version=0, action="draft", values=(3, None, None), **
 
 
 def _url(evaluation, view="evaluation_detail"):
-    return reverse(f"projects:{view}", args=[evaluation.pk])
+    # The défi's pitch deck is the projects app's; the evaluation pages are the engine's.
+    if view == "evaluation_pitch_deck":
+        return reverse(f"projects:{view}", args=[evaluation.pk])
+    return reverse(f"jury:{view}", args=["defis", evaluation.pk])
 
 
 def _scores(evaluation):
@@ -167,7 +170,7 @@ def test_evaluation_post_permissions(client, setting, kind):
 def test_jury_conflicts_permissions(client, setting, kind):
     _login(client, kind, setting)
 
-    response = client.get(reverse("projects:jury_conflicts", args=[setting["jury"].pk]))
+    response = client.get(reverse("jury:conflicts", args=[setting["jury"].pk]))
 
     assert response.status_code == CONFLICTS_EXPECTED[kind]
 
@@ -175,7 +178,7 @@ def test_jury_conflicts_permissions(client, setting, kind):
 @pytest.mark.parametrize("kind", CONFLICTS_EXPECTED)
 def test_jury_conflict_declare_permissions(client, setting, kind):
     _login(client, kind, setting)
-    url = reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, setting["defi"].pk])
+    url = reverse("jury:conflict_declare", args=[setting["jury"].pk, setting["defi"].pk])
 
     response = client.post(
         url, {f"conflit-{setting['defi'].pk}-reason": "Lien familial", "confirm": "1"}
@@ -189,7 +192,7 @@ def test_jury_conflict_declare_permissions(client, setting, kind):
 
 def test_jury_conflict_declare_get_is_not_allowed(client, setting):
     client.force_login(setting["member"].user)
-    url = reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, setting["defi"].pk])
+    url = reverse("jury:conflict_declare", args=[setting["jury"].pk, setting["defi"].pk])
 
     assert client.get(url).status_code == 405
 
@@ -199,7 +202,7 @@ def test_jury_conflict_declare_defi_of_another_jury_is_404(client, setting):
     jury_for_call(other_call)
     stranger = submitted_defi(other_call)
     client.force_login(setting["member"].user)
-    url = reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, stranger.pk])
+    url = reverse("jury:conflict_declare", args=[setting["jury"].pk, stranger.pk])
 
     assert client.post(url, {}).status_code == 404
     assert not DefiConflict.objects.exists()
@@ -209,7 +212,7 @@ def test_jury_conflict_declare_defi_of_another_jury_is_404(client, setting):
 def test_jury_dashboard_permissions(client, setting, kind):
     evaluation = _login(client, kind, setting)
 
-    response = client.get(reverse("projects:jury_dashboard"))
+    response = client.get(reverse("jury:dashboard"))
 
     if kind == "anonymous":
         assert response.status_code == 302
@@ -223,7 +226,7 @@ def test_jury_dashboard_permissions(client, setting, kind):
 def test_jury_dashboard_without_membership_explains(client, setting, kind):
     _login(client, kind, setting)
 
-    response = client.get(reverse("projects:jury_dashboard"))
+    response = client.get(reverse("jury:dashboard"))
 
     assert response.status_code == 200
     assert response.context["groups"] == []
@@ -240,7 +243,7 @@ def test_jury_dashboard_groups_progress_and_deadline(client, setting):
         )
     client.force_login(member.user)
 
-    response = client.get(reverse("projects:jury_dashboard"))
+    response = client.get(reverse("jury:dashboard"))
 
     [group] = response.context["groups"]
     assert (group["total"], group["submitted"], group["draft"], group["pending"]) == (3, 1, 1, 1)
@@ -250,7 +253,7 @@ def test_jury_dashboard_groups_progress_and_deadline(client, setting):
     assert "14 mars 2031 à 18h00" in content  # Europe/Paris, winter time
     for badge in ("À faire", "Brouillon", "Soumise"):
         assert badge in content
-    assert reverse("projects:jury_conflicts", args=[jury.pk]) in content
+    assert reverse("jury:conflicts", args=[jury.pk]) in content
 
 
 # --- Scoring ---------------------------------------------------------------------------
@@ -527,21 +530,21 @@ def test_other_jurors_scores_visibility(client, setting, visibility, before_own,
 
 def test_conflict_declare_removes_the_dossier_from_the_dashboard(juror, setting):
     evaluation, defi, jury = setting["evaluation"], setting["defi"], setting["jury"]
-    assert _url(evaluation) in _text(juror.get(reverse("projects:jury_dashboard")))
+    assert _url(evaluation) in _text(juror.get(reverse("jury:dashboard")))
 
     response = juror.post(
-        reverse("projects:jury_conflict_declare", args=[jury.pk, defi.pk]),
+        reverse("jury:conflict_declare", args=[jury.pk, defi.pk]),
         {f"conflit-{defi.pk}-reason": "J'ai travaillé dans cette direction", "confirm": "1"},
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("projects:jury_conflicts", args=[jury.pk])
+    assert response.url == reverse("jury:conflicts", args=[jury.pk])
     conflicts = _text(juror.get(response.url))
     assert "Conflit déclaré" in conflicts
     assert "Conflit d'intérêts déclaré pour" in conflicts
     assert not DefiEvaluation.objects.filter(pk=evaluation.pk).exists()
     assert DefiConflict.objects.get(defi=defi).reason == "J'ai travaillé dans cette direction"
-    dashboard = _text(juror.get(reverse("projects:jury_dashboard")))
+    dashboard = _text(juror.get(reverse("jury:dashboard")))
     assert _url(evaluation) not in dashboard
     assert juror.get(_url(evaluation)).status_code == 404
 
@@ -552,7 +555,7 @@ def test_conflict_declare_on_a_submitted_evaluation_is_refused_with_a_message(ju
     evaluation.save(update_fields=["state"])
 
     response = juror.post(
-        reverse("projects:jury_conflict_declare", args=[jury.pk, defi.pk]),
+        reverse("jury:conflict_declare", args=[jury.pk, defi.pk]),
         {f"conflit-{defi.pk}-reason": "Après coup"},
         follow=True,
     )
@@ -569,7 +572,7 @@ def test_conflicts_page_shows_automatic_reason_and_no_content(client, setting):
     )
     client.force_login(member.user)
 
-    response = client.get(reverse("projects:jury_conflicts", args=[setting["jury"].pk]))
+    response = client.get(reverse("jury:conflicts", args=[setting["jury"].pk]))
 
     content = _text(response)
     assert "Membre de l'administration qui porte le défi" in content
@@ -582,7 +585,7 @@ def test_conflict_declare_too_long_reason_refused(juror, setting):
     defi, jury = setting["defi"], setting["jury"]
 
     response = juror.post(
-        reverse("projects:jury_conflict_declare", args=[jury.pk, defi.pk]),
+        reverse("jury:conflict_declare", args=[jury.pk, defi.pk]),
         {f"conflit-{defi.pk}-reason": "x" * 301},
     )
 
@@ -610,7 +613,7 @@ def test_jury_dashboard_query_count(client, django_assert_num_queries, rows):
     client.force_login(member.user)
 
     with django_assert_num_queries(QUERIES_DASHBOARD):
-        response = client.get(reverse("projects:jury_dashboard"))
+        response = client.get(reverse("jury:dashboard"))
 
     assert len(response.context["groups"][0]["evaluations"]) == rows
 
@@ -625,7 +628,7 @@ def test_jury_dashboard_query_count_across_juries(client, django_assert_num_quer
     client.force_login(user)
 
     with django_assert_num_queries(QUERIES_DASHBOARD):
-        response = client.get(reverse("projects:jury_dashboard"))
+        response = client.get(reverse("jury:dashboard"))
 
     assert [len(group["evaluations"]) for group in response.context["groups"]] == [2] * rows
 
@@ -637,7 +640,7 @@ def test_jury_conflicts_query_count(client, django_assert_num_queries, rows):
     client.force_login(member.user)
 
     with django_assert_num_queries(QUERIES_CONFLICTS):
-        response = client.get(reverse("projects:jury_conflicts", args=[jury.pk]))
+        response = client.get(reverse("jury:conflicts", args=[jury.pk]))
 
     assert len(response.context["rows"]) == rows + 1
 
@@ -669,11 +672,11 @@ def test_evaluation_page_query_count(client, django_assert_num_queries, rows):
 
 
 def _conflicts_url(jury):
-    return reverse("projects:jury_conflicts", args=[jury.pk])
+    return reverse("jury:conflicts", args=[jury.pk])
 
 
 def test_jury_conflicts_page_is_paginated(juror, setting, monkeypatch):
-    from projects.views import jury as views
+    from eig.jury.views import juror as views
 
     monkeypatch.setattr(views, "CONFLICTS_PAGE_SIZE", 1)
     submitted_defi(setting["jury"].project_call)
@@ -682,7 +685,7 @@ def test_jury_conflicts_page_is_paginated(juror, setting, monkeypatch):
     second = juror.get(_conflicts_url(setting["jury"]), {"page": 2})
 
     assert len(first.context["rows"]) == len(second.context["rows"]) == 1
-    assert first.context["rows"][0]["defi"] != second.context["rows"][0]["defi"]
+    assert first.context["rows"][0]["dossier"] != second.context["rows"][0]["dossier"]
     assert "(page 1 sur 2)" in _text(first)
     assert "(2 dossiers)" in _text(first)
 
@@ -695,20 +698,20 @@ def test_jury_conflicts_page_searches_title_and_administration(juror, setting):
     by_administration = juror.get(_conflicts_url(setting["jury"]), {"q": defi.administration.name})
     nothing = juror.get(_conflicts_url(setting["jury"]), {"q": "introuvable"})
 
-    assert [row["defi"] for row in by_title.context["rows"]] == [other]
-    assert defi in [row["defi"] for row in by_administration.context["rows"]]
+    assert [row["dossier"] for row in by_title.context["rows"]] == [other]
+    assert defi in [row["dossier"] for row in by_administration.context["rows"]]
     assert "Aucun dossier ne correspond à « introuvable »" in _text(nothing)
 
 
 def test_jury_conflicts_page_shows_the_page_of_a_form_with_errors(juror, setting, monkeypatch):
-    from projects.views import jury as views
+    from eig.jury.views import juror as views
 
     monkeypatch.setattr(views, "CONFLICTS_PAGE_SIZE", 1)
     call = setting["jury"].project_call
     last = submitted_defi(call, title="Zzz, dernier par le titre")
 
     response = juror.post(
-        reverse("projects:jury_conflict_declare", args=[setting["jury"].pk, last.pk]),
+        reverse("jury:conflict_declare", args=[setting["jury"].pk, last.pk]),
         {f"conflit-{last.pk}-reason": "x" * 301},
     )
 
@@ -728,6 +731,6 @@ def test_jury_conflict_form_renders_as_crispy_does():
     crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
         Context({"form": form})
     )
-    fast = render_to_string("projects/jury/includes/conflict_form.html", {"form": form})
+    fast = render_to_string("jury/juror/includes/conflict_form.html", {"form": form})
 
     assert parse_html(fast) == parse_html(crispy)
