@@ -212,6 +212,13 @@ class JuryDomain:
     def label_for_juror(self, dossier) -> str:
         return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
 
+    def line_for_juror(self, dossier) -> str:
+        """A dossier in a mail to a juror: its label, and who carries it unless the jury is
+        anonymous."""
+        label = self.label_for_juror(dossier)
+        holder = "" if self.anonymous else self.dossier_holder(dossier)
+        return f"{label} ({holder})" if holder else label
+
     @property
     def dossier_id_field(self) -> str:
         return f"{self.dossier_field}_id"

@@ -221,8 +221,9 @@ def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
     member_ids = set(fresh.values_list("member_id", flat=True))
     mailed = 0
     for member in jury.members.filter(pk__in=member_ids).select_related("user"):
+        # Named as the juror may read them: by number only in an anonymous jury.
         dossiers = [
-            getattr(evaluation, domain.dossier_field)
+            domain.line_for_juror(getattr(evaluation, domain.dossier_field))
             for evaluation in domain.evaluation_model.objects.filter(member=member)
             .select_related(domain.dossier_field)
             .order_by("pk")
@@ -380,7 +381,7 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
         template="jury_evaluation_reopened",
         context={
             "evaluation": evaluation,
-            "dossier": getattr(evaluation, domain.dossier_field),
+            "dossier": domain.label_for_juror(getattr(evaluation, domain.dossier_field)),
             "jury": evaluation.member.jury,
             "note": note,
             "dashboard_url": domain.dashboard_url(),
