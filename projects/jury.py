@@ -16,7 +16,7 @@ from projects.models import (
     DefiScore,
 )
 from projects.sections import SECTIONS
-from projects.selectors import (
+from projects.selectors.defis import (
     JURY_STATES,
     defi_changes_since,
     defi_conflict_count,

@@ -14,7 +14,7 @@ from eig.jury import deliberation
 from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview, DefiScore
-from projects.selectors import defi_review_for_agent
+from projects.selectors.defis import defi_review_for_agent
 from tests.factories import (
     AgentFactory,
     CandidateFactory,

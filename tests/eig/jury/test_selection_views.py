@@ -297,7 +297,7 @@ def test_selection_assignment_filtered_queries_are_constant(
 def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
     from eig.jury.selectors import jury_conflicts, jury_members_active
     from eig.programme.models import Administration
-    from projects.selectors import defi_conflict_count
+    from projects.selectors.defis import defi_conflict_count
     from tests.factories import AdministrationFactory
 
     ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
