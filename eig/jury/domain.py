@@ -104,8 +104,10 @@ class JuryDomain:
     dossier_transition: Callable[..., Any] = lambda **kwargs: None
     # The e-mail addresses that answer for a dossier: convocations and decisions go there.
     dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
-    # Who carries the dossier, as the decision record names them (the administration).
+    # Who carries the dossier, as the decision record names them (the administration), and
+    # the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
+    holder_label: str = "Porteur"
     # What the jury selects for: its str and `.promotion` head the decision record.
     jury_call: Callable[[Jury], Any] = lambda jury: None
     # Convocation and decision mails are `templates/emails/<mail_prefix><name>.txt`.
@@ -156,10 +158,9 @@ class JuryDomain:
     # The instant selection starts (pre-selection and deliberation wait for it); None: now.
     selection_starts_at: Callable[[Jury], Any] = lambda jury: None
     # The dossier's title and holder as the staff tables print them (ranking, assignment):
-    # fields of the dossier, "" when it has none; `holder_noun` heads the holder's column.
+    # fields of the dossier, "" when it has none; `holder_label` heads the holder's column.
     title_field: str = ""
     holder_field: str = ""
-    holder_noun: str = "Porteur"
     # Staff pages of the dossier itself, outside the engine: its full text (`read`) and its
     # preview (`preview`), or "" when the domain has none.
     dossier_read_url: Callable[[Any], str] = lambda dossier: ""
@@ -211,13 +212,6 @@ class JuryDomain:
 
     def label_for_juror(self, dossier) -> str:
         return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
-
-    def line_for_juror(self, dossier) -> str:
-        """A dossier in a mail to a juror: its label, and who carries it unless the jury is
-        anonymous."""
-        label = self.label_for_juror(dossier)
-        holder = "" if self.anonymous else self.dossier_holder(dossier)
-        return f"{label} ({holder})" if holder else label
 
     @property
     def dossier_id_field(self) -> str:

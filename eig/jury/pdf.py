@@ -42,9 +42,9 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
     return {
         "record": record,
         "jury": jury,
-        "nouns": domain.nouns,
-        "holder_noun": domain.holder_noun,
         "call": call,
+        "nouns": domain.nouns,
+        "holder_label": domain.holder_label,
         "promotion": getattr(call, "promotion", None),
         "sections": sections,
         "total": sum(len(rows) for rows in by_decision.values()),

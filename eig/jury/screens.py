@@ -9,7 +9,19 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -74,8 +86,6 @@ def jury_list_for_staff() -> QuerySet[Jury]:
         for domain in domains()
         if domain.jury_path
     ]
-    from django.db.models import Case, When
-
     dossier_count = (
         Case(*(When(domain=key, then=counted) for key, counted in dossier_counts), default=0)
         if dossier_counts

@@ -1,7 +1,7 @@
 """Writes of the jury engine: conflicts, assignment, scoring.
 
-Every function takes the `JuryDomain` of the dossiers it works on, so that every kind
-of dossier shares this code. Hearings and deliberation are in `deliberation.py`.
+Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
+candidates share this code. Hearings and deliberation are in `deliberation.py`.
 """
 
 import datetime
@@ -221,9 +221,8 @@ def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
     member_ids = set(fresh.values_list("member_id", flat=True))
     mailed = 0
     for member in jury.members.filter(pk__in=member_ids).select_related("user"):
-        # Named as the juror may read them: by number only in an anonymous jury.
         dossiers = [
-            domain.line_for_juror(getattr(evaluation, domain.dossier_field))
+            getattr(evaluation, domain.dossier_field)
             for evaluation in domain.evaluation_model.objects.filter(member=member)
             .select_related(domain.dossier_field)
             .order_by("pk")
@@ -234,13 +233,22 @@ def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
             context={
                 "member": member,
                 "jury": jury,
-                "dossiers": dossiers,
+                # Lines, not dossiers: the mail names each one as the juror may know it.
+                "dossiers": [_juror_line(domain, dossier) for dossier in dossiers],
                 "dashboard_url": domain.dashboard_url(),
             },
         )
         mailed += 1
     fresh.update(notified_at=now)
     return mailed
+
+
+def _juror_line(domain: JuryDomain, dossier) -> str:
+    """A dossier as a juror's mail lists it: its label, with who carries it unless the jury
+    is anonymous."""
+    label = domain.label_for_juror(dossier)
+    holder = "" if domain.anonymous else domain.dossier_holder(dossier)
+    return f"{label} ({holder})" if holder else label
 
 
 def _criteria(jury: Jury) -> list[Criterion]:
@@ -381,7 +389,8 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
         template="jury_evaluation_reopened",
         context={
             "evaluation": evaluation,
-            "dossier": domain.label_for_juror(getattr(evaluation, domain.dossier_field)),
+            # The juror's name for the dossier: an anonymous jury's mails never identify it.
+            "dossier_label": domain.label_for_juror(getattr(evaluation, domain.dossier_field)),
             "jury": evaluation.member.jury,
             "note": note,
             "dashboard_url": domain.dashboard_url(),
@@ -449,7 +458,9 @@ def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
     now = now or timezone.now()
     sent = 0
     horizon = now + datetime.timedelta(days=max(SCORING_REMINDER_DAYS))
-    juries = Jury.objects.filter(scoring_deadline__gt=now, scoring_deadline__lte=horizon)
+    juries = Jury.objects.filter(
+        domain=domain.key, scoring_deadline__gt=now, scoring_deadline__lte=horizon
+    )
     for jury in juries:
         days_left = (jury.scoring_deadline - now) / datetime.timedelta(days=1)
         # The latest threshold passed: J-1 once inside the last day, J-3 before that.
