@@ -1,7 +1,7 @@
 """Writes of the jury engine: conflicts, assignment, scoring.
 
-Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
-candidates share this code. Hearings and deliberation are in `deliberation.py`.
+Every function takes the `JuryDomain` of the dossiers it works on, so that every kind
+of dossier shares this code. Hearings and deliberation are in `deliberation.py`.
 """
 
 import datetime
