@@ -582,9 +582,10 @@ def get_review_for_hearing(user, jury_pk: int, dossier_pk: int):
         .first()
     )
     if review is not None:
-        refusal = review_may_record_hearing(domain, review, user)
-        if refusal is None:
+        if user.has_perm("jury.record_hearing", review):
             return review, domain
+        # The same predicate, for the sentence that says why.
+        refusal = review_may_record_hearing(domain, review, user)
     in_jury = JuryMember.objects.filter(
         jury_id=jury_pk, user=user, withdrawn_at__isnull=True
     ).exists()

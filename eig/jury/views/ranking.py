@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -277,6 +278,8 @@ def selection_dossier(request, jury_pk, dossier_pk):
 def selection_evaluation_reopen(request, jury_pk, pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
     evaluation = get_object_or_404(domain.evaluations(jury).select_related("member__user"), pk=pk)
+    if not request.user.has_perm("jury.read_evaluation", evaluation):
+        raise Http404
     dossier_pk = getattr(evaluation, domain.dossier_id_field)
     form = EvaluationReopenForm(request.POST, auto_id=False)
     if not form.is_valid():
