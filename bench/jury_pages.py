@@ -67,7 +67,7 @@ def pages_to_walk(jury) -> list[Page]:
     defi = Defi.objects.filter(call__jury=jury).order_by("pk").first()
 
     def url(name, *args):
-        return reverse(f"projects:{name}", args=args)
+        return reverse(f"jury:{name}", args=args)
 
     return [
         Page("sélection (index)", url("selection_index"), staff),
@@ -76,13 +76,13 @@ def pages_to_walk(jury) -> list[Page]:
         Page("classement", url("selection_ranking", jury.pk), staff),
         Page("classement CSV", url("selection_ranking_csv", jury.pk), staff),
         Page("classement XLSX", url("selection_ranking_xlsx", jury.pk), staff),
-        Page("évaluations d'un défi", url("selection_defi", jury.pk, defi.pk), staff),
+        Page("évaluations d'un défi", url("selection_dossier", jury.pk, defi.pk), staff),
         Page("présélection", url("selection_shortlist", jury.pk), staff),
         Page("auditions", url("selection_hearings", jury.pk), staff),
         Page("délibération", url("selection_deliberation", jury.pk), staff),
-        Page("juré : tableau de bord", url("jury_dashboard"), juror),
-        Page("juré : évaluation", url("evaluation_detail", evaluation.pk), juror),
-        Page("juré : conflits", url("jury_conflicts", jury.pk), juror),
+        Page("juré : tableau de bord", url("dashboard"), juror),
+        Page("juré : évaluation", url("evaluation_detail", "defis", evaluation.pk), juror),
+        Page("juré : conflits", url("conflicts", jury.pk), juror),
     ]
 
 

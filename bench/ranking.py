@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         criteria=5,
         rng=random.Random(args.seed),
     )
-    path = reverse("projects:selection_ranking", args=[jury.pk])
+    path = reverse("jury:selection_ranking", args=[jury.pk])
     pages = -(-args.defis // 250)
     paths = [f"{path}?page={number}" for number in range(1, pages + 1)]
     # The first render of a page computes it; the next ones reuse it until a figure changes.

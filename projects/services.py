@@ -29,7 +29,7 @@ from projects.models import (
     DefiVersion,
     ProjectCall,
 )
-from projects.selectors import defi_missing_sections, defi_recipients
+from projects.selectors.defis import defi_missing_sections, defi_recipients
 from projects.versions import defi_snapshot, version_changes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -442,7 +442,7 @@ def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
     Each reminder (kind, défi, person, closing date) is sent once whatever the number of
     ticks. Returns the number of mails sent.
     """
-    from projects.selectors import defi_drafts_due_for_reminder
+    from projects.selectors.defis import defi_drafts_due_for_reminder
 
     now = now or timezone.now()
     sent = 0

@@ -1,7 +1,7 @@
 """The jury engine: one jury per selection round, its criteria grid and its members.
 
 What a jury is made of (criteria, members, hearing groups and slots, decision records) is
-concrete here. What a jury looks at is not: each domain (défis now, candidates later)
+concrete here. What a jury looks at is not: each domain (see `registry.py`)
 subclasses the abstract models at the bottom with a foreign key to its own dossier, and
 describes itself to the services through a `JuryDomain` (see `domain.py`).
 """
@@ -301,7 +301,8 @@ class AbstractEvaluation(models.Model):
         DRAFT = "draft", _("Brouillon")
         SUBMITTED = "submitted", _("Soumise")
 
-    # "defievaluations" for défis: the selectors count a member's load through it.
+    # "<app model>s" (the domain's evaluation model, lower case, plus "s"): the selectors count
+    # a member's load through it.
     member = models.ForeignKey(
         JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="%(class)ss"
     )

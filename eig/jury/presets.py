@@ -1,4 +1,4 @@
-"""The real criteria grids of the défi selections of promotions 3 to 7.
+"""The real criteria grids of the programme's selections of promotions 3 to 7.
 
 `presets.json` is taken from the programme's calls for projects (each grid names its
 source). Only the 2020 jury guide states a scale (1 « pas du tout satisfaisant » to 4

@@ -99,7 +99,7 @@ def evaluation_scores_prefetch(domain: JuryDomain) -> Prefetch:
     return Prefetch("scores", queryset=domain.score_model.objects.select_related("criterion"))
 
 
-# --- Ranking (staff: projects/views/ranking.py) ------------------------------------------
+# --- Ranking (staff: eig/jury/views/ranking.py) ------------------------------------------
 #
 # What the ranking shows of each dossier, over its *submitted* evaluations only (a pending
 # or draft evaluation counts in `due`, nowhere else):

@@ -1,7 +1,7 @@
 """Writes of the jury engine: conflicts, assignment, scoring.
 
-Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
-candidates share this code. Pre-selection, hearings and deliberation are in `shortlist.py`,
+Every function takes the `JuryDomain` of the dossiers it works on, so that every kind
+of dossier shares this code. Pre-selection, hearings and deliberation are in `shortlist.py`,
 `hearings.py` and `decisions.py` (`reviews.py` holds what they share).
 """
 

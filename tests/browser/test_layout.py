@@ -81,7 +81,7 @@ def test_ranking_shows_the_weighted_score_without_scrolling_sideways(live_server
             )
     page = _page(browser, live_server, StaffFactory())
 
-    page.goto(live_server.url + reverse("projects:selection_ranking", args=[jury.pk]))
+    page.goto(live_server.url + reverse("jury:selection_ranking", args=[jury.pk]))
     # Down to the table, never sideways: the figure must be there without scrolling it.
     page.evaluate(
         "window.scrollTo(0, document.querySelector('main table').getBoundingClientRect().top"
@@ -137,7 +137,7 @@ def test_scoring_form_stays_in_view_while_the_juror_reads(live_server, browser, 
     member = JuryMemberFactory(jury=jury)
     defi = _long_defi(submitted_defi(call))
     evaluation = DefiEvaluation.objects.create(member=member, defi=defi)
-    url = live_server.url + reverse("projects:evaluation_detail", args=[evaluation.pk])
+    url = live_server.url + reverse("jury:evaluation_detail", args=["defis", evaluation.pk])
     page = _page(browser, live_server, member.user)
 
     page.goto(url)
