@@ -85,6 +85,9 @@ class JuryDomain:
     dossier_transition: Callable[..., Any] = lambda **kwargs: None
     # The e-mail addresses that answer for a dossier: convocations and decisions go there.
     dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
+    # The accounts that carry a dossier and book its slot where its owners book
+    # (`bookings.py`, the `jury.book_slot` rule). Default: nobody books.
+    dossier_owners: Callable[[Any], list] = lambda dossier: []
     # Who carries the dossier, as the decision record names them (the administration), and
     # the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
@@ -114,6 +117,10 @@ class JuryDomain:
 
     def label_for_juror(self, dossier) -> str:
         return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
+
+    @property
+    def dossier_model(self) -> type:
+        return self.review_model._meta.get_field(self.dossier_field).related_model
 
     @property
     def dossier_id_field(self) -> str:
