@@ -90,6 +90,8 @@ DEFI_JURY = JuryDomain(
     import_path="projects.jury.DEFI_JURY",
     dossier_transition=defi_jury_move,
     dossier_recipients=defi_recipients,
+    # Its editors book its slots: the author and the co-editors they invited.
+    dossier_owners=lambda defi: defi_recipients(defi, as_users=True),
     dossier_holder=lambda defi: str(defi.administration),
     holder_label="Administration",
     jury_call=lambda jury: jury.project_call,

@@ -102,6 +102,9 @@ class JuryDomain:
     dossier_transition: Callable[..., Any] = lambda **kwargs: None
     # The e-mail addresses that answer for a dossier: convocations and decisions go there.
     dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
+    # The accounts that carry a dossier and book its slot where its owners book
+    # (`bookings.py`, the `jury.book_slot` rule). Default: nobody books.
+    dossier_owners: Callable[[Any], list] = lambda dossier: []
     # Who carries the dossier, as the decision record names them (the administration), and
     # the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
@@ -219,9 +222,8 @@ class JuryDomain:
         """The number of the current version of the evaluation's dossier, read now."""
         if not self.dossier_version_field:
             return None
-        dossier_model = self.evaluation_model._meta.get_field(self.dossier_field).related_model
         return (
-            dossier_model.objects.filter(pk=getattr(evaluation, self.dossier_id_field))
+            self.dossier_model.objects.filter(pk=getattr(evaluation, self.dossier_id_field))
             .values_list(self.dossier_version_field, flat=True)
             .first()
         )

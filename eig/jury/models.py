@@ -8,7 +8,7 @@ describes itself to the services through a `JuryDomain` (see `domain.py`).
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -209,7 +209,15 @@ class JuryGroup(models.Model):
 
 
 class HearingSlot(models.Model):
-    """A time at which one group hears one dossier, in a room or by video."""
+    """A time at which one group hears dossiers (one, or up to `capacity`), in a room or by
+    video. Staff give it to dossiers (hearings), or the people who carry the dossiers book it
+    themselves (interviews) until its booking deadline."""
+
+    class Booking(models.TextChoices):
+        STAFF = "staff", _("Attribué par l'équipe du programme")
+        OWNER = "owner", _("Réservé par les porteurs des dossiers")
+
+    CAPACITY_MAX = 50
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="slots")
     group = models.ForeignKey(
@@ -219,6 +227,24 @@ class HearingSlot(models.Model):
     ends_at = models.DateTimeField(_("fin"))
     location = models.CharField(_("lieu"), max_length=300, blank=True)
     video_url = models.URLField(_("lien de visioconférence"), max_length=500, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacité"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(CAPACITY_MAX)],
+        help_text=_("Nombre de dossiers que ce créneau accueille (de 1 à 50)."),
+    )
+    booking = models.CharField(
+        _("attribution"), max_length=8, choices=Booking.choices, default=Booking.STAFF
+    )
+    booking_deadline = models.DateTimeField(
+        _("réservation possible jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Heure de Paris. Passé ce moment, les porteurs ne peuvent plus réserver, "
+            "déplacer ni annuler leur réservation."
+        ),
+    )
 
     class Meta:
         verbose_name = _("créneau d'audition")
@@ -234,6 +260,21 @@ class HearingSlot(models.Model):
                 condition=~models.Q(location="", video_url=""),
                 name="hearingslot_has_place",
                 violation_error_message=_("Indiquez un lieu ou un lien de visioconférence."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1, capacity__lte=50),
+                name="hearingslot_capacity_range",
+                violation_error_message=_("La capacité d'un créneau va de 1 à 50 dossiers."),
+            ),
+            # A booking deadline means something only where owners book, and before the slot.
+            models.CheckConstraint(
+                condition=models.Q(booking_deadline__isnull=True)
+                | models.Q(booking="owner", booking_deadline__lte=models.F("starts_at")),
+                name="hearingslot_booking_deadline",
+                violation_error_message=_(
+                    "Seul un créneau réservé par les porteurs a une date limite de "
+                    "réservation, au plus tard à son début."
+                ),
             ),
         ]
 
@@ -369,6 +410,10 @@ class ReviewAction(models.TextChoices):
     UNSHORTLISTED = "unshortlisted", _("Retiré de la présélection")
     SLOT_ASSIGNED = "slot_assigned", _("Créneau d'audition attribué")
     SLOT_RELEASED = "slot_released", _("Créneau d'audition libéré")
+    # Booked by the people who carry the dossier (`bookings.py`).
+    SLOT_BOOKED = "slot_booked", _("Créneau réservé")
+    SLOT_BOOKING_MOVED = "slot_booking_moved", _("Réservation déplacée")
+    SLOT_BOOKING_CANCELLED = "slot_booking_cancelled", _("Réservation annulée")
     CONVOKED = "convoked", _("Convoqué à l'audition")
     OPINION_RECORDED = "opinion_recorded", _("Avis du groupe d'audition enregistré")
     DECIDED = "decided", _("Décision prise")
@@ -402,7 +447,8 @@ class AbstractReview(models.Model):
         validators=[MaxLengthValidator(3000)],
         help_text=_("Transmises à l'administration avec sa convocation."),
     )
-    slot = models.OneToOneField(
+    # Several dossiers may share a slot, up to its capacity.
+    slot = models.ForeignKey(
         HearingSlot,
         verbose_name=_("créneau d'audition"),
         on_delete=models.SET_NULL,

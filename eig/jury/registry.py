@@ -32,6 +32,14 @@ def domain_for(jury) -> JuryDomain:
     return get_domain(jury.domain)
 
 
+def domain_for_dossier(dossier) -> JuryDomain | None:
+    """The domain whose dossiers are of `dossier`'s model, or None."""
+    for domain in _DOMAINS.values():
+        if isinstance(dossier, domain.dossier_model):
+            return domain
+    return None
+
+
 def domains() -> list[JuryDomain]:
     return list(_DOMAINS.values())
 

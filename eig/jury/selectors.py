@@ -6,24 +6,29 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     Expression,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.db.models.sql.constants import INNER, LOUTER
 from django.http import Http404
+from django.utils import timezone
 
 from eig.history.selectors import history_attach
 from eig.jury.domain import ConflictMap, JuryDomain
-from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
+from eig.jury.models import AbstractEvaluation, Criterion, HearingSlot, Jury, JuryMember
 
 
 def jury_members_active(jury: Jury) -> QuerySet[JuryMember]:
@@ -407,3 +412,53 @@ def jury_ranking_fingerprint(domain: JuryDomain, jury: Jury, criteria) -> str:
     grid = [(criterion.pk, str(criterion.weight)) for criterion in criteria]
     parts = [evaluations, dossiers, reviews, grid, str(jury.spread_threshold)]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+# --- Slots: occupancy for staff, bookable slots for a dossier's owners ----------------------
+
+
+def _slot_booked(domain: JuryDomain) -> Expression:
+    """How many dossiers of `domain` hold the slot, counted in SQL."""
+    held = (
+        domain.review_model.objects.filter(slot=OuterRef("pk"))
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+
+def slot_occupancy(domain: JuryDomain, jury: Jury) -> QuerySet[HearingSlot]:
+    """The jury's slots by time, with their group, each with `booked` (the dossiers it
+    holds) and `free` (places left): a page shows « booked / capacity » in one query."""
+    return (
+        HearingSlot.objects.filter(jury=jury)
+        .select_related("group")
+        .annotate(booked=_slot_booked(domain))
+        .annotate(free=F("capacity") - F("booked"))
+        .order_by("starts_at", "group__name", "pk")
+    )
+
+
+def slot_list_bookable(domain: JuryDomain, jury: Jury, dossier, *, now=None):
+    """What the dossier's owners see to book: the jury's slots open to owners that have not
+    started, are before their booking deadline and have a free place, plus the one the
+    dossier holds (`is_mine`) whatever its state. Each slot carries `booked`, `free`,
+    `is_mine` and `is_open` (owners may still book, move or cancel there); one query."""
+    now = now or timezone.now()
+    mine = domain.review_model.objects.filter(
+        slot=OuterRef("pk"), jury=jury, **{domain.dossier_field: dossier}
+    )
+    is_open = Q(starts_at__gt=now) & (
+        Q(booking_deadline__isnull=True) | Q(booking_deadline__gt=now)
+    )
+    return (
+        slot_occupancy(domain, jury)
+        .filter(booking=HearingSlot.Booking.OWNER)
+        .annotate(
+            is_mine=Exists(mine),
+            is_open=ExpressionWrapper(is_open, output_field=BooleanField()),
+        )
+        .filter((is_open & Q(free__gt=0)) | Q(is_mine=True))
+    )

@@ -74,6 +74,7 @@ ENTRY_JURY = JuryDomain(
     import_path="tests.jury_domain.jury.ENTRY_JURY",
     dossier_transition=entry_jury_move,
     dossier_recipients=lambda entry: [entry.email],
+    dossier_owners=lambda entry: [entry.owner] if entry.owner_id else [],
     dossier_holder=lambda entry: entry.full_name,
     holder_label="Personne candidate",
     jury_call=lambda jury: EntryCall.objects.filter(jury=jury).first(),
