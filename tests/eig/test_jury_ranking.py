@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from eig.jury.selectors import jury_ranking, ranking_criterion_key
+from eig.jury.services import jury_aggregates_rebuild
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiReview, DefiScore
 from tests.factories import DefiFactory, JuryMemberFactory, ProjectCallFactory, jury_for_call
@@ -43,7 +44,12 @@ def _evaluate(defi, member, values, *, state=State.SUBMITTED):
 
 
 def _rows(jury, **kwargs):
-    return list(jury_ranking(DEFI_JURY, jury, fields=FIELDS, **kwargs))
+    """The ranking as the pages read it, from the stored figures, once rebuilt (the
+    evaluations above are written around the services); the same as computed."""
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
+    rows = list(jury_ranking(DEFI_JURY, jury, fields=FIELDS, **kwargs))
+    assert rows == list(jury_ranking(DEFI_JURY, jury, fields=FIELDS, computed=True, **kwargs))
+    return rows
 
 
 def _members(jury):
@@ -177,6 +183,7 @@ def test_ranking_leaves_out_other_juries_and_dossiers_not_submitted(jury):
     other = _defi(other_jury)
     _evaluate(other, other_jury.members.get(), [4, 4])
 
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
     rows = jury_ranking(DEFI_JURY, jury, fields=FIELDS)
 
     assert [row["pk"] for row in rows] == [mine.pk]
@@ -189,6 +196,7 @@ def test_ranking_filters_and_counts_on_figures(jury):
     _evaluate(complete, first, [4, 4])
     _evaluate(partial, first, [2, 2])
     DefiEvaluation.objects.create(defi=partial, member=second)
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
     rows = jury_ranking(DEFI_JURY, jury, fields=FIELDS)
 
     assert rows.filter(weighted__gt=3).count() == 1

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from eig.jury.services import jury_aggregates_rebuild
+from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiEvaluationEvent, DefiReview, DefiScore
 from projects.views import ranking
 from tests.factories import (
@@ -70,6 +72,8 @@ def _evaluate(defi, member, values, *, state=State.SUBMITTED, comments=None):
         DefiScore(evaluation=evaluation, criterion=criterion, value=value, comment=comment)
         for criterion, value, comment in zip(criteria, values, comments, strict=True)
     )
+    # Written around the services: the stored figures the pages read are rebuilt.
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=member.jury)
     return evaluation
 
 
