@@ -42,6 +42,9 @@ class CatalogueFilter(django_filters.FilterSet):
 # ties go by défi number so that a page boundary never moves.
 RANKING_SORTS = {
     "weighted": (_("Note pondérée (la meilleure d'abord)"), "weighted", True),
+    # Each juror's scores standardised over their own evaluations: a harsh or a lenient
+    # juror no longer decides the order (see `eig.jury.selectors`).
+    "normalised": (_("Note normalisée par juré (la meilleure d'abord)"), "normalised", True),
     "mean": (_("Moyenne des jurés"), "mean", True),
     "median": (_("Médiane des jurés"), "median", True),
     "spread": (_("Écart entre jurés (le plus grand d'abord)"), "spread", True),

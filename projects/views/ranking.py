@@ -42,6 +42,11 @@ def _french(value) -> str:
     return "" if value is None else SafeString(f"{value:.2f}".replace(".", ","))
 
 
+def _signed(value) -> str:
+    """A normalised score: 2 decimals, a decimal comma and a true minus sign."""
+    return "" if value is None else SafeString(f"{value:.2f}".replace(".", ",").replace("-", "−"))
+
+
 def _digits(value) -> str:
     # A number given to the template as such goes through its localisation, ~5 µs a cell.
     return "" if value is None else SafeString(value)
@@ -95,10 +100,12 @@ def _ranking_results(request, jury, criteria, filterset) -> str:
     keys = [ranking_criterion_key(criterion) for criterion in criteria]
     # One reverse() for the page: each costs ~20 µs, 5 ms for 250 rows.
     defi_url = reverse("projects:selection_defi", args=[jury.pk, 0]).removesuffix("0/")
+    # Ordered by the normalised score, the rank shown is the rank by that score.
+    rank = "normalised_rank" if request.GET.get("tri") == "normalised" else "rank"
     # Formatted once here: the template only prints strings, 250 rows of them.
     rows = [
         {
-            "rank": _digits(row["rank"]),
+            "rank": _digits(row[rank]),
             "url": SafeString(f"{defi_url}{row['pk']}/"),
             "title": row["title"] or f"Défi sans titre (n° {row['pk']})",
             "administration": row["administration__name"],
@@ -106,6 +113,7 @@ def _ranking_results(request, jury, criteria, filterset) -> str:
             "due": _digits(row["due"]),
             "criteria": [_french(row[key]) for key in keys],
             "weighted": _french(row["weighted"]),
+            "normalised": _signed(row["normalised"]),
             "mean": _french(row["mean"]),
             "median": _french(row["median"]),
             "spread": _french(row["spread"]),
@@ -142,6 +150,8 @@ def _export_header(criteria) -> list[str]:
         "Évaluations dues",
         *(f"{criterion.name} (moyenne)" for criterion in criteria),
         "Note pondérée",
+        "Note normalisée par juré",
+        "Rang (note normalisée)",
         "Moyenne des jurés",
         "Médiane des jurés",
         "Écart entre jurés",
@@ -165,6 +175,8 @@ def _export_rows(filterset, criteria):
             row["due"],
             *(row[key] for key in keys),
             row["weighted"],
+            row["normalised"],
+            row["normalised_rank"],
             row["mean"],
             row["median"],
             row["spread"],
@@ -219,6 +231,7 @@ def _defi_page(request, jury, defi_pk, *, reopen_form=None, reopen_pk=None, stat
         figures = {
             **figures,
             **{name: _french(figures[name]) for name in ("weighted", "mean", "median", "spread")},
+            "normalised": _signed(figures["normalised"]),
         }
     names = [
         evaluation.member.user.get_full_name() or evaluation.member.user.email
