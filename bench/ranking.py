@@ -62,7 +62,8 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
     from django.utils import timezone
 
     from eig.accounts.models import Role, User
-    from eig.jury.models import Criterion, Jury, JuryMember
+    from eig.jury.models import Criterion, DossierAggregate, Jury, JuryMember
+    from eig.jury.services import jury_aggregates_rebuild
     from eig.programme.models import Administration, Promotion
     from projects.jury import DEFI_JURY
     from projects.models import (
@@ -83,6 +84,9 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
         and User.objects.filter(email=STAFF_EMAIL).exists()
     ):
         print(f"données      : déjà en place ({defis} défis), conservées")
+        if not DossierAggregate.objects.filter(jury=call.jury).exists():
+            # A data set seeded before the figures were stored.
+            jury_aggregates_rebuild(domain=DEFI_JURY, jury=call.jury)
         return call.jury
 
     if ProjectCall.objects.exclude(slug=CALL_SLUG).exists():
@@ -177,6 +181,9 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
             for i, defi in enumerate(dossiers)
             if i % 5 == 0
         )
+        # Written around the services: the stored figures are computed once, as the
+        # services would have kept them.
+        jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"données      : créées en {time.perf_counter() - started:.1f} s", flush=True)

@@ -8,10 +8,13 @@ The forms (in `projects/forms.py`) validate input only; the services in
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from eig.exceptions import DomainError
@@ -68,14 +71,29 @@ def _errors_to_messages(request, form) -> None:
             messages.error(request, error)
 
 
-def _ranked(rows: list[dict], jury) -> list[dict]:
-    """The rows with the jury's figures (rank, weighted score, evaluations done and due),
-    best score first; défis without figures last, by title."""
-    figures = {row["pk"]: row for row in jury_ranking(DEFI_JURY, jury)}
-    order = {pk: index for index, pk in enumerate(figures)}
-    for row in rows:
-        row["figures"] = figures.get(row["defi"].pk)
-    return sorted(rows, key=lambda row: order.get(row["defi"].pk, len(order)))
+def _ranked_page(request, jury, bound: dict, total: int):
+    """One page of the jury's `total` défis in the ranking's order (best weighted score
+    first, défis without figures last), as rows with the défi, its review and its figures.
+    Only the page's rows are read, figures and défis: a page costs the same with 20 défis
+    or 2,000. A posted form opens on its page, so that its errors are in sight."""
+    ranking = jury_ranking(DEFI_JURY, jury)
+    number = request.GET.get("page")
+    if bound:
+        order = list(ranking.values_list("pk", flat=True))
+        posted = next((index for index, pk in enumerate(order) if pk in bound), None)
+        if posted is not None:
+            number = posted // DELIBERATION_PAGE_SIZE + 1
+    paginator = Paginator(ranking, DELIBERATION_PAGE_SIZE)
+    paginator.count = total  # counted with the page's other figures: no COUNT query
+    page = paginator.get_page(number)
+    figures = list(page.object_list)
+    defis = defi_decision_rows(jury).in_bulk([row["pk"] for row in figures])
+    rows = [
+        {"defi": defis[row["pk"]], "review": _review(defis[row["pk"]]), "figures": row}
+        for row in figures
+        if row["pk"] in defis
+    ]
+    return page, rows
 
 
 def _review(defi: Defi):
@@ -149,19 +167,15 @@ def selection_shortlist(request, jury_pk):
             else:
                 messages.success(request, message)
                 return redirect("projects:selection_shortlist", jury_pk=jury.pk)
-    rows = []
-    for defi in defi_decision_rows(jury):
-        review = _review(defi)
-        if review and review.decision:  # the row shows no form any more
-            _errors_to_messages(request, bound.get(defi.pk))
-        rows.append({"defi": defi, "review": review})
-    rows = _ranked(rows, jury)
-    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
-        _page_of(rows, bound) or request.GET.get("page")
+    counts = defi_decision_rows(jury).aggregate(
+        total=Count("pk"), shortlisted=Count("pk", filter=Q(review__shortlisted_at__isnull=False))
     )
+    page, rows = _ranked_page(request, jury, bound, counts["total"])
     # Forms for the rows of the page only, as on the deliberation page.
-    for row in page.object_list:
+    for row in rows:
         review, pk = row["review"], row["defi"].pk
+        if review and review.decision:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(pk))
         row["form"] = (
             None
             if review and review.decision
@@ -176,10 +190,10 @@ def selection_shortlist(request, jury_pk):
         {
             "jury": jury,
             "call": jury.project_call,
-            "rows": page.object_list,
+            "rows": rows,
             "page_obj": page,
-            "total": len(rows),
-            "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
+            "total": counts["total"],
+            "shortlisted": counts["shortlisted"],
             "title": f"Présélection — {jury}",
         },
         status=400 if request.method == "POST" else 200,
@@ -201,22 +215,30 @@ def selection_hearings(request, jury_pk):
         slot_form = errors.get("slot_form", slot_form)
         assign_error = errors.get("assign")
     slots = list(hearing_slot_rows(jury))
+    # Each free slot's <option>, escaped once for the page (see `_slot_options`).
+    options = [
+        (slot, format_html('<option value="{}">{}</option>', slot.pk, slot_label(slot)))
+        for slot in slots
+    ]
     rows = []
     for defi in defi_hearing_rows(jury):
         review = _review(defi)
-        posted = assign_error and assign_error[0] == defi.pk
-        form = SlotAssignForm(
-            request.POST if posted else None,
-            slots=slots,
-            current=review.slot_id,
-            prefix=f"defi-{defi.pk}",
-            initial={"slot": review.slot_id},
-        )
-        if posted:
+        row = {"defi": defi, "review": review, "prefix": f"defi-{defi.pk}"}
+        if assign_error and assign_error[0] == defi.pk:
+            form = SlotAssignForm(
+                request.POST,
+                slots=slots,
+                current=review.slot_id,
+                prefix=f"defi-{defi.pk}",
+                initial={"slot": review.slot_id},
+            )
             form.is_valid()
             form.add_error(None, assign_error[1])
             assign_error = None
-        rows.append({"defi": defi, "review": review, "form": form})
+            row["form"] = form
+        else:
+            row["slot_options"] = _slot_options(options, review.slot_id)
+        rows.append(row)
     if assign_error:  # a défi that is not (or no longer) on the shortlist
         messages.error(request, assign_error[1])
     return render(
@@ -241,6 +263,20 @@ def selection_hearings(request, jury_pk):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _slot_options(options, current) -> SafeString:
+    """The <option>s of a défi's unbound slot form, as `SlotAssignForm` would render them
+    through crispy: no slot, then the free slots and the défi's own, its own selected.
+    Joined strings rather than a widget per row: the page may list hundreds of défis."""
+    blank = '<option value=""{}>— Pas de créneau —</option>'.format("" if current else " selected")
+    parts = [blank]
+    for slot, option in options:
+        if slot.pk == current:
+            parts.append(option.replace("<option ", "<option selected ", 1))
+        elif slot.defi_id is None:
+            parts.append(option)
+    return SafeString("".join(parts))
 
 
 def _hearings_post(request, jury, action):
@@ -456,23 +492,27 @@ def selection_deliberation(request, jury_pk):
                     return redirect("projects:selection_deliberation", jury_pk=jury.pk)
         else:
             messages.error(request, "Action inconnue.")
-    rows = []
-    counts = dict.fromkeys([*Decision.values, ""], 0)
-    for defi in defi_decision_rows(jury):
-        review = _review(defi)
-        decision = review.decision if review else ""
-        counts[decision] += 1
-        allowed = deliberation.DECISION_MOVES.get(decision, set())
-        if not allowed:  # the row shows no form any more
-            _errors_to_messages(request, bound.get(defi.pk))
-        rows.append({"defi": defi, "review": review, "allowed": allowed})
-    rows = _ranked(rows, jury)
-    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
-        _page_of(rows, bound) or request.GET.get("page")
+    # One query for every count: the défis by decision ("" without one).
+    counts = defi_decision_rows(jury).aggregate(
+        **{
+            value or "none": Count(
+                "pk",
+                filter=Q(review__decision=value)
+                if value
+                else Q(review__isnull=True) | Q(review__decision=""),
+            )
+            for value in [*Decision.values, ""]
+        }
     )
+    counts = {("" if key == "none" else key): count for key, count in counts.items()}
+    page, rows = _ranked_page(request, jury, bound, sum(counts.values()))
     # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
-    for row in page.object_list:
+    for row in rows:
         pk = row["defi"].pk
+        review = row["review"]
+        row["allowed"] = deliberation.DECISION_MOVES.get(review.decision if review else "", set())
+        if not row["allowed"]:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(pk))
         row["form"] = (
             (bound.get(pk) or DecisionForm(prefix=f"defi-{pk}", allowed=row["allowed"]))
             if row["allowed"]
@@ -484,7 +524,7 @@ def selection_deliberation(request, jury_pk):
         {
             "jury": jury,
             "call": jury.project_call,
-            "rows": page.object_list,
+            "rows": rows,
             "page_obj": page,
             "counts": [(label, counts[value]) for value, label in Decision.choices]
             + [("Sans décision", counts[""])],
@@ -493,14 +533,6 @@ def selection_deliberation(request, jury_pk):
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _page_of(rows: list[dict], bound: dict) -> int | None:
-    """The page that shows the row of a posted form, so that its errors are in sight."""
-    for index, row in enumerate(rows):
-        if row["defi"].pk in bound:
-            return index // DELIBERATION_PAGE_SIZE + 1
-    return None
 
 
 def _decision_confirmation(jury, defi: Defi, data: dict) -> Confirmation | None:

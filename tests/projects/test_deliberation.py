@@ -33,9 +33,11 @@ PARIS = ZoneInfo("Europe/Paris")
 State = Defi.State
 
 # user (the session comes from the cache), then each page's reads (see its view).
-QUERIES_SHORTLIST = 7
+# The pre-selection and the deliberation: their counts in one query, the page of the
+# ranking, the page's défis (see `_ranked_page`).
+QUERIES_SHORTLIST = 8
 QUERIES_HEARINGS = 10
-QUERIES_DELIBERATION = 8
+QUERIES_DELIBERATION = 9
 QUERIES_HEARING_RECORD = 7
 
 
@@ -885,5 +887,38 @@ def test_shortlist_form_renders_as_crispy_does():
         Context({"form": form})
     )
     fast = render_to_string("projects/deliberation/includes/shortlist_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)
+
+
+@pytest.mark.parametrize("current", [None, 3])
+def test_slot_form_renders_as_crispy_does(current):
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.test.html import parse_html
+    from django.utils.html import format_html
+
+    from projects.forms import SlotAssignForm, slot_label
+    from projects.views import deliberation as views
+
+    starts = timezone.now()
+    group = SimpleNamespace(name="Groupe <A> & B")
+    slots = [
+        SimpleNamespace(pk=pk, defi_id=defi_id, starts_at=starts, ends_at=starts, group=group)
+        for pk, defi_id in [(1, None), (2, 99), (3, 98 if current else None), (4, None)]
+    ]
+    form = SlotAssignForm(slots=slots, current=current, prefix="defi-7", initial={"slot": current})
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    options = [
+        (slot, format_html('<option value="{}">{}</option>', slot.pk, slot_label(slot)))
+        for slot in slots
+    ]
+    fast = render_to_string(
+        "projects/deliberation/includes/slot_form.html",
+        {"prefix": "defi-7", "options": views._slot_options(options, current)},
+    )
 
     assert parse_html(fast) == parse_html(crispy)
