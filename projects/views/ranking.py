@@ -150,13 +150,14 @@ def _export_header(criteria) -> list[str]:
         "Évaluations dues",
         *(f"{criterion.name} (moyenne)" for criterion in criteria),
         "Note pondérée",
-        "Note normalisée par juré",
-        "Rang (note normalisée)",
         "Moyenne des jurés",
         "Médiane des jurés",
         "Écart entre jurés",
         "Écart important",
         "Présélectionné",
+        # Last, so that the columns above keep their places in the sheets staff built on.
+        "Note normalisée par juré",
+        "Rang par la note normalisée",
     ]
 
 
@@ -175,13 +176,13 @@ def _export_rows(filterset, criteria):
             row["due"],
             *(row[key] for key in keys),
             row["weighted"],
-            row["normalised"],
-            row["normalised_rank"],
             row["mean"],
             row["median"],
             row["spread"],
             "oui" if row["spread_flagged"] else "non",
             "oui" if row["shortlisted_at"] else "non",
+            row["normalised"],
+            row["normalised_rank"],
         ]
 
 
