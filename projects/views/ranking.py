@@ -164,14 +164,15 @@ def _export_header(criteria) -> list[str]:
 def _export_rows(filterset, criteria):
     """Every row of the filtered ranking (not one page), figures as numbers."""
     keys = [ranking_criterion_key(criterion) for criterion in criteria]
-    states = dict(Defi.State.choices)
+    # Translated once, not once a row.
+    states = {value: str(label) for value, label in Defi.State.choices}
     for row in filterset.qs:
         yield [
             row["rank"],
             row["pk"],
             row["title"],
             row["administration__name"],
-            str(states.get(row["state"], row["state"])),
+            states.get(row["state"], row["state"]),
             row["done"],
             row["due"],
             *(row[key] for key in keys),
