@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Query
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from eig.accounts.models import User
 from eig.jury.models import Criterion, DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
@@ -594,25 +595,65 @@ def jury_list_for_juror(user: User, now: datetime.datetime | None = None) -> lis
     return groups
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ConflictDossier:
+    """What the juror's conflicts page and the conflict rule read of a défi: built from a
+    few columns, not a model instance (a défi has dozens of fields, 2,000 of them)."""
+
+    pk: int
+    title: str
+    administration_id: int | None
+    administration: Administration | None
+
+    def __str__(self):
+        return self.title or gettext("Défi sans titre (n° %(pk)s)") % {"pk": self.pk}
+
+    def __eq__(self, other):
+        # It stands for its défi: equal to the défi itself, as a model equals its pk's row.
+        if isinstance(other, ConflictDossier | Defi):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.pk)
+
+
 def defi_conflict_rows_for_juror(member: JuryMember) -> list[dict]:
     """Every dossier of the member's jury (title and administration only, the content stays
     hidden until a dossier is theirs) with the member's standing on it: an automatic
     conflict, a declared one, or none; and whether it is given to them. Three queries
     whatever the number of dossiers."""
-    defis = list(
+    rows = (
         Defi.objects.filter(call__jury_id=member.jury_id, state__in=JURY_STATES)
-        .select_related("administration__parent")
-        # What the page and the conflict rule read: a défi's texts are long, 2,000 of them.
-        .only(
+        .order_by("title", "pk")
+        .values_list(
             "pk",
             "title",
+            "administration_id",
             "administration__name",
             "administration__kind",
+            "administration__parent_id",
             "administration__parent__name",
             "administration__parent__kind",
         )
-        .order_by("title", "pk")
     )
+    # Each administration once, with what the page and the conflict rule read of it (its
+    # name, its kind, its ministry).
+    administrations: dict[int, Administration] = {}
+
+    def administration(pk, name, kind, parent_pk, parent_name, parent_kind):
+        if pk is None:
+            return None
+        if pk not in administrations:
+            parent = (
+                Administration(pk=parent_pk, name=parent_name, kind=parent_kind)
+                if parent_pk
+                else None
+            )
+            administrations[pk] = Administration(pk=pk, name=name, kind=kind, parent=parent)
+        return administrations[pk]
+
+    defis = [ConflictDossier(pk, title, row[0], administration(*row)) for pk, title, *row in rows]
     automatic = _defi_jury().automatic_conflicts([member], defis)
     declared = dict(DefiConflict.objects.filter(member=member).values_list("defi_id", "reason"))
     assigned = set(DefiEvaluation.objects.filter(member=member).values_list("defi_id", flat=True))
