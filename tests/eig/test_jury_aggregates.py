@@ -256,3 +256,21 @@ def test_ranking_page_orders_by_the_normalised_score_and_shows_both(client):
     assert order(normalised)[:2] in (["Indulgent 1", "Sévère 1"], ["Sévère 1", "Indulgent 1"])
     assert "Note normalisée" in normalised
     assert "−1,00" in normalised and "4,00" in normalised
+
+
+def test_rebuild_command_rewrites_the_figures_of_every_jury():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    staff = StaffFactory()
+    jury = jury_for_call(ProjectCallFactory(), criteria=2, jurors=2, k=1)
+    DefiFactory(call=jury.project_call, state=Defi.State.SUBMITTED)
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    DossierAggregate.objects.filter(jury=jury).delete()
+    out = StringIO()
+
+    call_command("jury_rebuild_aggregates", stdout=out)
+
+    assert DossierAggregate.objects.get(jury=jury).due == 1
+    assert f"{jury} : résultats recalculés." in out.getvalue()
