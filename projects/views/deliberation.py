@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -96,6 +97,19 @@ def _ranked_page(request, jury, bound: dict, total: int):
     return page, rows
 
 
+# Stands for a row's form prefix in a form rendered once for many rows.
+_PREFIX = "defi-__prefix__"
+
+
+def _unbound_form_html(cache: dict, key, template: str, form_class, pk: int, **kwargs) -> str:
+    """An unbound row form's HTML: rendered once per `key` (what changes the form besides
+    its prefix) with a stand-in prefix, then given each row's prefix. A page of 100 rows
+    renders its form a few times instead of 100."""
+    if key not in cache:
+        cache[key] = render_to_string(template, {"form": form_class(prefix=_PREFIX, **kwargs)})
+    return SafeString(cache[key].replace(_PREFIX, f"defi-{pk}"))
+
+
 def _review(defi: Defi):
     """The défi's review as `defi_review_rows` selected it, or None."""
     try:
@@ -172,10 +186,15 @@ def selection_shortlist(request, jury_pk):
     )
     page, rows = _ranked_page(request, jury, bound, counts["total"])
     # Forms for the rows of the page only, as on the deliberation page.
+    forms = {}
     for row in rows:
         review, pk = row["review"], row["defi"].pk
         if review and review.decision:  # the row shows no form any more
             _errors_to_messages(request, bound.get(pk))
+        elif pk not in bound and not (review and review.questions):
+            row["form_html"] = _unbound_form_html(
+                forms, None, "projects/deliberation/includes/shortlist_form.html", ShortlistForm, pk
+            )
         row["form"] = (
             None
             if review and review.decision
@@ -507,12 +526,22 @@ def selection_deliberation(request, jury_pk):
     counts = {("" if key == "none" else key): count for key, count in counts.items()}
     page, rows = _ranked_page(request, jury, bound, sum(counts.values()))
     # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
+    forms = {}
     for row in rows:
         pk = row["defi"].pk
         review = row["review"]
         row["allowed"] = deliberation.DECISION_MOVES.get(review.decision if review else "", set())
         if not row["allowed"]:  # the row shows no form any more
             _errors_to_messages(request, bound.get(pk))
+        elif pk not in bound:
+            row["form_html"] = _unbound_form_html(
+                forms,
+                frozenset(row["allowed"]),
+                "projects/deliberation/includes/decision_form.html",
+                DecisionForm,
+                pk,
+                allowed=row["allowed"],
+            )
         row["form"] = (
             (bound.get(pk) or DecisionForm(prefix=f"defi-{pk}", allowed=row["allowed"]))
             if row["allowed"]
