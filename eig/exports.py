@@ -85,13 +85,15 @@ def csv_cell(value) -> str:
 def csv_response(filename: str, header: Row, rows: Iterable[Row]) -> HttpResponse:
     """An attachment `filename` with `header` then `rows` (of any length; [] is a blank
     line)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so that Excel reads the accents right
-    writer = csv.writer(response, delimiter=";")
+    # Written to a string, then to the response once: a write per row to the response
+    # encodes each row on its own.
+    content = io.StringIO()
+    content.write("\ufeff")  # so that Excel reads the accents right
+    writer = csv.writer(content, delimiter=";")
     writer.writerow([csv_cell(value) for value in header])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    response = HttpResponse(content.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
