@@ -74,6 +74,7 @@ def pages_to_walk(jury) -> list[Page]:
         Page("jury (vue d'ensemble)", url("selection_jury", jury.pk), staff),
         Page("affectation", url("selection_assignment", jury.pk), staff),
         Page("classement", url("selection_ranking", jury.pk), staff),
+        Page("classement normalisé", url("selection_ranking", jury.pk) + "?tri=normalised", staff),
         Page("classement CSV", url("selection_ranking_csv", jury.pk), staff),
         Page("classement XLSX", url("selection_ranking_xlsx", jury.pk), staff),
         Page("évaluations d'un défi", url("selection_defi", jury.pk, defi.pk), staff),

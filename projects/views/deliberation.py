@@ -49,6 +49,8 @@ from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 Decision = AbstractReview.Decision
 # A page of the pre-selection and deliberation tables, in the order of the ranking.
 DELIBERATION_PAGE_SIZE = 100
+# A page of the hearings' table: a shortlist is a tenth of the défis, 200 at 2,000.
+HEARINGS_PAGE_SIZE = 100
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -234,13 +236,34 @@ def selection_hearings(request, jury_pk):
         slot_form = errors.get("slot_form", slot_form)
         assign_error = errors.get("assign")
     slots = list(hearing_slot_rows(jury))
+    hearing_rows = defi_hearing_rows(jury)
+    # The counts in one query; the table by pages, a posted form's row on its page.
+    counts = hearing_rows.aggregate(
+        total=Count("pk"),
+        to_convoke=Count(
+            "pk",
+            filter=Q(
+                review__slot__isnull=False,
+                review__convoked_at__isnull=True,
+                review__decision="",
+            ),
+        ),
+    )
+    number = request.GET.get("page")
+    if assign_error:
+        order = list(hearing_rows.values_list("pk", flat=True))
+        if assign_error[0] in order:
+            number = order.index(assign_error[0]) // HEARINGS_PAGE_SIZE + 1
+    paginator = Paginator(hearing_rows, HEARINGS_PAGE_SIZE)
+    paginator.count = counts["total"]
+    page = paginator.get_page(number)
     # Each free slot's <option>, escaped once for the page (see `_slot_options`).
     options = [
         (slot, format_html('<option value="{}">{}</option>', slot.pk, slot_label(slot)))
         for slot in slots
     ]
     rows = []
-    for defi in defi_hearing_rows(jury):
+    for defi in page.object_list:
         review = _review(defi)
         row = {"defi": defi, "review": review, "prefix": f"defi-{defi.pk}"}
         if assign_error and assign_error[0] == defi.pk:
@@ -269,13 +292,8 @@ def selection_hearings(request, jury_pk):
             "groups": jury_group_rows(jury),
             "slots": slots,
             "rows": rows,
-            "to_convoke": sum(
-                1
-                for row in rows
-                if row["review"].slot_id
-                and not row["review"].convoked_at
-                and not row["review"].decision
-            ),
+            "page_obj": page,
+            "to_convoke": counts["to_convoke"],
             "group_form": group_form,
             "slot_form": slot_form,
             "title": f"Auditions — {jury}",

@@ -36,7 +36,8 @@ State = Defi.State
 # The pre-selection and the deliberation: their counts in one query, the page of the
 # ranking, the page's défis (see `_ranked_page`).
 QUERIES_SHORTLIST = 8
-QUERIES_HEARINGS = 10
+# The hearings: their counts in one query beside the page of rows.
+QUERIES_HEARINGS = 11
 QUERIES_DELIBERATION = 9
 QUERIES_HEARING_RECORD = 7
 
@@ -922,3 +923,23 @@ def test_slot_form_renders_as_crispy_does(current):
     )
 
     assert parse_html(fast) == parse_html(crispy)
+
+
+def test_hearings_page_is_paginated_and_counts_every_defi_to_convoke(
+    client, jury, staff, monkeypatch
+):
+    from projects.views import deliberation as views
+
+    monkeypatch.setattr(views, "HEARINGS_PAGE_SIZE", 1)
+    group = group_of(jury)
+    for index in range(2):
+        slot_for(jury, group, shortlisted(jury, staff), staff, paris(2026, 3, 24, 9 + index, 0))
+    client.force_login(staff)
+
+    first = client.get(urls(jury)["hearings"])
+    second = client.get(urls(jury)["hearings"], {"page": 2})
+
+    assert first.context["to_convoke"] == second.context["to_convoke"] == 2
+    assert "2 administrations à convoquer." in first.content.decode()
+    assert len(first.context["rows"]) == len(second.context["rows"]) == 1
+    assert first.context["rows"][0]["defi"] != second.context["rows"][0]["defi"]
