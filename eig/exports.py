@@ -14,6 +14,7 @@ commas, two decimals for non-integers, dates as dd/mm/yyyy.
 import csv
 import datetime
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -184,12 +185,12 @@ def _xlsx_string(value: str, style: int = _PLAIN) -> str:
 
 
 def _xlsx_decimal(value, style: int = _PLAIN) -> str:
-    if value != value or value in (_INFINITY, -_INFINITY):  # no NaN in a sheet
+    value = float(value)
+    if not math.isfinite(value):  # no NaN nor infinity in a sheet
         return "<c/>"
-    return f'<c s="{_DECIMALS}"><v>{float(value)!r}</v></c>'
+    return f'<c s="{_DECIMALS}"><v>{value!r}</v></c>'
 
 
-_INFINITY = float("inf")
 # Cells need no reference: each follows the previous one in its row. The common types by
 # their exact type, one dictionary lookup a cell (the ranking's export has 40,000).
 _XLSX_CELLS = {
