@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from eig.accounts.models import Role, User
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.jury.registry import domain_for
+from eig.jury.services import jury_aggregates_refresh
 from eig.notifications.services import email_queue, reminder_send_once
 from eig.programme.french import of_name, the_name
 from eig.programme.models import ContractFrame, SalaryBand, WorkTime
@@ -27,7 +29,7 @@ from projects.models import (
     DefiVersion,
     ProjectCall,
 )
-from projects.selectors import defi_missing_sections, defi_recipients
+from projects.selectors import JURY_STATES, defi_missing_sections, defi_recipients
 from projects.versions import defi_snapshot, version_changes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,6 +80,7 @@ def _defi_transition(
         defi.submitted_at = now or timezone.now()
         fields.append("submitted_at")
     defi.save(update_fields=fields)
+    _jury_figures_follow(defi, previous)
     return DefiTransition.objects.create(
         defi=defi,
         from_state=previous,
@@ -85,6 +88,19 @@ def _defi_transition(
         actor=actor,
         note=note,
         at=now or timezone.now(),
+    )
+
+
+def _jury_figures_follow(defi: Defi, previous: str) -> None:
+    """A défi entering or leaving its jury's dossiers (reopened, withdrawn, submitted again
+    while the call is open) changes its figures and, through its jurors' means and
+    deviations, the normalised score of their other dossiers: the stored figures follow."""
+    jury = defi.call.jury
+    if jury is None or (previous in JURY_STATES) == (defi.state in JURY_STATES):
+        return
+    members = DefiEvaluation.objects.filter(defi=defi).values_list("member_id", flat=True)
+    jury_aggregates_refresh(
+        domain=domain_for(jury), jury=jury, dossier_ids=[defi.pk], member_ids=list(members)
     )
 
 

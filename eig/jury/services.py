@@ -175,6 +175,10 @@ def jury_assign(
         pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
         keep = evaluation.has_scores or evaluation.manual or not rebalance
         usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
+        if evaluation.state == State.SUBMITTED and pair[0] not in dossier_ids:
+            # A dossier that left the jury (withdrawn while the call was open) keeps its
+            # submitted scores, outside the assignment.
+            continue
         if evaluation.state == State.SUBMITTED or (keep and usable):
             fixed.add(pair)
         else:

@@ -14,6 +14,7 @@ from eig.jury.models import DossierAggregate
 from eig.jury.selectors import jury_ranking
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiScore
+from projects.services import defi_withdraw
 from tests.factories import (
     DefiFactory,
     JuryMemberFactory,
@@ -31,8 +32,14 @@ def _stored_equals_computed(jury):
     stored = list(jury_ranking(DEFI_JURY, jury, fields=("pk",)))
     computed = list(jury_ranking(DEFI_JURY, jury, fields=("pk",), computed=True))
     assert stored == computed
-    # A row for each dossier with evaluations, none for the others.
-    with_evaluations = set(DEFI_JURY.evaluations(jury).values_list("defi_id", flat=True).distinct())
+    # A row for each of the jury's dossiers with evaluations, none for the others (a défi
+    # withdrawn keeps its evaluations, outside the jury).
+    with_evaluations = set(
+        DEFI_JURY.evaluations(jury)
+        .filter(defi__in=DEFI_JURY.dossiers(jury))
+        .values_list("defi_id", flat=True)
+        .distinct()
+    )
     assert set(DossierAggregate.objects.filter(jury=jury).values_list("dossier_id", flat=True)) == (
         with_evaluations
     )
@@ -94,6 +101,10 @@ def _apply(operation, jury, staff):
                 )
             elif name == "assign_all":
                 services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+            elif name == "withdraw_defi":
+                # The agent withdraws a défi while the call is open: it leaves the jury.
+                defi = defis[pick % len(defis)]
+                defi_withdraw(defi=defi, actor=defi.owner)
     except DomainError:
         pass
 
@@ -112,6 +123,7 @@ OPERATIONS = st.tuples(
             "conflict",
             "withdraw",
             "assign_all",
+            "withdraw_defi",
         ]
     ),
     st.integers(min_value=0, max_value=60),
@@ -274,3 +286,35 @@ def test_rebuild_command_rewrites_the_figures_of_every_jury():
 
     assert DossierAggregate.objects.get(jury=jury).due == 1
     assert f"{jury} : résultats recalculés." in out.getvalue()
+
+
+def test_assignment_runs_again_after_a_scored_defi_is_withdrawn():
+    """A défi scored while the call is open, then withdrawn by its agent, keeps its
+    submitted evaluation outside the jury; running the assignment again must not trip on
+    it (it used to raise « Affectations conservées avec un dossier ou un juré inconnu »)."""
+    staff = StaffFactory()
+    jury = jury_for_call(ProjectCallFactory(), criteria=2, jurors=2, k=1)
+    kept, withdrawn = (
+        DefiFactory(call=jury.project_call, state=Defi.State.SUBMITTED) for _ in range(2)
+    )
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    evaluation = DEFI_JURY.evaluations(jury).select_related("member__user").get(defi=withdrawn)
+    services.evaluation_save(
+        domain=DEFI_JURY,
+        evaluation=evaluation,
+        actor=evaluation.member.user,
+        version=evaluation.version,
+        scores=_scores(jury, [3, 3]),
+        overall_comment="",
+        submit=True,
+    )
+    defi_withdraw(defi=withdrawn, actor=withdrawn.owner)
+
+    result = services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+
+    assert result.feasible
+    assert DEFI_JURY.evaluations(jury).get(defi=withdrawn).state == State.SUBMITTED
+    assert set(DossierAggregate.objects.filter(jury=jury).values_list("dossier_id", flat=True)) == {
+        kept.pk
+    }
+    _stored_equals_computed(jury)
