@@ -22,6 +22,7 @@ from eig.exceptions import DomainError
 from eig.jury import deliberation
 from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
 from eig.jury.selectors import jury_ranking
+from eig.programme.french import ordinal_suffix
 from projects.forms import (
     DecisionForm,
     HearingRecordForm,
@@ -74,6 +75,40 @@ def _errors_to_messages(request, form) -> None:
             messages.error(request, error)
 
 
+# A pk no défi has, reversed once for a page and replaced by each row's.
+_STAND_IN_PK = 987654321
+
+
+def _decimal(value) -> str:
+    # As `floatformat:2` prints a figure in French.
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _figures_cell(figures: dict | None) -> SafeString:
+    """The jury's figures on a défi in one cell, as
+    `projects/deliberation/includes/figures.html` prints them (a test compares the two),
+    without an include and its filters per row. Only numbers go in: nothing to escape."""
+    # Without figures, `pluralize` gets an empty string and adds nothing.
+    plural = "" if figures is None or figures.get("due") == 1 else "s"
+    figures = figures or {}
+    due, done = figures.get("due") or 0, figures.get("done") or 0
+    evaluations = f"{done}/{due} évaluation{plural}"
+    if figures.get("weighted") is None:
+        return SafeString(f'Non classé<br><span class="fr-text--xs">{evaluations}</span>')
+    rank = figures["rank"]
+    flag = (
+        '<p class="fr-badge fr-badge--sm fr-badge--warning fr-mt-1v" title="Écart de '
+        f'{_decimal(figures["spread"])} entre les notes des jurés">Écart</p>'
+        if figures.get("spread_flagged")
+        else ""
+    )
+    return SafeString(
+        f"<strong>{rank}<sup>{ordinal_suffix(rank)}</sup></strong> · "
+        f"{_decimal(figures['weighted'])}{flag}"
+        f'<br><span class="fr-text--xs">{evaluations}</span>'
+    )
+
+
 def _ranked_page(request, jury, bound: dict, total: int):
     """One page of the jury's `total` défis in the ranking's order (best weighted score
     first, défis without figures last), as rows with the défi, its review and its figures.
@@ -91,8 +126,16 @@ def _ranked_page(request, jury, bound: dict, total: int):
     page = paginator.get_page(number)
     figures = list(page.object_list)
     defis = defi_decision_rows(jury).in_bulk([row["pk"] for row in figures])
+    # One reverse() for the page, and each row's figures formatted here.
+    preview = reverse("projects:defi_preview", args=[_STAND_IN_PK])
     rows = [
-        {"defi": defis[row["pk"]], "review": _review(defis[row["pk"]]), "figures": row}
+        {
+            "defi": defis[row["pk"]],
+            "review": _review(defis[row["pk"]]),
+            "figures": row,
+            "figures_html": _figures_cell(row),
+            "preview_url": preview.replace(str(_STAND_IN_PK), str(row["pk"])),
+        }
         for row in figures
         if row["pk"] in defis
     ]

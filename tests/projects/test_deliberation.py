@@ -943,3 +943,22 @@ def test_hearings_page_is_paginated_and_counts_every_defi_to_convoke(
     assert "2 administrations à convoquer." in first.content.decode()
     assert len(first.context["rows"]) == len(second.context["rows"]) == 1
     assert first.context["rows"][0]["defi"] != second.context["rows"][0]["defi"]
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        None,
+        {"due": 1, "done": 0, "weighted": None, "rank": None},
+        {"due": 3, "done": 3, "weighted": 25 / 9, "rank": 1, "spread": 4 / 3},
+        {"due": 2, "done": 2, "weighted": 2.5, "rank": 12, "spread": 2.25, "spread_flagged": True},
+    ],
+)
+def test_figures_cell_renders_as_its_include_does(figures):
+    from django.test.html import parse_html
+
+    from projects.views import deliberation as views
+
+    include = render_to_string("projects/deliberation/includes/figures.html", {"figures": figures})
+
+    assert parse_html(views._figures_cell(figures)) == parse_html(include)
