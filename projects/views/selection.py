@@ -193,7 +193,12 @@ def selection_assignment(request, jury_pk):
     filterset = AssignmentFilter(
         request.GET, queryset=defi_assignment_rows(jury), jury=jury, members=members
     )
-    page = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = defi_assignment_summary(jury)
+    paginator = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE)
+    if filterset.is_valid() and not any(filterset.form.cleaned_data.values()):
+        # Unfiltered, the table has every défi: the summary counted them already.
+        paginator.count = summary["total"]
+    page = paginator.get_page(request.GET.get("page"))
     rows = _assignment_rows(page.object_list, jury)
     csrf = get_token(request)
     table_rows = SafeString(
@@ -211,7 +216,7 @@ def selection_assignment(request, jury_pk):
             "page_obj": page,
             "defis": rows,
             "table_rows": table_rows,
-            "summary": defi_assignment_summary(jury),
+            "summary": summary,
             "conflict_count": defi_conflict_count(jury, members),
             "progress": jury_progress(DEFI_JURY, jury),
             "title": f"Affectation — {jury}",
