@@ -7,6 +7,19 @@ starts gunicorn on a free port, and times GET of the ranking page with concurren
 once with the cache the settings give, once more with the cache disabled for the server
 (``CACHE_URL=dummycache://``), so that every render computes the ranking. Exit code 1 when
 the page misses its targets either way, so that it can gate a CI job.
+
+Figures (issue 10, part B; 2 cores shared with other engineers' runs, load average 3 to
+5): before, the branch's base (630bdd2), which computed the ranking from the scores at
+each render; after, the ranking read from the stored per-dossier figures
+(`DossierAggregate`) and its rows joined as strings by the view.
+
+                          before                      after
+    with the cache        p95 152 ms, 90 req/s        p95 131 ms, 91 req/s
+    without the cache     p95 688 ms, 23 req/s        p95 317 ms, 34 req/s
+    one render            51 ms computed, 11 cached   34 ms computed, 11 cached
+    SQL per render        11 (8 cached)               11 (8 cached)
+
+(On the quiet machine of the issue, before: p95 284 ms with the cache, 52 requests/s.)
 """
 
 from __future__ import annotations
