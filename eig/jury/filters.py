@@ -18,6 +18,9 @@ from eig.jury.selectors import jury_members_active
 # field are the domain's (see `RankingFilter.__init__`).
 RANKING_SORTS = {
     "weighted": (_("Note pondérée (la meilleure d'abord)"), "weighted", True),
+    # Each juror's scores standardised over their own evaluations: a harsh or a lenient
+    # juror no longer decides the order (see `eig.jury.selectors`).
+    "normalised": (_("Note normalisée par juré (la meilleure d'abord)"), "normalised", True),
     "mean": (_("Moyenne des jurés"), "mean", True),
     "median": (_("Médiane des jurés"), "median", True),
     "spread": (_("Écart entre jurés (le plus grand d'abord)"), "spread", True),

@@ -309,6 +309,48 @@ class DecisionRecord(models.Model):
         return f"{self.jury} — relevé v{self.version}"
 
 
+class DossierAggregate(models.Model):
+    """The jury's figures for one dossier, over its submitted evaluations, stored so that
+    the staff pages read them instead of aggregating every score of the jury at each
+    render. Written only by `services.jury_aggregates_refresh`, which every service that
+    changes an evaluation's existence, state or scores calls in its own transaction (and
+    `jury_aggregates_rebuild` rewrites them all); the definitions of the figures are those
+    of the ranking (see `selectors.py`).
+
+    `dossier_id` is the domain's dossier pk, not a foreign key: the engine serves several
+    domains and knows none of their models. A row is derived data, never history."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    dossier_id = models.PositiveBigIntegerField(_("dossier"))
+    due = models.PositiveIntegerField(_("évaluations dues"), default=0)
+    done = models.PositiveIntegerField(_("évaluations soumises"), default=0)
+    # The lowest dossier version a submitted evaluation was made on.
+    oldest_version = models.PositiveIntegerField(null=True, blank=True)
+    # {"<criterion pk>": mean of the scores given on it}.
+    criteria = models.JSONField(default=dict, blank=True)
+    weighted = models.FloatField(_("note pondérée"), null=True, blank=True)
+    mean = models.FloatField(_("moyenne des jurés"), null=True, blank=True)
+    median = models.FloatField(_("médiane des jurés"), null=True, blank=True)
+    overall_min = models.FloatField(_("note globale la plus basse"), null=True, blank=True)
+    overall_max = models.FloatField(_("note globale la plus haute"), null=True, blank=True)
+    spread = models.FloatField(_("écart entre jurés"), null=True, blank=True)
+    normalised = models.FloatField(_("note normalisée par juré"), null=True, blank=True)
+    # The grid (criteria and weights) the figures were computed with: a row of another
+    # grid is stale, and the ranking computes from the scores until it is rebuilt.
+    grid = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("résultat d'un dossier")
+        verbose_name_plural = _("résultats des dossiers")
+        constraints = [
+            models.UniqueConstraint(fields=["jury", "dossier_id"], name="dossieraggregate_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.jury} — dossier n° {self.dossier_id}"
+
+
 # --- What each domain subclasses, with a foreign key to its own dossier -------------------
 
 

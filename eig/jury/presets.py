@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from eig.exceptions import DomainError
-from eig.jury.models import Criterion, Jury
+from eig.jury.models import Criterion, DossierAggregate, Jury
+from eig.jury.registry import domain_for
+from eig.jury.services import jury_aggregates_rebuild
 
 PRESETS_FILE = Path(__file__).with_name("presets.json")
 
@@ -59,4 +61,7 @@ def jury_apply_preset(*, jury: Jury, key: str) -> list[Criterion]:
     )
     jury.preset = key
     jury.save(update_fields=["preset"])
+    # The stored figures name the criteria: those of the new grid.
+    if DossierAggregate.objects.filter(jury=jury).exists():
+        jury_aggregates_rebuild(domain=domain_for(jury), jury=jury)
     return criteria

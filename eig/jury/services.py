@@ -7,7 +7,7 @@ of dossier shares this code. Pre-selection, hearings and deliberation are in `sh
 
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
@@ -17,12 +17,21 @@ from eig.jury.domain import JuryDomain
 from eig.jury.models import (
     AbstractEvaluation,
     Criterion,
+    DossierAggregate,
     EvaluationAction,
     Jury,
     JuryMember,
     MemberAction,
 )
-from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
+from eig.jury.selectors import (
+    dossier_figures_sql,
+    jury_aggregates_stale,
+    jury_conflicts,
+    jury_grid_signature,
+    jury_members_active,
+    member_conflict_reason,
+    ranking_criterion_key,
+)
 from eig.notifications.services import email_queue, reminder_send_once
 
 State = AbstractEvaluation.State
@@ -38,6 +47,74 @@ class StaleEvaluation(DomainError):
             "à la version enregistrée puis enregistrez à nouveau.",
             code="stale",
         )
+
+
+# The first key of the advisory lock taken while a jury's aggregates are rewritten.
+_AGGREGATES_LOCK = 0x4A555259  # "JURY"
+
+
+def jury_aggregates_refresh(
+    *, domain: JuryDomain, jury: Jury | int, dossier_ids=None, member_ids=()
+) -> None:
+    """Rewrite the stored figures (`DossierAggregate`) of the jury's dossiers from their
+    scores: of `dossier_ids`, and of every dossier that one of `member_ids` submitted an
+    evaluation of (a juror's change moves their mean and deviation, so the normalised
+    score of each of their dossiers); of every dossier when `dossier_ids` is None.
+
+    Called, in their transaction, by every service that creates, deletes, submits or
+    reopens an evaluation, or changes the grid. A transaction-level advisory lock per
+    jury makes concurrent refreshes run one after the other, each reading what the
+    previous one committed, so that a slower one never writes older figures last."""
+    jury_id = jury if isinstance(jury, int) else jury.pk
+    jury = Jury.objects.get(pk=jury_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AGGREGATES_LOCK, jury_id])
+    aggregates = DossierAggregate.objects.filter(jury_id=jury_id)
+    criteria = list(jury.criteria.order_by("position"))
+    only = None
+    # Rows of another grid are all rewritten: a jury's rows always share one grid.
+    if dossier_ids is not None and not jury_aggregates_stale(jury, criteria):
+        only = set(dossier_ids)
+        if member_ids:
+            only |= set(
+                domain.evaluation_model.objects.filter(
+                    member_id__in=member_ids, state=State.SUBMITTED
+                ).values_list(domain.dossier_id_field, flat=True)
+            )
+        if not only:
+            return
+        aggregates = aggregates.filter(dossier_id__in=only)
+    aggregates.delete()
+    dossiers = domain.dossiers(jury).select_related(None).prefetch_related(None).order_by()
+    figures_sql, params = dossier_figures_sql(domain, jury, criteria, dossiers, only=only)
+    meta = DossierAggregate._meta
+    criteria_json = (
+        "jsonb_build_object("
+        + ", ".join(
+            f"'{int(criterion.pk)}', f.{ranking_criterion_key(criterion)}" for criterion in criteria
+        )
+        + ")"
+        if criteria
+        else "'{}'::jsonb"
+    )
+    names = ("due", "done", "oldest_version", "weighted", "mean", "median")
+    names += ("overall_min", "overall_max", "spread", "normalised")
+    columns = ["jury", "dossier_id", *names, "criteria", "grid", "updated_at"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)}"
+            f" ({', '.join(connection.ops.quote_name(meta.get_field(c).column) for c in columns)})"
+            f" SELECT %s, f.dossier_id, {', '.join(f'f.{name}' for name in names)},"
+            f" {criteria_json}, %s, %s FROM ({figures_sql}) f",
+            [jury_id, jury_grid_signature(criteria), timezone.now(), *params],
+        )
+
+
+@transaction.atomic
+def jury_aggregates_rebuild(*, domain: JuryDomain, jury: Jury) -> None:
+    """Rewrite every stored figure of the jury from its scores: for safety (data written
+    around the services, a bulk import), and after the grid changes."""
+    jury_aggregates_refresh(domain=domain, jury=jury)
 
 
 def _lock_jury(jury: Jury) -> Jury:
@@ -66,9 +143,18 @@ def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason:
     conflict, _created = domain.conflict_model.objects.get_or_create(
         member=member, **{domain.dossier_field: dossier}, defaults={"reason": reason[:300]}
     )
-    domain.evaluation_model.objects.filter(
-        member=member, **{domain.dossier_field: dossier}
-    ).delete()
+    # Through the one unassignment: the draft's scores are protected from a cascade, and the
+    # history keeps who had the dossier and why it was taken back.
+    _evaluations_unassign(
+        domain,
+        domain.evaluation_model.objects.select_for_update().filter(
+            member=member, **{domain.dossier_field: dossier}
+        ),
+        actor=member.user,
+        at=timezone.now(),
+        note="Conflit d'intérêts déclaré",
+    )
+    jury_aggregates_refresh(domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk])
     return conflict
 
 
@@ -107,6 +193,10 @@ def jury_assign(
         pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
         keep = evaluation.has_scores or evaluation.manual or not rebalance
         usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
+        if evaluation.state == State.SUBMITTED and pair[0] not in dossier_ids:
+            # A dossier that left the jury (withdrawn while the call was open) keeps its
+            # submitted scores, outside the assignment.
+            continue
         if evaluation.state == State.SUBMITTED or (keep and usable):
             fixed.add(pair)
         else:
@@ -148,6 +238,7 @@ def jury_assign(
         at=now,
         note="Affectation automatique",
     )
+    jury_aggregates_refresh(domain=domain, jury=jury)
     return result
 
 
@@ -221,6 +312,7 @@ def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor,
         at=now,
         note="Affectation à la main",
     )
+    jury_aggregates_refresh(domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk])
     return evaluation
 
 
@@ -236,6 +328,11 @@ def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None)
         )
     _evaluations_unassign(
         domain, [evaluation], actor=actor, at=now or timezone.now(), note="Retrait à la main"
+    )
+    jury_aggregates_refresh(
+        domain=domain,
+        jury=evaluation.member.jury_id,
+        dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
     )
 
 
@@ -413,7 +510,19 @@ def evaluation_save(
             else None,
         )
     evaluation.save(update_fields=fields)
+    if submit:
+        _evaluation_aggregates_refresh(domain, evaluation)
     return evaluation
+
+
+def _evaluation_aggregates_refresh(domain: JuryDomain, evaluation) -> None:
+    # The dossier's figures, and the normalised score of the juror's other dossiers.
+    jury_aggregates_refresh(
+        domain=domain,
+        jury=evaluation.member.jury_id,
+        dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
+        member_ids=[evaluation.member_id],
+    )
 
 
 def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, at, note):
@@ -432,6 +541,7 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
         at=at,
         note=note,
     )
+    _evaluation_aggregates_refresh(domain, evaluation)
 
 
 @transaction.atomic

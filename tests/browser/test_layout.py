@@ -10,6 +10,8 @@ from django.db.models import TextField
 from django.urls import reverse
 from django.utils import timezone
 
+from eig.jury.services import jury_aggregates_rebuild
+from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiScore
 from tests.browser.login import log_in
 from tests.factories import (
@@ -79,6 +81,7 @@ def test_ranking_shows_the_weighted_score_without_scrolling_sideways(live_server
                 DefiScore(evaluation=evaluation, criterion=criterion, value=1 + index)
                 for criterion in jury.criteria.all()
             )
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
     page = _page(browser, live_server, StaffFactory())
 
     page.goto(live_server.url + reverse("jury:selection_ranking", args=[jury.pk]))

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,11 @@ def _french(value) -> str:
     """2 decimals and a decimal comma, as the jury reads figures; empty when there is none.
     Digits and a comma need no escaping: marked safe, the template prints them as they are."""
     return "" if value is None else SafeString(f"{value:.2f}".replace(".", ","))
+
+
+def _signed(value) -> str:
+    """A normalised score: 2 decimals, a decimal comma and a true minus sign."""
+    return "" if value is None else SafeString(f"{value:.2f}".replace(".", ",").replace("-", "−"))
 
 
 def _digits(value) -> str:
@@ -97,16 +103,50 @@ def selection_ranking(request, jury_pk):
     )
 
 
+_FLAG = (
+    '<br><p class="fr-badge fr-badge--sm fr-badge--warning fr-badge--no-icon">écart important</p>'
+)
+_EARLIER = (
+    '<br><p class="fr-badge fr-badge--sm fr-badge--warning fr-badge--no-icon">version antérieure'
+    '<span class="fr-sr-only"> : une évaluation soumise porte sur un texte modifié depuis</span>'
+    "</p>"
+)
+
+
+def _ranking_row(cells: dict, shortlisted: str) -> str:
+    """One `<tr>` of the ranking from a row's formatted cells, in the order of the table's
+    head (`jury/ranking/includes/results.html`): the dossier's texts escaped; the figures
+    are digits and decimal commas, already safe."""
+    criteria = "".join(f'<td class="fr-cell--right">{value}</td>' for value in cells["criteria"])
+    return (
+        f'<tr><th scope="row" class="fr-cell--multiline eig-ranking-title">'
+        f'<a href="{cells["url"]}">{escape(cells["title"])}</a></th>'
+        f"<td>{cells['rank']}</td>"
+        f'<td class="fr-cell--right eig-key-figure"><strong>{cells["weighted"]}</strong></td>'
+        f'<td class="fr-cell--right">{cells["spread"]}{_FLAG if cells["flagged"] else ""}</td>'
+        f"<td>{cells['done']} / {cells['due']}{_EARLIER if cells['earlier'] else ''}</td>"
+        f"<td>{shortlisted if cells['shortlisted'] else '—'}</td>"
+        f'<td class="fr-cell--right">{cells["normalised"]}</td>'
+        f'<td class="fr-cell--right">{cells["mean"]}</td>'
+        f'<td class="fr-cell--right">{cells["median"]}</td>'
+        f"{criteria}"
+        f'<td class="fr-cell--multiline">{escape(cells["holder"] or "")}</td></tr>'
+    )
+
+
 def _ranking_results(request, domain, jury, criteria, filterset) -> str:
     page = Paginator(filterset.qs, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     keys = [ranking_criterion_key(criterion) for criterion in criteria]
     # One reverse() for the page: each costs ~20 µs, 5 ms for 250 rows.
     dossier_url = reverse("jury:selection_dossier", args=[jury.pk, 0]).removesuffix("0/")
     untitled = f"{domain.nouns.singular.capitalize()} sans titre"
-    # Formatted once here: the template only prints strings, 250 rows of them.
+    # Ordered by the normalised score, the rank shown is the rank by that score.
+    rank = "normalised_rank" if request.GET.get("tri") == "normalised" else "rank"
+    # Formatted once here, then each row joined as one string: the template prints 250
+    # rows without a variable lookup per cell.
     rows = [
         {
-            "rank": _digits(row["rank"]),
+            "rank": _digits(row[rank]),
             "url": SafeString(f"{dossier_url}{row['pk']}/"),
             "title": row.get(domain.title_field) or f"{untitled} (n° {row['pk']})",
             "holder": row.get(domain.holder_field, ""),
@@ -114,6 +154,7 @@ def _ranking_results(request, domain, jury, criteria, filterset) -> str:
             "due": _digits(row["due"]),
             "criteria": [_french(row[key]) for key in keys],
             "weighted": _french(row["weighted"]),
+            "normalised": _signed(row["normalised"]),
             "mean": _french(row["mean"]),
             "median": _french(row["median"]),
             "spread": _french(row["spread"]),
@@ -124,6 +165,11 @@ def _ranking_results(request, domain, jury, criteria, filterset) -> str:
         }
         for row in page.object_list
     ]
+    shortlisted = (
+        '<p class="fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon">'
+        f"Présélectionné{domain.nouns.e}</p>"
+    )
+    table_rows = SafeString("".join(_ranking_row(cells, shortlisted) for cells in rows))
     # No context processors: the fragment needs only this, and `request` for the
     # pagination links that keep the filters.
     return render_to_string(
@@ -136,6 +182,7 @@ def _ranking_results(request, domain, jury, criteria, filterset) -> str:
             "criteria": criteria,
             "page_obj": page,
             "rows": rows,
+            "table_rows": table_rows,
             "filters_query": _filters_query(request),
         },
     )
@@ -158,6 +205,9 @@ def _export_header(domain, criteria) -> list[str]:
         "Écart entre jurés",
         "Écart important",
         "Présélectionné",
+        # Last, so that the columns above keep their places in the sheets staff built on.
+        "Note normalisée par juré",
+        "Rang par la note normalisée",
     ]
 
 
@@ -181,6 +231,8 @@ def _export_rows(domain, filterset, criteria):
             row["spread"],
             "oui" if row["spread_flagged"] else "non",
             "oui" if row["shortlisted_at"] else "non",
+            row["normalised"],
+            row["normalised_rank"],
         ]
 
 
@@ -236,6 +288,7 @@ def _dossier_page(
         figures = {
             **figures,
             **{name: _french(figures[name]) for name in ("weighted", "mean", "median", "spread")},
+            "normalised": _signed(figures["normalised"]),
         }
     names = [
         evaluation.member.user.get_full_name() or evaluation.member.user.email

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from eig.jury import decisions, hearings, shortlist
 from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
+from eig.jury.services import jury_aggregates_rebuild
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview, DefiScore
 from projects.selectors.defis import defi_review_for_agent
@@ -100,6 +101,8 @@ def evaluate(defi, member, values):
         DefiScore(evaluation=evaluation, criterion=criterion, value=value)
         for criterion, value in zip(member.jury.criteria.order_by("position"), values, strict=True)
     )
+    # Written around the services: the stored figures the pages read are rebuilt.
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=member.jury)
 
 
 def urls(jury, dossier_pk=0):

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 from eig.history.selectors import history_for
 from eig.history.services import record
 from eig.jury.models import EvaluationAction
+from eig.jury.services import jury_aggregates_rebuild
 from eig.jury.views import ranking
+from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiReview, DefiScore
 from tests.factories import (
     AgentFactory,
@@ -73,6 +75,8 @@ def _evaluate(defi, member, values, *, state=State.SUBMITTED, comments=None):
         DefiScore(evaluation=evaluation, criterion=criterion, value=value, comment=comment)
         for criterion, value, comment in zip(criteria, values, comments, strict=True)
     )
+    # Written around the services: the stored figures the pages read are rebuilt.
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=member.jury)
     return evaluation
 
 
@@ -243,6 +247,8 @@ def test_ranking_csv_has_every_filtered_row_for_excel(client, staff, jury, monke
         "Écart entre jurés",
         "Écart important",
         "Présélectionné",
+        "Note normalisée par juré",
+        "Rang par la note normalisée",
     ]
     assert rows[1] == [
         "1",
@@ -260,6 +266,10 @@ def test_ranking_csv_has_every_filtered_row_for_excel(client, staff, jury, monke
         "1,33",
         "non",
         "non",
+        # The first juror scored both défis (2 and 1 overall: +1 here), the others one
+        # (0): (1 + 0 + 0) / 3.
+        "0,33",
+        "1",
     ]
     assert rows[2][2] == '\'=HYPERLINK("http://exemple.org")'
     assert rows[3][0] == ""
@@ -302,7 +312,8 @@ def test_ranking_xlsx_has_one_sheet_of_numbers(client, staff, jury, monkeypatch)
     values = [cell.value for cell in rows[1]]
     assert values[:7] == [1, first.pk, "Défi premier", str(first.administration), "Déposé", 3, 3]
     assert values[7:13] == pytest.approx([3, 8 / 3, 25 / 9, 25 / 9, 3, 4 / 3])
-    assert values[13:] == ["non", "non"]
+    assert values[13:15] == ["non", "non"]
+    assert values[15:] == [pytest.approx(1 / 3), 1]
     assert rows[1][9].number_format == "0.00"
     assert rows[2][2].value == "=1+1"
     assert rows[2][2].data_type == "s"
