@@ -5,7 +5,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +26,7 @@ from eig.history.models import Event
 from eig.history.selectors import history_attach, history_for
 from eig.jury.models import Criterion, DecisionRecord, HearingSlot, Jury, JuryGroup, JuryMember
 from eig.jury.selectors import evaluation_scores_prefetch, member_conflict_reason
+from eig.jury.stages import stage_ref
 from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.costs import (
     FLAT,
@@ -770,28 +782,48 @@ def defi_evaluation_others_for_juror(evaluation: DefiEvaluation, criteria: list)
 # --- Shortlist, hearings, deliberation (views/deliberation.py) --------------------------
 
 
-def defi_review_rows(jury: Jury) -> QuerySet[Defi]:
-    """Every défi of the jury with its review (shortlist, slot and group, hearing opinion,
-    decision): the pre-selection, hearings and deliberation pages, beside `jury_ranking`."""
+def defi_review_rows(jury: Jury, stage=None) -> QuerySet[Defi]:
+    """Every défi of the jury with its review at one stage, the first by default (shortlist,
+    slot and group, hearing opinion, decision; `defi.review` reads it): the pre-selection,
+    hearings and deliberation pages, beside `jury_ranking`."""
     return (
         Defi.objects.filter(call__jury=jury, state__in=JURY_STATES)
-        .select_related("administration", "review__slot__group")
+        .annotate(
+            stage_review=FilteredRelation(
+                "review", condition=Q(review__stage=stage_ref(jury, stage))
+            )
+        )
+        # The marker that `Defi.review` reads: the review was selected, even when absent.
+        .annotate(stage_review_pk=F("stage_review__id"))
+        .select_related("administration", "stage_review__slot__group")
         .order_by("title", "pk")
     )
 
 
-def defi_decision_rows(jury: Jury) -> QuerySet[Defi]:
+# What the pre-selection and the deliberation print of a défi (`only()` does not combine
+# with the stage's filtered review, hence `defer()` of everything else).
+_DECISION_ROW_FIELDS = {"id", "title", "administration"}
+
+
+def defi_decision_rows(jury: Jury, stage=None) -> QuerySet[Defi]:
     """`defi_review_rows` for the pre-selection and the deliberation, which print only the
     défi's title and administration: a défi's texts are long and they read all 2,000 défis."""
-    return defi_review_rows(jury).only("pk", "title", "administration__name", "review")
+    deferred = [
+        field.name for field in Defi._meta.concrete_fields if field.name not in _DECISION_ROW_FIELDS
+    ] + [
+        f"administration__{field.name}"
+        for field in Administration._meta.concrete_fields
+        if field.name not in {"id", "name"}
+    ]
+    return defi_review_rows(jury, stage).defer(*deferred)
 
 
-def defi_hearing_rows(jury: Jury) -> QuerySet[Defi]:
+def defi_hearing_rows(jury: Jury, stage=None) -> QuerySet[Defi]:
     """The shortlisted défis of the jury, by hearing time (those without a slot last)."""
     return (
-        defi_review_rows(jury)
-        .filter(review__shortlisted_at__isnull=False)
-        .order_by(F("review__slot__starts_at").asc(nulls_last=True), "title", "pk")
+        defi_review_rows(jury, stage)
+        .filter(stage_review__shortlisted_at__isnull=False)
+        .order_by(F("stage_review__slot__starts_at").asc(nulls_last=True), "title", "pk")
     )
 
 

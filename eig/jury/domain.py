@@ -130,5 +130,7 @@ class JuryDomain:
             .first()
         )
 
-    def evaluations(self, jury: Jury) -> QuerySet:
-        return self.evaluation_model.objects.filter(member__jury=jury)
+    def evaluations(self, jury: Jury, stage=None) -> QuerySet:
+        """The jury's evaluations, of every stage unless `stage` is given."""
+        evaluations = self.evaluation_model.objects.filter(member__jury=jury)
+        return evaluations if stage is None else evaluations.filter(stage=stage)

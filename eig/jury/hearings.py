@@ -265,10 +265,17 @@ def slot_release(*, domain: JuryDomain, review, actor, now, note: str = "") -> N
 
 @transaction.atomic
 def review_assign_slot(
-    *, domain: JuryDomain, jury: Jury, dossier, slot: HearingSlot | None, actor, now=None
+    *,
+    domain: JuryDomain,
+    jury: Jury,
+    dossier,
+    slot: HearingSlot | None,
+    actor,
+    now=None,
+    stage=None,
 ):
-    """Give a shortlisted dossier its hearing slot, one dossier per slot; `slot=None` takes
-    it back.
+    """Give a dossier shortlisted at a stage (the first unless `stage` says otherwise) its
+    hearing slot, one dossier per slot; `slot=None` takes it back.
 
     Side effects: "slot released" / "slot assigned" events on the review; no mail until
     `hearing_convoke`, except when the dossier was already
@@ -276,7 +283,7 @@ def review_assign_slot(
     next `hearing_convoke` convokes it again. Refused once the dossier was heard or decided.
     """
     now = now or timezone.now()
-    review = review_lock(domain, jury, dossier, create=False)
+    review = review_lock(domain, jury, dossier, create=False, stage=stage)
     if not review.is_shortlisted:
         raise InvalidTransition(
             "Seul un dossier présélectionné reçoit un créneau d'audition.", code="not_shortlisted"

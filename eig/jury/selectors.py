@@ -8,6 +8,7 @@ from django.db.models import (
     Count,
     Expression,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
@@ -23,7 +24,8 @@ from django.http import Http404
 
 from eig.history.selectors import history_attach
 from eig.jury.domain import ConflictMap, JuryDomain
-from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember
+from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember, JuryStage
+from eig.jury.stages import stage_dossiers, stage_ref
 
 
 def jury_members_active(jury: Jury) -> QuerySet[JuryMember]:
@@ -70,26 +72,37 @@ def evaluation_list_for_juror(domain: JuryDomain, user) -> QuerySet:
     )
 
 
-def jury_progress(domain: JuryDomain, jury: Jury) -> dict:
-    """Counts for the staff summary: evaluations due, submitted, drafts, not started."""
-    counts = domain.evaluations(jury).aggregate(
-        due=Count("pk"),
-        submitted=Count("pk", filter=Q(state="submitted")),
-        draft=Count("pk", filter=Q(state="draft")),
-        pending=Count("pk", filter=Q(state="pending")),
+def jury_progress(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> dict:
+    """Counts for the staff summary at one stage (the first by default): evaluations due,
+    submitted, drafts, not started."""
+    counts = (
+        domain.evaluations(jury)
+        .filter(stage=stage_ref(jury, stage))
+        .aggregate(
+            due=Count("pk"),
+            submitted=Count("pk", filter=Q(state="submitted")),
+            draft=Count("pk", filter=Q(state="draft")),
+            pending=Count("pk", filter=Q(state="pending")),
+        )
     )
     counts["percent"] = round(100 * counts["submitted"] / counts["due"]) if counts["due"] else 0
     return counts
 
 
-def jury_member_loads(domain: JuryDomain, jury: Jury) -> QuerySet[JuryMember]:
-    """The pool with each member's load and progress, for the assignment page."""
+def jury_member_loads(
+    domain: JuryDomain, jury: Jury, stage: JuryStage | None = None
+) -> QuerySet[JuryMember]:
+    """The pool with each member's load and progress at one stage (the first by default),
+    for the assignment page."""
     evaluations = f"{domain.evaluation_model._meta.model_name}s"
+    at_stage = Q(**{f"{evaluations}__stage": stage_ref(jury, stage)})
     return (
         jury.members.select_related("user__administration")
         .annotate(
-            load=Count(evaluations, distinct=True),
-            submitted=Count(evaluations, filter=Q(**{f"{evaluations}__state": "submitted"})),
+            load=Count(evaluations, distinct=True, filter=at_stage),
+            submitted=Count(
+                evaluations, filter=at_stage & Q(**{f"{evaluations}__state": "submitted"})
+            ),
         )
         .order_by("withdrawn_at", "user__last_name", "user__first_name", "pk")
     )
@@ -231,7 +244,9 @@ def _rounded(sql: str) -> str:
     return f"ROUND(({sql}) * 1e10) / 1e10"
 
 
-def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], dossiers):
+def _ranking_sql(
+    domain: JuryDomain, jury: Jury, criteria: list[Criterion], dossiers, stage: JuryStage | None
+):
     """The per-dossier figures, one row per dossier that has evaluations, built from the
     innermost level out: an evaluation's scores side by side, the evaluation with its
     overall score, the dossier's evaluations grouped, then the jury's score and the rank.
@@ -278,6 +293,14 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
         + f" WHERE e.{column(evaluation, 'member')} IN"
         + f" (SELECT {column(member, 'id')} FROM {qn(member.db_table)}"
         + f" WHERE {column(member, 'jury')} = %s)"
+        + f" AND e.{column(evaluation, 'stage')} = "
+        + (
+            "%s"
+            if stage is not None
+            # The jury's first stage, read inside the query (no query of its own).
+            else f"(SELECT s.id FROM {qn(JuryStage._meta.db_table)} s"
+            " WHERE s.jury_id = %s ORDER BY s.position LIMIT 1)"
+        )
         + f" AND e.{dossier_column} IN ({dossiers_sql})"
     )
     dossier_sql = (
@@ -302,7 +325,8 @@ def _ranking_sql(domain: JuryDomain, jury: Jury, criteria: list[Criterion], doss
     )
     submitted = AbstractEvaluation.State.SUBMITTED
     threshold = float(jury.spread_threshold)
-    params = [threshold, submitted, submitted, submitted, jury.pk, *dossiers_params]
+    stage_param = stage.pk if stage is not None else jury.pk
+    params = [threshold, submitted, submitted, submitted, jury.pk, stage_param, *dossiers_params]
     return sql, params
 
 
@@ -312,21 +336,29 @@ def jury_ranking(
     *,
     criteria: list[Criterion] | None = None,
     fields: tuple[str, ...] = ("pk",),
+    stage: JuryStage | None = None,
 ) -> QuerySet:
     """The jury's dossiers with their figures (see above), best weighted score first, ties
     by pk: `.values()` rows with `fields` of the dossier, `rank`, `due`, `done`,
     `crit_<pk>` for each criterion, `weighted`, `mean`, `median`, `spread`,
-    `spread_flagged`, `shortlisted_at` (from the dossier's review, if any: the review
-    model is one-to-one with the dossier) and `earlier_version` (a submitted evaluation
-    was made on an earlier version of the dossier).
+    `spread_flagged`, `shortlisted_at` (from the dossier's review at that stage, if any)
+    and `earlier_version` (a submitted evaluation was made on an earlier version of the
+    dossier). All at one stage: the first unless `stage` says otherwise, with that stage's
+    dossiers (`stages.stage_dossiers`), evaluations and grid.
 
     One query whatever the number of rows; a count (for a paginator) does not compute the
     figures unless it filters on them. Pass `criteria` when the page already has them."""
     if criteria is None:
-        criteria = list(jury.criteria.order_by("position"))
-    dossiers = domain.dossiers(jury).select_related(None).prefetch_related(None).order_by()
-    sql, params = _ranking_sql(domain, jury, criteria, dossiers)
-    queryset = dossiers.all()
+        criteria = list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
+    dossiers = domain.dossiers(jury) if stage is None else stage_dossiers(domain, stage)
+    dossiers = dossiers.select_related(None).prefetch_related(None).order_by()
+    sql, params = _ranking_sql(domain, jury, criteria, dossiers, stage)
+    review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
+    queryset = dossiers.annotate(
+        stage_review=FilteredRelation(
+            review, condition=Q(**{f"{review}__stage": stage_ref(jury, stage)})
+        )
+    )
     query = queryset.query
     alias = query.join(
         _DerivedTable(
@@ -341,7 +373,6 @@ def jury_ranking(
     def column(name, output_field):
         return _DerivedColumn(alias, name, output_field)
 
-    review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
     figures = {
         "rank": column("rank", IntegerField()),
         "due": Coalesce(column("due", IntegerField()), Value(0)),
@@ -352,7 +383,7 @@ def jury_ranking(
         },
         **{name: column(name, FloatField()) for name in RANKING_SCORES},
         "spread_flagged": Coalesce(column("spread_flagged", BooleanField()), Value(False)),
-        "shortlisted_at": F(f"{review}__shortlisted_at"),
+        "shortlisted_at": F("stage_review__shortlisted_at"),
         # A submitted evaluation was made on an earlier version of the dossier.
         "earlier_version": Coalesce(
             LessThan(column("oldest_version", IntegerField()), F(domain.dossier_version_field)),

@@ -8,6 +8,7 @@ candidates share this code. Pre-selection, hearings and deliberation are in `sho
 import datetime
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
@@ -20,9 +21,11 @@ from eig.jury.models import (
     EvaluationAction,
     Jury,
     JuryMember,
+    JuryStage,
     MemberAction,
 )
 from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
+from eig.jury.stages import stage_criteria, stage_dossiers, stage_resolve
 from eig.notifications.services import email_queue, reminder_send_once
 
 State = AbstractEvaluation.State
@@ -73,20 +76,38 @@ def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason:
 
 
 def _evaluation_create(
-    *, domain: JuryDomain, member: JuryMember, dossier_id: int, actor, manual: bool, now
+    *,
+    domain: JuryDomain,
+    member: JuryMember,
+    dossier_id: int,
+    actor,
+    manual: bool,
+    now,
+    stage: JuryStage,
 ):
     return domain.evaluation_model(
-        member=member, manual=manual, assigned_at=now, **{domain.dossier_id_field: dossier_id}
+        member=member,
+        stage=stage,
+        manual=manual,
+        assigned_at=now,
+        **{domain.dossier_id_field: dossier_id},
     )
 
 
 @transaction.atomic
 def jury_assign(
-    *, domain: JuryDomain, jury: Jury, actor, rebalance: bool = False, now=None
+    *,
+    domain: JuryDomain,
+    jury: Jury,
+    actor,
+    rebalance: bool = False,
+    now=None,
+    stage: JuryStage | None = None,
 ) -> AssignmentResult:
-    """Give every dossier of the jury its `jurors_per_dossier` jurors (min-cost flow, see
-    `assignment.py`), never a conflicted one, loads balanced, expertise matched where it
-    costs no balance.
+    """Give every dossier of one stage of the jury (the first unless `stage` says
+    otherwise; see `stages.stage_dossiers`) its `jurors_per_dossier` jurors (min-cost flow,
+    see `assignment.py`), never a conflicted one, loads balanced within the stage,
+    expertise matched where it costs no balance.
 
     Evaluations already started, and those staff set by hand, are kept. The others are kept
     too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
@@ -96,14 +117,15 @@ def jury_assign(
     """
     now = now or timezone.now()
     jury = _lock_jury(jury)
+    stage = stage_resolve(jury, stage)
     members = list(jury_members_active(jury))
     members_by_pk = {member.pk: member for member in members}
-    dossiers = list(domain.dossiers(jury))
+    dossiers = list(stage_dossiers(domain, stage))
     dossier_ids = {dossier.pk for dossier in dossiers}
     conflicts = jury_conflicts(domain, jury, members=members, dossiers=dossiers)
 
     fixed, dropped = set(), []
-    for evaluation in domain.evaluations(jury):
+    for evaluation in domain.evaluations(jury, stage=stage):
         pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
         keep = evaluation.has_scores or evaluation.manual or not rebalance
         usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
@@ -138,6 +160,7 @@ def jury_assign(
             actor=actor,
             manual=False,
             now=now,
+            stage=stage,
         )
         for dossier_id, member_id in sorted(result.new_pairs)
     )
@@ -194,23 +217,44 @@ def _demand(k: int, fixed: set, members_by_pk: dict) -> dict[int, int]:
 
 
 @transaction.atomic
-def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor, now=None):
-    """Staff give one dossier to one juror by hand. Refused for a conflicted juror, a juror
-    who left, or a pair that already exists."""
+def evaluation_assign(
+    *,
+    domain: JuryDomain,
+    member: JuryMember,
+    dossier,
+    actor,
+    now=None,
+    stage: JuryStage | None = None,
+):
+    """Staff give one dossier to one juror by hand, at one stage (the first unless `stage`
+    says otherwise). Refused for a conflicted juror, a juror who left, a dossier the stage
+    does not examine, or a pair that already exists at that stage."""
     now = now or timezone.now()
     if not member.is_active:
         raise DomainError(f"{member} s'est retiré du jury.", code="withdrawn")
-    if dossier not in domain.dossiers(member.jury):
+    stage = stage_resolve(member.jury, stage)
+    if dossier not in stage_dossiers(domain, stage):
+        if dossier in domain.dossiers(member.jury):
+            raise DomainError(
+                f"Ce dossier n'a pas été retenu à l'étape précédant « {stage.name} ».",
+                code="dossier",
+            )
         raise DomainError("Ce dossier n'est pas soumis à ce jury.", code="dossier")
     reason = member_conflict_reason(domain, member, dossier)
     if reason:
         raise DomainError(f"{member} est en conflit d'intérêts avec ce dossier ({reason}).")
     if domain.evaluation_model.objects.filter(
-        member=member, **{domain.dossier_field: dossier}
+        member=member, stage=stage, **{domain.dossier_field: dossier}
     ).exists():
         raise DomainError(f"{member} évalue déjà ce dossier.", code="duplicate")
     evaluation = _evaluation_create(
-        domain=domain, member=member, dossier_id=dossier.pk, actor=actor, manual=True, now=now
+        domain=domain,
+        member=member,
+        dossier_id=dossier.pk,
+        actor=actor,
+        manual=True,
+        now=now,
+        stage=stage,
     )
     evaluation.save()
     record(
@@ -254,14 +298,18 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
     member.withdrawn_at = now
     member.save(update_fields=["withdrawn_at"])
     record(member, action=MemberAction.WITHDRAWN, actor=actor, at=now)
-    _evaluations_unassign(
-        domain,
-        domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED),
-        actor=actor,
-        at=now,
-        note="Retrait du juré",
+    unfinished = list(
+        domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED)
     )
-    return jury_assign(domain=domain, jury=member.jury, actor=actor, now=now)
+    _evaluations_unassign(domain, unfinished, actor=actor, at=now, note="Retrait du juré")
+    # The first stage is re-assigned as always; a later one only if the juror left it work.
+    jury = member.jury
+    later = sorted(
+        {evaluation.stage_id for evaluation in unfinished} - {stage_resolve(jury, None).pk}
+    )
+    for stage in JuryStage.objects.filter(pk__in=later).order_by("position"):
+        jury_assign(domain=domain, jury=jury, actor=actor, now=now, stage=stage)
+    return jury_assign(domain=domain, jury=jury, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -307,8 +355,8 @@ def _juror_line(domain: JuryDomain, dossier) -> str:
     return f"{label} ({holder})" if holder else label
 
 
-def _criteria(jury: Jury) -> list[Criterion]:
-    return list(jury.criteria.order_by("position"))
+def _criteria(stage: JuryStage) -> list[Criterion]:
+    return stage_criteria(stage)
 
 
 @transaction.atomic
@@ -327,19 +375,21 @@ def evaluation_save(
 
     `version` is the one the form was read at: if the evaluation changed since, nothing is
     written and `StaleEvaluation` says so, so that no score is overwritten silently.
-    `scores` maps criterion pk to (value or None, comment). Submitting needs every
-    criterion scored. Side effect on submit: a "submitted" history event.
+    `scores` maps criterion pk to (value or None, comment), against the grid of the
+    evaluation's stage: a value given on another grid's criterion is refused. Submitting
+    needs every criterion of that grid scored; the stage's deadline, if it has one,
+    overrides the jury's. Side effect on submit: a "submitted" history event.
     """
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
-        .select_related("member__jury")
+        .select_related("member__jury", "stage__jury")
         .get(pk=evaluation.pk)
     )
-    jury = evaluation.member.jury
+    stage = evaluation.stage
     if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
         raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
-    if not jury.is_scoring_open(now):
+    if not stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
             code="deadline",
@@ -353,7 +403,12 @@ def evaluation_save(
     if version != evaluation.version:
         raise StaleEvaluation()
 
-    criteria = _criteria(jury)
+    criteria = _criteria(stage)
+    grid = {criterion.pk for criterion in criteria}
+    if any(pk not in grid and value is not None for pk, (value, _c) in scores.items()):
+        raise DomainError(
+            f"Ces notes ne suivent pas la grille de l'étape « {stage.name} ».", code="grid"
+        )
     missing = []
     for criterion in criteria:
         value, _comment = scores.get(criterion.pk, (None, ""))
@@ -484,12 +539,12 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
-        .select_related("member__jury")
+        .select_related("member__jury", "stage__jury")
         .get(pk=evaluation.pk)
     )
     if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
         raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
-    if not evaluation.member.jury.is_scoring_open(now):
+    if not evaluation.stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
             code="deadline",
@@ -523,21 +578,27 @@ SCORING_REMINDER_DAYS = (3, 1)
 
 
 def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
-    """Remind each juror who still has evaluations to submit, 3 days and 1 day before their
-    jury's deadline. Each reminder (kind, jury, juror, deadline) is sent once, whatever the
-    number of ticks or retries. Returns the number of mails sent."""
+    """Remind each juror who still has evaluations to submit, 3 days and 1 day before the
+    deadline of their stage (its own, else the jury's). Each reminder (kind, jury, juror,
+    deadline) is sent once, whatever the number of ticks or retries. Returns the number of
+    mails sent."""
     now = now or timezone.now()
     sent = 0
     horizon = now + datetime.timedelta(days=max(SCORING_REMINDER_DAYS))
-    juries = Jury.objects.filter(
-        domain=domain.key, scoring_deadline__gt=now, scoring_deadline__lte=horizon
+    stages = (
+        JuryStage.objects.filter(jury__domain=domain.key)
+        .annotate(due=Coalesce("scoring_deadline", "jury__scoring_deadline"))
+        .filter(due__gt=now, due__lte=horizon)
+        .select_related("jury")
+        .order_by("jury_id", "position")
     )
-    for jury in juries:
-        days_left = (jury.scoring_deadline - now) / datetime.timedelta(days=1)
+    for stage in stages:
+        jury = stage.jury
+        days_left = (stage.due - now) / datetime.timedelta(days=1)
         # The latest threshold passed: J-1 once inside the last day, J-3 before that.
         threshold = min(day for day in SCORING_REMINDER_DAYS if days_left <= day)
         unfinished = (
-            domain.evaluations(jury)
+            domain.evaluations(jury, stage=stage)
             .exclude(state=State.SUBMITTED)
             .filter(member__withdrawn_at__isnull=True)
             .select_related("member__user")
@@ -550,7 +611,7 @@ def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
                 kind=f"jury_scoring_j{threshold}",
                 obj=jury,
                 recipient=member.user,
-                due_on=timezone.localdate(jury.scoring_deadline),
+                due_on=timezone.localdate(stage.due),
                 template="jury_scoring_reminder",
                 context={
                     "jury": jury,
