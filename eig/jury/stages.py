@@ -11,7 +11,7 @@ dossiers at the first stage, and those shortlisted at the stage before for the n
 """
 
 from django.db import transaction
-from django.db.models import Max, QuerySet, Subquery
+from django.db.models import Exists, Max, Q, QuerySet, Subquery
 
 from eig.exceptions import DomainError
 from eig.jury.domain import JuryDomain
@@ -79,14 +79,14 @@ def stage_is_first(stage: JuryStage) -> bool:
 
 def stage_dossiers(domain: JuryDomain, stage: JuryStage) -> QuerySet:
     """The dossiers a stage examines: the domain's dossiers of the jury at the first stage;
-    at a later one, those of them shortlisted at the stage before. One queryset, so that
-    a page or a count reads it in one query."""
-    dossiers = domain.dossiers(stage.jury)
-    previous = stage_previous(stage)
-    if previous is None:
-        return dossiers
+    at a later one, those of them shortlisted at the stage before. One queryset, the
+    previous stage found inside it, so that a page or a count reads it in one query."""
+    before = JuryStage.objects.filter(jury_id=stage.jury_id, position__lt=stage.position)
+    previous = Subquery(before.order_by("-position").values("pk")[:1])
     kept = domain.review_model.objects.filter(stage=previous, shortlisted_at__isnull=False)
-    return dossiers.filter(pk__in=kept.values(domain.dossier_id_field))
+    return domain.dossiers(stage.jury).filter(
+        ~Exists(before) | Q(pk__in=kept.values(domain.dossier_id_field))
+    )
 
 
 def stage_criteria(stage: JuryStage) -> list:
