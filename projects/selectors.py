@@ -879,6 +879,7 @@ def get_review_for_hearing(user: User, jury_pk: int, defi_pk: int) -> DefiReview
             slot__isnull=False,
         )
         .select_related("defi__administration", "defi__call__promotion", "slot__group", "jury")
+        .order_by("stage__position")  # a jury of stages: the earliest hearing
         .first()
     )
     if review is not None:
@@ -904,8 +905,14 @@ def hearing_group_reviews(review: DefiReview) -> QuerySet[DefiReview]:
 
 def defi_review_for_agent(defi: Defi) -> DefiReview | None:
     """What the défi's writers see of the selection: their hearing once convoked (slot,
-    place or link, questions) and the decision once made. The page shows only those."""
-    return DefiReview.objects.filter(defi=defi).select_related("slot").first()
+    place or link, questions) and the decision once made. The page shows only those. With
+    a jury of stages, the review of the furthest stage (the decision is on the last)."""
+    return (
+        DefiReview.objects.filter(defi=defi)
+        .select_related("slot")
+        .order_by("-stage__position")
+        .first()
+    )
 
 
 def defi_hearings_for_juror(user: User) -> QuerySet[DefiReview]:

@@ -31,6 +31,12 @@ def jury_last_stage(jury: Jury) -> JuryStage:
     return stage
 
 
+def jury_stage_current(jury: Jury, now=None) -> JuryStage:
+    """The stage the jury is at: the earliest whose scoring is still open, else the last."""
+    stages = jury_stages(jury)
+    return next((stage for stage in stages if stage.is_scoring_open(now)), stages[-1])
+
+
 def jury_stages(jury: Jury) -> list[JuryStage]:
     """The jury's stages in order, with their jury (for their deadline)."""
     stages = list(jury.stages.order_by("position")) or [jury_first_stage(jury)]

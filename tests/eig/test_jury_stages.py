@@ -22,6 +22,7 @@ from eig.jury.stages import (
     jury_first_stage,
     jury_last_stage,
     jury_stage_add,
+    jury_stage_current,
     jury_stages,
     stage_dossiers,
 )
@@ -244,6 +245,8 @@ def test_a_stage_deadline_overrides_the_jury_deadline(kit, staff):
     with pytest.raises(DeadlinePassed):
         _save(kit, first, _scores(written), now=now)
     _save(kit, second, _scores(interview), now=now)
+    assert jury_stage_current(jury, now=now) == interview
+    assert jury_stage_current(jury, now=now - datetime.timedelta(days=1)) == written
 
 
 def test_scoring_reminders_follow_each_stage_deadline(kit, staff):
