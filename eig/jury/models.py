@@ -144,6 +144,10 @@ class JuryStage(models.Model):
                 name="jurystage_position_positive",
                 violation_error_message=_("L'ordre d'une étape commence à 1."),
             ),
+            # What the criteria's and reviews' (stage, jury) foreign keys point at, so that
+            # the database itself refuses a stage of another jury (migrations jury 0005,
+            # projects 0009).
+            models.UniqueConstraint(fields=["id", "jury"], name="jurystage_id_jury"),
         ]
 
     def __str__(self):

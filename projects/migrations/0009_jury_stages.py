@@ -5,6 +5,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# A review's stage is one of its own jury's (see jury 0005).
+SAME_JURY = """
+ALTER TABLE projects_defireview ADD CONSTRAINT defireview_stage_same_jury
+FOREIGN KEY (stage_id, jury_id) REFERENCES jury_jurystage (id, jury_id)
+DEFERRABLE INITIALLY DEFERRED
+"""
+SAME_JURY_DROP = "ALTER TABLE projects_defireview DROP CONSTRAINT defireview_stage_same_jury"
+
+
 def attach_to_first_stages(apps, schema_editor):
     JuryStage = apps.get_model("jury", "JuryStage")
     DefiEvaluation = apps.get_model("projects", "DefiEvaluation")
@@ -94,4 +103,5 @@ class Migration(migrations.Migration):
                 violation_error_message="Ce défi a déjà sa suite à cette étape.",
             ),
         ),
+        migrations.RunSQL(SAME_JURY, SAME_JURY_DROP),
     ]

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
@@ -320,6 +320,22 @@ def test_a_criterion_stage_must_be_of_its_jury(kit):
 
     with pytest.raises(Exception, match="autre jury"):
         criterion.full_clean()
+
+
+def test_the_database_refuses_a_stage_of_another_jury(kit):
+    jury, (alpha, *_), *_ = _two_stage_jury(kit)
+    other = kit.jury()
+    foreign = jury_last_stage(other)
+    with connection.cursor() as cursor:
+        # The constraints are deferred to the commit, which a test never reaches.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Criterion.objects.create(jury=jury, stage=foreign, position=9, name="Intrus")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        kit.domain.review_model.objects.create(
+            jury=jury, stage=foreign, **{kit.domain.dossier_field: alpha}
+        )
 
 
 # --- Admin ----------------------------------------------------------------------------------

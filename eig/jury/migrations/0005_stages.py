@@ -8,6 +8,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# A criterion's stage is one of its own jury's: a composite foreign key, which Django does
+# not declare, onto the stage's unique (id, jury).
+SAME_JURY = """
+ALTER TABLE jury_criterion ADD CONSTRAINT criterion_stage_same_jury
+FOREIGN KEY (stage_id, jury_id) REFERENCES jury_jurystage (id, jury_id)
+DEFERRABLE INITIALLY DEFERRED
+"""
+SAME_JURY_DROP = "ALTER TABLE jury_criterion DROP CONSTRAINT criterion_stage_same_jury"
+
+
 def first_stages(apps, schema_editor):
     Jury = apps.get_model("jury", "Jury")
     JuryStage = apps.get_model("jury", "JuryStage")
@@ -79,6 +89,7 @@ class Migration(migrations.Migration):
                         name="jurystage_position_positive",
                         violation_error_message="L'ordre d'une étape commence à 1.",
                     ),
+                    models.UniqueConstraint(fields=("id", "jury"), name="jurystage_id_jury"),
                 ],
             },
         ),
@@ -113,6 +124,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "critères",
             },
         ),
+        migrations.RunSQL(SAME_JURY, SAME_JURY_DROP),
         migrations.RemoveConstraint(
             model_name="criterion",
             name="criterion_position_unique",

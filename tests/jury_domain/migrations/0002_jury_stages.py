@@ -5,6 +5,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# A review's stage is one of its own jury's (see jury 0005).
+SAME_JURY = """
+ALTER TABLE jury_testdomain_entryreview ADD CONSTRAINT entryreview_stage_same_jury
+FOREIGN KEY (stage_id, jury_id) REFERENCES jury_jurystage (id, jury_id)
+DEFERRABLE INITIALLY DEFERRED
+"""
+SAME_JURY_DROP = "ALTER TABLE jury_testdomain_entryreview DROP CONSTRAINT entryreview_stage_same_jury"
+
+
 def attach_to_first_stages(apps, schema_editor):
     JuryStage = apps.get_model("jury", "JuryStage")
     EntryEvaluation = apps.get_model("jury_testdomain", "EntryEvaluation")
@@ -92,4 +101,5 @@ class Migration(migrations.Migration):
                 name="entryreview_unique",
             ),
         ),
+        migrations.RunSQL(SAME_JURY, SAME_JURY_DROP),
     ]
