@@ -60,8 +60,7 @@ def stage_resolve(jury: Jury, stage: JuryStage | None) -> JuryStage:
     if stage is None:
         return jury_first_stage(jury)
     stage_ensure_of_jury(stage, jury)
-    if stage.jury_id == jury.pk:
-        stage.jury = jury
+    stage.jury = jury
     return stage
 
 
