@@ -46,5 +46,6 @@ urlpatterns = [
     path("administrations/", include("eig.programme.urls")),
     path("financement/", include("funding.urls")),
     path("", include((legal_pages, "pages"))),
+    path("", include("eig.jury.urls")),
     path("", include("projects.urls")),
 ]

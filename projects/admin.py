@@ -14,7 +14,7 @@ from projects.models import (
     ProjectCall,
 )
 from projects.sections import MAX_POSITIONS
-from projects.selectors import JURY_STATES
+from projects.selectors.defis import JURY_STATES
 
 CSV_COLUMNS = [
     ("id", "pk"),

@@ -12,12 +12,11 @@ class ProjectsConfig(AppConfig):
         from eig.jury.registry import register
         from projects.jury import DEFI_JURY
         from projects.models import Defi
-        from projects.selectors import defi_jury_personal_data, defi_personal_data
+        from projects.selectors.personal_data import defi_personal_data
         from projects.todos import agent_todos, juror_todos, staff_todos
 
         register(DEFI_JURY)
         register_personal_data("defis", defi_personal_data)
-        register_personal_data("jury", defi_jury_personal_data)
         register_todos("projects.agent", agent_todos)
         register_todos("projects.juror", juror_todos)
         register_todos("projects.staff", staff_todos)

@@ -1,14 +1,8 @@
 import django_filters
-from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from eig.jury.models import JuryMember
-from eig.jury.selectors import jury_members_active
 from eig.programme.models import Promotion, Specialty
-from projects.forms import model_choices_set
-from projects.models import Defi, DefiEvaluation
-from projects.selectors import JURY_STATES
 
 
 class CatalogueFilter(django_filters.FilterSet):
@@ -36,101 +30,3 @@ class CatalogueFilter(django_filters.FilterSet):
             | Q(administration__name__icontains=value)
             | Q(town__icontains=value)
         )
-
-
-# The orders of the ranking: (label, field, descending). Empty figures always go last, and
-# ties go by défi number so that a page boundary never moves.
-RANKING_SORTS = {
-    "weighted": (_("Note pondérée (la meilleure d'abord)"), "weighted", True),
-    "mean": (_("Moyenne des jurés"), "mean", True),
-    "median": (_("Médiane des jurés"), "median", True),
-    "spread": (_("Écart entre jurés (le plus grand d'abord)"), "spread", True),
-    "done": (_("Évaluations soumises (les moins avancés d'abord)"), "done", False),
-    "title": (_("Titre du défi"), "title", False),
-}
-
-
-class RankingFilter(django_filters.FilterSet):
-    """Filters and order of the staff ranking, on the rows of `jury_ranking`. Without a
-    `tri`, the rows keep the selector's order: best weighted score first."""
-
-    q = django_filters.CharFilter(label=_("Rechercher"), method="search")
-    state = django_filters.ChoiceFilter(
-        label=_("État du défi"),
-        choices=[(state, Defi.State(state).label) for state in JURY_STATES],
-        empty_label=_("Tous"),
-    )
-    shortlisted = django_filters.ChoiceFilter(
-        label=_("Présélection"),
-        choices=[("oui", _("Présélectionnés")), ("non", _("Non présélectionnés"))],
-        empty_label=_("Tous"),
-        method="filter_shortlisted",
-    )
-    complete = django_filters.BooleanFilter(
-        label=_("Seulement les défis dont toutes les évaluations sont soumises"),
-        widget=forms.CheckboxInput,
-        method="filter_complete",
-    )
-    large_spread = django_filters.BooleanFilter(
-        label=_("Seulement les écarts importants"),
-        widget=forms.CheckboxInput,
-        method="filter_large_spread",
-    )
-    tri = django_filters.ChoiceFilter(
-        label=_("Trier par"),
-        choices=[(key, label) for key, (label, _field, _desc) in RANKING_SORTS.items()],
-        empty_label=None,
-        method="sort",
-    )
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(administration__name__icontains=value))
-
-    def filter_shortlisted(self, queryset, name, value):
-        return queryset.filter(shortlisted_at__isnull=value != "oui")
-
-    def filter_complete(self, queryset, name, value):
-        return queryset.filter(due__gt=0, done=F("due")) if value else queryset
-
-    def filter_large_spread(self, queryset, name, value):
-        return queryset.filter(spread_flagged=True) if value else queryset
-
-    def sort(self, queryset, name, value):
-        _label, field, descending = RANKING_SORTS[value]
-        order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-        return queryset.order_by(order, "pk")
-
-
-class AssignmentFilter(django_filters.FilterSet):
-    """Filters of the staff assignment page, on the rows of `defi_assignment_rows`: the
-    défis that miss jurors, the défis of one juror."""
-
-    manque = django_filters.BooleanFilter(
-        label=_("Seulement les défis qui manquent de jurés"),
-        widget=forms.CheckboxInput,
-        method="filter_lacking",
-    )
-    jure = django_filters.ModelChoiceFilter(
-        label=_("Juré"),
-        queryset=JuryMember.objects.none(),
-        empty_label=_("Tous"),
-        method="filter_member",
-        error_messages={"invalid_choice": _("Ce juré n'est pas dans le jury.")},
-        widget=forms.Select(attrs={"class": "fr-select"}),
-    )
-
-    def __init__(self, *args, jury, members=None, **kwargs):
-        """`members`: the jury's active members when the page has them already (see
-        `EvaluationAddForm`)."""
-        super().__init__(*args, **kwargs)
-        self.jury = jury
-        self.filters["jure"].queryset = jury_members_active(jury).select_related("user")
-        if members is not None:
-            model_choices_set(self.form.fields["jure"], members)
-
-    def filter_lacking(self, queryset, name, value):
-        return queryset.filter(assigned__lt=self.jury.jurors_per_dossier) if value else queryset
-
-    def filter_member(self, queryset, name, value):
-        # A subquery, not a join: the join would multiply the rows that `assigned` counts.
-        return queryset.filter(pk__in=DefiEvaluation.objects.filter(member=value).values("defi_id"))

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from eig.jury.domain import ConflictMap, DossierNouns, JuryDomain
@@ -14,7 +14,13 @@ from projects.models import (
     DefiReview,
     DefiScore,
 )
-from projects.selectors import JURY_STATES, defi_recipients
+from projects.sections import SECTIONS
+from projects.selectors.defis import (
+    JURY_STATES,
+    defi_changes_since,
+    defi_conflict_count,
+    defi_recipients,
+)
 from projects.services import defi_jury_transition
 
 
@@ -80,14 +86,42 @@ DEFI_JURY = JuryDomain(
     dossiers=defi_list_for_jury,
     automatic_conflicts=defi_automatic_conflicts,
     expertise_pairs=defi_expertise_pairs,
-    dashboard_url=lambda: reverse("projects:jury_dashboard"),
+    dashboard_url=lambda: reverse("jury:dashboard"),
     import_path="projects.jury.DEFI_JURY",
     dossier_transition=defi_jury_move,
     dossier_recipients=defi_recipients,
+    # Its editors book its slots: the author and the co-editors they invited.
+    dossier_owners=lambda defi: defi_recipients(defi, as_users=True),
     dossier_holder=lambda defi: str(defi.administration),
     holder_label="Administration",
     jury_call=lambda jury: jury.project_call,
     mail_prefix="jury_",
     dossier_version_field="submitted_version",
-    dossier_label=lambda defi: defi.title,
+    dossier_label=lambda defi: defi.title or str(defi),
+    juror_template="projects/jury/defi.html",
+    juror_context=lambda defi: {"sections": SECTIONS},
+    jury_path="call__jury",
+    jury_states=tuple(JURY_STATES),
+    jury_related=("project_call__promotion",),
+    jury_filter=lambda: Q(project_call__isnull=False),
+    juror_related=("administration__parent", "call__promotion"),
+    juror_prefetch=("positions",),
+    list_fields=("pk", "title", "administration__name"),
+    conflict_fields=(
+        "pk",
+        "title",
+        "administration__name",
+        "administration__kind",
+        "administration__parent__name",
+        "administration__parent__kind",
+    ),
+    conflict_count=lambda jury, members: defi_conflict_count(jury, members),
+    # As `defi_jury_transition` has it: selection starts at the call's closing instant.
+    selection_starts_at=lambda jury: jury.project_call.closes_at,
+    title_field="title",
+    holder_field="administration__name",
+    recipients_label="l'administration",
+    dossier_read_url=lambda defi: reverse("projects:defi_detail", args=[defi.pk]),
+    dossier_preview_url=lambda defi: reverse("projects:defi_preview", args=[defi.pk]),
+    changes_since=lambda defi, number: defi_changes_since(defi, number),
 )

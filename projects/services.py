@@ -16,6 +16,8 @@ from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, Inval
 from eig.history.models import Event
 from eig.history.services import record, record_many
 from eig.jury.models import EvaluationAction
+from eig.jury.registry import domain_for
+from eig.jury.services import jury_aggregates_refresh
 from eig.notifications.services import email_queue, reminder_send_once
 from eig.permissions import ensure_perm
 from eig.programme.french import of_name, the_name
@@ -29,7 +31,7 @@ from projects.models import (
     DefiVersion,
     ProjectCall,
 )
-from projects.selectors import defi_missing_sections, defi_recipients
+from projects.selectors.defis import JURY_STATES, defi_missing_sections, defi_recipients
 from projects.versions import defi_snapshot, version_changes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -95,6 +97,7 @@ def _defi_transition(
         defi.submitted_at = now or timezone.now()
         fields.append("submitted_at")
     defi.save(update_fields=fields)
+    _jury_figures_follow(defi, previous)
     return record(
         defi,
         action=AGENT_ACTIONS[action],
@@ -103,6 +106,19 @@ def _defi_transition(
         actor=actor,
         note=note,
         at=now,
+    )
+
+
+def _jury_figures_follow(defi: Defi, previous: str) -> None:
+    """A défi entering or leaving its jury's dossiers (reopened, withdrawn, submitted again
+    while the call is open) changes its figures and, through its jurors' means and
+    deviations, the normalised score of their other dossiers: the stored figures follow."""
+    jury = defi.call.jury
+    if jury is None or (previous in JURY_STATES) == (defi.state in JURY_STATES):
+        return
+    members = DefiEvaluation.objects.filter(defi=defi).values_list("member_id", flat=True)
+    jury_aggregates_refresh(
+        domain=domain_for(jury), jury=jury, dossier_ids=[defi.pk], member_ids=list(members)
     )
 
 
@@ -442,7 +458,7 @@ def defi_send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
     Each reminder (kind, défi, person, closing date) is sent once whatever the number of
     ticks. Returns the number of mails sent.
     """
-    from projects.selectors import defi_drafts_due_for_reminder
+    from projects.selectors.defis import defi_drafts_due_for_reminder
 
     now = now or timezone.now()
     sent = 0

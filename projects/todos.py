@@ -11,8 +11,8 @@ from django.urls import reverse
 from eig.accounts.models import Role, User
 from eig.accounts.todos import Todo, Urgency, counted, deadline_text, urgency_for
 from eig.jury.models import Jury
+from eig.jury.screens import jury_list_for_juror
 from projects.models import Defi, DefiEvaluation
-from projects.selectors import jury_list_for_juror
 
 State = Defi.State
 
@@ -77,7 +77,7 @@ def agent_todos(user: User, now: datetime.datetime) -> list[Todo]:
 def juror_todos(user: User, now: datetime.datetime) -> list[Todo]:
     if not user.has_role(Role.JUROR):
         return []
-    url = reverse("projects:jury_dashboard")
+    url = reverse("jury:dashboard")
     todos = []
     # The juror's own page's selector: the count here is the list they will find there.
     for group in jury_list_for_juror(user, now):
@@ -128,7 +128,7 @@ def _assignment_todos(now: datetime.datetime) -> list[Todo]:
     )
     todos = []
     for row in rows:
-        url = reverse("projects:selection_assignment", args=[row["call__jury_id"]])
+        url = reverse("jury:selection_assignment", args=[row["call__jury_id"]])
         deadline = row["call__jury__scoring_deadline"]
         for count, singular, plural in (
             (row["none"], "dossier sans juré", "dossiers sans juré"),
@@ -197,7 +197,7 @@ def _deliberation_todos(now: datetime.datetime) -> list[Todo]:
                 jury.undecided, "défi en attente de décision", "défis en attente de décision"
             )
             + f" ({jury})",
-            url=reverse("projects:selection_deliberation", args=[jury.pk]),
+            url=reverse("jury:selection_deliberation", args=[jury.pk]),
             detail="Les évaluations sont closes : présélectionnez, auditionnez, décidez.",
         )
         for jury in juries

@@ -9,6 +9,7 @@ from eig.forms import AdminInputMixin
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember, JuryStage
 from eig.jury.presets import jury_apply_preset, preset_choices
 from eig.jury.registry import domain_choices, domain_for
+from eig.jury.services import jury_aggregates_rebuild
 from eig.programme.models import Specialty
 
 
@@ -168,6 +169,9 @@ class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if change and any(formset.has_changed() for formset in formsets):
+            # A weight or a criterion changed: the stored figures follow the grid.
+            jury_aggregates_rebuild(domain=domain_for(form.instance), jury=form.instance)
         # After the inlines: a preset replaces whatever grid was just saved.
         if key := form.cleaned_data.get("apply_preset"):
             try:

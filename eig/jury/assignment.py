@@ -1,6 +1,6 @@
 """Répartition des dossiers entre les jurés (pure Python, sans Django ni base de données).
 
-Every dossier (a défi today, a candidate later) must be scored by exactly ``k`` distinct
+Every dossier, whatever its domain, must be scored by exactly ``k`` distinct
 jurors. The rules, in order of priority:
 
 1. never a conflicted juror (``forbidden``), never twice the same juror on a dossier;

@@ -1,7 +1,7 @@
 """How the jury engine reaches one kind of dossier.
 
-The engine's services and selectors are written once; each domain (défis in `projects`,
-applications in `candidates`) hands them a `JuryDomain` naming its concrete models and its
+The engine's services and selectors are written once; each domain (one per app whose
+dossiers a jury scores) hands them a `JuryDomain` naming its concrete models and its
 two rules that depend on what a dossier is: automatic conflicts and matching expertise.
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from eig.jury.models import (
     AbstractConflict,
@@ -26,8 +26,8 @@ ConflictMap = dict[tuple[int, int], str]
 
 @dataclass(frozen=True)
 class DossierNouns:
-    """How the engine's pages and mails name a domain's dossiers, in French: « un défi »,
-    « une candidature »."""
+    """How the engine's pages and mails name a domain's dossiers, in French: « une candidature »,
+    « un dossier »."""
 
     singular: str = "dossier"
     plural: str = "dossiers"
@@ -54,6 +54,23 @@ class DossierNouns:
     def none(self) -> str:
         return f"{'aucune' if self.feminine else 'aucun'} {self.singular}"
 
+    @property
+    def of(self) -> str:
+        """« du dossier », « de la candidature », « de l'audition »."""
+        the = self.the
+        if the.startswith("le "):
+            return f"du {self.singular}"
+        return f"de {the}"
+
+    @property
+    def e(self) -> str:
+        """The ending of a participle agreeing with the noun: « déposé{{ nouns.e }} »."""
+        return "e" if self.feminine else ""
+
+    @property
+    def these(self) -> str:
+        return f"ces {self.plural}"
+
 
 @dataclass(frozen=True)
 class JuryDomain:
@@ -65,7 +82,7 @@ class JuryDomain:
     score_model: type[AbstractScore]
     conflict_model: type[AbstractConflict]
     review_model: type[AbstractReview]
-    # The dossiers a jury evaluates (for défis: those submitted to the jury's call).
+    # The dossiers a jury evaluates (for a call: those submitted to it).
     dossiers: Callable[[Jury], QuerySet]
     # Conflicts the data implies, for these members and dossiers.
     automatic_conflicts: Callable[[Iterable[JuryMember], Iterable], ConflictMap]
@@ -75,7 +92,7 @@ class JuryDomain:
     dashboard_url: Callable[[], str]
 
     # --- Pre-selection, hearings, deliberation (`shortlist`, `hearings`, `decisions`) ----
-    # Dotted path of this object (e.g. "projects.jury.DEFI_JURY"): the Celery tasks of the
+    # Dotted path of this object (e.g. "<app>.jury.<DOMAIN>"): the Celery tasks of the
     # engine take it, as a string, to find the domain again in the worker.
     import_path: str = ""
     # Moves the dossier's own state with its history, on behalf of the jury:
@@ -85,6 +102,9 @@ class JuryDomain:
     dossier_transition: Callable[..., Any] = lambda **kwargs: None
     # The e-mail addresses that answer for a dossier: convocations and decisions go there.
     dossier_recipients: Callable[[Any], list[str]] = lambda dossier: []
+    # The accounts that carry a dossier and book its slot where its owners book
+    # (`bookings.py`, the `jury.book_slot` rule). Default: nobody books.
+    dossier_owners: Callable[[Any], list] = lambda dossier: []
     # Who carries the dossier, as the decision record names them (the administration), and
     # the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
@@ -93,14 +113,14 @@ class JuryDomain:
     jury_call: Callable[[Jury], Any] = lambda jury: None
     # Convocation and decision mails are `templates/emails/<mail_prefix><name>.txt`.
     mail_prefix: str = "jury_"
-    # The dossier's field holding the number of its current submitted version (défis:
+    # The dossier's field holding the number of its current submitted version (e.g.
     # "submitted_version"). Each save of an evaluation records it in the evaluation's
     # `dossier_version`, so that an evaluation made on an earlier text shows as such.
     # Empty: the domain's dossiers are not versioned.
     dossier_version_field: str = ""
 
     # --- What jurors may see ------------------------------------------------------------
-    # How staff name a dossier in lists (défis: their title).
+    # How staff name a dossier in lists (e.g. its title).
     dossier_label: Callable[[Any], str] = str
     # An anonymous domain never shows a juror who carries a dossier: juror pages, mails,
     # exports and PDFs name it by `anonymous_label` and show only `juror_fields`.
@@ -111,6 +131,91 @@ class JuryDomain:
     juror_fields: tuple[tuple[str, str], ...] = ()
     # The template that renders a dossier on the juror's evaluation page (context: `dossier`).
     juror_template: str = ""
+    # What else that template reads, from the dossier (e.g. its sections).
+    juror_context: Callable[[Any], dict] = lambda dossier: {}
+
+    # --- The engine's screens (`eig/jury/views/`) ---------------------------------------
+    # The lookup from a dossier to its jury (e.g. "call__jury"): staff lists count each
+    # jury's dossiers through it.
+    jury_path: str = ""
+    # The dossier's state field and the states in which it is before the jury; empty: every
+    # dossier `dossiers(jury)` returns is.
+    state_field: str = "state"
+    jury_states: tuple[str, ...] = ()
+    # The jury's relations its pages read (e.g. the call and its promotion), and which
+    # juries of the domain the screens serve (e.g. those attached to a call).
+    jury_related: tuple[str, ...] = ()
+    jury_filter: Callable[[], Q] = Q
+    # What the juror's evaluation page reads of the dossier, from the dossier.
+    juror_related: tuple[str, ...] = ()
+    juror_prefetch: tuple[str, ...] = ()
+    # The fields staff tables read of 2,000 dossiers (their texts are long), and those the
+    # conflicts page reads, which the automatic conflict rule needs too. Empty: all.
+    list_fields: tuple[str, ...] = ()
+    conflict_fields: tuple[str, ...] = ()
+    # How many (dossier, juror) pairs are in conflict in the jury (`members`: its active
+    # members), for the assignment page; None: counted from `jury_conflicts`.
+    conflict_count: Callable[[Jury, list], int] | None = None
+    # The instant selection starts (pre-selection and deliberation wait for it); None: now.
+    selection_starts_at: Callable[[Jury], Any] = lambda jury: None
+    # The dossier's title and holder as the staff tables print them (ranking, assignment):
+    # fields of the dossier, "" when it has none; `holder_label` heads the holder's column.
+    title_field: str = ""
+    holder_field: str = ""
+    # Staff pages of the dossier itself, outside the engine: its full text (`read`) and its
+    # preview (`preview`), or "" when the domain has none.
+    dossier_read_url: Callable[[Any], str] = lambda dossier: ""
+    dossier_preview_url: Callable[[Any], str] = lambda dossier: ""
+    # Who carries a dossier and receives its convocation and decision, in a sentence:
+    # « envoyée à … », « un lien avec … qui le porte ».
+    recipients_label: str = "la personne"
+    # What changed in the dossier since its submitted version `number` (see
+    # the domain's version history), or None.
+    changes_since: Callable[[Any, int | None], Any] = lambda dossier, number: None
+
+    @property
+    def dossier_model(self):
+        return self.evaluation_model._meta.get_field(self.dossier_field).related_model
+
+    @property
+    def evaluations_relation(self) -> str:
+        """The dossier's evaluations, as a lookup from the dossier ("evaluations")."""
+        return self.evaluation_model._meta.get_field(self.dossier_field).related_query_name()
+
+    @property
+    def review_relation(self) -> str:
+        """The dossier's reviews (one per stage), as a lookup from the dossier ("review")."""
+        return self.review_model._meta.get_field(self.dossier_field).related_query_name()
+
+    def review_of(self, dossier):
+        """The dossier's review at the stage its list selected it for (`stage_review`, see
+        `screens.review_rows`), else at its jury's first stage; or None."""
+        if "stage_review_pk" in dossier.__dict__:
+            # Selected with the dossier; Django sets nothing when it has no review there.
+            return dossier.__dict__.get("stage_review")
+        return (
+            self.review_model.objects.filter(**{self.dossier_field: dossier})
+            .select_related("slot__group")
+            .order_by("stage__position")
+            .first()
+        )
+
+    def dossier_of(self, obj):
+        """The dossier of an evaluation, a conflict or a review."""
+        return getattr(obj, self.dossier_field)
+
+    def light(self, queryset: QuerySet, fields: tuple[str, ...]) -> QuerySet:
+        return queryset.only(*fields) if fields else queryset
+
+    def dossier_active_q(self, prefix: str = "") -> Q:
+        """The dossiers before the jury, seen from a model `prefix` away ("<field>__")."""
+        if not self.jury_states:
+            return Q()
+        return Q(**{f"{prefix}{self.state_field}__in": self.jury_states})
+
+    def state_label(self, state: str) -> str:
+        field = self.dossier_model._meta.get_field(self.state_field)
+        return str(dict(field.choices or ()).get(state, state))
 
     def label_for_juror(self, dossier) -> str:
         return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
@@ -123,9 +228,8 @@ class JuryDomain:
         """The number of the current version of the evaluation's dossier, read now."""
         if not self.dossier_version_field:
             return None
-        dossier_model = self.evaluation_model._meta.get_field(self.dossier_field).related_model
         return (
-            dossier_model.objects.filter(pk=getattr(evaluation, self.dossier_id_field))
+            self.dossier_model.objects.filter(pk=getattr(evaluation, self.dossier_id_field))
             .values_list(self.dossier_version_field, flat=True)
             .first()
         )

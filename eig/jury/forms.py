@@ -5,10 +5,15 @@ from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.template.defaultfilters import linebreaksbr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from eig import forms as eig_forms
-from eig.jury.models import Criterion
+from eig.jury import decisions, hearings, shortlist
+from eig.jury.models import AbstractReview, Criterion, Jury, JuryGroup, JuryMember
+from eig.jury.selectors import jury_members_active
 
 # The limits of AbstractScore.comment and AbstractEvaluation.overall_comment: the services
 # save with update_fields, which skips model validators, so the form is where they hold.
@@ -179,3 +184,329 @@ class EvaluationReopenForm(eig_forms.Form):
             "max_length": "300 caractères au plus (vous en avez saisi %(show_value)d).",
         },
     )
+
+
+# --- Selection (staff) ---------------------------------------------------------------------
+
+
+class AssignmentRunForm(eig_forms.Form):
+    rebalance = forms.BooleanField(
+        label=_("Redistribuer aussi les dossiers que les jurés n'ont pas commencés"),
+        help_text=_(
+            "Sinon, les affectations existantes sont gardées et seuls les manques sont comblés. "
+            "Les évaluations commencées et les affectations faites à la main sont toujours "
+            "gardées."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+def model_choices_set(field: forms.ModelChoiceField, objects) -> None:
+    """List in `field` the choices it would query, from objects already loaded. Validation
+    still asks the field's queryset. Set as a plain choice field's choices would be:
+    django-filter's model fields wrap what they are given in a query iterator."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    choices = empty + [(obj.pk, field.label_from_instance(obj)) for obj in objects]
+    forms.ChoiceField.choices.fset(field, choices)
+
+
+class EvaluationAddForm(eig_forms.Form):
+    # The dossier's number, not a list: a list of every dossier of the call is 2,000 options.
+    dossier = forms.ModelChoiceField(
+        label="Numéro du dossier",
+        queryset=Jury.objects.none(),
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    member = forms.ModelChoiceField(
+        label=_("Juré"),
+        queryset=JuryMember.objects.none(),
+        error_messages={
+            "required": _("Choisissez un juré."),
+            "invalid_choice": _("Ce juré n'est pas dans le jury."),
+        },
+    )
+
+    def __init__(self, *args, domain, jury, members=None, **kwargs):
+        """`members`: the jury's active members when the page has them already, so that
+        the list of jurors costs no query of its own (validation still asks the database)."""
+        super().__init__(*args, **kwargs)
+        nouns = domain.nouns
+        dossier = self.fields["dossier"]
+        dossier.label = f"Numéro {nouns.of}"
+        dossier.help_text = f"Il figure dans la colonne « N° » du tableau des {nouns.plural}."
+        submitted = "soumise" if nouns.feminine else "soumis"
+        dossier.error_messages = {
+            **dossier.error_messages,
+            "required": f"Indiquez le numéro {nouns.of}.",
+            "invalid_choice": f"{nouns.this.capitalize()} n'est pas {submitted} à ce jury.",
+        }
+        dossier.queryset = (
+            domain.dossiers(jury).select_related(None).prefetch_related(None).only("pk")
+        )
+        self.fields["member"].queryset = jury_members_active(jury).select_related("user")
+        if members is not None:
+            model_choices_set(self.fields["member"], members)
+        self.helper = _helper()
+
+
+Decision = AbstractReview.Decision
+Opinion = AbstractReview.Opinion
+
+
+# --- Deliberation (staff) -------------------------------------------------------------------
+
+
+class ShortlistForm(eig_forms.Form):
+    questions = forms.CharField(
+        label="Questions de la présélection",
+        help_text="Transmises à l'administration avec sa convocation à l'audition.",
+        required=False,
+        max_length=shortlist.QUESTIONS_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _too_long(shortlist.QUESTIONS_MAX)},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class JuryGroupForm(eig_forms.Form):
+    name = forms.CharField(
+        label="Nom du groupe",
+        max_length=120,
+        error_messages={"required": "Donnez un nom au groupe."},
+    )
+    members = forms.ModelMultipleChoiceField(
+        label="Membres",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choisissez au moins un juré.",
+            "invalid_choice": "Ce juré n'est pas dans le jury.",
+            "invalid_pk_value": "Ce juré n'est pas dans le jury.",
+        },
+    )
+
+    def __init__(self, *args, jury, group: JuryGroup | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jury, self.group = jury, group
+        self.fields["members"].queryset = jury_members_active(jury).select_related("user")
+        self.helper = _helper()
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        others = self.jury.groups.filter(name__iexact=name)
+        if self.group is not None:
+            others = others.exclude(pk=self.group.pk)
+        if others.exists():
+            raise forms.ValidationError("Ce jury a déjà un groupe de ce nom.", code="unique")
+        return name
+
+
+class _LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTimeField:
+    # Typed in Paris time (the current time zone), from the browser's picker or by hand.
+    return forms.DateTimeField(
+        label=f"{label} (heure de Paris)",
+        widget=_LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        error_messages={
+            "required": f"Indiquez {what}.",
+            "invalid": f"Indiquez une date et une heure valides, par exemple {example}.",
+        },
+    )
+
+
+class HearingSlotForm(eig_forms.Form):
+    group = forms.ModelChoiceField(
+        label="Groupe d'audition",
+        queryset=None,
+        empty_label="— Choisir un groupe —",
+        error_messages={
+            "required": "Choisissez un groupe.",
+            "invalid_choice": "Ce groupe n'appartient pas à ce jury.",
+        },
+    )
+    starts_at = _paris_datetime_field("Début", "24/03/2026 09:30", "le début du créneau")
+    ends_at = _paris_datetime_field("Fin", "24/03/2026 10:10", "la fin du créneau")
+    location = forms.CharField(
+        label="Lieu",
+        help_text="Adresse et salle, si l'audition a lieu sur place.",
+        required=False,
+        max_length=300,
+    )
+    video_url = forms.URLField(
+        label="Lien de visioconférence",
+        help_text="Si l'audition a lieu à distance, par exemple https://webinaire.numerique.gouv.fr/…",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": "Indiquez une adresse web complète (https://…)."},
+    )
+
+    def __init__(self, *args, jury, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jury = jury
+        self.fields["group"].queryset = jury.groups.order_by("name")
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error(
+                "ends_at", forms.ValidationError("La fin doit suivre le début.", code="order")
+            )
+        no_place = not data.get("location", "").strip() and not data.get("video_url", "")
+        # A mistyped link already has its own message.
+        if no_place and not self.has_error("video_url"):
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    "Indiquez un lieu ou un lien de visioconférence.", code="place"
+                ),
+            )
+        group = data.get("group")
+        if group and starts_at and ends_at and ends_at > starts_at:
+            for problem in hearings.hearing_slot_clashes(
+                jury=self.jury, group=group, starts_at=starts_at, ends_at=ends_at
+            ):
+                self.add_error(None, forms.ValidationError(problem, code="clash"))
+        return data
+
+
+class SlotAssignForm(eig_forms.Form):
+    """The slot of one shortlisted dossier. Its choices are built once for the page (the
+    free slots and the dossier's own), so that a page of many dossiers runs no query per
+    dossier."""
+
+    slot = forms.TypedChoiceField(
+        label="Créneau",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Ce créneau n'existe plus ou est déjà donné."},
+    )
+
+    def __init__(self, *args, slots, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
+            (slot.pk, slot_label(slot))
+            for slot in slots
+            if slot.dossier_id is None or slot.pk == current
+        ]
+        self.helper = _helper()
+
+
+def slot_label(slot) -> str:
+    starts = timezone.localtime(slot.starts_at)
+    ends = timezone.localtime(slot.ends_at)
+    return f"{starts:%d/%m/%Y %H:%M}–{ends:%H:%M} · {slot.group.name}"
+
+
+class HearingRecordForm(eig_forms.Form):
+    opinion = forms.ChoiceField(
+        label="Avis du groupe",
+        choices=Opinion.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez un avis favorable ou défavorable.",
+            "invalid_choice": "Choisissez un avis favorable ou défavorable.",
+        },
+    )
+    hearing_rank = forms.IntegerField(
+        label="Rang dans le groupe",
+        min_value=1,
+        error_messages={
+            "invalid": "Le rang est un nombre entier.",
+            "min_value": "Le rang commence à 1.",
+        },
+    )
+    favourite = forms.BooleanField(label="Coup de cœur", required=False)
+    justification = forms.CharField(
+        label="Justification",
+        help_text=f"Brève : {hearings.JUSTIFICATION_MAX} caractères au plus.",
+        max_length=hearings.JUSTIFICATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Justifiez brièvement l'avis du groupe.",
+            "max_length": _too_long(hearings.JUSTIFICATION_MAX),
+        },
+    )
+
+    def __init__(self, *args, group_size: int, nouns, **kwargs):
+        super().__init__(*args, **kwargs)
+        rank = self.fields["hearing_rank"]
+        # Worded for the domain's dossiers (« la candidature », « le dossier »).
+        those = "celles" if nouns.feminine else "ceux"
+        rank.help_text = f"1 pour {nouns.the} que le groupe préfère ; chaque rang une fois."
+        rank.error_messages = {
+            **rank.error_messages,
+            "required": f"Classez {nouns.the} parmi {those} du groupe.",
+            "max_value": f"Le groupe auditionne %(limit_value)s {nouns.plural} : le rang va "
+            "de 1 à %(limit_value)s.",
+        }
+        self.fields[
+            "favourite"
+        ].help_text = (
+            f"Le groupe tient absolument à ce que {nouns.this} fasse partie de la promotion."
+        )
+        rank.max_value = group_size
+        rank.validators.append(MaxValueValidator(group_size))
+        rank.widget.attrs["max"] = group_size
+        self.helper = _helper()
+
+
+class DecisionForm(eig_forms.Form):
+    # Checked in clean(): a required field would add the "fields marked *" note to every row.
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("", "— Choisir —"), *Decision.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choisissez une décision."},
+    )
+    motivation = forms.CharField(
+        label="Motivation",
+        help_text="Envoyée à l'administration ; obligatoire pour la liste d'attente et un refus.",
+        required=False,
+        max_length=decisions.MOTIVATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _too_long(decisions.MOTIVATION_MAX)},
+    )
+
+    def __init__(self, *args, allowed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["decision"].choices = [("", "— Choisir —")] + [
+                (value, label) for value, label in Decision.choices if value in allowed
+            ]
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if not decision and not self.has_error("decision"):
+            self.add_error(
+                "decision", forms.ValidationError("Choisissez une décision.", code="required")
+            )
+        if decision and decision != Decision.SELECTED and not data.get("motivation", "").strip():
+            self.add_error(
+                "motivation",
+                forms.ValidationError(
+                    f"Motivez la décision « {Decision(decision).label} » : l'administration la "
+                    "reçoit.",
+                    code="required",
+                ),
+            )
+        return data

@@ -134,10 +134,15 @@ def hearing_slot_create(
     ends_at: datetime.datetime,
     location: str = "",
     video_url: str = "",
+    capacity: int = 1,
+    booking: str = HearingSlot.Booking.STAFF,
+    booking_deadline: datetime.datetime | None = None,
 ) -> HearingSlot:
-    """Open a hearing slot for a group, in a room or by video. Refused when it ends before it
-    starts, has neither place nor link, or clashes with the group's or its members' other
-    slots. No side effect."""
+    """Open a hearing slot for a group, in a room or by video, for `capacity` dossiers,
+    given by staff or booked by the dossiers' owners (until `booking_deadline`, if any).
+    Refused when it ends before it starts, has neither place nor link, a capacity out of
+    1–50, a deadline after its start (or without owner booking), or clashes with the
+    group's or its members' other slots. No side effect."""
     if group.jury_id != jury.pk:
         raise DomainError("Ce groupe n'appartient pas à ce jury.", code="group")
     # One writer at a time per jury: two slots created at once could overlap unseen.
@@ -147,6 +152,24 @@ def hearing_slot_create(
     location, video_url = location.strip(), video_url.strip()
     if not location and not video_url:
         raise DomainError("Indiquez un lieu ou un lien de visioconférence.", code="place")
+    if not 1 <= capacity <= HearingSlot.CAPACITY_MAX:
+        raise DomainError(
+            f"La capacité d'un créneau va de 1 à {HearingSlot.CAPACITY_MAX} dossiers.",
+            code="capacity",
+        )
+    if booking not in HearingSlot.Booking.values:
+        raise DomainError("Choisissez qui attribue ce créneau.", code="booking")
+    if booking_deadline is not None:
+        if booking != HearingSlot.Booking.OWNER:
+            raise DomainError(
+                "Seul un créneau réservé par les porteurs a une date limite de réservation.",
+                code="deadline",
+            )
+        if booking_deadline > starts_at:
+            raise DomainError(
+                "La date limite de réservation doit précéder le début du créneau.",
+                code="deadline",
+            )
     problems = hearing_slot_clashes(jury=jury, group=group, starts_at=starts_at, ends_at=ends_at)
     if problems:
         raise DomainError(problems[0], code="clash")
@@ -157,22 +180,25 @@ def hearing_slot_create(
         ends_at=ends_at,
         location=location,
         video_url=video_url,
+        capacity=capacity,
+        booking=booking,
+        booking_deadline=booking_deadline,
     )
 
 
 @transaction.atomic
 def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, actor=None, now=None) -> None:
-    """Delete a slot. Side effect: the dossier it was given to, if convoked, is told its
-    hearing is cancelled (and is convoked again once it has another slot). Refused once
-    that dossier was heard or decided."""
+    """Delete a slot. Side effect: each dossier it was given to (or booked by), if convoked,
+    is told its hearing is cancelled (and is convoked again once it has another slot).
+    Refused once one of those dossiers was heard or decided."""
     now = now or timezone.now()
-    review = (
+    reviews = (
         domain.review_model.objects.select_for_update(of=("self",))
         .select_related("slot__group", domain.dossier_field)
         .filter(slot=slot)
-        .first()
+        .order_by("pk")
     )
-    if review is not None:
+    for review in reviews:
         review_ensure_undecided(review)
         if review.heard_at:
             raise InvalidTransition(
@@ -275,7 +301,9 @@ def review_assign_slot(
     stage=None,
 ):
     """Give a dossier shortlisted at a stage (the first unless `stage` says otherwise) its
-    hearing slot, one dossier per slot; `slot=None` takes it back.
+    hearing slot, up to the slot's capacity (slots that owners book are theirs, not
+    staff's); `slot=None` takes it back. The slot's row is locked, so that two staff filling
+    its last place at once cannot both get it.
 
     Side effects: "slot released" / "slot assigned" events on the review; no mail until
     `hearing_convoke`, except when the dossier was already
@@ -300,15 +328,26 @@ def review_assign_slot(
         slot = HearingSlot.objects.select_for_update().select_related("group").get(pk=slot.pk)
         if slot.jury_id != jury.pk:
             raise DomainError("Ce créneau n'appartient pas à ce jury.", code="slot")
-        taken = (
+        if slot.booking == HearingSlot.Booking.OWNER:
+            raise DomainError(
+                "Ce créneau est réservé par les porteurs des dossiers eux-mêmes : "
+                "l'équipe ne l'attribue pas.",
+                code="owner_booking",
+            )
+        taken = list(
             domain.review_model.objects.filter(slot=slot)
             .select_related(domain.dossier_field)
-            .first()
+            .order_by("pk")[: slot.capacity]
         )
-        if taken is not None:
+        if slot.capacity == 1 and taken:
             raise DomainError(
-                f"Ce créneau est déjà donné à « {getattr(taken, domain.dossier_field)} ».",
+                f"Ce créneau est déjà donné à « {getattr(taken[0], domain.dossier_field)} ».",
                 code="slot_taken",
+            )
+        if len(taken) >= slot.capacity:
+            raise DomainError(
+                f"Ce créneau est complet : il accueille déjà {slot.capacity} dossiers.",
+                code="slot_full",
             )
     slot_release(domain=domain, review=review, actor=actor, now=now)
     review.slot = slot

@@ -1,7 +1,7 @@
 """The jury engine: one jury per selection round, its criteria grid and its members.
 
 What a jury is made of (criteria, members, hearing groups and slots, decision records) is
-concrete here. What a jury looks at is not: each domain (défis now, candidates later)
+concrete here. What a jury looks at is not: each domain (see `registry.py`)
 subclasses the abstract models at the bottom with a foreign key to its own dossier, and
 describes itself to the services through a `JuryDomain` (see `domain.py`).
 """
@@ -9,7 +9,7 @@ describes itself to the services through a `JuryDomain` (see `domain.py`).
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -145,8 +145,8 @@ class JuryStage(models.Model):
                 violation_error_message=_("L'ordre d'une étape commence à 1."),
             ),
             # What the criteria's and reviews' (stage, jury) foreign keys point at, so that
-            # the database itself refuses a stage of another jury (migrations jury 0005,
-            # projects 0009).
+            # the database itself refuses a stage of another jury (migrations jury 0007,
+            # projects 0010).
             models.UniqueConstraint(fields=["id", "jury"], name="jurystage_id_jury"),
         ]
 
@@ -321,7 +321,15 @@ class JuryGroup(models.Model):
 
 
 class HearingSlot(models.Model):
-    """A time at which one group hears one dossier, in a room or by video."""
+    """A time at which one group hears dossiers (one, or up to `capacity`), in a room or by
+    video. Staff give it to dossiers (hearings), or the people who carry the dossiers book it
+    themselves (interviews) until its booking deadline."""
+
+    class Booking(models.TextChoices):
+        STAFF = "staff", _("Attribué par l'équipe du programme")
+        OWNER = "owner", _("Réservé par les porteurs des dossiers")
+
+    CAPACITY_MAX = 50
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="slots")
     group = models.ForeignKey(
@@ -331,6 +339,24 @@ class HearingSlot(models.Model):
     ends_at = models.DateTimeField(_("fin"))
     location = models.CharField(_("lieu"), max_length=300, blank=True)
     video_url = models.URLField(_("lien de visioconférence"), max_length=500, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacité"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(CAPACITY_MAX)],
+        help_text=_("Nombre de dossiers que ce créneau accueille (de 1 à 50)."),
+    )
+    booking = models.CharField(
+        _("attribution"), max_length=8, choices=Booking.choices, default=Booking.STAFF
+    )
+    booking_deadline = models.DateTimeField(
+        _("réservation possible jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Heure de Paris. Passé ce moment, les porteurs ne peuvent plus réserver, "
+            "déplacer ni annuler leur réservation."
+        ),
+    )
 
     class Meta:
         verbose_name = _("créneau d'audition")
@@ -346,6 +372,21 @@ class HearingSlot(models.Model):
                 condition=~models.Q(location="", video_url=""),
                 name="hearingslot_has_place",
                 violation_error_message=_("Indiquez un lieu ou un lien de visioconférence."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1, capacity__lte=50),
+                name="hearingslot_capacity_range",
+                violation_error_message=_("La capacité d'un créneau va de 1 à 50 dossiers."),
+            ),
+            # A booking deadline means something only where owners book, and before the slot.
+            models.CheckConstraint(
+                condition=models.Q(booking_deadline__isnull=True)
+                | models.Q(booking="owner", booking_deadline__lte=models.F("starts_at")),
+                name="hearingslot_booking_deadline",
+                violation_error_message=_(
+                    "Seul un créneau réservé par les porteurs a une date limite de "
+                    "réservation, au plus tard à son début."
+                ),
             ),
         ]
 
@@ -378,6 +419,52 @@ class DecisionRecord(models.Model):
 
     def __str__(self):
         return f"{self.jury} — relevé v{self.version}"
+
+
+class DossierAggregate(models.Model):
+    """The jury's figures for one dossier, over its submitted evaluations, stored so that
+    the staff pages read them instead of aggregating every score of the jury at each
+    render. Written only by `services.jury_aggregates_refresh`, which every service that
+    changes an evaluation's existence, state or scores calls in its own transaction (and
+    `jury_aggregates_rebuild` rewrites them all); the definitions of the figures are those
+    of the ranking (see `selectors.py`).
+
+    One row per stage and dossier: each stage has its own grid, evaluations and ranking.
+    `dossier_id` is the domain's dossier pk, not a foreign key: the engine serves several
+    domains and knows none of their models. A row is derived data, never history."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(
+        "JuryStage", on_delete=models.CASCADE, related_name="+", verbose_name=_("étape")
+    )
+    dossier_id = models.PositiveBigIntegerField(_("dossier"))
+    due = models.PositiveIntegerField(_("évaluations dues"), default=0)
+    done = models.PositiveIntegerField(_("évaluations soumises"), default=0)
+    # The lowest dossier version a submitted evaluation was made on.
+    oldest_version = models.PositiveIntegerField(null=True, blank=True)
+    # {"<criterion pk>": mean of the scores given on it}.
+    criteria = models.JSONField(default=dict, blank=True)
+    weighted = models.FloatField(_("note pondérée"), null=True, blank=True)
+    mean = models.FloatField(_("moyenne des jurés"), null=True, blank=True)
+    median = models.FloatField(_("médiane des jurés"), null=True, blank=True)
+    overall_min = models.FloatField(_("note globale la plus basse"), null=True, blank=True)
+    overall_max = models.FloatField(_("note globale la plus haute"), null=True, blank=True)
+    spread = models.FloatField(_("écart entre jurés"), null=True, blank=True)
+    normalised = models.FloatField(_("note normalisée par juré"), null=True, blank=True)
+    # The grid (criteria and weights) the figures were computed with: a row of another
+    # grid is stale, and the ranking computes from the scores until it is rebuilt.
+    grid = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("résultat d'un dossier")
+        verbose_name_plural = _("résultats des dossiers")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "dossier_id"], name="dossieraggregate_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.jury} — dossier n° {self.dossier_id}"
 
 
 # --- What each domain subclasses, with a foreign key to its own dossier -------------------
@@ -413,7 +500,8 @@ class AbstractEvaluation(models.Model):
         DRAFT = "draft", _("Brouillon")
         SUBMITTED = "submitted", _("Soumise")
 
-    # "defievaluations" for défis: the selectors count a member's load through it.
+    # "<app model>s" (the domain's evaluation model, lower case, plus "s"): the selectors count
+    # a member's load through it.
     member = models.ForeignKey(
         JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="%(class)ss"
     )
@@ -490,6 +578,10 @@ class ReviewAction(models.TextChoices):
     UNSHORTLISTED = "unshortlisted", _("Retiré de la présélection")
     SLOT_ASSIGNED = "slot_assigned", _("Créneau d'audition attribué")
     SLOT_RELEASED = "slot_released", _("Créneau d'audition libéré")
+    # Booked by the people who carry the dossier (`bookings.py`).
+    SLOT_BOOKED = "slot_booked", _("Créneau réservé")
+    SLOT_BOOKING_MOVED = "slot_booking_moved", _("Réservation déplacée")
+    SLOT_BOOKING_CANCELLED = "slot_booking_cancelled", _("Réservation annulée")
     CONVOKED = "convoked", _("Convoqué à l'audition")
     OPINION_RECORDED = "opinion_recorded", _("Avis du groupe d'audition enregistré")
     DECIDED = "decided", _("Décision prise")
@@ -529,7 +621,8 @@ class AbstractReview(models.Model):
         validators=[MaxLengthValidator(3000)],
         help_text=_("Transmises à l'administration avec sa convocation."),
     )
-    slot = models.OneToOneField(
+    # Several dossiers may share a slot, up to its capacity.
+    slot = models.ForeignKey(
         HearingSlot,
         verbose_name=_("créneau d'audition"),
         on_delete=models.SET_NULL,

@@ -1,4 +1,4 @@
-"""The real criteria grids of the défi selections of promotions 3 to 7.
+"""The real criteria grids of the programme's selections of promotions 3 to 7.
 
 `presets.json` is taken from the programme's calls for projects (each grid names its
 source). Only the 2020 jury guide states a scale (1 « pas du tout satisfaisant » to 4
@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from eig.exceptions import DomainError
-from eig.jury.models import Criterion, Jury, JuryStage
+from eig.jury.models import Criterion, DossierAggregate, Jury, JuryStage
+from eig.jury.registry import domain_for
+from eig.jury.services import jury_aggregates_rebuild
 from eig.jury.stages import stage_resolve
 
 PRESETS_FILE = Path(__file__).with_name("presets.json")
@@ -63,4 +65,7 @@ def jury_apply_preset(*, jury: Jury, key: str, stage: JuryStage | None = None) -
     )
     jury.preset = key
     jury.save(update_fields=["preset"])
+    # The stored figures name the criteria: those of the new grid.
+    if DossierAggregate.objects.filter(jury=jury).exists():
+        jury_aggregates_rebuild(domain=domain_for(jury), jury=jury)
     return criteria

@@ -1,7 +1,7 @@
 """The kinds of dossier the jury engine serves, each registered once by its app.
 
 An app describes its dossiers in a `JuryDomain` and registers it from its `AppConfig.ready()`
-(`projects` registers the défis). Every jury stores the key of its domain (`Jury.domain`), so
+(`projects` registers its own). Every jury stores the key of its domain (`Jury.domain`), so
 the engine's screens, mails and tasks find the right models from the jury alone, and the
 juror's dashboard lists the juries of every domain.
 """
@@ -30,6 +30,14 @@ def get_domain(key: str) -> JuryDomain:
 
 def domain_for(jury) -> JuryDomain:
     return get_domain(jury.domain)
+
+
+def domain_for_dossier(dossier) -> JuryDomain | None:
+    """The domain whose dossiers are of `dossier`'s model, or None."""
+    for domain in _DOMAINS.values():
+        if isinstance(dossier, domain.dossier_model):
+            return domain
+    return None
 
 
 def domains() -> list[JuryDomain]:

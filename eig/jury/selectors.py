@@ -6,25 +6,38 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     Expression,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     FloatField,
     IntegerField,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.db.models.sql.constants import INNER, LOUTER
 from django.http import Http404
+from django.utils import timezone
 
 from eig.history.selectors import history_attach
 from eig.jury.domain import ConflictMap, JuryDomain
-from eig.jury.models import AbstractEvaluation, Criterion, Jury, JuryMember, JuryStage
+from eig.jury.models import (
+    AbstractEvaluation,
+    Criterion,
+    DossierAggregate,
+    HearingSlot,
+    Jury,
+    JuryMember,
+    JuryStage,
+)
 from eig.jury.stages import stage_dossiers, stage_ref
 
 
@@ -112,7 +125,7 @@ def evaluation_scores_prefetch(domain: JuryDomain) -> Prefetch:
     return Prefetch("scores", queryset=domain.score_model.objects.select_related("criterion"))
 
 
-# --- Ranking (staff: projects/views/ranking.py) ------------------------------------------
+# --- Ranking (staff: eig/jury/views/ranking.py) ------------------------------------------
 #
 # What the ranking shows of each dossier, over its *submitted* evaluations only (a pending
 # or draft evaluation counts in `due`, nowhere else):
@@ -125,14 +138,27 @@ def evaluation_scores_prefetch(domain: JuryDomain) -> Prefetch:
 #               mean of their own scores (Σ weight × value / Σ weight over the criteria they
 #               scored); the median is percentile_cont(0.5) (the mean of the two middle
 #               scores for an even count), the spread max − min (0 for a single juror);
+#   overall_min, overall_max
+#               the lowest and highest of those overall scores;
+#   normalised  the mean of the dossier's z-scores, a z-score being a juror's overall score
+#               standardised over that juror's submitted evaluations in the jury
+#               ((score − juror's mean) / juror's population standard deviation): a harsh
+#               or a lenient juror weighs as much as any other in the order. A juror with a
+#               single submitted evaluation, or whose overall scores are all equal, gives
+#               0 (no preference between their dossiers);
 #   spread_flagged  spread > jury.spread_threshold;
 #   rank        RANK() by weighted among the jury's dossiers, best first, ties sharing a
-#               rank; none for a dossier no juror has submitted yet.
+#               rank; none for a dossier no juror has submitted yet;
+#   normalised_rank  the same, by normalised.
+# The services store these figures per dossier (`DossierAggregate`, see
+# `services.jury_aggregates_refresh`); the pages read them from there.
 # As long as every submitted evaluation scores every criterion (evaluation_save requires
 # it), mean equals weighted; they part only if the grid changed after some submissions.
 # Every value is NULL for a dossier without a submitted evaluation (due and done are 0).
 
-RANKING_SCORES = ("weighted", "mean", "median", "spread")
+RANKING_SCORES = ("weighted", "normalised", "mean", "median", "spread")
+# Every float figure of a row: the scores, and the lowest and highest overall score.
+RANKING_FIGURES = (*RANKING_SCORES, "overall_min", "overall_max")
 
 
 def ranking_criterion_key(criterion: Criterion) -> str:
@@ -217,6 +243,12 @@ class _DerivedColumn(Expression):
             change_map.get(self.alias, self.alias), self.column, self.output_field
         )
 
+    @property
+    def convert_value(self):
+        # psycopg already gives float8 as float and integers as int: no float()/int() per
+        # cell (an export reads 2,000 rows of a dozen figures).
+        return self._convert_value_noop
+
     def get_group_by_cols(self):
         return [self]
 
@@ -244,21 +276,48 @@ def _rounded(sql: str) -> str:
     return f"ROUND(({sql}) * 1e10) / 1e10"
 
 
-def _ranking_sql(
-    domain: JuryDomain, jury: Jury, criteria: list[Criterion], dossiers, stage: JuryStage | None
+def _column(meta, name):
+    return connection.ops.quote_name(meta.get_field(name).column)
+
+
+def _stage_sql(jury: Jury, stage: JuryStage | None) -> tuple[str, list]:
+    """The stage a figure query reads: the one given, or the jury's first stage read inside
+    the query (no query of its own)."""
+    if stage is not None:
+        return "%s", [stage.pk]
+    table = connection.ops.quote_name(JuryStage._meta.db_table)
+    return (
+        f"(SELECT s.id FROM {table} s WHERE s.jury_id = %s ORDER BY s.position LIMIT 1)",
+        [jury.pk],
+    )
+
+
+def dossier_figures_sql(
+    domain: JuryDomain,
+    jury: Jury,
+    criteria: list[Criterion],
+    dossiers,
+    *,
+    only=None,
+    stage: JuryStage | None = None,
 ):
-    """The per-dossier figures, one row per dossier that has evaluations, built from the
-    innermost level out: an evaluation's scores side by side, the evaluation with its
-    overall score, the dossier's evaluations grouped, then the jury's score and the rank.
-    Criterion ids and weights are written in the SQL as numbers (coerced with int() and
-    float()); everything else is a parameter."""
+    """The per-dossier figures computed from the scores of one stage (the first unless
+    `stage` says otherwise), one row per dossier that has evaluations at that stage:
+    `dossier_id`, `due`, `done`, `oldest_version`, `crit_<pk>` per criterion, `mean`,
+    `median`, `spread`, `overall_min`, `overall_max`, `weighted`, `normalised`.
+
+    Built from the innermost level out: an evaluation's scores side by side, the evaluation
+    with its overall score (`v`), each juror's mean and standard deviation over their
+    submitted evaluations at the stage (`j`), the dossier's evaluations grouped (`g`), then
+    the jury's weighted score. `only` (dossier pks) restricts the rows, not the jurors'
+    statistics, which always cover the whole stage. Criterion ids and weights are written
+    in the SQL as numbers (coerced with int() and float()); everything else is a
+    parameter. Returns (sql, params)."""
     qn = connection.ops.quote_name
     evaluation = domain.evaluation_model._meta
     score = domain.score_model._meta
     member = JuryMember._meta
-
-    def column(meta, name):
-        return qn(meta.get_field(name).column)
+    column = _column
 
     dossier_column = column(evaluation, domain.dossier_field)
     criterion_column = column(score, "criterion")
@@ -282,8 +341,11 @@ def _ranking_sql(
         else "SELECT NULL::bigint AS evaluation_id WHERE false"
     )
     dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
+    stage_sql, stage_params = _stage_sql(jury, stage)
+    # `total`, a juror's overall score, is NULL unless the evaluation is submitted.
     evaluations_sql = (
         f"SELECT e.{dossier_column} AS dossier_id, e.{column(evaluation, 'state')} AS state"
+        + f", e.{column(evaluation, 'member')} AS member_id"
         + f", e.{column(evaluation, 'dossier_version')} AS dossier_version"
         + "".join(f", t.{key}" for key in keys)
         + f", {_weighted_mean_sql('t', grid)} AS total"
@@ -293,15 +355,16 @@ def _ranking_sql(
         + f" WHERE e.{column(evaluation, 'member')} IN"
         + f" (SELECT {column(member, 'id')} FROM {qn(member.db_table)}"
         + f" WHERE {column(member, 'jury')} = %s)"
-        + f" AND e.{column(evaluation, 'stage')} = "
-        + (
-            "%s"
-            if stage is not None
-            # The jury's first stage, read inside the query (no query of its own).
-            else f"(SELECT s.id FROM {qn(JuryStage._meta.db_table)} s"
-            " WHERE s.jury_id = %s ORDER BY s.position LIMIT 1)"
-        )
+        + f" AND e.{column(evaluation, 'stage')} = {stage_sql}"
         + f" AND e.{dossier_column} IN ({dossiers_sql})"
+    )
+    # A juror's z-score: how far this overall score stands from their own mean, in their own
+    # standard deviations. A juror with a single submitted evaluation, or who gave the same
+    # overall score to all (deviation below 1e-9, float noise), expresses no preference
+    # between their dossiers: their evaluations count as 0, the juror's average.
+    zscore = (
+        "CASE WHEN v.total IS NULL THEN NULL"
+        " WHEN j.n > 1 AND j.sd > 1e-9 THEN (v.total - j.mu) / j.sd ELSE 0::float8 END"
     )
     dossier_sql = (
         "SELECT v.dossier_id, COUNT(*) AS due, COUNT(*) FILTER (WHERE v.state = %s) AS done"
@@ -310,8 +373,89 @@ def _ranking_sql(
         + f", {_rounded('AVG(v.total)')} AS mean"
         + f", {_rounded('percentile_cont(0.5) WITHIN GROUP (ORDER BY v.total)')} AS median"
         + f", {_rounded('MAX(v.total) - MIN(v.total)')} AS spread"
-        + f" FROM ({evaluations_sql}) v GROUP BY 1"
+        + f", {_rounded('MIN(v.total)')} AS overall_min"
+        + f", {_rounded('MAX(v.total)')} AS overall_max"
+        + f", {_rounded(f'AVG({zscore})')} AS normalised"
+        + " FROM v LEFT JOIN j ON j.member_id = v.member_id"
+        + (" WHERE v.dossier_id = ANY(%s)" if only is not None else "")
+        + " GROUP BY 1"
     )
+    sql = (
+        f"WITH v AS ({evaluations_sql}),"
+        " j AS (SELECT member_id, AVG(total) AS mu, stddev_pop(total) AS sd,"
+        " COUNT(total) AS n FROM v WHERE total IS NOT NULL GROUP BY 1),"
+        f" g AS ({dossier_sql})"
+        f" SELECT g.*, {_rounded(_weighted_mean_sql('g', grid))} AS weighted FROM g"
+    )
+    submitted = AbstractEvaluation.State.SUBMITTED
+    params = [submitted, jury.pk, *stage_params, *dossiers_params, submitted, submitted]
+    if only is not None:
+        params.append(list(only))
+    return sql, params
+
+
+def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers, stage):
+    """The same rows as `dossier_figures_sql`, columns in the same order, read from
+    `DossierAggregate` at one stage (the first unless `stage` says otherwise), with the
+    condition that they are stale (some row of the stage computed with another grid)."""
+    qn = connection.ops.quote_name
+    meta = DossierAggregate._meta
+    dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
+    stage_sql, stage_params = _stage_sql(jury, stage)
+    crit = "".join(
+        f", (a.{_column(meta, 'criteria')} ->> '{int(criterion.pk)}')::float8"
+        f" AS {ranking_criterion_key(criterion)}"
+        for criterion in criteria
+    )
+    after = ("mean", "median", "spread", "overall_min", "overall_max", "normalised", "weighted")
+    sql = (
+        f"SELECT a.{_column(meta, 'dossier_id')} AS dossier_id"
+        + "".join(f", a.{_column(meta, name)} AS {name}" for name in ("due", "done"))
+        + f", a.{_column(meta, 'oldest_version')} AS oldest_version"
+        + crit
+        + "".join(f", a.{_column(meta, name)} AS {name}" for name in after)
+        + f" FROM {qn(meta.db_table)} a WHERE a.{_column(meta, 'stage')} = {stage_sql}"
+        + f" AND a.{_column(meta, 'dossier_id')} IN ({dossiers_sql})"
+    )
+    stale = (
+        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} b WHERE b.{_column(meta, 'stage')} ="
+        f" {stage_sql} AND b.{_column(meta, 'grid')} <> %s)"
+    )
+    stale_params = [*stage_params, jury_grid_signature(criteria)]
+    return sql, [*stage_params, *dossiers_params], stale, stale_params
+
+
+def jury_grid_signature(criteria: list[Criterion]) -> str:
+    """What the stored figures depend on in the grid: its criteria and their weights."""
+    grid = [(criterion.pk, str(criterion.weight)) for criterion in criteria]
+    return hashlib.sha256(repr(grid).encode()).hexdigest()[:32]
+
+
+def jury_aggregates_stale(
+    jury: Jury, criteria: list[Criterion], stage: JuryStage | None = None
+) -> bool:
+    """Whether some stored figure of one stage of the jury (the first unless `stage` says
+    otherwise) was computed with another grid (a weight changed, a criterion was added,
+    outside the admin that rebuilds them)."""
+    return (
+        DossierAggregate.objects.filter(jury=jury, stage=stage_ref(jury, stage))
+        .exclude(grid=jury_grid_signature(criteria))
+        .exists()
+    )
+
+
+def _ranking_sql(domain: JuryDomain, jury: Jury, criteria, dossiers, *, computed: bool, stage):
+    source, params = dossier_figures_sql(domain, jury, criteria, dossiers, stage=stage)
+    if not computed:
+        # The stored rows, unless some were computed with another grid (a weight changed
+        # outside the admin, which rebuilds them): then the scores, slower but right. One
+        # query either way; PostgreSQL evaluates the condition once and skips the other
+        # branch.
+        stored, stored_params, stale, stale_params = _stored_figures_sql(
+            jury, criteria, dossiers, stage
+        )
+        source = f"{stored} AND NOT {stale} UNION ALL SELECT c.* FROM ({source}) c WHERE {stale}"
+        params = [*stored_params, *stale_params, *params, *stale_params]
     # DISTINCT ON tells PostgreSQL that a dossier has one row at most, so that a COUNT(*)
     # of the page that does not filter on the figures leaves this join out altogether.
     sql = (
@@ -319,15 +463,12 @@ def _ranking_sql(
         ", COALESCE(r.spread > %s, false) AS spread_flagged"
         ", CASE WHEN r.weighted IS NULL THEN NULL"
         " ELSE RANK() OVER (ORDER BY r.weighted DESC NULLS LAST) END AS rank"
-        f" FROM (SELECT g.*, {_rounded(_weighted_mean_sql('g', grid))} AS weighted"
-        f" FROM ({dossier_sql}) g) r"
+        ", CASE WHEN r.normalised IS NULL THEN NULL"
+        " ELSE RANK() OVER (ORDER BY r.normalised DESC NULLS LAST) END AS normalised_rank"
+        f" FROM ({source}) r"
         " ORDER BY r.dossier_id"
     )
-    submitted = AbstractEvaluation.State.SUBMITTED
-    threshold = float(jury.spread_threshold)
-    stage_param = stage.pk if stage is not None else jury.pk
-    params = [threshold, submitted, submitted, submitted, jury.pk, stage_param, *dossiers_params]
-    return sql, params
+    return sql, [float(jury.spread_threshold), *params]
 
 
 def jury_ranking(
@@ -336,23 +477,29 @@ def jury_ranking(
     *,
     criteria: list[Criterion] | None = None,
     fields: tuple[str, ...] = ("pk",),
+    computed: bool = False,
     stage: JuryStage | None = None,
 ) -> QuerySet:
     """The jury's dossiers with their figures (see above), best weighted score first, ties
-    by pk: `.values()` rows with `fields` of the dossier, `rank`, `due`, `done`,
-    `crit_<pk>` for each criterion, `weighted`, `mean`, `median`, `spread`,
-    `spread_flagged`, `shortlisted_at` (from the dossier's review at that stage, if any)
-    and `earlier_version` (a submitted evaluation was made on an earlier version of the
-    dossier). All at one stage: the first unless `stage` says otherwise, with that stage's
-    dossiers (`stages.stage_dossiers`), evaluations and grid.
+    by pk: `.values()` rows with `fields` of the dossier, `rank`, `normalised_rank`, `due`,
+    `done`, `crit_<pk>` for each criterion, `weighted`, `normalised`, `mean`, `median`,
+    `spread`, `overall_min`, `overall_max`, `spread_flagged`, `shortlisted_at` (from the
+    dossier's review at that stage, if any) and `earlier_version` (a submitted evaluation
+    was made on an earlier version of the dossier). All at one stage: the first unless
+    `stage` says otherwise, with that stage's dossiers (`stages.stage_dossiers`),
+    evaluations, grid and stored figures.
 
-    One query whatever the number of rows; a count (for a paginator) does not compute the
-    figures unless it filters on them. Pass `criteria` when the page already has them."""
+    The figures are read from `DossierAggregate`, which the services keep up to date;
+    `computed=True` computes them from the scores instead (the reference the stored ones
+    are checked against), as does a jury whose stored figures were computed with another
+    grid. One query whatever the number of rows; a count (for a
+    paginator) does not read the figures unless it filters on them. Pass `criteria` when
+    the page already has them."""
     if criteria is None:
         criteria = list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
     dossiers = domain.dossiers(jury) if stage is None else stage_dossiers(domain, stage)
     dossiers = dossiers.select_related(None).prefetch_related(None).order_by()
-    sql, params = _ranking_sql(domain, jury, criteria, dossiers, stage)
+    sql, params = _ranking_sql(domain, jury, criteria, dossiers, computed=computed, stage=stage)
     review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
     queryset = dossiers.annotate(
         stage_review=FilteredRelation(
@@ -375,13 +522,14 @@ def jury_ranking(
 
     figures = {
         "rank": column("rank", IntegerField()),
+        "normalised_rank": column("normalised_rank", IntegerField()),
         "due": Coalesce(column("due", IntegerField()), Value(0)),
         "done": Coalesce(column("done", IntegerField()), Value(0)),
         **{
             key: column(key, FloatField())
             for key in (ranking_criterion_key(criterion) for criterion in criteria)
         },
-        **{name: column(name, FloatField()) for name in RANKING_SCORES},
+        **{name: column(name, FloatField()) for name in RANKING_FIGURES},
         "spread_flagged": Coalesce(column("spread_flagged", BooleanField()), Value(False)),
         "shortlisted_at": F("stage_review__shortlisted_at"),
         # A submitted evaluation was made on an earlier version of the dossier.
@@ -438,3 +586,53 @@ def jury_ranking_fingerprint(domain: JuryDomain, jury: Jury, criteria) -> str:
     grid = [(criterion.pk, str(criterion.weight)) for criterion in criteria]
     parts = [evaluations, dossiers, reviews, grid, str(jury.spread_threshold)]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+# --- Slots: occupancy for staff, bookable slots for a dossier's owners ----------------------
+
+
+def _slot_booked(domain: JuryDomain) -> Expression:
+    """How many dossiers of `domain` hold the slot, counted in SQL."""
+    held = (
+        domain.review_model.objects.filter(slot=OuterRef("pk"))
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+
+def slot_occupancy(domain: JuryDomain, jury: Jury) -> QuerySet[HearingSlot]:
+    """The jury's slots by time, with their group, each with `booked` (the dossiers it
+    holds) and `free` (places left): a page shows « booked / capacity » in one query."""
+    return (
+        HearingSlot.objects.filter(jury=jury)
+        .select_related("group")
+        .annotate(booked=_slot_booked(domain))
+        .annotate(free=F("capacity") - F("booked"))
+        .order_by("starts_at", "group__name", "pk")
+    )
+
+
+def slot_list_bookable(domain: JuryDomain, jury: Jury, dossier, *, now=None):
+    """What the dossier's owners see to book: the jury's slots open to owners that have not
+    started, are before their booking deadline and have a free place, plus the one the
+    dossier holds (`is_mine`) whatever its state. Each slot carries `booked`, `free`,
+    `is_mine` and `is_open` (owners may still book, move or cancel there); one query."""
+    now = now or timezone.now()
+    mine = domain.review_model.objects.filter(
+        slot=OuterRef("pk"), jury=jury, **{domain.dossier_field: dossier}
+    )
+    is_open = Q(starts_at__gt=now) & (
+        Q(booking_deadline__isnull=True) | Q(booking_deadline__gt=now)
+    )
+    return (
+        slot_occupancy(domain, jury)
+        .filter(booking=HearingSlot.Booking.OWNER)
+        .annotate(
+            is_mine=Exists(mine),
+            is_open=ExpressionWrapper(is_open, output_field=BooleanField()),
+        )
+        .filter((is_open & Q(free__gt=0)) | Q(is_mine=True))
+    )

@@ -1,13 +1,13 @@
 """Writes of the jury engine: conflicts, assignment, scoring.
 
-Every function takes the `JuryDomain` of the dossiers it works on, so that défis and
-candidates share this code. Pre-selection, hearings and deliberation are in `shortlist.py`,
+Every function takes the `JuryDomain` of the dossiers it works on, so that every kind
+of dossier shares this code. Pre-selection, hearings and deliberation are in `shortlist.py`,
 `hearings.py` and `decisions.py` (`reviews.py` holds what they share).
 """
 
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,14 +18,23 @@ from eig.jury.domain import JuryDomain
 from eig.jury.models import (
     AbstractEvaluation,
     Criterion,
+    DossierAggregate,
     EvaluationAction,
     Jury,
     JuryMember,
     JuryStage,
     MemberAction,
 )
-from eig.jury.selectors import jury_conflicts, jury_members_active, member_conflict_reason
-from eig.jury.stages import stage_criteria, stage_dossiers, stage_resolve
+from eig.jury.selectors import (
+    dossier_figures_sql,
+    jury_aggregates_stale,
+    jury_conflicts,
+    jury_grid_signature,
+    jury_members_active,
+    member_conflict_reason,
+    ranking_criterion_key,
+)
+from eig.jury.stages import jury_stages, stage_criteria, stage_dossiers, stage_resolve
 from eig.notifications.services import email_queue, reminder_send_once
 
 State = AbstractEvaluation.State
@@ -41,6 +50,98 @@ class StaleEvaluation(DomainError):
             "à la version enregistrée puis enregistrez à nouveau.",
             code="stale",
         )
+
+
+# The first key of the advisory lock taken while a jury's aggregates are rewritten.
+_AGGREGATES_LOCK = 0x4A555259  # "JURY"
+
+
+def jury_aggregates_refresh(
+    *,
+    domain: JuryDomain,
+    jury: Jury | int,
+    dossier_ids=None,
+    member_ids=(),
+    stage: JuryStage | int | None = None,
+) -> None:
+    """Rewrite the stored figures (`DossierAggregate`) of the jury's dossiers from their
+    scores, at one stage (`stage`, a stage or its pk) or at every stage of the jury when
+    `stage` is None: of `dossier_ids`, and of every dossier that one of `member_ids`
+    submitted an evaluation of (a juror's change moves their mean and deviation, so the
+    normalised score of each of their dossiers); of every dossier when `dossier_ids` is
+    None.
+
+    Called, in their transaction, by every service that creates, deletes, submits or
+    reopens an evaluation, or changes the grid. A transaction-level advisory lock per
+    jury makes concurrent refreshes run one after the other, each reading what the
+    previous one committed, so that a slower one never writes older figures last."""
+    jury_id = jury if isinstance(jury, int) else jury.pk
+    jury = Jury.objects.get(pk=jury_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AGGREGATES_LOCK, jury_id])
+    if stage is None:
+        stages = jury_stages(jury)
+    else:
+        stage_id = stage if isinstance(stage, int) else stage.pk
+        stages = [JuryStage.objects.get(pk=stage_id, jury=jury)]
+    for one in stages:
+        one.jury = jury
+        _stage_aggregates_refresh(
+            domain=domain, jury=jury, stage=one, dossier_ids=dossier_ids, member_ids=member_ids
+        )
+
+
+def _stage_aggregates_refresh(
+    *, domain: JuryDomain, jury: Jury, stage: JuryStage, dossier_ids, member_ids
+) -> None:
+    aggregates = DossierAggregate.objects.filter(stage=stage)
+    criteria = stage_criteria(stage)
+    only = None
+    # Rows of another grid are all rewritten: a stage's rows always share one grid.
+    if dossier_ids is not None and not jury_aggregates_stale(jury, criteria, stage=stage):
+        only = set(dossier_ids)
+        if member_ids:
+            only |= set(
+                domain.evaluation_model.objects.filter(
+                    member_id__in=member_ids, stage=stage, state=State.SUBMITTED
+                ).values_list(domain.dossier_id_field, flat=True)
+            )
+        if not only:
+            return
+        aggregates = aggregates.filter(dossier_id__in=only)
+    aggregates.delete()
+    dossiers = stage_dossiers(domain, stage).select_related(None).prefetch_related(None).order_by()
+    figures_sql, params = dossier_figures_sql(
+        domain, jury, criteria, dossiers, only=only, stage=stage
+    )
+    meta = DossierAggregate._meta
+    criteria_json = (
+        "jsonb_build_object("
+        + ", ".join(
+            f"'{int(criterion.pk)}', f.{ranking_criterion_key(criterion)}" for criterion in criteria
+        )
+        + ")"
+        if criteria
+        else "'{}'::jsonb"
+    )
+    names = ("due", "done", "oldest_version", "weighted", "mean", "median")
+    names += ("overall_min", "overall_max", "spread", "normalised")
+    columns = ["jury", "stage", "dossier_id", *names, "criteria", "grid", "updated_at"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)}"
+            f" ({', '.join(connection.ops.quote_name(meta.get_field(c).column) for c in columns)})"
+            f" SELECT %s, %s, f.dossier_id, {', '.join(f'f.{name}' for name in names)},"
+            f" {criteria_json}, %s, %s FROM ({figures_sql}) f",
+            [jury.pk, stage.pk, jury_grid_signature(criteria), timezone.now(), *params],
+        )
+
+
+@transaction.atomic
+def jury_aggregates_rebuild(*, domain: JuryDomain, jury: Jury) -> None:
+    """Rewrite every stored figure of the jury, at every stage, from its scores: for
+    safety (data written around the services, a bulk import), and after a grid changes."""
+    jury_aggregates_refresh(domain=domain, jury=jury)
 
 
 def _lock_jury(jury: Jury) -> Jury:
@@ -69,9 +170,18 @@ def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason:
     conflict, _created = domain.conflict_model.objects.get_or_create(
         member=member, **{domain.dossier_field: dossier}, defaults={"reason": reason[:300]}
     )
-    domain.evaluation_model.objects.filter(
-        member=member, **{domain.dossier_field: dossier}
-    ).delete()
+    # Through the one unassignment: the draft's scores are protected from a cascade, and the
+    # history keeps who had the dossier and why it was taken back.
+    _evaluations_unassign(
+        domain,
+        domain.evaluation_model.objects.select_for_update().filter(
+            member=member, **{domain.dossier_field: dossier}
+        ),
+        actor=member.user,
+        at=timezone.now(),
+        note="Conflit d'intérêts déclaré",
+    )
+    jury_aggregates_refresh(domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk])
     return conflict
 
 
@@ -129,6 +239,10 @@ def jury_assign(
         pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
         keep = evaluation.has_scores or evaluation.manual or not rebalance
         usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
+        if evaluation.state == State.SUBMITTED and pair[0] not in dossier_ids:
+            # A dossier that left the jury (withdrawn while the call was open) keeps its
+            # submitted scores, outside the assignment.
+            continue
         if evaluation.state == State.SUBMITTED or (keep and usable):
             fixed.add(pair)
         else:
@@ -171,6 +285,7 @@ def jury_assign(
         at=now,
         note="Affectation automatique",
     )
+    jury_aggregates_refresh(domain=domain, jury=jury, stage=stage)
     return result
 
 
@@ -265,6 +380,9 @@ def evaluation_assign(
         at=now,
         note="Affectation à la main",
     )
+    jury_aggregates_refresh(
+        domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk], stage=stage
+    )
     return evaluation
 
 
@@ -280,6 +398,12 @@ def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None)
         )
     _evaluations_unassign(
         domain, [evaluation], actor=actor, at=now or timezone.now(), note="Retrait à la main"
+    )
+    jury_aggregates_refresh(
+        domain=domain,
+        jury=evaluation.member.jury_id,
+        dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
+        stage=evaluation.stage_id,
     )
 
 
@@ -468,7 +592,20 @@ def evaluation_save(
             else None,
         )
     evaluation.save(update_fields=fields)
+    if submit:
+        _evaluation_aggregates_refresh(domain, evaluation)
     return evaluation
+
+
+def _evaluation_aggregates_refresh(domain: JuryDomain, evaluation) -> None:
+    # The dossier's figures, and the normalised score of the juror's other dossiers.
+    jury_aggregates_refresh(
+        domain=domain,
+        jury=evaluation.member.jury_id,
+        dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
+        member_ids=[evaluation.member_id],
+        stage=evaluation.stage_id,
+    )
 
 
 def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, at, note):
@@ -487,6 +624,7 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
         at=at,
         note=note,
     )
+    _evaluation_aggregates_refresh(domain, evaluation)
 
 
 @transaction.atomic

@@ -1,3 +1,2 @@
-"""Views of the projects app, one module per audience: `defis` (agents and the public),
-`jury` (jurors scoring their dossiers), `selection` (staff: assignment, ranking, hearings,
-deliberation)."""
+"""Views of the projects app: `defis` (agents and the public) and `jury` (the pitch deck a
+juror opens from the engine's evaluation page). The jury's screens are in `eig/jury/views/`."""

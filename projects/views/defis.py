@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from eig.confirm import Confirmation, confirmation_page, is_confirmed
 from eig.exceptions import DomainError, IncompleteDossier
 from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.selectors import rules_for_promotion
-from projects import selectors, services
+from projects import services
 from projects.filters import CatalogueFilter
 from projects.forms import (
     DefiInviteForm,
@@ -24,22 +25,25 @@ from projects.forms import (
 )
 from projects.models import DefiInvitation, ProjectCall
 from projects.sections import SECTIONS, SECTIONS_BY_KEY
-from projects.selectors import (
+from projects.selectors import simulation as simulations
+from projects.selectors.calls import (
     call_detail,
     call_list_open,
     call_list_upcoming,
     defi_catalogue,
+    defi_public_detail,
+    programme_figures,
+)
+from projects.selectors.defis import (
+    defi_evaluation_count,
     defi_history,
     defi_list_for_editor,
     defi_missing_sections,
     defi_pending_invitations,
-    defi_public_detail,
     defi_review_for_agent,
     defi_section_status,
     get_defi_for_user,
-    programme_figures,
 )
-from projects.views.confirm import Confirmation, confirmation_page, is_confirmed
 
 # Public pages
 
@@ -161,7 +165,7 @@ def defi_detail(request, pk):
             "pending_invitations": defi_pending_invitations(defi),
             "call_open": defi.call.is_open(),
             "review": defi_review_for_agent(defi),
-            "simulation": selectors.defi_simulation(defi),
+            "simulation": simulations.defi_simulation(defi),
             "title": str(defi),
         },
     )
@@ -239,7 +243,7 @@ def defi_section(request, pk, section):
         positions = None
         if request.method == "POST" and editable:
             positions, simulation_problems = form.simulated_positions()
-        simulation = selectors.defi_simulation(defi, positions, rules=rules)
+        simulation = simulations.defi_simulation(defi, positions, rules=rules)
     return render(
         request,
         "projects/defi_section.html",
@@ -283,7 +287,7 @@ def defi_preview(request, pk):
             "missing": defi_missing_sections(defi),
             "sections": SECTIONS,
             "call_open": defi.call.is_open(),
-            "simulation": selectors.defi_simulation(defi),
+            "simulation": simulations.defi_simulation(defi),
             "title": f"Aperçu – {defi}",
         },
     )
@@ -303,7 +307,7 @@ def defi_simulation(request, pk):
         if any(key.startswith("profils-") for key in data):
             formset = DefiPositionFormSet(data, prefix="profils", form_kwargs={"rules": rules})
             positions, problems = formset.simulated_positions()
-        simulation = selectors.defi_simulation(defi, positions, rules=rules)
+        simulation = simulations.defi_simulation(defi, positions, rules=rules)
     return render(
         request,
         "projects/includes/simulation.html",
@@ -373,7 +377,7 @@ def _withdraw_confirmation(defi) -> Confirmation | None:
             "Le défi est déposé : retiré, il ne sera plus examiné par le jury, sauf si vous le "
             "reprenez et le déposez de nouveau avant la clôture."
         )
-    evaluations = selectors.defi_evaluation_count(defi)
+    evaluations = defi_evaluation_count(defi)
     if evaluations:
         warnings.append(
             f"{evaluations} juré(s) ont déjà commencé à l'évaluer : leurs évaluations ne "

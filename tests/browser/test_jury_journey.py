@@ -52,7 +52,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
 
     # Staff assign the dossiers.
     page = _login(browser, live_server, staff)
-    page.goto(live_server.url + reverse("projects:selection_jury", args=[jury.pk]))
+    page.goto(live_server.url + reverse("jury:selection_jury", args=[jury.pk]))
     axe(page)
     page.get_by_role("link", name="Affectation").click()
     axe(page)
@@ -65,7 +65,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
     # Each juror scores both dossiers in the browser: the strong one 4, the weak one 2.
     for juror in jurors:
         page = _login(browser, live_server, juror)
-        page.goto(live_server.url + reverse("projects:jury_dashboard"))
+        page.goto(live_server.url + reverse("jury:dashboard"))
         axe(page)
         page.get_by_role("link", name=re.compile("Déclarer un conflit")).click()
         axe(page)
@@ -73,7 +73,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
             evaluation = DefiEvaluation.objects.select_related("member__jury").get(
                 member__user=juror, defi=defi
             )
-            page.goto(live_server.url + reverse("projects:jury_dashboard"))
+            page.goto(live_server.url + reverse("jury:dashboard"))
             page.get_by_role("link", name=defi.title).first.click()
             axe(page)
             _score_all(page, evaluation, value)
@@ -84,14 +84,14 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
             axe(page)
             evaluation.refresh_from_db()
             assert evaluation.state == DefiEvaluation.State.SUBMITTED
-        page.goto(live_server.url + reverse("projects:jury_dashboard"))
+        page.goto(live_server.url + reverse("jury:dashboard"))
         page.get_by_text("Évaluations soumises : 2 sur 2", exact=False).first.wait_for()
         axe(page)
         page.context.close()
 
     # Staff rank: the strong défi comes first, with both evaluations done.
     page = _login(browser, live_server, staff)
-    page.goto(live_server.url + reverse("projects:selection_ranking", args=[jury.pk]))
+    page.goto(live_server.url + reverse("jury:selection_ranking", args=[jury.pk]))
     axe(page)
     rows = page.locator("main table tbody tr")
     assert strong.title in rows.nth(0).inner_text()
@@ -152,13 +152,13 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
 
     page = _login(browser, live_server, staff)
     staff_pages = [
-        reverse("projects:selection_index"),
-        reverse("projects:selection_assignment", args=[jury.pk]),
-        reverse("projects:selection_shortlist", args=[jury.pk]),
-        reverse("projects:selection_hearings", args=[jury.pk]),
-        reverse("projects:selection_group_edit", args=[jury.pk, group.pk]),
-        reverse("projects:selection_hearing_record", args=[jury.pk, defi.pk]),
-        reverse("projects:selection_defi", args=[jury.pk, defi.pk]),
+        reverse("jury:selection_index"),
+        reverse("jury:selection_assignment", args=[jury.pk]),
+        reverse("jury:selection_shortlist", args=[jury.pk]),
+        reverse("jury:selection_hearings", args=[jury.pk]),
+        reverse("jury:selection_group_edit", args=[jury.pk, group.pk]),
+        reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk]),
+        reverse("jury:selection_dossier", args=[jury.pk, defi.pk]),
         reverse("projects:defi_detail", args=[defi.pk]),
     ]
     for path in staff_pages:
@@ -168,7 +168,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
 
     # The group member sees the hearing on their dashboard and records the opinion page.
     page = _login(browser, live_server, members[0].user)
-    page.goto(live_server.url + reverse("projects:jury_dashboard"))
+    page.goto(live_server.url + reverse("jury:dashboard"))
     page.get_by_text("Mes auditions").wait_for()
     axe(page)
     page.get_by_role("link", name=defi.title).last.click()
@@ -217,7 +217,7 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     services.defi_submit(defi=defi, actor=defi.owner)
 
     page = _login(browser, live_server, member.user)
-    page.goto(live_server.url + reverse("projects:jury_dashboard"))
+    page.goto(live_server.url + reverse("jury:dashboard"))
     page.get_by_text("Faite sur une version antérieure").wait_for()
     axe(page)
     page.get_by_role("link", name=re.compile("Consulter")).click()
@@ -229,15 +229,15 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     evaluation.refresh_from_db()
     assert evaluation.state == DefiEvaluation.State.DRAFT
     # The conflicts page, with its search.
-    page.goto(live_server.url + reverse("projects:jury_conflicts", args=[jury.pk]))
+    page.goto(live_server.url + reverse("jury:conflicts", args=[jury.pk]))
     axe(page)
     page.context.close()
 
     page = _login(browser, live_server, staff)
     for path in [
-        reverse("projects:selection_defi", args=[jury.pk, defi.pk]),
-        reverse("projects:selection_shortlist", args=[jury.pk]),
-        reverse("projects:selection_deliberation", args=[jury.pk]),
+        reverse("jury:selection_dossier", args=[jury.pk, defi.pk]),
+        reverse("jury:selection_shortlist", args=[jury.pk]),
+        reverse("jury:selection_deliberation", args=[jury.pk]),
     ]:
         page.goto(live_server.url + path)
         axe(page)

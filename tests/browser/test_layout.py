@@ -10,6 +10,8 @@ from django.db.models import TextField
 from django.urls import reverse
 from django.utils import timezone
 
+from eig.jury.services import jury_aggregates_rebuild
+from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, DefiScore
 from tests.browser.login import log_in
 from tests.factories import (
@@ -79,9 +81,10 @@ def test_ranking_shows_the_weighted_score_without_scrolling_sideways(live_server
                 DefiScore(evaluation=evaluation, criterion=criterion, value=1 + index)
                 for criterion in jury.criteria.all()
             )
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=jury)
     page = _page(browser, live_server, StaffFactory())
 
-    page.goto(live_server.url + reverse("projects:selection_ranking", args=[jury.pk]))
+    page.goto(live_server.url + reverse("jury:selection_ranking", args=[jury.pk]))
     # Down to the table, never sideways: the figure must be there without scrolling it.
     page.evaluate(
         "window.scrollTo(0, document.querySelector('main table').getBoundingClientRect().top"
@@ -137,7 +140,7 @@ def test_scoring_form_stays_in_view_while_the_juror_reads(live_server, browser, 
     member = JuryMemberFactory(jury=jury)
     defi = _long_defi(submitted_defi(call))
     evaluation = DefiEvaluation.objects.create(member=member, defi=defi)
-    url = live_server.url + reverse("projects:evaluation_detail", args=[evaluation.pk])
+    url = live_server.url + reverse("jury:evaluation_detail", args=["defis", evaluation.pk])
     page = _page(browser, live_server, member.user)
 
     page.goto(url)

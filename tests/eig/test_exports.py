@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from eig.exports import csv_response, xlsx_response
@@ -74,3 +75,25 @@ def test_xlsx_writes_formula_texts_as_strings_and_figures_as_numbers():
     assert (row[1].value, row[1].data_type, row[1].number_format) == (-12.5, "n", "0.00")
     assert row[2].value == 1
     assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_writes_dates_booleans_and_blanks_in_their_columns():
+    at = timezone.make_aware(datetime.datetime(2026, 3, 24, 9, 30))
+    response = xlsx_response(
+        "export.xlsx",
+        "Feuille : [test]",
+        ["Le", "Jour", "Vide", "Oui", "Texte"],
+        [[at, datetime.date(2026, 3, 24), None, True, "A & <b>"]],
+    )
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, row = list(sheet.iter_rows())
+    assert [cell.value for cell in row] == [
+        timezone.localtime(at).replace(tzinfo=None),
+        datetime.datetime(2026, 3, 24),
+        None,
+        "oui",
+        "A & <b>",
+    ]
+    assert row[4].column_letter == "E"
+    assert sheet.title == "Feuille    test "  # no : [ ] in a sheet name

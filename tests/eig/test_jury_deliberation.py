@@ -710,12 +710,10 @@ def test_juror_dashboard_lists_the_hearings_of_their_group(staff, client):
     outsider = jury.members.exclude(pk__in=slot.group.members.all()).first()
     client.force_login(member.user)
 
-    content = client.get(reverse("projects:jury_dashboard")).content.decode()
+    content = client.get(reverse("jury:dashboard")).content.decode()
 
     assert "Mes auditions" in content
-    assert reverse("projects:selection_hearing_record", args=[jury.pk, defi.pk]) in content
+    assert reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk]) in content
     if outsider is not None:
         client.force_login(outsider.user)
-        assert (
-            "Mes auditions" not in client.get(reverse("projects:jury_dashboard")).content.decode()
-        )
+        assert "Mes auditions" not in client.get(reverse("jury:dashboard")).content.decode()

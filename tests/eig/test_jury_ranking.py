@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from eig.jury.models import AbstractEvaluation
 from eig.jury.selectors import jury_ranking, ranking_criterion_key
+from eig.jury.services import jury_aggregates_rebuild
 from tests.factories import JuryMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,13 @@ def _fields(kit):
 
 
 def _rows(kit, jury, **kwargs):
-    return list(jury_ranking(kit.domain, jury, fields=_fields(kit), **kwargs))
+    """The ranking as the pages read it, from the stored figures, once rebuilt (the
+    evaluations above are written around the services); the same as computed."""
+    jury_aggregates_rebuild(domain=kit.domain, jury=jury)
+    rows = list(jury_ranking(kit.domain, jury, fields=_fields(kit), **kwargs))
+    computed = jury_ranking(kit.domain, jury, fields=_fields(kit), computed=True, **kwargs)
+    assert rows == list(computed)
+    return rows
 
 
 def _pending(kit, dossier, member):
@@ -192,6 +199,7 @@ def test_ranking_leaves_out_other_juries_and_dossiers_not_submitted(kit, jury):
     other = _dossier(kit, other_jury)
     _evaluate(kit, other, other_jury.members.get(), [4, 4])
 
+    jury_aggregates_rebuild(domain=kit.domain, jury=jury)
     rows = jury_ranking(kit.domain, jury, fields=_fields(kit))
 
     assert [row["pk"] for row in rows] == [mine.pk]
@@ -204,6 +212,7 @@ def test_ranking_filters_and_counts_on_figures(kit, jury):
     _evaluate(kit, complete, first, [4, 4])
     _evaluate(kit, partial, first, [2, 2])
     _pending(kit, partial, second)
+    jury_aggregates_rebuild(domain=kit.domain, jury=jury)
     rows = jury_ranking(kit.domain, jury, fields=_fields(kit))
 
     assert rows.filter(weighted__gt=3).count() == 1

@@ -270,6 +270,36 @@ def evaluation(kit, staff):
     return kit.evaluations().select_related("member__user", "member__jury").get()
 
 
+def test_conflict_declared_on_a_scored_draft_takes_it_back_and_keeps_its_history(kit, evaluation):
+    # Scores are protected from cascades: the draft goes through the one unassignment.
+    juror = evaluation.member.user
+    first, second = evaluation.member.jury.criteria.all()
+    services.evaluation_save(
+        domain=kit.domain,
+        evaluation=evaluation,
+        actor=juror,
+        version=evaluation.version,
+        scores={first.pk: (3, "Bien"), second.pk: (None, "")},
+        overall_comment="",
+        submit=False,
+    )
+    dossier = getattr(evaluation, kit.domain.dossier_field)
+
+    services.conflict_declare(
+        domain=kit.domain, member=evaluation.member, dossier=dossier, reason="Ancien collègue"
+    )
+
+    assert not kit.evaluations(pk=evaluation.pk).exists()
+    assert not kit.domain.score_model.objects.filter(evaluation_id=evaluation.pk).exists()
+    event = history_latest(kit.domain.evaluation_model, action="unassigned").get()
+    assert (event.subject_id, event.actor, event.note) == (
+        evaluation.pk,
+        juror,
+        "Conflit d'intérêts déclaré",
+    )
+    assert event.data["draft_scores"][str(first.pk)] == [3, "Bien"]
+
+
 def test_evaluation_save_draft_then_submit(kit, evaluation):
     juror = evaluation.member.user
     first, second = evaluation.member.jury.criteria.all()

@@ -395,14 +395,14 @@ def test_admin_adds_an_interview_stage_to_a_jury(client):
 # --- The migration: existing juries get a first stage -------------------------------------
 
 BEFORE = [
-    ("jury", "0004_records_protected"),
-    ("projects", "0008_records_protected"),
-    ("jury_testdomain", "0001_entries"),
+    ("jury", "0006_dossier_aggregates"),
+    ("projects", "0009_review_slot_shared"),
+    ("jury_testdomain", "0002_entryreview_slot_shared"),
 ]
 AFTER = [
-    ("jury", "0005_stages"),
-    ("projects", "0009_jury_stages"),
-    ("jury_testdomain", "0002_jury_stages"),
+    ("jury", "0008_dossier_aggregates_per_stage"),
+    ("projects", "0010_jury_stages"),
+    ("jury_testdomain", "0003_jury_stages"),
 ]
 
 
@@ -429,6 +429,9 @@ def test_migration_gives_an_existing_jury_a_first_stage_with_its_grid_and_record
         member=member, entry=entry
     )
     review = old.get_model("jury_testdomain", "EntryReview").objects.create(jury=jury, entry=entry)
+    aggregate = old.get_model("jury", "DossierAggregate").objects.create(
+        jury=jury, dossier_id=entry.pk
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -451,6 +454,9 @@ def test_migration_gives_an_existing_jury_a_first_stage_with_its_grid_and_record
     assert (
         new.get_model("jury_testdomain", "EntryReview").objects.get(pk=review.pk).stage_id
         == stage.pk
+    )
+    assert (
+        new.get_model("jury", "DossierAggregate").objects.get(pk=aggregate.pk).stage_id == stage.pk
     )
 
     # Leave the database as the other tests expect it.

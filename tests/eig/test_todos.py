@@ -84,7 +84,7 @@ def test_juror_todo_counts_the_dossiers_left_with_the_deadline(client):
 
     assert f"2 dossiers à évaluer ({jury})" in text
     assert "Urgent" in text
-    assert reverse("projects:jury_dashboard") in text
+    assert reverse("jury:dashboard") in text
     # The old card promised dossiers "later" while two were waiting.
     assert "apparaîtront ici" not in text
 
@@ -135,14 +135,14 @@ def test_staff_todo_dossiers_without_jurors_and_juries_to_deliberate(client):
 
     assert f"2 dossiers sans juré ({jury})" in text
     assert f"1 dossier auquel il manque un juré ({jury})" in text
-    assert reverse("projects:selection_assignment", args=[jury.pk]) in text
+    assert reverse("jury:selection_assignment", args=[jury.pk]) in text
     assert "en attente de décision" not in text
 
     jury.scoring_deadline = timezone.now() - datetime.timedelta(hours=1)
     jury.save(update_fields=["scoring_deadline"])
     text = _text(client.get(reverse("accounts:dashboard")))
     assert f"3 défis en attente de décision ({jury})" in text
-    assert reverse("projects:selection_deliberation", args=[jury.pk]) in text
+    assert reverse("jury:selection_deliberation", args=[jury.pk]) in text
 
 
 def _conventions(count: int, state: str, agent=None):

@@ -301,6 +301,10 @@ def _colleague_membership(world):
     return {"pk": world.colleague_membership.pk}
 
 
+def _domain_evaluation(world):
+    return {"domain_key": "defis", "pk": world.evaluation.pk}
+
+
 def _evaluation(world):
     return {"pk": world.evaluation.pk}
 
@@ -423,63 +427,63 @@ MATRIX: dict[str, Row] = {
         post=statuses(REDIRECT),
     ),
     # Jurors.
-    "projects:jury_dashboard": Row(
+    "jury:dashboard": Row(
         _none,
         for_everyone_logged_in(),
         private=lambda w: (w.submitted.title, {"juror"}),
     ),
-    "projects:evaluation_detail": Row(_evaluation, EVALUATION, actors=("juror",)),
+    "jury:evaluation_detail": Row(_domain_evaluation, EVALUATION, actors=("juror",)),
     "projects:evaluation_pitch_deck": Row(_evaluation, EVALUATION),
-    "projects:evaluation_update": Row(
-        _evaluation, post_only(), post=statuses(404, juror=None, staff=404)
+    "jury:evaluation_update": Row(
+        _domain_evaluation, post_only(), post=statuses(404, juror=None, staff=404)
     ),
-    "projects:jury_conflicts": Row(
+    "jury:conflicts": Row(
         _jury, statuses(404, juror=200, juror_conflicted=200), actors=("juror", "juror_conflicted")
     ),
-    "projects:jury_conflict_declare": Row(
-        lambda w: {"jury_pk": w.jury.pk, "defi_pk": w.submitted.pk},
+    "jury:conflict_declare": Row(
+        lambda w: {"jury_pk": w.jury.pk, "dossier_pk": w.submitted.pk},
         post_only(),
         post=statuses(404, juror=None, juror_conflicted=None),
     ),
     # Staff pages of a call's jury.
-    "projects:selection_index": Row(_none, JURY_STAFF),
-    "projects:selection_jury": Row(_jury, JURY_STAFF),
-    "projects:selection_assignment": Row(_jury, JURY_STAFF),
-    "projects:selection_unassign": Row(
+    "jury:selection_index": Row(_none, JURY_STAFF),
+    "jury:selection_jury": Row(_jury, JURY_STAFF),
+    "jury:selection_assignment": Row(_jury, JURY_STAFF),
+    "jury:selection_unassign": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.evaluation.pk},
         post_only(),
         post=statuses(403, staff=None),
     ),
-    "projects:selection_member_withdraw": Row(
+    "jury:selection_member_withdraw": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.juror_member.pk},
         post_only(),
         post=statuses(403, staff=None),
     ),
-    "projects:selection_ranking": Row(_jury, JURY_STAFF),
-    "projects:selection_ranking_csv": Row(_jury, JURY_STAFF),
-    "projects:selection_ranking_xlsx": Row(_jury, JURY_STAFF),
-    "projects:selection_defi": Row(
-        lambda w: {"jury_pk": w.jury.pk, "defi_pk": w.submitted.pk}, JURY_STAFF
+    "jury:selection_ranking": Row(_jury, JURY_STAFF),
+    "jury:selection_ranking_csv": Row(_jury, JURY_STAFF),
+    "jury:selection_ranking_xlsx": Row(_jury, JURY_STAFF),
+    "jury:selection_dossier": Row(
+        lambda w: {"jury_pk": w.jury.pk, "dossier_pk": w.submitted.pk}, JURY_STAFF
     ),
-    "projects:selection_evaluation_reopen": Row(
+    "jury:selection_evaluation_reopen": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.evaluation.pk},
         post_only(),
         post=statuses(403, staff=None),
     ),
-    "projects:selection_shortlist": Row(_jury, JURY_STAFF),
-    "projects:selection_hearings": Row(_jury, JURY_STAFF),
-    "projects:selection_group_edit": Row(
+    "jury:selection_shortlist": Row(_jury, JURY_STAFF),
+    "jury:selection_hearings": Row(_jury, JURY_STAFF),
+    "jury:selection_group_edit": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.group.pk}, JURY_STAFF
     ),
     # The hearing opinion: staff and the hearing group's members without a conflict; a
     # conflicted juror of the jury is told why (403); anyone else, a 404.
-    "projects:selection_hearing_record": Row(
-        lambda w: {"jury_pk": w.jury.pk, "defi_pk": w.submitted.pk},
+    "jury:selection_hearing_record": Row(
+        lambda w: {"jury_pk": w.jury.pk, "dossier_pk": w.submitted.pk},
         statuses(404, juror=200, juror_conflicted=403, staff=200),
         actors=("juror", "staff"),
     ),
-    "projects:selection_deliberation": Row(_jury, JURY_STAFF),
-    "projects:selection_decision_record": Row(
+    "jury:selection_deliberation": Row(_jury, JURY_STAFF),
+    "jury:selection_decision_record": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.record.pk},
         JURY_STAFF,
         post=statuses(405),  # GET only, for everyone (login first)
@@ -725,7 +729,7 @@ def test_url_matrix_fingerprint_sees_what_an_actor_changes(world, client, db):
 
     response = client.post(
         reverse(
-            "projects:selection_member_withdraw",
+            "jury:selection_member_withdraw",
             kwargs={"jury_pk": world.jury.pk, "pk": world.juror_member.pk},
         )
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from eig.jury import hearings
 from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview
+from tests.eig.jury.test_deliberation_views import evaluate, group_of, shortlisted, slot_for
 from tests.factories import (
     ClosedProjectCallFactory,
     ProjectCallFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
     jury_for_call,
     submitted_defi,
 )
-from tests.projects.test_deliberation import evaluate, group_of, shortlisted, slot_for
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,12 @@ def staff(client):
 
 def _decide(client, jury, defi, decision="selected", motivation="", **extra):
     return client.post(
-        reverse("projects:selection_deliberation", args=[jury.pk]),
+        reverse("jury:selection_deliberation", args=[jury.pk]),
         {
             "action": "decide",
-            "defi": defi.pk,
-            f"defi-{defi.pk}-decision": decision,
-            f"defi-{defi.pk}-motivation": motivation,
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": decision,
+            f"dossier-{defi.pk}-motivation": motivation,
             **extra,
         },
     )
@@ -78,7 +78,7 @@ def test_decide_without_evidence_asks_confirmation_and_changes_nothing(
     # The second form posts the same fields, with confirm=1; no script involved.
     page = response.content.decode()
     assert '<input type="hidden" name="confirm" value="1">' in page
-    assert f'name="defi-{defi.pk}-decision" value="selected"' in page
+    assert f'name="dossier-{defi.pk}-decision" value="selected"' in page
     assert "<script" not in page.split("<main", 1)[-1].split("</main>", 1)[0]
     defi.refresh_from_db()
     assert defi.state == State.SUBMITTED
@@ -150,7 +150,7 @@ def test_conflict_declare_asks_confirmation_and_keeps_the_draft(client):
     member = jury.members.get()
     evaluation = DefiEvaluation.objects.create(member=member, defi=defi, state="draft")
     client.force_login(member.user)
-    url = reverse("projects:jury_conflict_declare", args=[jury.pk, defi.pk])
+    url = reverse("jury:conflict_declare", args=[jury.pk, defi.pk])
 
     response = client.post(url, {f"conflit-{defi.pk}-reason": "Ancien collègue"})
 
@@ -224,15 +224,15 @@ def test_selection_steps_unavailable_while_the_call_is_open(client, staff, view,
     call = ProjectCallFactory()
     jury = jury_for_call(call, jurors=2)
     defi = submitted_defi(call)
-    url = reverse(f"projects:{view}", args=[jury.pk])
+    url = reverse(f"jury:{view}", args=[jury.pk])
 
     page = client.get(url)
     posted = client.post(
         url,
         {
             "action": "shortlist" if view == "selection_shortlist" else "decide",
-            "defi": defi.pk,
-            f"defi-{defi.pk}-decision": "selected",
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": "selected",
             "confirm": "1",
         },
     )

@@ -299,12 +299,12 @@ def test_load_demo_second_session_selection_pages_can_be_tried(client):
     client.force_login(User.objects.get(email="staff@demo.eig.fr"))
 
     for view in ("selection_ranking", "selection_shortlist", "selection_hearings"):
-        response = client.get(reverse(f"projects:{view}", args=[jury.pk]))
+        response = client.get(reverse(f"jury:{view}", args=[jury.pk]))
         assert response.status_code == 200
         assert "indisponible" not in response.content.decode()
-    deliberation = client.get(reverse("projects:selection_deliberation", args=[jury.pk]))
+    deliberation = client.get(reverse("jury:selection_deliberation", args=[jury.pk]))
     assert "Décider" in deliberation.content.decode()
     assert DefiEvaluation.objects.filter(member__jury=jury).count() == 10
     client.force_login(User.objects.get(email="jure@demo.eig.fr"))
-    dashboard = client.get(reverse("projects:jury_dashboard")).content.decode()
+    dashboard = client.get(reverse("jury:dashboard")).content.decode()
     assert "Jury EIG 8 – deuxième session" in dashboard

@@ -22,7 +22,8 @@ from eig.programme.selectors import rules_for_promotion
 from projects import services
 from projects.forms import band_choice_label
 from projects.models import DefiPosition
-from projects.selectors import defi_simulation, get_defi_for_user
+from projects.selectors.defis import get_defi_for_user
+from projects.selectors.simulation import defi_simulation
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,

@@ -303,8 +303,8 @@ def test_juror_pages_show_the_earlier_version_and_the_diff(
     evaluation = scored["submitted"]
     client.force_login(evaluation.member.user)
 
-    dashboard = _text(client.get(reverse("projects:jury_dashboard")))
-    response = client.get(reverse("projects:evaluation_detail", args=[evaluation.pk]))
+    dashboard = _text(client.get(reverse("jury:dashboard")))
+    response = client.get(reverse("jury:evaluation_detail", args=["defis", evaluation.pk]))
     page = response.content.decode()
 
     assert "Faite sur une version antérieure" in dashboard
@@ -324,7 +324,7 @@ def test_juror_reopens_their_evaluation_from_the_page(
     evaluation = scored["submitted"]
     client.force_login(evaluation.member.user)
 
-    response = client.post(reverse("projects:evaluation_update", args=[evaluation.pk]))
+    response = client.post(reverse("jury:evaluation_update", args=["defis", evaluation.pk]))
 
     assert response.status_code == 302
     assert _fresh(evaluation).state == State.DRAFT
@@ -335,7 +335,7 @@ def test_juror_reopen_refused_for_another_juror(client, scored, django_capture_o
     evaluation = scored["submitted"]
     client.force_login(scored["draft"].member.user)
 
-    response = client.post(reverse("projects:evaluation_update", args=[evaluation.pk]))
+    response = client.post(reverse("jury:evaluation_update", args=["defis", evaluation.pk]))
 
     assert response.status_code == 404
     assert _fresh(evaluation).state == State.SUBMITTED
@@ -346,8 +346,8 @@ def test_staff_pages_flag_the_earlier_version(client, scored, django_capture_on_
     jury = scored["jury"]
     client.force_login(StaffFactory())
 
-    page = _text(client.get(reverse("projects:selection_defi", args=[jury.pk, defi.pk])))
-    ranking = _text(client.get(reverse("projects:selection_ranking", args=[jury.pk])))
+    page = _text(client.get(reverse("jury:selection_dossier", args=[jury.pk, defi.pk])))
+    ranking = _text(client.get(reverse("jury:selection_ranking", args=[jury.pk])))
 
     assert "Des évaluations portent sur une version antérieure" in page
     assert "Faite sur la version 1 (actuelle : 2)" in page

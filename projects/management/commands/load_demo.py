@@ -39,7 +39,7 @@ from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation, ProjectCall
 from projects.reference import guess_kind
 from projects.sections import SECTIONS
-from projects.selectors import defi_missing_sections
+from projects.selectors.defis import defi_missing_sections
 
 PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "demo-eig-2026"

@@ -1,0 +1,589 @@
+"""Staff pages of the selection after scoring, for every domain: pre-selection, hearings
+(groups, slots, convocations), the hearing groups' opinions, the deliberation and its
+decision record.
+
+The forms (in `eig/jury/forms.py`) validate input only; the services in
+`eig.jury.shortlist`, `hearings` and `decisions` hold the rules.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from eig.confirm import Confirmation, confirmation_page, is_confirmed
+from eig.exceptions import DomainError
+from eig.jury import decisions, hearings, shortlist
+from eig.jury.forms import (
+    DecisionForm,
+    HearingRecordForm,
+    HearingSlotForm,
+    JuryGroupForm,
+    ShortlistForm,
+    SlotAssignForm,
+    slot_label,
+)
+from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
+from eig.jury.screens import (
+    decision_record_list,
+    decision_rows,
+    decision_warnings,
+    get_jury_for_staff,
+    get_review_for_hearing,
+    hearing_group_reviews,
+    hearing_rows,
+    hearing_slot_rows,
+    jury_group_rows,
+)
+from eig.jury.selectors import jury_ranking
+
+Decision = AbstractReview.Decision
+# A page of the pre-selection and deliberation tables, in the order of the ranking.
+DELIBERATION_PAGE_SIZE = 100
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+def _jury_dossier(domain, jury, pk):
+    """A dossier submitted to this jury, from a posted id; 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(
+        domain.dossiers(jury).select_related(None).prefetch_related(None), pk=pk
+    )
+
+
+def _errors_to_messages(request, form) -> None:
+    """Errors of a posted form whose row no longer shows a form (the dossier was decided)."""
+    if form is not None:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+
+
+def _ranked(rows: list[dict], domain, jury) -> list[dict]:
+    """The rows with the jury's figures (rank, weighted score, evaluations done and due),
+    best score first; dossiers without figures last, by title."""
+    figures = {row["pk"]: row for row in jury_ranking(domain, jury)}
+    order = {pk: index for index, pk in enumerate(figures)}
+    for row in rows:
+        row["figures"] = figures.get(row["dossier"].pk)
+    return sorted(rows, key=lambda row: order.get(row["dossier"].pk, len(order)))
+
+
+def _row(domain, dossier, review) -> dict:
+    """A row of the pre-selection, hearings and deliberation tables."""
+    return {"dossier": dossier, "review": review}
+
+
+def _named(domain, row: dict) -> dict:
+    """What a row prints of its dossier, for the rows of the page only: 2,000 preview links
+    cost 40 ms of reverse()."""
+    dossier = row["dossier"]
+    row["label"] = domain.dossier_label(dossier)
+    row["holder"] = domain.dossier_holder(dossier)
+    row["url"] = domain.dossier_preview_url(dossier)
+    return row
+
+
+def _unavailable_while_open(request, domain, jury, *, current: str, step: str, heading: str):
+    """The page of a step that starts when selection does (for a call, at its closing),
+    before then; a POST gets the same page, nothing being possible yet. None once it has
+    started."""
+    starts_at = domain.selection_starts_at(jury)
+    if starts_at is None or timezone.now() >= starts_at:
+        return None
+    return render(
+        request,
+        "jury/deliberation/unavailable.html",
+        {
+            "jury": jury,
+            "call": domain.jury_call(jury),
+            "nouns": domain.nouns,
+            "starts_at": starts_at,
+            "current": current,
+            "step": step,
+            "heading": heading,
+            "title": f"{step} — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_shortlist(request, jury_pk):
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    unavailable = _unavailable_while_open(
+        request,
+        domain,
+        jury,
+        current="shortlist",
+        step="Présélection",
+        heading="Présélection pour les auditions",
+    )
+    if unavailable:
+        return unavailable
+    bound = {}
+    if request.method == "POST":
+        dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
+        action = request.POST.get("action")
+        form = ShortlistForm(request.POST, prefix=f"dossier-{dossier.pk}")
+        bound[dossier.pk] = form
+        if action not in ("shortlist", "unshortlist"):
+            form.add_error(None, "Action inconnue.")
+        elif form.is_valid():
+            try:
+                if action == "shortlist":
+                    shortlist.review_shortlist(
+                        domain=domain,
+                        jury=jury,
+                        dossier=dossier,
+                        actor=request.user,
+                        questions=form.cleaned_data["questions"],
+                    )
+                    message = f"« {dossier} » est présélectionné pour une audition."
+                else:
+                    shortlist.review_unshortlist(
+                        domain=domain, jury=jury, dossier=dossier, actor=request.user
+                    )
+                    message = f"« {dossier} » n'est plus présélectionné."
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, message)
+                return redirect("jury:selection_shortlist", jury_pk=jury.pk)
+    rows = []
+    for dossier in decision_rows(domain, jury):
+        review = domain.review_of(dossier)
+        if review and review.decision:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(dossier.pk))
+        rows.append(_row(domain, dossier, review))
+    rows = _ranked(rows, domain, jury)
+    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
+        _page_of(rows, bound) or request.GET.get("page")
+    )
+    # Forms for the rows of the page only, as on the deliberation page.
+    for row in page.object_list:
+        _named(domain, row)
+        review, pk = row["review"], row["dossier"].pk
+        row["form"] = (
+            None
+            if review and review.decision
+            else bound.get(pk)
+            or ShortlistForm(
+                prefix=f"dossier-{pk}", initial={"questions": review.questions if review else ""}
+            )
+        )
+    return render(
+        request,
+        "jury/deliberation/shortlist.html",
+        {
+            "jury": jury,
+            "domain": domain,
+            "nouns": domain.nouns,
+            "call": domain.jury_call(jury),
+            "rows": page.object_list,
+            "page_obj": page,
+            "total": len(rows),
+            "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
+            "title": f"Présélection — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_hearings(request, jury_pk):
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    group_form = JuryGroupForm(jury=jury, prefix="groupe")
+    slot_form = HearingSlotForm(jury=jury, prefix="creneau")
+    assign_error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        response, errors = _hearings_post(request, domain, jury, action)
+        if response is not None:
+            return response
+        group_form = errors.get("group_form", group_form)
+        slot_form = errors.get("slot_form", slot_form)
+        assign_error = errors.get("assign")
+    slots = list(hearing_slot_rows(domain, jury))
+    rows = []
+    for dossier in hearing_rows(domain, jury):
+        review = domain.review_of(dossier)
+        posted = assign_error and assign_error[0] == dossier.pk
+        form = SlotAssignForm(
+            request.POST if posted else None,
+            slots=slots,
+            current=review.slot_id,
+            prefix=f"dossier-{dossier.pk}",
+            initial={"slot": review.slot_id},
+        )
+        if posted:
+            form.is_valid()
+            form.add_error(None, assign_error[1])
+            assign_error = None
+        rows.append(_named(domain, {**_row(domain, dossier, review), "form": form}))
+    if assign_error:  # a dossier not (or no longer) on the shortlist
+        messages.error(request, assign_error[1])
+    return render(
+        request,
+        "jury/deliberation/hearings.html",
+        {
+            "jury": jury,
+            "domain": domain,
+            "nouns": domain.nouns,
+            "call": domain.jury_call(jury),
+            "groups": jury_group_rows(jury),
+            "slots": slots,
+            "rows": rows,
+            "to_convoke": sum(
+                1
+                for row in rows
+                if row["review"].slot_id
+                and not row["review"].convoked_at
+                and not row["review"].decision
+            ),
+            "group_form": group_form,
+            "slot_form": slot_form,
+            "title": f"Auditions — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _hearings_post(request, domain, jury, action):
+    """Handle one action of the hearings page: (redirect, {}) when done, else (None, the
+    bound forms or the error to show)."""
+    done = redirect("jury:selection_hearings", jury_pk=jury.pk)
+    if action == "group_create":
+        form = JuryGroupForm(request.POST, jury=jury, prefix="groupe")
+        if form.is_valid():
+            try:
+                group = hearings.jury_group_create(
+                    jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Le groupe « {group} » est créé.")
+                return done, {}
+        return None, {"group_form": form}
+    if action == "group_delete":
+        group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
+        try:
+            hearings.jury_group_delete(group=group)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return None, {}
+        messages.success(request, f"Le groupe « {group} » est supprimé.")
+        return done, {}
+    if action == "slot_create":
+        form = HearingSlotForm(request.POST, jury=jury, prefix="creneau")
+        if form.is_valid():
+            try:
+                hearings.hearing_slot_create(jury=jury, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Le créneau est ajouté.")
+                return done, {}
+        return None, {"slot_form": form}
+    if action == "slot_delete":
+        slot = get_object_or_404(jury.slots, pk=_int(request.POST.get("slot")))
+        try:
+            hearings.hearing_slot_delete(domain=domain, slot=slot, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return None, {}
+        messages.success(request, "Le créneau est supprimé.")
+        return done, {}
+    if action == "assign":
+        dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
+        slots = list(hearing_slot_rows(domain, jury))
+        review = domain.review_of(dossier)
+        form = SlotAssignForm(
+            request.POST,
+            slots=slots,
+            current=review.slot_id if review else None,
+            prefix=f"dossier-{dossier.pk}",
+        )
+        if not form.is_valid():
+            return None, {"assign": (dossier.pk, "Choisissez un créneau libre de la liste.")}
+        slot_pk = form.cleaned_data["slot"]
+        slot = next((slot for slot in slots if slot.pk == slot_pk), None)
+        try:
+            hearings.review_assign_slot(
+                domain=domain, jury=jury, dossier=dossier, slot=slot, actor=request.user
+            )
+        except DomainError as error:
+            return None, {"assign": (dossier.pk, error.message)}
+        if slot is None:
+            messages.success(request, f"« {dossier} » n'a plus de créneau d'audition.")
+        else:
+            messages.success(request, f"« {dossier} » sera auditionné le {slot_label(slot)}.")
+        return done, {}
+    if action == "convoke":
+        count = hearings.hearing_convoke(domain=domain, jury=jury, actor=request.user)
+        if count:
+            messages.success(request, f"{count} administration(s) convoquée(s) à leur audition.")
+        else:
+            messages.info(request, "Aucune convocation à envoyer : toutes sont déjà parties.")
+        return done, {}
+    messages.error(request, "Action inconnue.")
+    return None, {}
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def selection_group_edit(request, jury_pk, pk):
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    group = get_object_or_404(JuryGroup.objects.prefetch_related("members"), pk=pk, jury=jury)
+    form = JuryGroupForm(
+        request.POST or None,
+        jury=jury,
+        group=group,
+        initial={"name": group.name, "members": list(group.members.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            hearings.jury_group_update(
+                group=group, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Le groupe « {form.cleaned_data['name']} » est modifié.")
+            return redirect("jury:selection_hearings", jury_pk=jury.pk)
+    return render(
+        request,
+        "jury/deliberation/group_edit.html",
+        {
+            "jury": jury,
+            "nouns": domain.nouns,
+            "group": group,
+            "form": form,
+            "title": f"Groupe « {group} »",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_hearing_record(request, jury_pk, dossier_pk):
+    review, domain = get_review_for_hearing(request.user, jury_pk, dossier_pk)
+    dossier = domain.dossier_of(review)
+    group_reviews = list(hearing_group_reviews(domain, review))
+    for other in group_reviews:
+        other.label = domain.dossier_label(domain.dossier_of(other))
+        other.dossier_pk = getattr(other, domain.dossier_id_field)
+    form = HearingRecordForm(
+        request.POST or None,
+        group_size=len(group_reviews),
+        nouns=domain.nouns,
+        initial={
+            "opinion": review.opinion,
+            "hearing_rank": review.hearing_rank,
+            "favourite": review.favourite,
+            "justification": review.justification,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            hearings.review_record_hearing(
+                domain=domain, review=review, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            label = domain.dossier_label(dossier)
+            messages.success(request, f"L'avis du groupe sur « {label} » est enregistré.")
+            return redirect("jury:selection_hearing_record", jury_pk=jury_pk, dossier_pk=dossier.pk)
+    return render(
+        request,
+        "jury/deliberation/hearing_record.html",
+        {
+            "jury": review.jury,
+            "domain": domain,
+            "nouns": domain.nouns,
+            "review": review,
+            "dossier": dossier,
+            "label": domain.dossier_label(dossier),
+            "holder": domain.dossier_holder(dossier),
+            "group_reviews": group_reviews,
+            "form": form,
+            "title": f"Avis d'audition — {domain.dossier_label(dossier)}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def selection_deliberation(request, jury_pk):
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    unavailable = _unavailable_while_open(
+        request, domain, jury, current="deliberation", step="Délibération", heading="Délibération"
+    )
+    if unavailable:
+        return unavailable
+    bound = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "record":
+            try:
+                record = decisions.decision_record_request(
+                    domain=domain, jury=jury, actor=request.user
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Le relevé de décision (version {record.version}) est en cours de "
+                    "production : rechargez la page dans quelques instants.",
+                )
+                return redirect("jury:selection_deliberation", jury_pk=jury.pk)
+        elif action == "decide":
+            dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
+            form = DecisionForm(request.POST, prefix=f"dossier-{dossier.pk}")
+            bound[dossier.pk] = form
+            if form.is_valid() and not is_confirmed(request):
+                confirmation = _decision_confirmation(domain, jury, dossier, form.cleaned_data)
+                if confirmation is not None:
+                    return confirmation_page(request, confirmation)
+            if form.is_valid():
+                try:
+                    decisions.review_decide(
+                        domain=domain,
+                        jury=jury,
+                        dossier=dossier,
+                        decision=form.cleaned_data["decision"],
+                        motivation=form.cleaned_data["motivation"],
+                        actor=request.user,
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        f"Décision enregistrée pour « {dossier} » : "
+                        f"{Decision(form.cleaned_data['decision']).label.lower()}. "
+                        f"Un e-mail en informe {domain.recipients_label}.",
+                    )
+                    return redirect("jury:selection_deliberation", jury_pk=jury.pk)
+        else:
+            messages.error(request, "Action inconnue.")
+    rows = []
+    counts = dict.fromkeys([*Decision.values, ""], 0)
+    for dossier in decision_rows(domain, jury):
+        review = domain.review_of(dossier)
+        decision = review.decision if review else ""
+        counts[decision] += 1
+        allowed = decisions.DECISION_MOVES.get(decision, set())
+        if not allowed:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(dossier.pk))
+        rows.append({**_row(domain, dossier, review), "allowed": allowed})
+    rows = _ranked(rows, domain, jury)
+    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
+        _page_of(rows, bound) or request.GET.get("page")
+    )
+    # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
+    for row in page.object_list:
+        _named(domain, row)
+        pk = row["dossier"].pk
+        row["form"] = (
+            (bound.get(pk) or DecisionForm(prefix=f"dossier-{pk}", allowed=row["allowed"]))
+            if row["allowed"]
+            else None
+        )
+    return render(
+        request,
+        "jury/deliberation/deliberation.html",
+        {
+            "jury": jury,
+            "domain": domain,
+            "nouns": domain.nouns,
+            "call": domain.jury_call(jury),
+            "rows": page.object_list,
+            "page_obj": page,
+            "counts": [(label, counts[value]) for value, label in Decision.choices]
+            + [("Sans décision", counts[""])],
+            "records": decision_record_list(jury),
+            "title": f"Délibération — {jury}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _page_of(rows: list[dict], bound: dict) -> int | None:
+    """The page that shows the row of a posted form, so that its errors are in sight."""
+    for index, row in enumerate(rows):
+        if row["dossier"].pk in bound:
+            return index // DELIBERATION_PAGE_SIZE + 1
+    return None
+
+
+def _decision_confirmation(domain, jury, dossier, data: dict) -> Confirmation | None:
+    """What deciding on `dossier` will do and what the jury would decide without; None when
+    the decision is not open to this dossier any more (the service then says why)."""
+    current = (
+        domain.review_model.objects.filter(**{domain.dossier_field: dossier})
+        .values_list("decision", flat=True)
+        .first()
+    )
+    decision = data["decision"]
+    if decision not in decisions.DECISION_MOVES.get(current or "", set()):
+        return None
+    label = Decision(decision).label
+    final = (
+        "Elle pourra encore devenir « Retenu » ou « Non retenu »."
+        if decision == Decision.WAITING_LIST
+        else "Elle est définitive : elle ne pourra plus être changée."
+    )
+    return Confirmation(
+        title=f"Décider « {label} » pour « {dossier} » ?",
+        consequences=[
+            f"La décision « {label} » sera enregistrée pour {domain.nouns.the} « {dossier} » "
+            f"({domain.dossier_holder(dossier)}) et envoyée aussitôt par e-mail à "
+            f"{domain.recipients_label}, avec sa motivation.",
+            final,
+        ],
+        warnings=decision_warnings(domain, dossier),
+        warnings_title="Éléments manquants pour décider",
+        summary=[("Décision", str(label)), ("Motivation", data["motivation"])],
+        submit_label=f"Confirmer la décision « {label} »",
+        cancel_url=reverse("jury:selection_deliberation", args=[jury.pk])
+        + f"#dossier-{dossier.pk}",
+        breadcrumb=[
+            (reverse("jury:selection_index"), "Sélection"),
+            (reverse("jury:selection_jury", args=[jury.pk]), str(jury)),
+            (reverse("jury:selection_deliberation", args=[jury.pk]), "Délibération"),
+        ],
+    )
+
+
+@login_required
+@require_GET
+def selection_decision_record(request, jury_pk, pk):
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    record = get_object_or_404(DecisionRecord, pk=pk, jury=jury)
+    if not record.rendered_at or not record.pdf:
+        raise Http404("Ce relevé est en cours de production.")
+    local = timezone.localtime(record.rendered_at)
+    return FileResponse(
+        record.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"releve-decision-jury-{jury.pk}-v{record.version}-{local:%Y%m%d}.pdf",
+    )

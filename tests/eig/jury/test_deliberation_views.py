@@ -1,0 +1,871 @@
+"""Staff pages of pre-selection, hearings and deliberation; the hearing opinion page of the
+hearing groups; what the agent sees of their hearing and decision."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from eig.jury import decisions, hearings, shortlist
+from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
+from eig.jury.services import jury_aggregates_rebuild
+from projects.jury import DEFI_JURY
+from projects.models import Defi, DefiConflict, DefiEvaluation, DefiReview, DefiScore
+from projects.selectors.defis import defi_review_for_agent
+from tests.factories import (
+    AgentFactory,
+    CandidateFactory,
+    ClosedProjectCallFactory,
+    JuryMemberFactory,
+    ProjectCallFactory,
+    StaffFactory,
+    jury_for_call,
+    submitted_defi,
+)
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+State = Defi.State
+
+# user (the session comes from the cache), then each page's reads (see its view).
+QUERIES_SHORTLIST = 7
+QUERIES_HEARINGS = 10
+QUERIES_DELIBERATION = 8
+# One more than when the page was the défis' own: the engine reads the jury first, to learn
+# its domain (which review table to read), since the URL names only the jury and the dossier.
+QUERIES_HEARING_RECORD = 8
+
+
+def paris(*args):
+    return datetime.datetime(*args, tzinfo=PARIS)
+
+
+@pytest.fixture
+def jury():
+    return jury_for_call(ClosedProjectCallFactory(), jurors=4)
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory()
+
+
+def shortlisted(jury, staff, questions="Quelles données ?"):
+    defi = submitted_defi(jury.project_call)
+    shortlist.review_shortlist(
+        domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff, questions=questions
+    )
+    return defi
+
+
+def group_of(jury, name="Groupe 1", members=2):
+    return hearings.jury_group_create(
+        jury=jury, name=name, members=list(jury.members.order_by("pk"))[:members]
+    )
+
+
+def slot_for(jury, group, defi, staff, start):
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="DINUM, salle 4.02",
+    )
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
+    return slot
+
+
+def heard(jury, staff, count=1):
+    """`count` shortlisted défis heard by one group, one slot each."""
+    group = group_of(jury)
+    defis = []
+    for index in range(count):
+        defi = shortlisted(jury, staff)
+        slot_for(jury, group, defi, staff, paris(2026, 3, 24, 9 + index, 0))
+        defis.append(defi)
+    return group, defis
+
+
+def evaluate(defi, member, values):
+    """A submitted evaluation of `defi` by `member`, one value per criterion."""
+    evaluation = DefiEvaluation.objects.create(
+        defi=defi, member=member, state="submitted", submitted_at=timezone.now()
+    )
+    DefiScore.objects.bulk_create(
+        DefiScore(evaluation=evaluation, criterion=criterion, value=value)
+        for criterion, value in zip(member.jury.criteria.order_by("position"), values, strict=True)
+    )
+    # Written around the services: the stored figures the pages read are rebuilt.
+    jury_aggregates_rebuild(domain=DEFI_JURY, jury=member.jury)
+
+
+def urls(jury, dossier_pk=0):
+    return {
+        "shortlist": reverse("jury:selection_shortlist", args=[jury.pk]),
+        "hearings": reverse("jury:selection_hearings", args=[jury.pk]),
+        "deliberation": reverse("jury:selection_deliberation", args=[jury.pk]),
+    }
+
+
+# --- Permissions -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["shortlist", "hearings", "deliberation"])
+def test_staff_pages_permissions(client, jury, staff, page):
+    url = urls(jury)[page]
+    juror = jury.members.first().user
+
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    for user, status in [
+        (juror, 403),
+        (AgentFactory(), 403),
+        (CandidateFactory(), 403),
+        (staff, 200),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+        if status == 403:
+            assert client.post(url, {"action": "convoke"}).status_code == 403, user
+
+
+def test_staff_pages_of_a_missing_jury_are_404(client, staff):
+    client.force_login(staff)
+    for name in ("selection_shortlist", "selection_hearings", "selection_deliberation"):
+        assert client.get(reverse(f"jury:{name}", args=[999999])).status_code == 404
+
+
+def test_hearing_record_permissions(client, jury, staff):
+    group, (defi,) = heard(jury, staff)
+    member, other_member = group.members.order_by("pk")[:2]
+    DefiConflict.objects.create(member=other_member, defi=defi, reason="Ancien collègue")
+    outsider = jury.members.exclude(pk__in=group.members.all()).first()
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk])
+
+    assert client.get(url).status_code == 302
+    for user, status in [
+        (staff, 200),
+        (member.user, 200),
+        (other_member.user, 403),  # in conflict with the défi
+        (outsider.user, 403),  # a juror of another group
+        (JuryMemberFactory().user, 404),  # a juror of another jury
+        (defi.owner, 404),
+        (CandidateFactory(), 404),
+    ]:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert defi.title in response.content.decode()
+
+
+def test_hearing_record_of_a_defi_without_slot_is_404(client, jury, staff):
+    defi = shortlisted(jury, staff)
+    client.force_login(staff)
+
+    response = client.get(reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk]))
+
+    assert response.status_code == 404
+
+
+def test_decision_record_download(client, jury, staff, django_capture_on_commit_callbacks):
+    defi = submitted_defi(jury.project_call, title="Données des collectivités")
+    decisions.review_decide(
+        domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
+    )
+    pending = DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
+    client.force_login(staff)
+
+    page = client.get(urls(jury)["deliberation"]).content.decode()
+    assert "en cours de production" in page
+    pending_url = reverse("jury:selection_decision_record", args=[jury.pk, pending.pk])
+    assert client.get(pending_url).status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(urls(jury)["deliberation"], {"action": "record"})
+    assert response.status_code == 302
+    record = DecisionRecord.objects.get(jury=jury, version=2)
+    url = reverse("jury:selection_decision_record", args=[jury.pk, record.pk])
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+    for user, status in [(jury.members.first().user, 403), (defi.owner, 403)]:
+        client.force_login(user)
+        assert client.get(url).status_code == status
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_decision_record_of_another_jury_is_404(client, jury, staff):
+    other = jury_for_call(ProjectCallFactory())
+    record = DecisionRecord.objects.create(jury=other, version=1)
+    client.force_login(staff)
+
+    url = reverse("jury:selection_decision_record", args=[jury.pk, record.pk])
+
+    assert client.get(url).status_code == 404
+
+
+# --- Pre-selection -----------------------------------------------------------------------
+
+
+def test_shortlist_page_shortlists_with_questions(client, jury, staff):
+    defi = submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["shortlist"],
+        {
+            "dossier": defi.pk,
+            "action": "shortlist",
+            f"dossier-{defi.pk}-questions": "Quel budget ?",
+        },
+    )
+
+    assert response.status_code == 302
+    defi.refresh_from_db()
+    assert defi.state == State.SHORTLISTED
+    assert defi.review.questions == "Quel budget ?"
+
+    response = client.post(urls(jury)["shortlist"], {"dossier": defi.pk, "action": "unshortlist"})
+
+    assert response.status_code == 302
+    defi.refresh_from_db()
+    assert defi.state == State.SUBMITTED
+
+
+def test_shortlist_page_lists_defis_by_weighted_score(client, jury, staff):
+    first, second = jury.members.order_by("pk")[:2]
+    weak = submitted_defi(jury.project_call, title="Défi moins bien noté")
+    strong = submitted_defi(jury.project_call, title="Défi le mieux noté")
+    unscored = submitted_defi(jury.project_call, title="Défi pas encore noté")
+    evaluate(weak, first, [2, 2, 2])
+    evaluate(strong, first, [4, 3, 4])
+    evaluate(strong, second, [3, 3, 3])
+    client.force_login(staff)
+
+    response = client.get(urls(jury)["shortlist"])
+
+    rows = response.context["rows"]
+    assert [row["dossier"] for row in rows] == [strong, weak, unscored]
+    assert (rows[0]["figures"]["rank"], rows[0]["figures"]["done"]) == (1, 2)
+    assert rows[0]["figures"]["weighted"] == pytest.approx((3.5 + 2 * 3 + 3.5) / 4)
+    page = response.content.decode()
+    assert "3,25" in page
+    assert "Non classé" in page
+
+
+def test_shortlist_page_writes_ranks_the_french_way(client, jury, staff):
+    first = jury.members.order_by("pk").first()
+    evaluate(submitted_defi(jury.project_call), first, [4, 4, 4])
+    evaluate(submitted_defi(jury.project_call), first, [2, 2, 2])
+    client.force_login(staff)
+
+    page = client.get(urls(jury)["shortlist"]).content.decode()
+
+    assert "<strong>1<sup>er</sup></strong>" in page
+    assert "<strong>2<sup>e</sup></strong>" in page
+    assert "1<sup>e</sup>" not in page
+
+
+def test_shortlist_page_keeps_too_long_questions(client, jury, staff):
+    defi = submitted_defi(jury.project_call)
+    client.force_login(staff)
+    questions = "Question ? " * 300  # 3300 characters
+
+    response = client.post(
+        urls(jury)["shortlist"],
+        {"dossier": defi.pk, "action": "shortlist", f"dossier-{defi.pk}-questions": questions},
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "3000 caractères au plus" in page
+    assert questions.strip() in page
+    defi.refresh_from_db()
+    assert defi.state == State.SUBMITTED
+
+
+def test_shortlist_page_refusal_after_decision_is_shown(client, jury, staff):
+    defi = shortlisted(jury, staff)
+    decisions.review_decide(
+        domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
+    )
+    client.force_login(staff)
+
+    response = client.post(urls(jury)["shortlist"], {"dossier": defi.pk, "action": "unshortlist"})
+
+    assert response.status_code == 400
+    assert "La décision est prise" in response.content.decode()
+
+
+def test_shortlist_page_of_a_defi_of_another_call_is_404(client, jury, staff):
+    other = submitted_defi(ProjectCallFactory())
+    client.force_login(staff)
+
+    response = client.post(urls(jury)["shortlist"], {"dossier": other.pk, "action": "shortlist"})
+
+    assert response.status_code == 404
+
+
+# --- Hearings ----------------------------------------------------------------------------
+
+
+def test_hearings_page_creates_group_and_slot(client, jury, staff):
+    first, second = jury.members.order_by("pk")[:2]
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {
+            "action": "group_create",
+            "groupe-name": "Groupe du matin",
+            "groupe-members": [first.pk, second.pk],
+        },
+    )
+    assert response.status_code == 302
+    group = JuryGroup.objects.get(jury=jury, name="Groupe du matin")
+    assert set(group.members.all()) == {first, second}
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {
+            "action": "slot_create",
+            "creneau-group": group.pk,
+            "creneau-starts_at": "2026-03-24T09:00",
+            "creneau-ends_at": "2026-03-24T09:40",
+            "creneau-location": "",
+            "creneau-video_url": "https://webinaire.numerique.gouv.fr/eig",
+        },
+    )
+    assert response.status_code == 302
+    slot = HearingSlot.objects.get(group=group)
+    assert slot.starts_at == paris(2026, 3, 24, 9, 0)
+    assert slot.starts_at.astimezone(datetime.UTC).hour == 8
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"creneau-starts_at": "2026-03-24T10:00", "creneau-ends_at": "2026-03-24T09:00"},
+            "La fin doit suivre le début.",
+        ),
+        (
+            {"creneau-location": "", "creneau-video_url": ""},
+            "Indiquez un lieu ou un lien de visioconférence.",
+        ),
+        ({"creneau-starts_at": "demain matin"}, "Indiquez une date et une heure valides"),
+        ({"creneau-video_url": "pas un lien"}, "Indiquez une adresse web complète"),
+        (
+            {"creneau-starts_at": "2026-03-24T09:20", "creneau-ends_at": "2026-03-24T10:00"},
+            "a déjà un créneau qui chevauche celui-ci",
+        ),
+        # 02:30 does not exist in Paris on the night clocks go forward.
+        (
+            {"creneau-starts_at": "2026-03-29T02:30", "creneau-ends_at": "2026-03-29T03:30"},
+            "Europe/Paris",
+        ),
+    ],
+)
+def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, message):
+    group = group_of(jury)
+    hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=paris(2026, 3, 24, 9, 0),
+        ends_at=paris(2026, 3, 24, 9, 40),
+        location="Salle 1",
+    )
+    client.force_login(staff)
+    posted = {
+        "action": "slot_create",
+        "creneau-group": group.pk,
+        "creneau-starts_at": "2026-03-24T14:00",
+        "creneau-ends_at": "2026-03-24T14:40",
+        "creneau-location": "Salle 2",
+        "creneau-video_url": "",
+        **data,
+    }
+
+    response = client.post(urls(jury)["hearings"], posted)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    if posted["creneau-location"]:
+        assert posted["creneau-location"] in page  # what was typed is still there
+    assert HearingSlot.objects.filter(jury=jury).count() == 1
+
+
+def test_hearings_page_refuses_a_juror_in_two_places(client, jury, staff):
+    first, second, third = jury.members.order_by("pk")[:3]
+    morning = hearings.jury_group_create(jury=jury, name="Matin", members=[first, second])
+    other = hearings.jury_group_create(jury=jury, name="Autre", members=[second, third])
+    hearings.hearing_slot_create(
+        jury=jury,
+        group=morning,
+        starts_at=paris(2026, 3, 24, 9, 0),
+        ends_at=paris(2026, 3, 24, 9, 40),
+        location="Salle 1",
+    )
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {
+            "action": "slot_create",
+            "creneau-group": other.pk,
+            "creneau-starts_at": "2026-03-24T09:30",
+            "creneau-ends_at": "2026-03-24T10:10",
+            "creneau-location": "Salle 2",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "siège déjà dans le groupe « Matin »" in response.content.decode()
+
+
+def test_hearings_page_assigns_and_convokes(
+    client, jury, staff, django_capture_on_commit_callbacks
+):
+    defi = shortlisted(jury, staff, questions="Qui sera le mentor opérationnel ?")
+    group = group_of(jury)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=paris(2026, 3, 24, 9, 0),
+        ends_at=paris(2026, 3, 24, 9, 40),
+        location="Salle 1",
+    )
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {"action": "assign", "dossier": defi.pk, f"dossier-{defi.pk}-slot": slot.pk},
+    )
+    assert response.status_code == 302
+    assert DefiReview.objects.get(defi=defi).slot == slot
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(urls(jury)["hearings"], {"action": "convoke"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].attachments[0][0] == "audition.ics"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(urls(jury)["hearings"], {"action": "convoke"})
+    assert len(mail.outbox) == 1
+
+
+def test_hearings_page_refuses_a_taken_slot(client, jury, staff):
+    group, (first,) = heard(jury, staff)
+    second = shortlisted(jury, staff)
+    slot = DefiReview.objects.get(defi=first).slot
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {"action": "assign", "dossier": second.pk, f"dossier-{second.pk}-slot": slot.pk},
+    )
+
+    assert response.status_code == 400
+    assert DefiReview.objects.get(defi=second).slot is None
+
+
+def test_hearings_page_unknown_action_is_400(client, jury, staff):
+    client.force_login(staff)
+
+    response = client.post(urls(jury)["hearings"], {"action": "everything"})
+
+    assert response.status_code == 400
+    assert "Action inconnue" in response.content.decode()
+
+
+def test_group_edit_page(client, jury, staff):
+    group = group_of(jury, members=1)
+    members = list(jury.members.order_by("pk")[:3])
+    url = reverse("jury:selection_group_edit", args=[jury.pk, group.pk])
+    client.force_login(staff)
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "Groupe A", "members": [m.pk for m in members]})
+
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.name == "Groupe A"
+    assert set(group.members.all()) == set(members)
+    client.force_login(members[0].user)
+    assert client.get(url).status_code == 403
+
+
+# --- Hearing opinion ---------------------------------------------------------------------
+
+
+def test_hearing_record_by_a_group_member(client, jury, staff):
+    group, (first, second) = heard(jury, staff, count=2)
+    member = group.members.first()
+    client.force_login(member.user)
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, first.pk])
+
+    response = client.post(
+        url,
+        {
+            "opinion": "favourable",
+            "hearing_rank": "1",
+            "favourite": "on",
+            "justification": "Un défi à fort impact, une équipe prête.",
+        },
+    )
+
+    assert response.status_code == 302
+    review = DefiReview.objects.get(defi=first)
+    assert (review.opinion, review.hearing_rank, review.favourite) == ("favourable", 1, True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"justification": ""}, "Justifiez brièvement"),
+        ({"justification": "x" * 1001}, "1000 caractères au plus"),
+        ({"hearing_rank": "3"}, "Le groupe auditionne 2 défis"),
+        ({"hearing_rank": "1"}, "est déjà donné à"),
+        ({"opinion": ""}, "Choisissez un avis"),
+    ],
+)
+def test_hearing_record_bad_input_is_400(client, jury, staff, data, message):
+    _group, (first, second) = heard(jury, staff, count=2)
+    hearings.review_record_hearing(
+        domain=DEFI_JURY,
+        review=DefiReview.objects.get(defi=first),
+        actor=staff,
+        opinion="favourable",
+        hearing_rank=1,
+        favourite=False,
+        justification="Premier",
+    )
+    client.force_login(staff)
+    posted = {
+        "opinion": "unfavourable",
+        "hearing_rank": "2",
+        "justification": "Périmètre trop large pour dix mois.",
+        **data,
+    }
+
+    response = client.post(
+        reverse("jury:selection_hearing_record", args=[jury.pk, second.pk]), posted
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    if posted["justification"] and len(posted["justification"]) < 100:
+        assert posted["justification"] in page
+    assert DefiReview.objects.get(defi=second).heard_at is None
+
+
+# --- Deliberation ------------------------------------------------------------------------
+
+
+def test_deliberation_page_decides_and_mails(
+    client, jury, staff, django_capture_on_commit_callbacks
+):
+    defi = submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            urls(jury)["deliberation"],
+            {
+                "action": "decide",
+                "dossier": defi.pk,
+                f"dossier-{defi.pk}-decision": "waiting_list",
+                f"dossier-{defi.pk}-motivation": "Très bon défi, promotion complète.",
+                "confirm": "1",  # the confirmation step (tested below)
+            },
+        )
+
+    assert response.status_code == 302
+    defi.refresh_from_db()
+    assert defi.state == State.WAITING_LIST
+    assert len(mail.outbox) == 1
+    assert "Très bon défi, promotion complète." in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("decision", "motivation", "message"),
+    [
+        ("not_selected", "", "Motivez la décision « Non retenu »"),
+        ("waiting_list", " ", "Motivez la décision « Liste d&#x27;attente »"),
+        ("", "Sans avis", "Choisissez une décision."),
+        ("maybe", "", "Choisissez une décision."),
+        ("not_selected", "m" * 2001, "2000 caractères au plus"),
+    ],
+)
+def test_deliberation_page_bad_input_is_400(client, jury, staff, decision, motivation, message):
+    defi = submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["deliberation"],
+        {
+            "action": "decide",
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": decision,
+            f"dossier-{defi.pk}-motivation": motivation,
+        },
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    defi.refresh_from_db()
+    assert defi.state == State.SUBMITTED
+    assert len(mail.outbox) == 0
+
+
+def test_deliberation_page_refuses_changing_a_final_decision(client, jury, staff):
+    defi = submitted_defi(jury.project_call)
+    decisions.review_decide(
+        domain=DEFI_JURY, jury=jury, dossier=defi, decision="selected", motivation="", actor=staff
+    )
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["deliberation"],
+        {
+            "action": "decide",
+            "dossier": defi.pk,
+            f"dossier-{defi.pk}-decision": "not_selected",
+            f"dossier-{defi.pk}-motivation": "Finalement non.",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "déjà prise" in response.content.decode()
+    defi.refresh_from_db()
+    assert defi.state == State.SELECTED
+
+
+def test_deliberation_page_record_refused_without_decisions(client, jury, staff):
+    submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    response = client.post(urls(jury)["deliberation"], {"action": "record"})
+
+    assert response.status_code == 400
+    assert "Aucune décision" in response.content.decode()
+    assert not DecisionRecord.objects.exists()
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+
+def _jury_with_rows(jury, staff, rows):
+    """`rows` défis, each shortlisted, heard by one group, decided but the last."""
+    group, defis = heard(jury, staff, count=rows)
+    for defi in defis:
+        review = DefiReview.objects.get(defi=defi)
+        hearings.review_record_hearing(
+            domain=DEFI_JURY,
+            review=review,
+            actor=staff,
+            opinion="favourable",
+            hearing_rank=defis.index(defi) + 1,
+            favourite=False,
+            justification="Justification",
+        )
+    for defi in defis[:-1]:
+        decisions.review_decide(
+            domain=DEFI_JURY,
+            jury=jury,
+            dossier=defi,
+            decision="not_selected",
+            motivation="Motivation",
+            actor=staff,
+        )
+    members = list(jury.members.order_by("pk"))
+    for index, defi in enumerate(defis):
+        evaluate(defi, members[index % 4], [1 + index % 4, 2, 3])
+    for _ in range(rows):
+        submitted_defi(jury.project_call)
+        DecisionRecord.objects.create(
+            jury=jury,
+            version=DecisionRecord.objects.filter(jury=jury).count() + 1,
+            created_by=staff,
+        )
+    return defis
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize(
+    ("page", "queries"),
+    [
+        ("shortlist", QUERIES_SHORTLIST),
+        ("hearings", QUERIES_HEARINGS),
+        ("deliberation", QUERIES_DELIBERATION),
+    ],
+)
+def test_staff_page_query_count(
+    client, django_assert_num_queries, jury, staff, rows, page, queries
+):
+    _jury_with_rows(jury, staff, rows)
+    client.force_login(staff)
+
+    with django_assert_num_queries(queries):
+        response = client.get(urls(jury)[page])
+
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == (rows if page == "hearings" else 2 * rows)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_hearing_record_query_count(client, django_assert_num_queries, jury, staff, rows):
+    group, defis = heard(jury, staff, count=rows)
+    client.force_login(group.members.first().user)
+    url = reverse("jury:selection_hearing_record", args=[jury.pk, defis[0].pk])
+
+    with django_assert_num_queries(QUERIES_HEARING_RECORD):
+        response = client.get(url)
+
+    assert len(response.context["group_reviews"]) == rows
+
+
+# --- What the agent sees -----------------------------------------------------------------
+
+
+def test_agent_sees_hearing_once_convoked_then_decision(jury, staff):
+    group, (defi,) = heard(jury, staff)
+    assert defi_review_for_agent(defi).convoked_at is None
+    page = render_to_string(
+        "projects/includes/defi_selection.html",
+        {"review": defi_review_for_agent(defi)},
+    )
+    assert "Votre audition" not in page
+
+    hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
+    page = render_to_string(
+        "projects/includes/defi_selection.html",
+        {"review": defi_review_for_agent(defi)},
+    )
+    assert "Votre audition" in page
+    assert "mardi 24 mars 2026, de 09h00 à 09h40 (heure de Paris)" in page
+    assert "DINUM, salle 4.02" in page
+    assert "Quelles données ?" in page
+
+    decisions.review_decide(
+        domain=DEFI_JURY,
+        jury=jury,
+        dossier=defi,
+        decision="not_selected",
+        motivation="Le périmètre reste à préciser.",
+        actor=staff,
+    )
+    page = render_to_string(
+        "projects/includes/defi_selection.html",
+        {"review": defi_review_for_agent(defi)},
+    )
+    assert "Décision du jury : non retenu" in page
+    assert "Le périmètre reste à préciser." in page
+
+
+def test_agent_review_is_none_before_selection(jury):
+    defi = submitted_defi(jury.project_call)
+
+    assert defi_review_for_agent(defi) is None
+
+
+# --- Deliberation: pages in the ranking's order, decision forms without crispy -------------
+
+
+def test_deliberation_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
+    from eig.jury.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    first, second = (submitted_defi(jury.project_call) for _ in range(2))
+    client.force_login(staff)
+
+    pages = [
+        client.get(urls(jury)["deliberation"], {"page": number}).content.decode()
+        for number in (1, 2)
+    ]
+
+    shown = [
+        {defi.pk for defi in (first, second) if f'id="dossier-{defi.pk}"' in page} for page in pages
+    ]
+    assert len(shown[0]) == len(shown[1]) == 1
+    assert shown[0] | shown[1] == {first.pk, second.pk}
+    assert "<li>Sans décision : 2</li>" in pages[0]
+    assert "page 1 sur 2" in pages[0]
+
+
+def test_deliberation_page_shows_the_page_of_a_form_with_errors(client, jury, staff, monkeypatch):
+    from eig.jury.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    defis = [submitted_defi(jury.project_call) for _ in range(2)]
+    client.force_login(staff)
+    # The row on the second page (défis without figures go by title).
+    last = sorted(defis, key=lambda defi: (defi.title, defi.pk))[-1]
+
+    response = client.post(
+        urls(jury)["deliberation"],
+        {"action": "decide", "dossier": last.pk, f"dossier-{last.pk}-decision": "not_selected"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["page_obj"].number == 2
+    assert "Motivez la décision « Non retenu »" in response.content.decode()
+
+
+def test_deliberation_decision_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from eig.jury.forms import DecisionForm
+
+    form = DecisionForm(prefix="dossier-7", allowed=decisions.DECISION_MOVES[""])
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("jury/deliberation/includes/decision_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)
+
+
+def test_shortlist_page_is_paginated_and_counts_every_defi(client, jury, staff, monkeypatch):
+    from eig.jury.views import deliberation as views
+
+    monkeypatch.setattr(views, "DELIBERATION_PAGE_SIZE", 1)
+    shortlisted(jury, staff)
+    submitted_defi(jury.project_call)
+    client.force_login(staff)
+
+    first = client.get(urls(jury)["shortlist"]).content.decode()
+    second = client.get(urls(jury)["shortlist"], {"page": 2}).content.decode()
+
+    assert "1 défi présélectionné sur 2." in first
+    assert "page 1 sur 2" in first and "page 2 sur 2" in second
+    assert first.count('<tr id="dossier-') == second.count('<tr id="dossier-') == 1
+
+
+def test_shortlist_form_renders_as_crispy_does():
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from eig.jury.forms import ShortlistForm
+
+    form = ShortlistForm(prefix="dossier-7", initial={"questions": "Quelles <données> ?\nEt après"})
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    fast = render_to_string("jury/deliberation/includes/shortlist_form.html", {"form": form})
+
+    assert parse_html(fast) == parse_html(crispy)
