@@ -370,6 +370,7 @@ CASCADES_ALLOWED = {
     ("jury.JuryGroup", "jury"): "the jury's organisation; reviews keep their history",
     ("jury.HearingSlot", "jury"): "the jury's organisation; reviews keep their history",
     ("jury.DossierAggregate", "jury"): "figures derived from the scores, rebuilt at will",
+    ("jury.DossierAggregate", "stage"): "figures derived from the scores, rebuilt at will",
     ("projects.DefiPosition", "defi"): "part of the défi's text; versions keep it",
     ("projects.DefiInvitation", "defi"): "an invitation to co-edit, no decision",
 }

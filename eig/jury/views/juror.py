@@ -20,7 +20,6 @@ from eig.confirm import Confirmation, confirmation_page, is_confirmed
 from eig.exceptions import DomainError, IncompleteDossier
 from eig.jury import services as jury_services
 from eig.jury.forms import ConflictDeclareForm, EvaluationForm
-from eig.jury.models import Criterion
 from eig.jury.registry import get_domain
 from eig.jury.screens import (
     conflict_rows_for_juror,
@@ -63,8 +62,12 @@ def dashboard(request):
 def evaluation_detail(request, domain_key, pk):
     domain = _domain(domain_key)
     evaluation = get_evaluation_for_juror(domain, request.user, pk)
-    # The grid of the evaluation's stage.
-    criteria = list(Criterion.objects.filter(stage_id=evaluation.stage_id).order_by("position"))
+    # The grid of the evaluation's stage, among the jury's criteria selected with it.
+    criteria = [
+        criterion
+        for criterion in evaluation.member.jury.criteria.all()
+        if criterion.stage_id == evaluation.stage_id
+    ]
     if request.method != "POST":
         form = EvaluationForm(
             initial=EvaluationForm.initial_from(evaluation, criteria),
