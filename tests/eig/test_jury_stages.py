@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
-from eig.jury import decisions, services
+from eig.jury import bookings, decisions, hearings, services
 from eig.jury import shortlist as preselection
-from eig.jury.models import Criterion, JuryStage
+from eig.jury.models import Criterion, DossierAggregate, HearingSlot, JuryStage
 from eig.jury.presets import jury_apply_preset, presets
 from eig.jury.selectors import jury_member_loads, jury_progress, jury_ranking
 from eig.jury.stages import (
@@ -300,6 +300,60 @@ def test_selectors_read_one_stage_the_first_by_default(kit, staff, django_assert
     }
     assert all(row["due"] == 2 and row["done"] == 0 for row in first)
     assert set(first[0]) >= {f"crit_{criterion.pk}" for criterion in written.criteria.all()}
+
+
+def test_stored_figures_are_kept_per_stage(kit, staff):
+    jury, (alpha, bravo, charlie), written, interview = _two_stage_jury(kit)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    _shortlist(kit, jury, alpha, staff)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff, stage=interview)
+    for evaluation in kit.domain.evaluations(jury, stage=interview):
+        _save(kit, evaluation, _scores(interview, value=5))
+
+    stored = DossierAggregate.objects.filter(jury=jury)
+    assert sorted(stored.filter(stage=written).values_list("dossier_id", "done")) == sorted(
+        [(alpha.pk, 0), (bravo.pk, 0), (charlie.pk, 0)]
+    )
+    assert list(stored.filter(stage=interview).values_list("dossier_id", "done", "weighted")) == [
+        (alpha.pk, 2, 5.0)
+    ]
+    for stage in (written, interview):
+        criteria = list(stage.criteria.order_by("position"))
+        read = list(jury_ranking(kit.domain, jury, criteria=criteria, stage=stage))
+        computed = jury_ranking(kit.domain, jury, criteria=criteria, stage=stage, computed=True)
+        assert read == list(computed)
+
+    # A rebuild rewrites every stage's rows, each with its own grid.
+    services.jury_aggregates_rebuild(domain=kit.domain, jury=jury)
+    assert stored.filter(stage=written).count() == 3
+    assert stored.filter(stage=interview).get().weighted == 5.0
+
+
+def test_owners_book_on_the_review_of_the_stage_that_holds_the_interview(kit, staff):
+    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
+    _shortlist(kit, jury, alpha, staff)
+    _shortlist(kit, jury, alpha, staff, stage=interview)
+    group = hearings.jury_group_create(jury=jury, name="Entretiens", members=[])
+    start = timezone.now() + datetime.timedelta(days=14)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=30),
+        video_url="https://webinaire.numerique.gouv.fr/eig-entretien",
+        capacity=2,
+        booking=HearingSlot.Booking.OWNER,
+    )
+
+    booked = bookings.slot_book(
+        domain=kit.domain, jury=jury, dossier=alpha, slot=slot, actor=alpha.owner, stage=interview
+    )
+
+    reviews = kit.domain.review_model.objects.filter(**{kit.domain.dossier_field: alpha})
+    assert booked.stage == interview
+    assert dict(reviews.values_list("stage", "slot")) == {written.pk: None, interview.pk: slot.pk}
+    # Without a stage, the booking is the current stage's: the written one, still open.
+    assert bookings.booking_stage(jury) == jury_stage_current(jury) == written
 
 
 def test_a_preset_applies_to_one_stage(kit):
