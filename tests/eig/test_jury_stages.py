@@ -356,6 +356,26 @@ def test_owners_book_on_the_review_of_the_stage_that_holds_the_interview(kit, st
     assert bookings.booking_stage(jury) == jury_stage_current(jury) == written
 
 
+def test_ranking_page_shows_the_stage_asked(kit, staff, client):
+    jury, (alpha, *_), _written, interview = _two_stage_jury(kit)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    _shortlist(kit, jury, alpha, staff)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff, stage=interview)
+    for evaluation in kit.domain.evaluations(jury, stage=interview):
+        _save(kit, evaluation, _scores(interview, value=5))
+    client.force_login(staff)
+    url = reverse("jury:selection_ranking", args=[jury.pk])
+
+    first = client.get(url)
+    later = client.get(url, {"etape": 2})
+
+    assert first.status_code == later.status_code == 200
+    assert "5,00" not in first.content.decode()
+    assert "5,00" in later.content.decode()
+    assert client.get(url, {"etape": 9}).status_code == 404
+    assert client.get(url, {"etape": "x"}).status_code == 404
+
+
 def test_a_preset_applies_to_one_stage(kit):
     jury, _dossiers, written, interview = _two_stage_jury(kit)
     key = next(iter(presets()))
