@@ -75,7 +75,7 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
     from django.utils import timezone
 
     from eig.accounts.models import Role, User
-    from eig.jury.models import Criterion, DossierAggregate, Jury, JuryMember
+    from eig.jury.models import Criterion, DossierAggregate, Jury, JuryMember, JuryStage
     from eig.jury.services import jury_aggregates_rebuild
     from eig.programme.models import Administration, Promotion
     from projects.jury import DEFI_JURY
@@ -116,6 +116,8 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
         jury = Jury.objects.create(
             name="Jury du bench", domain=DEFI_JURY.key, jurors_per_dossier=per_defi
         )
+        # bulk_create skips the default of a row's stage: name the jury's first one.
+        stage = JuryStage.objects.first_for(jury)
         call = ProjectCall.objects.create(
             promotion=promotion,
             title="Appel à projets du bench",
@@ -127,6 +129,7 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
         grid = Criterion.objects.bulk_create(
             Criterion(
                 jury=jury,
+                stage=stage,
                 position=position,
                 name=f"Critère {position}",
                 weight=1 + position % 3,
@@ -167,6 +170,7 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
         evaluations = DefiEvaluation.objects.bulk_create(
             DefiEvaluation(
                 defi=defi,
+                stage=stage,
                 member=members[(i * per_defi + j) % len(members)],
                 state=DefiEvaluation.State.SUBMITTED,
                 version=1,
@@ -190,7 +194,9 @@ def seed(*, defis: int, jurors: int, per_defi: int, criteria: int, rng: random.R
             batch_size=5000,
         )
         DefiReview.objects.bulk_create(
-            DefiReview(jury=jury, defi=defi, shortlisted_at=now if i % 10 == 0 else None)
+            DefiReview(
+                jury=jury, stage=stage, defi=defi, shortlisted_at=now if i % 10 == 0 else None
+            )
             for i, defi in enumerate(dossiers)
             if i % 5 == 0
         )

@@ -248,6 +248,16 @@ class Defi(models.Model):
     def get_absolute_url(self):
         return reverse("projects:defi_detail", kwargs={"pk": self.pk})
 
+    @property
+    def review(self):
+        """The défi's review at its jury's first stage (what the jury's pages show), or
+        None. The jury's lists select it with the défi (`stage_review`, see
+        `defi_review_rows`); elsewhere this reads it."""
+        if "stage_review_pk" in self.__dict__:
+            # Selected with the défi; Django sets nothing when the défi has no review.
+            return self.__dict__.get("stage_review")
+        return self.reviews.order_by("stage__position").first()
+
 
 class DefiPosition(models.Model):
     """One EIG position the défi asks for (the real form's "EIG 1 / 2 / 3")."""
@@ -366,9 +376,9 @@ class DefiEvaluation(AbstractEvaluation):
     class Meta(AbstractEvaluation.Meta):
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "defi"],
+                fields=["stage", "member", "defi"],
                 name="defievaluation_unique",
-                violation_error_message=_("Ce juré évalue déjà ce défi."),
+                violation_error_message=_("Ce juré évalue déjà ce défi à cette étape."),
             )
         ]
         indexes = [models.Index(fields=["defi", "state"])]
@@ -395,7 +405,19 @@ class DefiScore(AbstractScore):
 
 
 class DefiReview(AbstractReview):
-    defi = models.OneToOneField(Defi, on_delete=models.PROTECT, related_name="review")
+    # One review per stage of the jury: `defi.reviews`, and `review__…` in queries.
+    defi = models.ForeignKey(
+        Defi, on_delete=models.PROTECT, related_name="reviews", related_query_name="review"
+    )
+
+    class Meta(AbstractReview.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "defi"],
+                name="defireview_unique",
+                violation_error_message=_("Ce défi a déjà sa suite à cette étape."),
+            )
+        ]
 
     def __str__(self):
         return str(self.defi)

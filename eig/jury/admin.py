@@ -6,22 +6,53 @@ from eig import forms as eig_forms
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
-from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember
+from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember, JuryStage
 from eig.jury.presets import jury_apply_preset, preset_choices
 from eig.jury.registry import domain_choices, domain_for
 from eig.jury.services import jury_aggregates_rebuild
 from eig.programme.models import Specialty
 
 
+class JuryStageInline(AdminInputMixin, admin.TabularInline):
+    """The jury's stages (written dossier, then an interview…). Shown once the jury exists:
+    its first stage is created with it."""
+
+    model = JuryStage
+    extra = 0
+    max_num = 10
+    fields = ["position", "name", "kind", "scoring_deadline"]
+    verbose_name = "étape"
+    verbose_name_plural = (
+        "étapes (chacune a sa grille ; les dossiers présélectionnés à une étape passent à la "
+        "suivante)"
+    )
+
+
 class CriterionInline(AdminInputMixin, admin.TabularInline):
     model = Criterion
     extra = 0
-    max_num = 30  # the real grids have 4 to 8 criteria
-    fields = ["position", "name", "description", "weight", "scale_min", "scale_max", "scale_labels"]
+    max_num = 30  # the real grids have 4 to 8 criteria per stage
+    fields = ["position", "stage", "name", "description", "weight", "scale_min", "scale_max"]
+    fields += ["scale_labels"]
     formfield_overrides = {
         # The descriptions are a sentence or two: a small box keeps the grid readable.
         Criterion._meta.get_field("description"): {"widget": forms.Textarea(attrs={"rows": 2})},
     }
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The stage choices are this jury's (inline instances live for one request).
+        self.jury = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "stage":
+            jury = getattr(self, "jury", None)
+            kwargs["queryset"] = (
+                JuryStage.objects.filter(jury=jury).order_by("position")
+                if jury is not None
+                else JuryStage.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class JuryMemberForm(eig_forms.ModelForm):
@@ -93,7 +124,13 @@ class JuryAdmin(AdminInputMixin, admin.ModelAdmin):
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "domain"] if obj is not None else fields
 
-    inlines = [CriterionInline, JuryMemberInline]
+    inlines = [JuryStageInline, CriterionInline, JuryMemberInline]
+
+    def get_inlines(self, request, obj):
+        # A new jury gets its first stage on creation: its stages are edited afterwards.
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not JuryStageInline]
+
     fieldsets = [
         (None, {"fields": ["name", "domain", "call", "jurors_per_dossier", "score_visibility"]}),
         ("Évaluations", {"fields": ["scoring_deadline", "spread_threshold"]}),

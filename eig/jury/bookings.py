@@ -3,7 +3,10 @@ where staff give the others (`hearings.review_assign_slot`).
 
 A slot open to owners (`HearingSlot.Booking.OWNER`) hosts up to its `capacity` dossiers
 until its `booking_deadline` (an instant, shown in Paris time); each shortlisted dossier
-holds at most one booking per jury, on its review's `slot`. The people who may book are the
+holds at most one booking per jury and stage, on its review's `slot`. With a jury of
+stages, the booking is made on the review of the stage that holds the interview: the stage
+given, else the jury's current one (`stages.jury_stage_current`; a jury of one stage has
+only that one). The people who may book are the
 domain's answer (`JuryDomain.dossier_owners`, asked through the `jury.book_slot` rule).
 
 Two owners racing for the last place of a slot both lock the slot's row before counting its
@@ -17,8 +20,9 @@ from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
 from eig.history.services import record
 from eig.jury.domain import JuryDomain
 from eig.jury.hearings import _hearing_calendar, _hearing_mail_context
-from eig.jury.models import HearingSlot, Jury, ReviewAction
+from eig.jury.models import HearingSlot, Jury, JuryStage, ReviewAction
 from eig.jury.reviews import local_time, review_ensure_undecided
+from eig.jury.stages import jury_stage_current, stage_resolve
 from eig.notifications.services import email_queue
 from eig.permissions import ensure_perm
 
@@ -31,14 +35,23 @@ def _slot_data(slot: HearingSlot | None) -> dict | None:
     return {"id": slot.pk, "starts_at": slot.starts_at.isoformat()}
 
 
-def _review_lock_for_owner(domain: JuryDomain, jury: Jury, dossier, actor):
-    """The dossier's review row, locked, once `actor` is one of its owners and the dossier
-    is shortlisted for `jury`, undecided and not heard yet."""
+def booking_stage(jury: Jury, stage: JuryStage | None = None, *, now=None) -> JuryStage:
+    """The stage whose review holds the booking: `stage`, checked to be one of the jury's,
+    else the jury's current stage."""
+    if stage is not None:
+        return stage_resolve(jury, stage)
+    return jury_stage_current(jury, now)
+
+
+def _review_lock_for_owner(domain: JuryDomain, jury: Jury, dossier, actor, *, stage, now):
+    """The dossier's review row at the booking's stage, locked, once `actor` is one of its
+    owners and the dossier is shortlisted there, undecided and not heard yet."""
     ensure_perm(actor, "jury.book_slot", dossier, message=NOT_OWNER, code="not_owner")
+    stage = booking_stage(jury, stage, now=now)
     review = (
         domain.review_model.objects.select_for_update(of=("self",))
         .select_related("slot__group", "slot__jury", domain.dossier_field)
-        .filter(**{domain.dossier_field: dossier}, jury=jury)
+        .filter(**{domain.dossier_field: dossier}, jury=jury, stage=stage)
         .first()
     )
     if review is None or not review.is_shortlisted:
@@ -92,9 +105,19 @@ def _mail_owners(domain: JuryDomain, review, *, template: str, slot, previous, n
 
 
 @transaction.atomic
-def slot_book(*, domain: JuryDomain, jury: Jury, dossier, slot: HearingSlot, actor, now=None):
+def slot_book(
+    *,
+    domain: JuryDomain,
+    jury: Jury,
+    dossier,
+    slot: HearingSlot,
+    actor,
+    now=None,
+    stage: JuryStage | None = None,
+):
     """Book `slot` for a shortlisted dossier, on behalf of one of its owners; a dossier that
-    already holds another slot of the jury moves there (one booking per dossier per jury).
+    already holds another slot of the jury moves there (one booking per dossier per jury and
+    stage; the stage given, else the jury's current one).
 
     Refused when `actor` is not an owner, the dossier is not shortlisted (or already decided
     or heard), the slot is not open to owners, is full, has started or is past its booking
@@ -106,7 +129,7 @@ def slot_book(*, domain: JuryDomain, jury: Jury, dossier, slot: HearingSlot, act
     the .ics cancelling the previous one), through the outbox.
     """
     now = now or timezone.now()
-    review = _review_lock_for_owner(domain, jury, dossier, actor)
+    review = _review_lock_for_owner(domain, jury, dossier, actor, stage=stage, now=now)
     if review.slot_id == slot.pk:
         return review
     previous = review.slot
@@ -137,16 +160,19 @@ def slot_book(*, domain: JuryDomain, jury: Jury, dossier, slot: HearingSlot, act
 
 
 @transaction.atomic
-def slot_booking_cancel(*, domain: JuryDomain, jury: Jury, dossier, actor, now=None):
-    """Cancel the dossier's booking, on behalf of one of its owners, before the slot's
-    booking deadline. Nothing to cancel is no error.
+def slot_booking_cancel(
+    *, domain: JuryDomain, jury: Jury, dossier, actor, now=None, stage: JuryStage | None = None
+):
+    """Cancel the dossier's booking (at the stage given, else the jury's current one), on
+    behalf of one of its owners, before the slot's booking deadline. Nothing to cancel is
+    no error.
 
     Side effects: a "booking cancelled" event on the review (the slot left in its data), and
     the dossier's recipients get the cancellation with the .ics that removes the slot from
     their calendar, through the outbox.
     """
     now = now or timezone.now()
-    review = _review_lock_for_owner(domain, jury, dossier, actor)
+    review = _review_lock_for_owner(domain, jury, dossier, actor, stage=stage, now=now)
     previous = review.slot
     if previous is None:
         return review

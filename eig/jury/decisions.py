@@ -14,6 +14,7 @@ from eig.history.services import record
 from eig.jury.domain import JuryDomain
 from eig.jury.models import AbstractReview, DecisionRecord, Jury, ReviewAction
 from eig.jury.reviews import dossier_ensure_in_jury, ensure_length, review_lock
+from eig.jury.stages import jury_last_stage
 from eig.notifications.services import email_queue
 
 Decision = AbstractReview.Decision
@@ -34,7 +35,8 @@ def review_decide(
 ):
     """Decide on a dossier: selected, waiting list or not selected, with a motivation (required
     unless selected). A decision is final, except the waiting list, which may later become
-    selected or not selected.
+    selected or not selected. The decision is the jury's last word: it is taken on the
+    dossier's review at the last stage, whichever stage the dossier reached.
 
     Side effects: the dossier's state moves with a history event, and the review gets a
     "decided" (or "decision changed") event with the motivation; its recipients are mailed
@@ -52,7 +54,7 @@ def review_decide(
         )
     ensure_length(motivation, MOTIVATION_MAX, "Motivation")
     dossier_ensure_in_jury(domain, jury, dossier)
-    review = review_lock(domain, jury, dossier)
+    review = review_lock(domain, jury, dossier, stage=jury_last_stage(jury))
     if decision not in DECISION_MOVES.get(review.decision, set()):
         current = review.get_decision_display()
         raise InvalidTransition(

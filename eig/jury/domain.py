@@ -184,15 +184,21 @@ class JuryDomain:
 
     @property
     def review_relation(self) -> str:
-        """The dossier's review, as a lookup from the dossier ("review")."""
+        """The dossier's reviews (one per stage), as a lookup from the dossier ("review")."""
         return self.review_model._meta.get_field(self.dossier_field).related_query_name()
 
     def review_of(self, dossier):
-        """The dossier's review (selected with it), or None."""
-        try:
-            return getattr(dossier, self.review_relation)
-        except self.review_model.DoesNotExist:
-            return None
+        """The dossier's review at the stage its list selected it for (`stage_review`, see
+        `screens.review_rows`), else at its jury's first stage; or None."""
+        if "stage_review_pk" in dossier.__dict__:
+            # Selected with the dossier; Django sets nothing when it has no review there.
+            return dossier.__dict__.get("stage_review")
+        return (
+            self.review_model.objects.filter(**{self.dossier_field: dossier})
+            .select_related("slot__group")
+            .order_by("stage__position")
+            .first()
+        )
 
     def dossier_of(self, obj):
         """The dossier of an evaluation, a conflict or a review."""
@@ -228,5 +234,7 @@ class JuryDomain:
             .first()
         )
 
-    def evaluations(self, jury: Jury) -> QuerySet:
-        return self.evaluation_model.objects.filter(member__jury=jury)
+    def evaluations(self, jury: Jury, stage=None) -> QuerySet:
+        """The jury's evaluations, of every stage unless `stage` is given."""
+        evaluations = self.evaluation_model.objects.filter(member__jury=jury)
+        return evaluations if stage is None else evaluations.filter(stage=stage)

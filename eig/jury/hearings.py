@@ -291,11 +291,19 @@ def slot_release(*, domain: JuryDomain, review, actor, now, note: str = "") -> N
 
 @transaction.atomic
 def review_assign_slot(
-    *, domain: JuryDomain, jury: Jury, dossier, slot: HearingSlot | None, actor, now=None
+    *,
+    domain: JuryDomain,
+    jury: Jury,
+    dossier,
+    slot: HearingSlot | None,
+    actor,
+    now=None,
+    stage=None,
 ):
-    """Give a shortlisted dossier its hearing slot, up to the slot's capacity (slots that
-    owners book are theirs, not staff's); `slot=None` takes it back. The slot's row is
-    locked, so that two staff filling its last place at once cannot both get it.
+    """Give a dossier shortlisted at a stage (the first unless `stage` says otherwise) its
+    hearing slot, up to the slot's capacity (slots that owners book are theirs, not
+    staff's); `slot=None` takes it back. The slot's row is locked, so that two staff filling
+    its last place at once cannot both get it.
 
     Side effects: "slot released" / "slot assigned" events on the review; no mail until
     `hearing_convoke`, except when the dossier was already
@@ -303,7 +311,7 @@ def review_assign_slot(
     next `hearing_convoke` convokes it again. Refused once the dossier was heard or decided.
     """
     now = now or timezone.now()
-    review = review_lock(domain, jury, dossier, create=False)
+    review = review_lock(domain, jury, dossier, create=False, stage=stage)
     if not review.is_shortlisted:
         raise InvalidTransition(
             "Seul un dossier présélectionné reçoit un créneau d'audition.", code="not_shortlisted"

@@ -8,6 +8,7 @@ describes itself to the services through a `JuryDomain` (see `domain.py`).
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -75,8 +76,98 @@ class Jury(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            # Every jury has at least one stage: its grid, evaluations and reviews hang on
+            # one, and juries are created in many places (admin, demo, bench, tests) that
+            # all predate stages.
+            JuryStage.objects.first_for(self)
+
     def is_scoring_open(self, now=None) -> bool:
         return self.scoring_deadline is None or (now or timezone.now()) < self.scoring_deadline
+
+
+class JuryStageQuerySet(models.QuerySet):
+    def first_for(self, jury) -> "JuryStage":
+        """The jury's first stage, created when the jury has none yet (a jury written
+        before stages existed, or by `bulk_create`)."""
+        jury_id = getattr(jury, "pk", jury)
+        stage = self.filter(jury_id=jury_id).order_by("position").first()
+        if stage is None:
+            stage, _created = self.get_or_create(
+                jury_id=jury_id,
+                position=1,
+                defaults={"name": JuryStage.FIRST_NAME, "kind": JuryStage.Kind.WRITTEN},
+            )
+        return stage
+
+
+class JuryStage(models.Model):
+    """One round of a jury: the written dossier, then an interview… Each stage has its own
+    criteria grid, its own evaluations and its own review of each dossier. The dossiers of
+    the first stage are the domain's; those of a later stage, the ones shortlisted at the
+    stage before (`eig.jury.stages.stage_dossiers`)."""
+
+    class Kind(models.TextChoices):
+        WRITTEN = "written", _("Dossier écrit")
+        INTERVIEW = "interview", _("Entretien")
+
+    FIRST_NAME = "Examen du dossier écrit"
+
+    jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(_("ordre"), default=1)
+    name = models.CharField(_("nom"), max_length=120)
+    kind = models.CharField(_("nature"), max_length=16, choices=Kind.choices, default=Kind.WRITTEN)
+    scoring_deadline = models.DateTimeField(
+        _("date limite des évaluations de l'étape"),
+        null=True,
+        blank=True,
+        help_text=_("Heure de Paris. Vide : la date limite du jury s'applique."),
+    )
+
+    objects = JuryStageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("étape du jury")
+        verbose_name_plural = _("étapes du jury")
+        ordering = ["jury", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jury", "position"],
+                name="jurystage_position_unique",
+                violation_error_message=_("Deux étapes ne peuvent pas avoir le même ordre."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1),
+                name="jurystage_position_positive",
+                violation_error_message=_("L'ordre d'une étape commence à 1."),
+            ),
+            # What the criteria's and reviews' (stage, jury) foreign keys point at, so that
+            # the database itself refuses a stage of another jury (migrations jury 0007,
+            # projects 0010).
+            models.UniqueConstraint(fields=["id", "jury"], name="jurystage_id_jury"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.name}"
+
+    @property
+    def deadline(self):
+        """The stage's own deadline, else the jury's. Reads `jury`: select it with the stage."""
+        return self.scoring_deadline or self.jury.scoring_deadline
+
+    def is_scoring_open(self, now=None) -> bool:
+        deadline = self.deadline
+        return deadline is None or (now or timezone.now()) < deadline
+
+
+def _stage_default(row, jury_id) -> None:
+    """Rows written without a stage (every caller from before stages: services, admin,
+    demo, tests) belong to their jury's first stage."""
+    if row.stage_id is None and jury_id is not None:
+        row.stage = JuryStage.objects.first_for(jury_id)
 
 
 class Criterion(models.Model):
@@ -85,6 +176,16 @@ class Criterion(models.Model):
     « excellent » in the 2020 jury guide)."""
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="criteria")
+    # RESTRICT rather than PROTECT: a stage never takes its grid along, yet deleting the
+    # jury (whose cascade reaches both) still deletes it; scores protect what they used.
+    stage = models.ForeignKey(
+        JuryStage,
+        verbose_name=_("étape"),
+        on_delete=models.RESTRICT,
+        related_name="criteria",
+        blank=True,
+        help_text=_("Vide : la première étape du jury."),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"))
     name = models.CharField(_("critère"), max_length=300)
     description = models.TextField(_("description"), blank=True, max_length=2000)
@@ -101,10 +202,10 @@ class Criterion(models.Model):
     class Meta:
         verbose_name = _("critère")
         verbose_name_plural = _("critères")
-        ordering = ["jury", "position"]
+        ordering = ["jury", "stage", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["jury", "position"],
+                fields=["stage", "position"],
                 name="criterion_position_unique",
                 violation_error_message=_("Deux critères ne peuvent pas avoir le même ordre."),
             ),
@@ -126,6 +227,17 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        _stage_default(self, self.jury_id)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.stage_id and self.jury_id and self.stage.jury_id != self.jury_id:
+            raise ValidationError(
+                {"stage": _("Cette étape appartient à un autre jury.")}, code="stage"
+            )
 
     @property
     def scale(self) -> list[tuple[int, str]]:
@@ -317,10 +429,14 @@ class DossierAggregate(models.Model):
     `jury_aggregates_rebuild` rewrites them all); the definitions of the figures are those
     of the ranking (see `selectors.py`).
 
+    One row per stage and dossier: each stage has its own grid, evaluations and ranking.
     `dossier_id` is the domain's dossier pk, not a foreign key: the engine serves several
     domains and knows none of their models. A row is derived data, never history."""
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(
+        "JuryStage", on_delete=models.CASCADE, related_name="+", verbose_name=_("étape")
+    )
     dossier_id = models.PositiveBigIntegerField(_("dossier"))
     due = models.PositiveIntegerField(_("évaluations dues"), default=0)
     done = models.PositiveIntegerField(_("évaluations soumises"), default=0)
@@ -344,7 +460,7 @@ class DossierAggregate(models.Model):
         verbose_name = _("résultat d'un dossier")
         verbose_name_plural = _("résultats des dossiers")
         constraints = [
-            models.UniqueConstraint(fields=["jury", "dossier_id"], name="dossieraggregate_unique")
+            models.UniqueConstraint(fields=["stage", "dossier_id"], name="dossieraggregate_unique")
         ]
 
     def __str__(self):
@@ -389,6 +505,11 @@ class AbstractEvaluation(models.Model):
     member = models.ForeignKey(
         JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="%(class)ss"
     )
+    # The stage whose grid the scores follow; a dossier has one evaluation per juror and
+    # stage. Empty on creation: the jury's first stage.
+    stage = models.ForeignKey(
+        JuryStage, verbose_name=_("étape"), on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField(_("état"), max_length=16, choices=State.choices, default="pending")
     overall_comment = models.TextField(
         _("appréciation générale"), blank=True, validators=[MaxLengthValidator(3000)]
@@ -413,6 +534,11 @@ class AbstractEvaluation(models.Model):
         abstract = True
         verbose_name = _("évaluation")
         verbose_name_plural = _("évaluations")
+
+    def save(self, *args, **kwargs):
+        if self.stage_id is None and self.member_id is not None:
+            _stage_default(self, self.member.jury_id)
+        super().save(*args, **kwargs)
 
     @property
     def has_scores(self) -> bool:
@@ -482,6 +608,12 @@ class AbstractReview(models.Model):
         NOT_SELECTED = "not_selected", _("Non retenu")
 
     jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="+")
+    # One review per stage and dossier: shortlisted at one stage, a dossier goes on to the
+    # next; the final decision is taken on the last stage's review. Empty on creation: the
+    # jury's first stage.
+    stage = models.ForeignKey(
+        JuryStage, verbose_name=_("étape"), on_delete=models.PROTECT, related_name="+"
+    )
     shortlisted_at = models.DateTimeField(_("présélectionné le"), null=True, blank=True)
     questions = models.TextField(
         _("questions de la présélection"),
@@ -519,6 +651,10 @@ class AbstractReview(models.Model):
         abstract = True
         verbose_name = _("suite donnée")
         verbose_name_plural = _("suites données")
+
+    def save(self, *args, **kwargs):
+        _stage_default(self, self.jury_id)
+        super().save(*args, **kwargs)
 
     @property
     def is_shortlisted(self) -> bool:

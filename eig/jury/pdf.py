@@ -18,9 +18,11 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
     """What the record says: every dossier of the jury under its decision (undecided ones
     last), the counts, the jury's composition."""
     jury = record.jury
+    # Each dossier's review at the furthest stage it reached (the decision is on the
+    # last stage's): later stages overwrite earlier ones.
     reviews = {
         getattr(review, domain.dossier_id_field): review
-        for review in domain.review_model.objects.filter(jury=jury)
+        for review in domain.review_model.objects.filter(jury=jury).order_by("stage__position")
     }
     by_decision = {value: [] for value in [*Decision.values, ""]}
     for dossier in domain.dossiers(jury):

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from eig.exceptions import DomainError
-from eig.jury.models import Criterion, DossierAggregate, Jury
+from eig.jury.models import Criterion, DossierAggregate, Jury, JuryStage
 from eig.jury.registry import domain_for
 from eig.jury.services import jury_aggregates_rebuild
+from eig.jury.stages import stage_resolve
 
 PRESETS_FILE = Path(__file__).with_name("presets.json")
 
@@ -32,15 +33,17 @@ def preset_choices() -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def jury_apply_preset(*, jury: Jury, key: str) -> list[Criterion]:
-    """Replace the jury's grid by a preset. Refused once a juror has scored against it:
-    the scores would lose their meaning."""
+def jury_apply_preset(*, jury: Jury, key: str, stage: JuryStage | None = None) -> list[Criterion]:
+    """Replace the grid of one stage of the jury (the first unless `stage` says otherwise)
+    by a preset. Refused once a juror has scored against it: the scores would lose their
+    meaning."""
     if key not in presets():
         raise DomainError(f"Grille inconnue : {key}.", code="preset")
     jury = Jury.objects.select_for_update().get(pk=jury.pk)
+    stage = stage_resolve(jury, stage)
     try:
         # Scores protect their criterion, whatever the domain that holds them.
-        jury.criteria.all().delete()
+        stage.criteria.all().delete()
     except ProtectedError:
         raise DomainError(
             "Des jurés ont déjà noté avec la grille actuelle : elle ne peut plus être remplacée.",
@@ -49,6 +52,7 @@ def jury_apply_preset(*, jury: Jury, key: str) -> list[Criterion]:
     criteria = Criterion.objects.bulk_create(
         Criterion(
             jury=jury,
+            stage=stage,
             position=position,
             name=item["name"],
             description=item["description"],

@@ -11,7 +11,9 @@ possibly a « coup de cœur », and a short justification (`hearings.py`); the d
 then decides: selected, waiting list, not selected (`decisions.py`).
 
 This module holds what those three share: the review row, locked, and its guards. Like
-`services.py`, every function takes the `JuryDomain` of its dossiers.
+`services.py`, every function takes the `JuryDomain` of its dossiers. A dossier has one
+review per stage of the jury (`stages.py`): shortlisting, slots and opinions work on the
+first stage's unless a `stage` is given; the decision on the last stage's.
 """
 
 import datetime
@@ -21,7 +23,8 @@ from django.utils import timezone
 
 from eig.exceptions import DomainError, InvalidTransition
 from eig.jury.domain import JuryDomain
-from eig.jury.models import Jury
+from eig.jury.models import Jury, JuryStage
+from eig.jury.stages import stage_resolve
 
 
 def local_time(moment: datetime.datetime) -> str:
@@ -33,13 +36,24 @@ def dossier_ensure_in_jury(domain: JuryDomain, jury: Jury, dossier) -> None:
         raise DomainError("Ce dossier n'est pas soumis à ce jury.", code="dossier")
 
 
-def review_lock(domain: JuryDomain, jury: Jury, dossier, *, create: bool = True):
-    """The dossier's review row, locked; created empty when `create` and missing."""
-    queryset = domain.review_model.objects.filter(**{domain.dossier_field: dossier})
+def review_lock(
+    domain: JuryDomain,
+    jury: Jury,
+    dossier,
+    *,
+    create: bool = True,
+    stage: JuryStage | None = None,
+):
+    """The dossier's review row at `stage` (the jury's first by default), locked; created
+    empty when `create` and missing."""
+    stage = stage_resolve(jury, stage)
+    queryset = domain.review_model.objects.filter(stage=stage, **{domain.dossier_field: dossier})
     if create and not queryset.exists():
         try:
             with transaction.atomic():
-                domain.review_model.objects.create(jury=jury, **{domain.dossier_field: dossier})
+                domain.review_model.objects.create(
+                    jury=jury, stage=stage, **{domain.dossier_field: dossier}
+                )
         except IntegrityError:
             pass  # created meanwhile by another request: lock theirs
     review = (

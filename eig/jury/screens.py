@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
@@ -36,9 +37,11 @@ from eig.jury.models import (
     Jury,
     JuryGroup,
     JuryMember,
+    JuryStage,
 )
 from eig.jury.registry import domain_for, domains
 from eig.jury.selectors import evaluation_scores_prefetch, jury_conflicts
+from eig.jury.stages import stage_ref
 
 EvaluationState = AbstractEvaluation.State
 
@@ -429,33 +432,66 @@ def evaluation_others_for_juror(domain: JuryDomain, evaluation, criteria: list) 
 # --- Shortlist, hearings, deliberation (staff) ------------------------------------------------
 
 
-def review_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
-    """Every dossier of the jury with its review (shortlist, slot and group, hearing
-    opinion, decision): the pre-selection, hearings and deliberation pages, beside
+def review_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> QuerySet:
+    """Every dossier of the jury with its review at one stage, the first unless `stage`
+    says otherwise (shortlist, slot and group, hearing opinion, decision; read it with
+    `domain.review_of`): the pre-selection, hearings and deliberation pages, beside
     `jury_ranking`."""
+    review = domain.review_relation
     return (
         _plain(domain, jury)
-        .select_related(*_holder_related(domain), f"{domain.review_relation}__slot__group")
+        .annotate(
+            stage_review=FilteredRelation(
+                review, condition=Q(**{f"{review}__stage": stage_ref(jury, stage)})
+            )
+        )
+        # The marker that `domain.review_of` reads: the review was selected, even when absent.
+        .annotate(stage_review_pk=F("stage_review__id"))
+        .select_related(*_holder_related(domain), "stage_review__slot__group")
         .order_by(*([domain.title_field] if domain.title_field else []), "pk")
     )
 
 
-def decision_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
+def _list_fields_deferred(domain: JuryDomain) -> list[str]:
+    """Every field of the dossier (and of the models its `list_fields` reach) that the
+    lists do not print: `only()` does not combine with the stage's filtered review, hence
+    `defer()` of everything else."""
+    model = domain.dossier_model
+    kept = {path.split("__", 1)[0] for path in domain.list_fields}
+    deferred = [
+        field.name
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in kept
+    ]
+    for path in domain.list_fields:
+        if "__" not in path:
+            continue
+        relation, name = path.split("__", 1)
+        related = model._meta.get_field(relation).related_model
+        deferred += [
+            f"{relation}__{field.name}"
+            for field in related._meta.concrete_fields
+            if not field.primary_key and field.name != name
+        ]
+    return deferred
+
+
+def decision_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> QuerySet:
     """`review_rows` for the pre-selection and the deliberation, which print only the
     dossier's label and holder: a dossier's texts are long and they read all 2,000."""
     if not domain.list_fields:
-        return review_rows(domain, jury)
-    return review_rows(domain, jury).only(*domain.list_fields, domain.review_relation)
+        return review_rows(domain, jury, stage)
+    return review_rows(domain, jury, stage).defer(*_list_fields_deferred(domain))
 
 
-def hearing_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
-    """The shortlisted dossiers of the jury, by hearing time (those without a slot last)."""
-    review = domain.review_relation
+def hearing_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> QuerySet:
+    """The dossiers of the jury shortlisted at one stage (the first unless `stage` says
+    otherwise), by hearing time (those without a slot last)."""
     return (
-        review_rows(domain, jury)
-        .filter(**{f"{review}__shortlisted_at__isnull": False})
+        review_rows(domain, jury, stage)
+        .filter(stage_review__shortlisted_at__isnull=False)
         .order_by(
-            F(f"{review}__slot__starts_at").asc(nulls_last=True),
+            F("stage_review__slot__starts_at").asc(nulls_last=True),
             *([domain.title_field] if domain.title_field else []),
             "pk",
         )
@@ -580,6 +616,7 @@ def get_review_for_hearing(user, jury_pk: int, dossier_pk: int):
             "slot__group",
             "jury",
         )
+        .order_by("stage__position")  # a jury of stages: the earliest hearing
         .first()
     )
     if review is not None:

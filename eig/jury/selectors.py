@@ -10,6 +10,7 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
@@ -35,7 +36,9 @@ from eig.jury.models import (
     HearingSlot,
     Jury,
     JuryMember,
+    JuryStage,
 )
+from eig.jury.stages import stage_dossiers, stage_ref
 
 
 def jury_members_active(jury: Jury) -> QuerySet[JuryMember]:
@@ -82,26 +85,37 @@ def evaluation_list_for_juror(domain: JuryDomain, user) -> QuerySet:
     )
 
 
-def jury_progress(domain: JuryDomain, jury: Jury) -> dict:
-    """Counts for the staff summary: evaluations due, submitted, drafts, not started."""
-    counts = domain.evaluations(jury).aggregate(
-        due=Count("pk"),
-        submitted=Count("pk", filter=Q(state="submitted")),
-        draft=Count("pk", filter=Q(state="draft")),
-        pending=Count("pk", filter=Q(state="pending")),
+def jury_progress(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> dict:
+    """Counts for the staff summary at one stage (the first by default): evaluations due,
+    submitted, drafts, not started."""
+    counts = (
+        domain.evaluations(jury)
+        .filter(stage=stage_ref(jury, stage))
+        .aggregate(
+            due=Count("pk"),
+            submitted=Count("pk", filter=Q(state="submitted")),
+            draft=Count("pk", filter=Q(state="draft")),
+            pending=Count("pk", filter=Q(state="pending")),
+        )
     )
     counts["percent"] = round(100 * counts["submitted"] / counts["due"]) if counts["due"] else 0
     return counts
 
 
-def jury_member_loads(domain: JuryDomain, jury: Jury) -> QuerySet[JuryMember]:
-    """The pool with each member's load and progress, for the assignment page."""
+def jury_member_loads(
+    domain: JuryDomain, jury: Jury, stage: JuryStage | None = None
+) -> QuerySet[JuryMember]:
+    """The pool with each member's load and progress at one stage (the first by default),
+    for the assignment page."""
     evaluations = f"{domain.evaluation_model._meta.model_name}s"
+    at_stage = Q(**{f"{evaluations}__stage": stage_ref(jury, stage)})
     return (
         jury.members.select_related("user__administration")
         .annotate(
-            load=Count(evaluations, distinct=True),
-            submitted=Count(evaluations, filter=Q(**{f"{evaluations}__state": "submitted"})),
+            load=Count(evaluations, distinct=True, filter=at_stage),
+            submitted=Count(
+                evaluations, filter=at_stage & Q(**{f"{evaluations}__state": "submitted"})
+            ),
         )
         .order_by("withdrawn_at", "user__last_name", "user__first_name", "pk")
     )
@@ -266,18 +280,37 @@ def _column(meta, name):
     return connection.ops.quote_name(meta.get_field(name).column)
 
 
+def _stage_sql(jury: Jury, stage: JuryStage | None) -> tuple[str, list]:
+    """The stage a figure query reads: the one given, or the jury's first stage read inside
+    the query (no query of its own)."""
+    if stage is not None:
+        return "%s", [stage.pk]
+    table = connection.ops.quote_name(JuryStage._meta.db_table)
+    return (
+        f"(SELECT s.id FROM {table} s WHERE s.jury_id = %s ORDER BY s.position LIMIT 1)",
+        [jury.pk],
+    )
+
+
 def dossier_figures_sql(
-    domain: JuryDomain, jury: Jury, criteria: list[Criterion], dossiers, *, only=None
+    domain: JuryDomain,
+    jury: Jury,
+    criteria: list[Criterion],
+    dossiers,
+    *,
+    only=None,
+    stage: JuryStage | None = None,
 ):
-    """The per-dossier figures computed from the scores, one row per dossier that has
-    evaluations: `dossier_id`, `due`, `done`, `oldest_version`, `crit_<pk>` per criterion,
-    `mean`, `median`, `spread`, `overall_min`, `overall_max`, `weighted`, `normalised`.
+    """The per-dossier figures computed from the scores of one stage (the first unless
+    `stage` says otherwise), one row per dossier that has evaluations at that stage:
+    `dossier_id`, `due`, `done`, `oldest_version`, `crit_<pk>` per criterion, `mean`,
+    `median`, `spread`, `overall_min`, `overall_max`, `weighted`, `normalised`.
 
     Built from the innermost level out: an evaluation's scores side by side, the evaluation
     with its overall score (`v`), each juror's mean and standard deviation over their
-    submitted evaluations in the jury (`j`), the dossier's evaluations grouped (`g`), then
+    submitted evaluations at the stage (`j`), the dossier's evaluations grouped (`g`), then
     the jury's weighted score. `only` (dossier pks) restricts the rows, not the jurors'
-    statistics, which always cover the whole jury. Criterion ids and weights are written
+    statistics, which always cover the whole stage. Criterion ids and weights are written
     in the SQL as numbers (coerced with int() and float()); everything else is a
     parameter. Returns (sql, params)."""
     qn = connection.ops.quote_name
@@ -308,6 +341,7 @@ def dossier_figures_sql(
         else "SELECT NULL::bigint AS evaluation_id WHERE false"
     )
     dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
+    stage_sql, stage_params = _stage_sql(jury, stage)
     # `total`, a juror's overall score, is NULL unless the evaluation is submitted.
     evaluations_sql = (
         f"SELECT e.{dossier_column} AS dossier_id, e.{column(evaluation, 'state')} AS state"
@@ -321,6 +355,7 @@ def dossier_figures_sql(
         + f" WHERE e.{column(evaluation, 'member')} IN"
         + f" (SELECT {column(member, 'id')} FROM {qn(member.db_table)}"
         + f" WHERE {column(member, 'jury')} = %s)"
+        + f" AND e.{column(evaluation, 'stage')} = {stage_sql}"
         + f" AND e.{dossier_column} IN ({dossiers_sql})"
     )
     # A juror's z-score: how far this overall score stands from their own mean, in their own
@@ -353,19 +388,20 @@ def dossier_figures_sql(
         f" SELECT g.*, {_rounded(_weighted_mean_sql('g', grid))} AS weighted FROM g"
     )
     submitted = AbstractEvaluation.State.SUBMITTED
-    params = [submitted, jury.pk, *dossiers_params, submitted, submitted]
+    params = [submitted, jury.pk, *stage_params, *dossiers_params, submitted, submitted]
     if only is not None:
         params.append(list(only))
     return sql, params
 
 
-def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers):
+def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers, stage):
     """The same rows as `dossier_figures_sql`, columns in the same order, read from
-    `DossierAggregate`, with the condition that they are stale (some row computed with
-    another grid)."""
+    `DossierAggregate` at one stage (the first unless `stage` says otherwise), with the
+    condition that they are stale (some row of the stage computed with another grid)."""
     qn = connection.ops.quote_name
     meta = DossierAggregate._meta
     dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
+    stage_sql, stage_params = _stage_sql(jury, stage)
     crit = "".join(
         f", (a.{_column(meta, 'criteria')} ->> '{int(criterion.pk)}')::float8"
         f" AS {ranking_criterion_key(criterion)}"
@@ -378,15 +414,15 @@ def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers):
         + f", a.{_column(meta, 'oldest_version')} AS oldest_version"
         + crit
         + "".join(f", a.{_column(meta, name)} AS {name}" for name in after)
-        + f" FROM {qn(meta.db_table)} a WHERE a.{_column(meta, 'jury')} = %s"
+        + f" FROM {qn(meta.db_table)} a WHERE a.{_column(meta, 'stage')} = {stage_sql}"
         + f" AND a.{_column(meta, 'dossier_id')} IN ({dossiers_sql})"
     )
     stale = (
-        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} b WHERE b.{_column(meta, 'jury')} = %s"
-        f" AND b.{_column(meta, 'grid')} <> %s)"
+        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} b WHERE b.{_column(meta, 'stage')} ="
+        f" {stage_sql} AND b.{_column(meta, 'grid')} <> %s)"
     )
-    stale_params = [jury.pk, jury_grid_signature(criteria)]
-    return sql, [jury.pk, *dossiers_params], stale, stale_params
+    stale_params = [*stage_params, jury_grid_signature(criteria)]
+    return sql, [*stage_params, *dossiers_params], stale, stale_params
 
 
 def jury_grid_signature(criteria: list[Criterion]) -> str:
@@ -395,24 +431,29 @@ def jury_grid_signature(criteria: list[Criterion]) -> str:
     return hashlib.sha256(repr(grid).encode()).hexdigest()[:32]
 
 
-def jury_aggregates_stale(jury: Jury, criteria: list[Criterion]) -> bool:
-    """Whether some stored figure of the jury was computed with another grid (a weight
-    changed, a criterion was added, outside the admin that rebuilds them)."""
+def jury_aggregates_stale(
+    jury: Jury, criteria: list[Criterion], stage: JuryStage | None = None
+) -> bool:
+    """Whether some stored figure of one stage of the jury (the first unless `stage` says
+    otherwise) was computed with another grid (a weight changed, a criterion was added,
+    outside the admin that rebuilds them)."""
     return (
-        DossierAggregate.objects.filter(jury=jury)
+        DossierAggregate.objects.filter(jury=jury, stage=stage_ref(jury, stage))
         .exclude(grid=jury_grid_signature(criteria))
         .exists()
     )
 
 
-def _ranking_sql(domain: JuryDomain, jury: Jury, criteria, dossiers, *, computed: bool):
-    source, params = dossier_figures_sql(domain, jury, criteria, dossiers)
+def _ranking_sql(domain: JuryDomain, jury: Jury, criteria, dossiers, *, computed: bool, stage):
+    source, params = dossier_figures_sql(domain, jury, criteria, dossiers, stage=stage)
     if not computed:
         # The stored rows, unless some were computed with another grid (a weight changed
         # outside the admin, which rebuilds them): then the scores, slower but right. One
         # query either way; PostgreSQL evaluates the condition once and skips the other
         # branch.
-        stored, stored_params, stale, stale_params = _stored_figures_sql(jury, criteria, dossiers)
+        stored, stored_params, stale, stale_params = _stored_figures_sql(
+            jury, criteria, dossiers, stage
+        )
         source = f"{stored} AND NOT {stale} UNION ALL SELECT c.* FROM ({source}) c WHERE {stale}"
         params = [*stored_params, *stale_params, *params, *stale_params]
     # DISTINCT ON tells PostgreSQL that a dossier has one row at most, so that a COUNT(*)
@@ -437,14 +478,16 @@ def jury_ranking(
     criteria: list[Criterion] | None = None,
     fields: tuple[str, ...] = ("pk",),
     computed: bool = False,
+    stage: JuryStage | None = None,
 ) -> QuerySet:
     """The jury's dossiers with their figures (see above), best weighted score first, ties
     by pk: `.values()` rows with `fields` of the dossier, `rank`, `normalised_rank`, `due`,
     `done`, `crit_<pk>` for each criterion, `weighted`, `normalised`, `mean`, `median`,
     `spread`, `overall_min`, `overall_max`, `spread_flagged`, `shortlisted_at` (from the
-    dossier's review, if any: the review model is one-to-one with the dossier) and
-    `earlier_version` (a submitted evaluation was made on an earlier version of the
-    dossier).
+    dossier's review at that stage, if any) and `earlier_version` (a submitted evaluation
+    was made on an earlier version of the dossier). All at one stage: the first unless
+    `stage` says otherwise, with that stage's dossiers (`stages.stage_dossiers`),
+    evaluations, grid and stored figures.
 
     The figures are read from `DossierAggregate`, which the services keep up to date;
     `computed=True` computes them from the scores instead (the reference the stored ones
@@ -453,10 +496,16 @@ def jury_ranking(
     paginator) does not read the figures unless it filters on them. Pass `criteria` when
     the page already has them."""
     if criteria is None:
-        criteria = list(jury.criteria.order_by("position"))
-    dossiers = domain.dossiers(jury).select_related(None).prefetch_related(None).order_by()
-    sql, params = _ranking_sql(domain, jury, criteria, dossiers, computed=computed)
-    queryset = dossiers.all()
+        criteria = list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
+    dossiers = domain.dossiers(jury) if stage is None else stage_dossiers(domain, stage)
+    dossiers = dossiers.select_related(None).prefetch_related(None).order_by()
+    sql, params = _ranking_sql(domain, jury, criteria, dossiers, computed=computed, stage=stage)
+    review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
+    queryset = dossiers.annotate(
+        stage_review=FilteredRelation(
+            review, condition=Q(**{f"{review}__stage": stage_ref(jury, stage)})
+        )
+    )
     query = queryset.query
     alias = query.join(
         _DerivedTable(
@@ -471,7 +520,6 @@ def jury_ranking(
     def column(name, output_field):
         return _DerivedColumn(alias, name, output_field)
 
-    review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
     figures = {
         "rank": column("rank", IntegerField()),
         "normalised_rank": column("normalised_rank", IntegerField()),
@@ -483,7 +531,7 @@ def jury_ranking(
         },
         **{name: column(name, FloatField()) for name in RANKING_FIGURES},
         "spread_flagged": Coalesce(column("spread_flagged", BooleanField()), Value(False)),
-        "shortlisted_at": F(f"{review}__shortlisted_at"),
+        "shortlisted_at": F("stage_review__shortlisted_at"),
         # A submitted evaluation was made on an earlier version of the dossier.
         "earlier_version": Coalesce(
             LessThan(column("oldest_version", IntegerField()), F(domain.dossier_version_field)),

@@ -8,6 +8,7 @@ of dossier shares this code. Pre-selection, hearings and deliberation are in `sh
 import datetime
 
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
@@ -21,6 +22,7 @@ from eig.jury.models import (
     EvaluationAction,
     Jury,
     JuryMember,
+    JuryStage,
     MemberAction,
 )
 from eig.jury.selectors import (
@@ -32,6 +34,7 @@ from eig.jury.selectors import (
     member_conflict_reason,
     ranking_criterion_key,
 )
+from eig.jury.stages import jury_stages, stage_criteria, stage_dossiers, stage_resolve
 from eig.notifications.services import email_queue, reminder_send_once
 
 State = AbstractEvaluation.State
@@ -54,12 +57,19 @@ _AGGREGATES_LOCK = 0x4A555259  # "JURY"
 
 
 def jury_aggregates_refresh(
-    *, domain: JuryDomain, jury: Jury | int, dossier_ids=None, member_ids=()
+    *,
+    domain: JuryDomain,
+    jury: Jury | int,
+    dossier_ids=None,
+    member_ids=(),
+    stage: JuryStage | int | None = None,
 ) -> None:
     """Rewrite the stored figures (`DossierAggregate`) of the jury's dossiers from their
-    scores: of `dossier_ids`, and of every dossier that one of `member_ids` submitted an
-    evaluation of (a juror's change moves their mean and deviation, so the normalised
-    score of each of their dossiers); of every dossier when `dossier_ids` is None.
+    scores, at one stage (`stage`, a stage or its pk) or at every stage of the jury when
+    `stage` is None: of `dossier_ids`, and of every dossier that one of `member_ids`
+    submitted an evaluation of (a juror's change moves their mean and deviation, so the
+    normalised score of each of their dossiers); of every dossier when `dossier_ids` is
+    None.
 
     Called, in their transaction, by every service that creates, deletes, submits or
     reopens an evaluation, or changes the grid. A transaction-level advisory lock per
@@ -69,24 +79,41 @@ def jury_aggregates_refresh(
     jury = Jury.objects.get(pk=jury_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AGGREGATES_LOCK, jury_id])
-    aggregates = DossierAggregate.objects.filter(jury_id=jury_id)
-    criteria = list(jury.criteria.order_by("position"))
+    if stage is None:
+        stages = jury_stages(jury)
+    else:
+        stage_id = stage if isinstance(stage, int) else stage.pk
+        stages = [JuryStage.objects.get(pk=stage_id, jury=jury)]
+    for one in stages:
+        one.jury = jury
+        _stage_aggregates_refresh(
+            domain=domain, jury=jury, stage=one, dossier_ids=dossier_ids, member_ids=member_ids
+        )
+
+
+def _stage_aggregates_refresh(
+    *, domain: JuryDomain, jury: Jury, stage: JuryStage, dossier_ids, member_ids
+) -> None:
+    aggregates = DossierAggregate.objects.filter(stage=stage)
+    criteria = stage_criteria(stage)
     only = None
-    # Rows of another grid are all rewritten: a jury's rows always share one grid.
-    if dossier_ids is not None and not jury_aggregates_stale(jury, criteria):
+    # Rows of another grid are all rewritten: a stage's rows always share one grid.
+    if dossier_ids is not None and not jury_aggregates_stale(jury, criteria, stage=stage):
         only = set(dossier_ids)
         if member_ids:
             only |= set(
                 domain.evaluation_model.objects.filter(
-                    member_id__in=member_ids, state=State.SUBMITTED
+                    member_id__in=member_ids, stage=stage, state=State.SUBMITTED
                 ).values_list(domain.dossier_id_field, flat=True)
             )
         if not only:
             return
         aggregates = aggregates.filter(dossier_id__in=only)
     aggregates.delete()
-    dossiers = domain.dossiers(jury).select_related(None).prefetch_related(None).order_by()
-    figures_sql, params = dossier_figures_sql(domain, jury, criteria, dossiers, only=only)
+    dossiers = stage_dossiers(domain, stage).select_related(None).prefetch_related(None).order_by()
+    figures_sql, params = dossier_figures_sql(
+        domain, jury, criteria, dossiers, only=only, stage=stage
+    )
     meta = DossierAggregate._meta
     criteria_json = (
         "jsonb_build_object("
@@ -99,21 +126,21 @@ def jury_aggregates_refresh(
     )
     names = ("due", "done", "oldest_version", "weighted", "mean", "median")
     names += ("overall_min", "overall_max", "spread", "normalised")
-    columns = ["jury", "dossier_id", *names, "criteria", "grid", "updated_at"]
+    columns = ["jury", "stage", "dossier_id", *names, "criteria", "grid", "updated_at"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)}"
             f" ({', '.join(connection.ops.quote_name(meta.get_field(c).column) for c in columns)})"
-            f" SELECT %s, f.dossier_id, {', '.join(f'f.{name}' for name in names)},"
+            f" SELECT %s, %s, f.dossier_id, {', '.join(f'f.{name}' for name in names)},"
             f" {criteria_json}, %s, %s FROM ({figures_sql}) f",
-            [jury_id, jury_grid_signature(criteria), timezone.now(), *params],
+            [jury.pk, stage.pk, jury_grid_signature(criteria), timezone.now(), *params],
         )
 
 
 @transaction.atomic
 def jury_aggregates_rebuild(*, domain: JuryDomain, jury: Jury) -> None:
-    """Rewrite every stored figure of the jury from its scores: for safety (data written
-    around the services, a bulk import), and after the grid changes."""
+    """Rewrite every stored figure of the jury, at every stage, from its scores: for
+    safety (data written around the services, a bulk import), and after a grid changes."""
     jury_aggregates_refresh(domain=domain, jury=jury)
 
 
@@ -159,20 +186,38 @@ def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason:
 
 
 def _evaluation_create(
-    *, domain: JuryDomain, member: JuryMember, dossier_id: int, actor, manual: bool, now
+    *,
+    domain: JuryDomain,
+    member: JuryMember,
+    dossier_id: int,
+    actor,
+    manual: bool,
+    now,
+    stage: JuryStage,
 ):
     return domain.evaluation_model(
-        member=member, manual=manual, assigned_at=now, **{domain.dossier_id_field: dossier_id}
+        member=member,
+        stage=stage,
+        manual=manual,
+        assigned_at=now,
+        **{domain.dossier_id_field: dossier_id},
     )
 
 
 @transaction.atomic
 def jury_assign(
-    *, domain: JuryDomain, jury: Jury, actor, rebalance: bool = False, now=None
+    *,
+    domain: JuryDomain,
+    jury: Jury,
+    actor,
+    rebalance: bool = False,
+    now=None,
+    stage: JuryStage | None = None,
 ) -> AssignmentResult:
-    """Give every dossier of the jury its `jurors_per_dossier` jurors (min-cost flow, see
-    `assignment.py`), never a conflicted one, loads balanced, expertise matched where it
-    costs no balance.
+    """Give every dossier of one stage of the jury (the first unless `stage` says
+    otherwise; see `stages.stage_dossiers`) its `jurors_per_dossier` jurors (min-cost flow,
+    see `assignment.py`), never a conflicted one, loads balanced within the stage,
+    expertise matched where it costs no balance.
 
     Evaluations already started, and those staff set by hand, are kept. The others are kept
     too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
@@ -182,14 +227,15 @@ def jury_assign(
     """
     now = now or timezone.now()
     jury = _lock_jury(jury)
+    stage = stage_resolve(jury, stage)
     members = list(jury_members_active(jury))
     members_by_pk = {member.pk: member for member in members}
-    dossiers = list(domain.dossiers(jury))
+    dossiers = list(stage_dossiers(domain, stage))
     dossier_ids = {dossier.pk for dossier in dossiers}
     conflicts = jury_conflicts(domain, jury, members=members, dossiers=dossiers)
 
     fixed, dropped = set(), []
-    for evaluation in domain.evaluations(jury):
+    for evaluation in domain.evaluations(jury, stage=stage):
         pair = (getattr(evaluation, domain.dossier_id_field), evaluation.member_id)
         keep = evaluation.has_scores or evaluation.manual or not rebalance
         usable = pair[1] in members_by_pk and pair[0] in dossier_ids and pair not in conflicts
@@ -228,6 +274,7 @@ def jury_assign(
             actor=actor,
             manual=False,
             now=now,
+            stage=stage,
         )
         for dossier_id, member_id in sorted(result.new_pairs)
     )
@@ -238,7 +285,7 @@ def jury_assign(
         at=now,
         note="Affectation automatique",
     )
-    jury_aggregates_refresh(domain=domain, jury=jury)
+    jury_aggregates_refresh(domain=domain, jury=jury, stage=stage)
     return result
 
 
@@ -285,23 +332,44 @@ def _demand(k: int, fixed: set, members_by_pk: dict) -> dict[int, int]:
 
 
 @transaction.atomic
-def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor, now=None):
-    """Staff give one dossier to one juror by hand. Refused for a conflicted juror, a juror
-    who left, or a pair that already exists."""
+def evaluation_assign(
+    *,
+    domain: JuryDomain,
+    member: JuryMember,
+    dossier,
+    actor,
+    now=None,
+    stage: JuryStage | None = None,
+):
+    """Staff give one dossier to one juror by hand, at one stage (the first unless `stage`
+    says otherwise). Refused for a conflicted juror, a juror who left, a dossier the stage
+    does not examine, or a pair that already exists at that stage."""
     now = now or timezone.now()
     if not member.is_active:
         raise DomainError(f"{member} s'est retiré du jury.", code="withdrawn")
-    if dossier not in domain.dossiers(member.jury):
+    stage = stage_resolve(member.jury, stage)
+    if dossier not in stage_dossiers(domain, stage):
+        if dossier in domain.dossiers(member.jury):
+            raise DomainError(
+                f"Ce dossier n'a pas été retenu à l'étape précédant « {stage.name} ».",
+                code="dossier",
+            )
         raise DomainError("Ce dossier n'est pas soumis à ce jury.", code="dossier")
     reason = member_conflict_reason(domain, member, dossier)
     if reason:
         raise DomainError(f"{member} est en conflit d'intérêts avec ce dossier ({reason}).")
     if domain.evaluation_model.objects.filter(
-        member=member, **{domain.dossier_field: dossier}
+        member=member, stage=stage, **{domain.dossier_field: dossier}
     ).exists():
         raise DomainError(f"{member} évalue déjà ce dossier.", code="duplicate")
     evaluation = _evaluation_create(
-        domain=domain, member=member, dossier_id=dossier.pk, actor=actor, manual=True, now=now
+        domain=domain,
+        member=member,
+        dossier_id=dossier.pk,
+        actor=actor,
+        manual=True,
+        now=now,
+        stage=stage,
     )
     evaluation.save()
     record(
@@ -312,7 +380,9 @@ def evaluation_assign(*, domain: JuryDomain, member: JuryMember, dossier, actor,
         at=now,
         note="Affectation à la main",
     )
-    jury_aggregates_refresh(domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk])
+    jury_aggregates_refresh(
+        domain=domain, jury=member.jury_id, dossier_ids=[dossier.pk], stage=stage
+    )
     return evaluation
 
 
@@ -333,6 +403,7 @@ def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None)
         domain=domain,
         jury=evaluation.member.jury_id,
         dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
+        stage=evaluation.stage_id,
     )
 
 
@@ -351,14 +422,18 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
     member.withdrawn_at = now
     member.save(update_fields=["withdrawn_at"])
     record(member, action=MemberAction.WITHDRAWN, actor=actor, at=now)
-    _evaluations_unassign(
-        domain,
-        domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED),
-        actor=actor,
-        at=now,
-        note="Retrait du juré",
+    unfinished = list(
+        domain.evaluation_model.objects.filter(member=member).exclude(state=State.SUBMITTED)
     )
-    return jury_assign(domain=domain, jury=member.jury, actor=actor, now=now)
+    _evaluations_unassign(domain, unfinished, actor=actor, at=now, note="Retrait du juré")
+    # The first stage is re-assigned as always; a later one only if the juror left it work.
+    jury = member.jury
+    later = sorted(
+        {evaluation.stage_id for evaluation in unfinished} - {stage_resolve(jury, None).pk}
+    )
+    for stage in JuryStage.objects.filter(pk__in=later).order_by("position"):
+        jury_assign(domain=domain, jury=jury, actor=actor, now=now, stage=stage)
+    return jury_assign(domain=domain, jury=jury, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -404,8 +479,8 @@ def _juror_line(domain: JuryDomain, dossier) -> str:
     return f"{label} ({holder})" if holder else label
 
 
-def _criteria(jury: Jury) -> list[Criterion]:
-    return list(jury.criteria.order_by("position"))
+def _criteria(stage: JuryStage) -> list[Criterion]:
+    return stage_criteria(stage)
 
 
 @transaction.atomic
@@ -424,19 +499,21 @@ def evaluation_save(
 
     `version` is the one the form was read at: if the evaluation changed since, nothing is
     written and `StaleEvaluation` says so, so that no score is overwritten silently.
-    `scores` maps criterion pk to (value or None, comment). Submitting needs every
-    criterion scored. Side effect on submit: a "submitted" history event.
+    `scores` maps criterion pk to (value or None, comment), against the grid of the
+    evaluation's stage: a value given on another grid's criterion is refused. Submitting
+    needs every criterion of that grid scored; the stage's deadline, if it has one,
+    overrides the jury's. Side effect on submit: a "submitted" history event.
     """
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
-        .select_related("member__jury")
+        .select_related("member__jury", "stage__jury")
         .get(pk=evaluation.pk)
     )
-    jury = evaluation.member.jury
+    stage = evaluation.stage
     if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
         raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
-    if not jury.is_scoring_open(now):
+    if not stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
             code="deadline",
@@ -450,7 +527,12 @@ def evaluation_save(
     if version != evaluation.version:
         raise StaleEvaluation()
 
-    criteria = _criteria(jury)
+    criteria = _criteria(stage)
+    grid = {criterion.pk for criterion in criteria}
+    if any(pk not in grid and value is not None for pk, (value, _c) in scores.items()):
+        raise DomainError(
+            f"Ces notes ne suivent pas la grille de l'étape « {stage.name} ».", code="grid"
+        )
     missing = []
     for criterion in criteria:
         value, _comment = scores.get(criterion.pk, (None, ""))
@@ -522,6 +604,7 @@ def _evaluation_aggregates_refresh(domain: JuryDomain, evaluation) -> None:
         jury=evaluation.member.jury_id,
         dossier_ids=[getattr(evaluation, domain.dossier_id_field)],
         member_ids=[evaluation.member_id],
+        stage=evaluation.stage_id,
     )
 
 
@@ -594,12 +677,12 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
-        .select_related("member__jury")
+        .select_related("member__jury", "stage__jury")
         .get(pk=evaluation.pk)
     )
     if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
         raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
-    if not evaluation.member.jury.is_scoring_open(now):
+    if not evaluation.stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
             code="deadline",
@@ -633,21 +716,27 @@ SCORING_REMINDER_DAYS = (3, 1)
 
 
 def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
-    """Remind each juror who still has evaluations to submit, 3 days and 1 day before their
-    jury's deadline. Each reminder (kind, jury, juror, deadline) is sent once, whatever the
-    number of ticks or retries. Returns the number of mails sent."""
+    """Remind each juror who still has evaluations to submit, 3 days and 1 day before the
+    deadline of their stage (its own, else the jury's). Each reminder (kind, jury, juror,
+    deadline) is sent once, whatever the number of ticks or retries. Returns the number of
+    mails sent."""
     now = now or timezone.now()
     sent = 0
     horizon = now + datetime.timedelta(days=max(SCORING_REMINDER_DAYS))
-    juries = Jury.objects.filter(
-        domain=domain.key, scoring_deadline__gt=now, scoring_deadline__lte=horizon
+    stages = (
+        JuryStage.objects.filter(jury__domain=domain.key)
+        .annotate(due=Coalesce("scoring_deadline", "jury__scoring_deadline"))
+        .filter(due__gt=now, due__lte=horizon)
+        .select_related("jury")
+        .order_by("jury_id", "position")
     )
-    for jury in juries:
-        days_left = (jury.scoring_deadline - now) / datetime.timedelta(days=1)
+    for stage in stages:
+        jury = stage.jury
+        days_left = (stage.due - now) / datetime.timedelta(days=1)
         # The latest threshold passed: J-1 once inside the last day, J-3 before that.
         threshold = min(day for day in SCORING_REMINDER_DAYS if days_left <= day)
         unfinished = (
-            domain.evaluations(jury)
+            domain.evaluations(jury, stage=stage)
             .exclude(state=State.SUBMITTED)
             .filter(member__withdrawn_at__isnull=True)
             .select_related("member__user")
@@ -660,7 +749,7 @@ def jury_send_scoring_reminders(*, domain: JuryDomain, now=None) -> int:
                 kind=f"jury_scoring_j{threshold}",
                 obj=jury,
                 recipient=member.user,
-                due_on=timezone.localdate(jury.scoring_deadline),
+                due_on=timezone.localdate(stage.due),
                 template="jury_scoring_reminder",
                 context={
                     "jury": jury,

@@ -226,5 +226,11 @@ def defi_evaluation_count(defi: Defi) -> int:
 
 def defi_review_for_agent(defi: Defi) -> DefiReview | None:
     """What the défi's writers see of the selection: their hearing once convoked (slot,
-    place or link, questions) and the decision once made. The page shows only those."""
-    return DefiReview.objects.filter(defi=defi).select_related("slot").first()
+    place or link, questions) and the decision once made. The page shows only those. With
+    a jury of stages, the review of the furthest stage (the decision is on the last)."""
+    return (
+        DefiReview.objects.filter(defi=defi)
+        .select_related("slot")
+        .order_by("-stage__position")
+        .first()
+    )

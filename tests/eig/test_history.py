@@ -365,9 +365,12 @@ CASCADES_ALLOWED = {
     ("notifications.Reminder", "recipient"): "personal data, erased with the account",
     ("notifications.OutboxAttachment", "message"): "part of its message",
     ("jury.Criterion", "jury"): "the jury's grid; scores protect the criteria they use",
+    ("jury.JuryStage", "jury"): "the jury's organisation; evaluations and reviews protect "
+    "the stages they belong to",
     ("jury.JuryGroup", "jury"): "the jury's organisation; reviews keep their history",
     ("jury.HearingSlot", "jury"): "the jury's organisation; reviews keep their history",
     ("jury.DossierAggregate", "jury"): "figures derived from the scores, rebuilt at will",
+    ("jury.DossierAggregate", "stage"): "figures derived from the scores, rebuilt at will",
     ("projects.DefiPosition", "defi"): "part of the défi's text; versions keep it",
     ("projects.DefiInvitation", "defi"): "an invitation to co-edit, no decision",
 }

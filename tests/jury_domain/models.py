@@ -1,6 +1,6 @@
 """An application to a call, and the jury engine's concrete models for it.
 
-The related names differ from the défi's on purpose (`jury_evaluations`, `jury_review`…):
+The related names differ from the défi's on purpose (`jury_evaluations`, `jury_reviews`…):
 an engine that spelled out the défi's would fail here.
 """
 
@@ -83,7 +83,9 @@ class EntryEvaluation(AbstractEvaluation):
 
     class Meta(AbstractEvaluation.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["member", "entry"], name="entryevaluation_unique")
+            models.UniqueConstraint(
+                fields=["stage", "member", "entry"], name="entryevaluation_unique"
+            )
         ]
 
 
@@ -97,7 +99,17 @@ class EntryScore(AbstractScore):
 
 
 class EntryReview(AbstractReview):
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="jury_review")
+    entry = models.ForeignKey(
+        Entry,
+        on_delete=models.PROTECT,
+        related_name="jury_reviews",
+        related_query_name="jury_review",
+    )
+
+    class Meta(AbstractReview.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "entry"], name="entryreview_unique")
+        ]
 
     def __str__(self):
         return str(self.entry)

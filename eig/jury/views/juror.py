@@ -62,7 +62,12 @@ def dashboard(request):
 def evaluation_detail(request, domain_key, pk):
     domain = _domain(domain_key)
     evaluation = get_evaluation_for_juror(domain, request.user, pk)
-    criteria = list(evaluation.member.jury.criteria.all())
+    # The grid of the evaluation's stage, among the jury's criteria selected with it.
+    criteria = [
+        criterion
+        for criterion in evaluation.member.jury.criteria.all()
+        if criterion.stage_id == evaluation.stage_id
+    ]
     if request.method != "POST":
         form = EvaluationForm(
             initial=EvaluationForm.initial_from(evaluation, criteria),

@@ -20,6 +20,7 @@ from eig.exports import csv_response, xlsx_response
 from eig.jury import services as jury_services
 from eig.jury.filters import RankingFilter
 from eig.jury.forms import EvaluationReopenForm
+from eig.jury.models import Criterion, JuryStage
 from eig.jury.screens import get_jury_for_staff, score_table
 from eig.jury.selectors import (
     jury_dossier,
@@ -28,6 +29,7 @@ from eig.jury.selectors import (
     jury_ranking_fingerprint,
     ranking_criterion_key,
 )
+from eig.jury.stages import stage_ref
 
 RANKING_PAGE_SIZE = 250
 # An upper bound on what the fingerprint does not see (an administration renamed).
@@ -56,8 +58,28 @@ def _digits(value) -> str:
     return "" if value is None else SafeString(value)
 
 
-def _ranking(request, domain, jury, criteria):
-    rows = jury_ranking(domain, jury, criteria=criteria, fields=_ranking_fields(domain))
+def _ranking_stage(request, jury):
+    """The stage whose ranking the page shows: `?etape=<position>`, else None (the jury's
+    first stage, read inside the queries)."""
+    position = request.GET.get("etape")
+    if not position:
+        return None
+    if not position.isdigit():
+        raise Http404
+    stage = get_object_or_404(JuryStage, jury=jury, position=int(position))
+    stage.jury = jury
+    return stage
+
+
+def _ranking_criteria(jury, stage) -> list:
+    """The grid of the ranking's stage (one query, the stage read inside it)."""
+    return list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
+
+
+def _ranking(request, domain, jury, criteria, stage=None):
+    rows = jury_ranking(
+        domain, jury, criteria=criteria, fields=_ranking_fields(domain), stage=stage
+    )
     return RankingFilter(request.GET, queryset=rows, domain=domain)
 
 
@@ -71,7 +93,8 @@ def _filters_query(request) -> str:
 @login_required
 def selection_ranking(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    criteria = list(jury.criteria.order_by("position"))
+    stage = _ranking_stage(request, jury)
+    criteria = _ranking_criteria(jury, stage)
     # The results (count, table, pagination) read every score of the jury: they are cached
     # per filters and page until a figure can change (see `jury_ranking_fingerprint`), so
     # that staff moving through the pages do not recompute them.
@@ -80,7 +103,7 @@ def selection_ranking(request, jury_pk):
     key = f"ranking:{jury.pk}:{fingerprint}:{filters}"
     results = cache.get(key)
     if results is None:
-        filterset = _ranking(request, domain, jury, criteria)
+        filterset = _ranking(request, domain, jury, criteria, stage)
         results = _ranking_results(request, domain, jury, criteria, filterset)
         cache.set(key, results, RANKING_CACHE_SECONDS)
     else:
@@ -245,8 +268,9 @@ def _export_filename(domain, jury, extension: str) -> str:
 def selection_ranking_csv(request, jury_pk):
     """The ranking for Excel: UTF-8 with a BOM, semicolons, decimal commas."""
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    criteria = list(jury.criteria.order_by("position"))
-    filterset = _ranking(request, domain, jury, criteria)
+    stage = _ranking_stage(request, jury)
+    criteria = _ranking_criteria(jury, stage)
+    filterset = _ranking(request, domain, jury, criteria, stage)
     return csv_response(
         _export_filename(domain, jury, "csv"),
         _export_header(domain, criteria),
@@ -259,8 +283,9 @@ def selection_ranking_xlsx(request, jury_pk):
     """The ranking as one sheet: bold frozen header, figures as numbers shown with two
     decimals."""
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    criteria = list(jury.criteria.order_by("position"))
-    filterset = _ranking(request, domain, jury, criteria)
+    stage = _ranking_stage(request, jury)
+    criteria = _ranking_criteria(jury, stage)
+    filterset = _ranking(request, domain, jury, criteria, stage)
     return xlsx_response(
         _export_filename(domain, jury, "xlsx"),
         "Classement",
@@ -273,7 +298,7 @@ def _dossier_page(
     request, domain, jury, dossier_pk, *, reopen_form=None, reopen_pk=None, status=200
 ):
     dossier = jury_dossier(domain, jury, dossier_pk)
-    criteria = list(jury.criteria.order_by("position"))
+    criteria = _ranking_criteria(jury, None)
     evaluations = list(jury_dossier_evaluations(domain, jury, dossier))
     for evaluation in evaluations:
         # The same row: `made_on_earlier_version` reads it.
