@@ -8,11 +8,14 @@ The forms (in `eig/jury/forms.py`) validate input only; the services in
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from eig.confirm import Confirmation, confirmation_page, is_confirmed
@@ -40,6 +43,7 @@ from eig.jury.screens import (
     jury_group_rows,
 )
 from eig.jury.selectors import jury_ranking
+from eig.programme.french import ordinal_suffix
 
 Decision = AbstractReview.Decision
 # A page of the pre-selection and deliberation tables, in the order of the ranking.
@@ -67,14 +71,102 @@ def _errors_to_messages(request, form) -> None:
             messages.error(request, error)
 
 
-def _ranked(rows: list[dict], domain, jury) -> list[dict]:
-    """The rows with the jury's figures (rank, weighted score, evaluations done and due),
-    best score first; dossiers without figures last, by title."""
-    figures = {row["pk"]: row for row in jury_ranking(domain, jury)}
-    order = {pk: index for index, pk in enumerate(figures)}
-    for row in rows:
-        row["figures"] = figures.get(row["dossier"].pk)
-    return sorted(rows, key=lambda row: order.get(row["dossier"].pk, len(order)))
+def _decimal(value) -> str:
+    # As `floatformat:2` prints a figure in French.
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _figures_cell(figures: dict | None) -> SafeString:
+    """The jury's figures on a dossier in one cell, as
+    `jury/deliberation/includes/figures.html` prints them (a test compares the two),
+    without an include and its filters per row. Only numbers go in: nothing to escape."""
+    # Without figures, `pluralize` gets an empty string and adds nothing.
+    plural = "" if figures is None or figures.get("due") == 1 else "s"
+    figures = figures or {}
+    due, done = figures.get("due") or 0, figures.get("done") or 0
+    evaluations = f"{done}/{due} évaluation{plural}"
+    if figures.get("weighted") is None:
+        return SafeString(f'Non classé<br><span class="fr-text--xs">{evaluations}</span>')
+    rank = figures["rank"]
+    flag = (
+        '<p class="fr-badge fr-badge--sm fr-badge--warning fr-mt-1v" title="Écart de '
+        f'{_decimal(figures["spread"])} entre les notes des jurés">Écart</p>'
+        if figures.get("spread_flagged")
+        else ""
+    )
+    return SafeString(
+        f"<strong>{rank}<sup>{ordinal_suffix(rank)}</sup></strong> · "
+        f"{_decimal(figures['weighted'])}{flag}"
+        f'<br><span class="fr-text--xs">{evaluations}</span>'
+    )
+
+
+def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
+    """One page of the jury's dossiers in the ranking's order (best weighted score first,
+    dossiers without figures last), as rows with the dossier, its review and its figures,
+    and the number of the jury's dossiers that match each of `counts` (and `total`).
+    Only the page's rows are read, figures and dossiers: a page costs the same with 20
+    dossiers or 2,000, and the counts come with its figures (window counts over every
+    dossier, which the page's LIMIT leaves whole). A posted form opens on its page, so
+    that its errors are in sight."""
+    ranking = jury_ranking(domain, jury).annotate(
+        total=Window(Count("pk")),
+        **{name: Window(Count("pk", filter=condition)) for name, condition in counts.items()},
+    )
+    number = request.GET.get("page")
+    if bound:
+        order = list(jury_ranking(domain, jury).values_list("pk", flat=True))
+        posted = next((index for index, pk in enumerate(order) if pk in bound), None)
+        if posted is not None:
+            number = posted // DELIBERATION_PAGE_SIZE + 1
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    figures = _page_figures(ranking, number)
+    if not figures and number > 1:  # past the last page: the last one, as get_page does
+        total = next(iter(ranking[:1]), {"total": 0})["total"]
+        number = max((total - 1) // DELIBERATION_PAGE_SIZE + 1, 1)
+        figures = _page_figures(ranking, number)
+    totals = {name: figures[0][name] if figures else 0 for name in ["total", *counts]}
+    paginator = Paginator([], DELIBERATION_PAGE_SIZE)
+    paginator.count = totals["total"]  # counted with the page's figures: no COUNT query
+    page = Page(figures, number, paginator)
+    dossiers = decision_rows(domain, jury).in_bulk([row["pk"] for row in figures])
+    rows = []
+    for row in figures:
+        dossier = dossiers.get(row["pk"])
+        if dossier is not None:
+            rows.append(
+                _named(
+                    domain,
+                    {
+                        "dossier": dossier,
+                        "review": domain.review_of(dossier),
+                        "figures": row,
+                        "figures_html": _figures_cell(row),
+                    },
+                )
+            )
+    return page, rows, totals
+
+
+def _page_figures(ranking, number: int) -> list[dict]:
+    start = (number - 1) * DELIBERATION_PAGE_SIZE
+    return list(ranking[start : start + DELIBERATION_PAGE_SIZE])
+
+
+# Stands for a row's form prefix in a form rendered once for many rows.
+_PREFIX = "dossier-__prefix__"
+
+
+def _unbound_form_html(cache: dict, key, template: str, form_class, pk: int, **kwargs) -> str:
+    """An unbound row form's HTML: rendered once per `key` (what changes the form besides
+    its prefix) with a stand-in prefix, then given each row's prefix. A page of 100 rows
+    renders its form a few times instead of 100."""
+    if key not in cache:
+        cache[key] = render_to_string(template, {"form": form_class(prefix=_PREFIX, **kwargs)})
+    return SafeString(cache[key].replace(_PREFIX, f"dossier-{pk}"))
 
 
 def _row(domain, dossier, review) -> dict:
@@ -158,20 +250,23 @@ def selection_shortlist(request, jury_pk):
             else:
                 messages.success(request, message)
                 return redirect("jury:selection_shortlist", jury_pk=jury.pk)
-    rows = []
-    for dossier in decision_rows(domain, jury):
-        review = domain.review_of(dossier)
-        if review and review.decision:  # the row shows no form any more
-            _errors_to_messages(request, bound.get(dossier.pk))
-        rows.append(_row(domain, dossier, review))
-    rows = _ranked(rows, domain, jury)
-    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
-        _page_of(rows, bound) or request.GET.get("page")
+    page, rows, counts = _ranked_page(
+        request,
+        domain,
+        jury,
+        bound,
+        {"shortlisted": Q(stage_review__shortlisted_at__isnull=False)},
     )
     # Forms for the rows of the page only, as on the deliberation page.
-    for row in page.object_list:
-        _named(domain, row)
+    forms = {}
+    for row in rows:
         review, pk = row["review"], row["dossier"].pk
+        if review and review.decision:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(pk))
+        elif pk not in bound and not (review and review.questions):
+            row["form_html"] = _unbound_form_html(
+                forms, None, "jury/deliberation/includes/shortlist_form.html", ShortlistForm, pk
+            )
         row["form"] = (
             None
             if review and review.decision
@@ -188,10 +283,10 @@ def selection_shortlist(request, jury_pk):
             "domain": domain,
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
-            "rows": page.object_list,
+            "rows": rows,
             "page_obj": page,
-            "total": len(rows),
-            "shortlisted": sum(1 for row in rows if row["review"] and row["review"].is_shortlisted),
+            "total": counts["total"],
+            "shortlisted": counts["shortlisted"],
             "title": f"Présélection — {jury}",
         },
         status=400 if request.method == "POST" else 200,
@@ -484,24 +579,36 @@ def selection_deliberation(request, jury_pk):
                     return redirect("jury:selection_deliberation", jury_pk=jury.pk)
         else:
             messages.error(request, "Action inconnue.")
-    rows = []
-    counts = dict.fromkeys([*Decision.values, ""], 0)
-    for dossier in decision_rows(domain, jury):
-        review = domain.review_of(dossier)
-        decision = review.decision if review else ""
-        counts[decision] += 1
-        allowed = decisions.DECISION_MOVES.get(decision, set())
-        if not allowed:  # the row shows no form any more
-            _errors_to_messages(request, bound.get(dossier.pk))
-        rows.append({**_row(domain, dossier, review), "allowed": allowed})
-    rows = _ranked(rows, domain, jury)
-    page = Paginator(rows, DELIBERATION_PAGE_SIZE).get_page(
-        _page_of(rows, bound) or request.GET.get("page")
+    # Every count with the page's figures: the dossiers by decision ("" without one).
+    page, rows, counts = _ranked_page(
+        request,
+        domain,
+        jury,
+        bound,
+        {
+            value or "none": Q(stage_review__decision=value)
+            if value
+            else Q(stage_review__isnull=True) | Q(stage_review__decision="")
+            for value in [*Decision.values, ""]
+        },
     )
+    counts = {("" if key == "none" else key): count for key, count in counts.items()}
     # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
-    for row in page.object_list:
-        _named(domain, row)
-        pk = row["dossier"].pk
+    forms = {}
+    for row in rows:
+        pk, review = row["dossier"].pk, row["review"]
+        row["allowed"] = decisions.DECISION_MOVES.get(review.decision if review else "", set())
+        if not row["allowed"]:  # the row shows no form any more
+            _errors_to_messages(request, bound.get(pk))
+        elif pk not in bound:
+            row["form_html"] = _unbound_form_html(
+                forms,
+                frozenset(row["allowed"]),
+                "jury/deliberation/includes/decision_form.html",
+                DecisionForm,
+                pk,
+                allowed=row["allowed"],
+            )
         row["form"] = (
             (bound.get(pk) or DecisionForm(prefix=f"dossier-{pk}", allowed=row["allowed"]))
             if row["allowed"]
@@ -515,7 +622,7 @@ def selection_deliberation(request, jury_pk):
             "domain": domain,
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
-            "rows": page.object_list,
+            "rows": rows,
             "page_obj": page,
             "counts": [(label, counts[value]) for value, label in Decision.choices]
             + [("Sans décision", counts[""])],
@@ -524,14 +631,6 @@ def selection_deliberation(request, jury_pk):
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _page_of(rows: list[dict], bound: dict) -> int | None:
-    """The page that shows the row of a posted form, so that its errors are in sight."""
-    for index, row in enumerate(rows):
-        if row["dossier"].pk in bound:
-            return index // DELIBERATION_PAGE_SIZE + 1
-    return None
 
 
 def _decision_confirmation(domain, jury, dossier, data: dict) -> Confirmation | None:

@@ -869,3 +869,22 @@ def test_shortlist_form_renders_as_crispy_does():
     fast = render_to_string("jury/deliberation/includes/shortlist_form.html", {"form": form})
 
     assert parse_html(fast) == parse_html(crispy)
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        None,
+        {"due": 1, "done": 0, "weighted": None, "rank": None},
+        {"due": 3, "done": 3, "weighted": 25 / 9, "rank": 1, "spread": 4 / 3},
+        {"due": 2, "done": 2, "weighted": 2.5, "rank": 12, "spread": 2.25, "spread_flagged": True},
+    ],
+)
+def test_figures_cell_renders_as_its_include_does(figures):
+    from django.test.html import parse_html
+
+    from eig.jury.views import deliberation as views
+
+    include = render_to_string("jury/deliberation/includes/figures.html", {"figures": figures})
+
+    assert parse_html(views._figures_cell(figures)) == parse_html(include)
