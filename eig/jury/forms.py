@@ -388,8 +388,8 @@ class HearingSlotForm(eig_forms.Form):
 
 class SlotAssignForm(eig_forms.Form):
     """The slot of one shortlisted dossier. Its choices are built once for the page (the
-    free slots and the dossier's own), so that a page of many dossiers runs no query per
-    dossier."""
+    slots with a free place, `screens.hearing_slot_rows`, and the dossier's own), so that
+    a page of many dossiers runs no query per dossier."""
 
     slot = forms.TypedChoiceField(
         label="Créneau",
@@ -402,9 +402,7 @@ class SlotAssignForm(eig_forms.Form):
     def __init__(self, *args, slots, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
-            (slot.pk, slot_label(slot))
-            for slot in slots
-            if slot.dossier_id is None or slot.pk == current
+            (slot.pk, slot_label(slot)) for slot in slots if slot.free > 0 or slot.pk == current
         ]
         self.helper = _helper()
 

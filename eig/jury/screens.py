@@ -40,7 +40,7 @@ from eig.jury.models import (
     JuryStage,
 )
 from eig.jury.registry import domain_for, domains
-from eig.jury.selectors import evaluation_scores_prefetch, jury_conflicts
+from eig.jury.selectors import evaluation_scores_prefetch, jury_conflicts, slot_occupancy
 from eig.jury.stages import stage_ref
 
 EvaluationState = AbstractEvaluation.State
@@ -499,18 +499,14 @@ def hearing_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None)
 
 
 def hearing_slot_rows(domain: JuryDomain, jury: Jury) -> QuerySet[HearingSlot]:
-    """The jury's hearing slots with their group and the dossier each one is given to."""
-    review = domain.review_model.objects.filter(slot=OuterRef("pk"))
+    """The jury's hearing slots with their group, the dossier each one is given to (the
+    first, for a slot of several places), and `booked` / `free` (see `slot_occupancy`)."""
+    review = domain.review_model.objects.filter(slot=OuterRef("pk")).order_by("pk")
     title = f"{domain.dossier_field}__{domain.title_field}" if domain.title_field else "pk"
-    return (
-        HearingSlot.objects.filter(jury=jury)
-        .select_related("group")
-        .annotate(
-            dossier_id=Subquery(review.values(domain.dossier_id_field)[:1]),
-            dossier_title=Subquery(review.values(title)[:1]),
-            dossier_convoked_at=Subquery(review.values("convoked_at")[:1]),
-        )
-        .order_by("starts_at", "group__name", "pk")
+    return slot_occupancy(domain, jury).annotate(
+        dossier_id=Subquery(review.values(domain.dossier_id_field)[:1]),
+        dossier_title=Subquery(review.values(title)[:1]),
+        dossier_convoked_at=Subquery(review.values("convoked_at")[:1]),
     )
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
@@ -48,6 +49,8 @@ from eig.programme.french import ordinal_suffix
 Decision = AbstractReview.Decision
 # A page of the pre-selection and deliberation tables, in the order of the ranking.
 DELIBERATION_PAGE_SIZE = 100
+# A page of the hearings' table: a shortlist is a tenth of the dossiers, 200 at 2,000.
+HEARINGS_PAGE_SIZE = 100
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -109,29 +112,14 @@ def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
     dossiers or 2,000, and the counts come with its figures (window counts over every
     dossier, which the page's LIMIT leaves whole). A posted form opens on its page, so
     that its errors are in sight."""
-    ranking = jury_ranking(domain, jury).annotate(
-        total=Window(Count("pk")),
-        **{name: Window(Count("pk", filter=condition)) for name, condition in counts.items()},
-    )
     number = request.GET.get("page")
     if bound:
         order = list(jury_ranking(domain, jury).values_list("pk", flat=True))
         posted = next((index for index, pk in enumerate(order) if pk in bound), None)
         if posted is not None:
             number = posted // DELIBERATION_PAGE_SIZE + 1
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    figures = _page_figures(ranking, number)
-    if not figures and number > 1:  # past the last page: the last one, as get_page does
-        total = next(iter(ranking[:1]), {"total": 0})["total"]
-        number = max((total - 1) // DELIBERATION_PAGE_SIZE + 1, 1)
-        figures = _page_figures(ranking, number)
-    totals = {name: figures[0][name] if figures else 0 for name in ["total", *counts]}
-    paginator = Paginator([], DELIBERATION_PAGE_SIZE)
-    paginator.count = totals["total"]  # counted with the page's figures: no COUNT query
-    page = Page(figures, number, paginator)
+    page, totals = _counted_page(jury_ranking(domain, jury), number, DELIBERATION_PAGE_SIZE, counts)
+    figures = page.object_list
     dossiers = decision_rows(domain, jury).in_bulk([row["pk"] for row in figures])
     rows = []
     for row in figures:
@@ -151,9 +139,33 @@ def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
     return page, rows, totals
 
 
-def _page_figures(ranking, number: int) -> list[dict]:
-    start = (number - 1) * DELIBERATION_PAGE_SIZE
-    return list(ranking[start : start + DELIBERATION_PAGE_SIZE])
+def _counted_page(queryset, number, size: int, counts: dict[str, Q]):
+    """Page `number` of `queryset` (the last one past it, the first one for junk, as
+    `Paginator.get_page` does), and how many of its rows match each of `counts` and in
+    all (`total`): window counts over every row, which the page's LIMIT leaves whole, so
+    that the page and its counts are one query instead of three."""
+    queryset = queryset.annotate(
+        total=Window(Count("pk")),
+        **{name: Window(Count("pk", filter=condition)) for name, condition in counts.items()},
+    )
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    items = list(queryset[(number - 1) * size : number * size])
+    if not items and number > 1:  # past the last page
+        first = next(iter(queryset[:1]), None)
+        total = (first["total"] if isinstance(first, dict) else first.total) if first else 0
+        number = max((total - 1) // size + 1, 1)
+        items = list(queryset[(number - 1) * size : number * size])
+    totals = {
+        name: (item[name] if isinstance(item, dict) else getattr(item, name)) if items else 0
+        for item in items[:1] or [None]
+        for name in ["total", *counts]
+    }
+    paginator = Paginator([], size)
+    paginator.count = totals["total"]  # counted with the page: no COUNT query
+    return Page(items, number, paginator), totals
 
 
 # Stands for a row's form prefix in a form rendered once for many rows.
@@ -308,24 +320,49 @@ def selection_hearings(request, jury_pk):
         slot_form = errors.get("slot_form", slot_form)
         assign_error = errors.get("assign")
     slots = list(hearing_slot_rows(domain, jury))
+    dossiers = hearing_rows(domain, jury)
+    # The table by pages, a posted form's row on its page, its counts with the page.
+    number = request.GET.get("page")
+    if assign_error:
+        order = list(dossiers.values_list("pk", flat=True))
+        if assign_error[0] in order:
+            number = order.index(assign_error[0]) // HEARINGS_PAGE_SIZE + 1
+    page, counts = _counted_page(
+        dossiers,
+        number,
+        HEARINGS_PAGE_SIZE,
+        {
+            "to_convoke": Q(
+                stage_review__slot__isnull=False,
+                stage_review__convoked_at__isnull=True,
+                stage_review__decision="",
+            )
+        },
+    )
+    # Each slot's <option>, escaped once for the page (see `_slot_options`).
+    options = [
+        (slot, format_html('<option value="{}">{}</option>', slot.pk, slot_label(slot)))
+        for slot in slots
+    ]
     rows = []
-    for dossier in hearing_rows(domain, jury):
+    for dossier in page.object_list:
         review = domain.review_of(dossier)
-        posted = assign_error and assign_error[0] == dossier.pk
-        form = SlotAssignForm(
-            request.POST if posted else None,
-            slots=slots,
-            current=review.slot_id,
-            prefix=f"dossier-{dossier.pk}",
-            initial={"slot": review.slot_id},
-        )
-        if posted:
+        row = _named(domain, {**_row(domain, dossier, review), "prefix": f"dossier-{dossier.pk}"})
+        if assign_error and assign_error[0] == dossier.pk:
+            form = SlotAssignForm(
+                request.POST,
+                slots=slots,
+                current=review.slot_id,
+                prefix=f"dossier-{dossier.pk}",
+                initial={"slot": review.slot_id},
+            )
             form.is_valid()
             form.add_error(None, assign_error[1])
             assign_error = None
-        rows.append(_named(domain, {**_row(domain, dossier, review), "form": form}))
-    if assign_error:  # a dossier not (or no longer) on the shortlist
-        messages.error(request, assign_error[1])
+            row["form"] = form
+        else:
+            row["slot_options"] = _slot_options(options, review.slot_id)
+        rows.append(row)
     return render(
         request,
         "jury/deliberation/hearings.html",
@@ -337,19 +374,29 @@ def selection_hearings(request, jury_pk):
             "groups": jury_group_rows(jury),
             "slots": slots,
             "rows": rows,
-            "to_convoke": sum(
-                1
-                for row in rows
-                if row["review"].slot_id
-                and not row["review"].convoked_at
-                and not row["review"].decision
-            ),
+            "page_obj": page,
+            "to_convoke": counts["to_convoke"],
             "group_form": group_form,
             "slot_form": slot_form,
             "title": f"Auditions — {jury}",
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _slot_options(options, current) -> SafeString:
+    """The <option>s of a dossier's unbound slot form, as `SlotAssignForm` renders them
+    through crispy (a test compares the two): no slot, then the slots with a free place and
+    the dossier's own, its own selected. Joined strings rather than a widget per row: the
+    page may list hundreds of dossiers."""
+    blank = '<option value=""{}>— Pas de créneau —</option>'.format("" if current else " selected")
+    parts = [blank]
+    for slot, option in options:
+        if slot.pk == current:
+            parts.append(option.replace("<option ", "<option selected ", 1))
+        elif slot.free > 0:
+            parts.append(option)
+    return SafeString("".join(parts))
 
 
 def _hearings_post(request, domain, jury, action):

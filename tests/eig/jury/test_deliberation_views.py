@@ -888,3 +888,109 @@ def test_figures_cell_renders_as_its_include_does(figures):
     include = render_to_string("jury/deliberation/includes/figures.html", {"figures": figures})
 
     assert parse_html(views._figures_cell(figures)) == parse_html(include)
+
+
+@pytest.mark.parametrize("current", [None, 3])
+def test_slot_form_renders_as_crispy_does(current):
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.test.html import parse_html
+    from django.utils.html import format_html
+
+    from eig.jury.forms import SlotAssignForm, slot_label
+    from eig.jury.views import deliberation as views
+
+    starts = timezone.now()
+    group = SimpleNamespace(name="Groupe <A> & B")
+    # Free, full, the row's own (full), with places left, full of several.
+    slots = [
+        SimpleNamespace(pk=pk, free=free, starts_at=starts, ends_at=starts, group=group)
+        for pk, free in [(1, 1), (2, 0), (3, 0 if current else 1), (4, 2), (5, 0)]
+    ]
+    form = SlotAssignForm(
+        slots=slots, current=current, prefix="dossier-7", initial={"slot": current}
+    )
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form})
+    )
+    options = [
+        (slot, format_html('<option value="{}">{}</option>', slot.pk, slot_label(slot)))
+        for slot in slots
+    ]
+    fast = render_to_string(
+        "jury/deliberation/includes/slot_form.html",
+        {"prefix": "dossier-7", "options": views._slot_options(options, current)},
+    )
+
+    assert parse_html(fast) == parse_html(crispy)
+
+
+def test_hearings_page_is_paginated_and_counts_every_dossier_to_convoke(
+    client, jury, staff, monkeypatch
+):
+    from eig.jury.views import deliberation as views
+
+    monkeypatch.setattr(views, "HEARINGS_PAGE_SIZE", 1)
+    group = group_of(jury)
+    for index in range(2):
+        slot_for(jury, group, shortlisted(jury, staff), staff, paris(2026, 3, 24, 9 + index, 0))
+    client.force_login(staff)
+
+    first = client.get(urls(jury)["hearings"])
+    second = client.get(urls(jury)["hearings"], {"page": 2})
+    past = client.get(urls(jury)["hearings"], {"page": 9})
+
+    assert first.context["to_convoke"] == second.context["to_convoke"] == 2
+    assert "2 convocations à envoyer." in first.content.decode()
+    assert len(first.context["rows"]) == len(second.context["rows"]) == 1
+    assert first.context["rows"][0]["dossier"] != second.context["rows"][0]["dossier"]
+    assert past.context["page_obj"].number == 2
+    assert "page 1 sur 2" in first.content.decode()
+
+
+def test_hearings_page_shows_the_page_of_a_form_with_errors(client, jury, staff, monkeypatch):
+    from eig.jury.views import deliberation as views
+
+    monkeypatch.setattr(views, "HEARINGS_PAGE_SIZE", 1)
+    group = group_of(jury)
+    given = shortlisted(jury, staff)
+    slot = slot_for(jury, group, given, staff, paris(2026, 3, 24, 9, 0))
+    # Without a slot, after the one with its slot.
+    other = shortlisted(jury, staff)
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {"action": "assign", "dossier": other.pk, f"dossier-{other.pk}-slot": slot.pk},
+    )
+
+    assert response.status_code == 400
+    assert response.context["page_obj"].number == 2
+    assert [row["dossier"] for row in response.context["rows"]] == [other]
+    assert response.context["rows"][0]["form"].errors
+
+
+@pytest.mark.parametrize(("capacity", "offered"), [(1, False), (2, True)])
+def test_hearings_page_offers_a_slot_while_it_has_a_free_place(
+    client, jury, staff, capacity, offered
+):
+    group = group_of(jury)
+    given, other = shortlisted(jury, staff), shortlisted(jury, staff)
+    start = paris(2026, 3, 24, 9, 0)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="DINUM, salle 4.02",
+        capacity=capacity,
+    )
+    hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=given, slot=slot, actor=staff)
+    client.force_login(staff)
+
+    response = client.get(urls(jury)["hearings"])
+
+    options = {row["dossier"]: row["slot_options"] for row in response.context["rows"]}
+    assert f'<option selected value="{slot.pk}">' in options[given]
+    assert (f'<option value="{slot.pk}">' in options[other]) is offered
