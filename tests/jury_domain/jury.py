@@ -82,6 +82,8 @@ ENTRY_JURY = JuryDomain(
     dossier_label=lambda entry: entry.full_name,
     anonymous=True,
     anonymous_label=lambda entry: f"Candidature n° {entry.pk:05d}",
+    # What the conflicts page and the conflict rule (the e-mail's domain) read.
+    conflict_fields=("pk", "full_name", "email"),
     juror_fields=(
         ("specialty_label", "Métier"),
         ("years_of_experience", "Années d'expérience"),
