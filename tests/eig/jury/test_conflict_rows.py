@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 
 from eig.jury.screens import conflict_rows_for_juror
 from eig.programme.models import Administration
-from projects.jury import DEFI_JURY
 from tests.factories import (
     AdministrationFactory,
     JurorFactory,
     JuryMemberFactory,
     operator_of,
 )
+from tests.jury_kit import KITS
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +54,9 @@ def test_conflict_rows_from_a_few_columns_equal_those_of_whole_dossiers(kit):
     assert read[dossiers[0].pk][2] == ""
 
 
-def test_conflict_rows_from_a_few_columns_find_the_ministry_of_a_defi(kit):
-    if kit.domain is not DEFI_JURY:
-        pytest.skip("the ministry is the défis' rule")
+def test_conflict_rows_from_a_few_columns_find_the_ministry_of_a_defi():
+    # The ministry is the défis' rule alone.
+    kit = KITS["defis"]
     jury = kit.jury(closed=True)
     ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
     mine = kit.dossier(jury, administration=operator_of(ministry))
