@@ -4,8 +4,11 @@ assignment."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from eig.exceptions import DomainError
@@ -83,6 +86,43 @@ STATE_BADGES = {
     EvaluationState.SUBMITTED: "fr-badge--success",
     EvaluationState.DRAFT: "fr-badge--info",
 }
+
+
+def _assignment_row(row: dict, *, expected: int, csrf: str) -> str:
+    """One `<tr>` of the assignment table from its row (`_assignment_rows`), as the
+    template printed it: the page joins ~100 of them with ~300 jurors, no lookup per cell."""
+    items = []
+    for evaluation in row["evaluations"]:
+        member = escape(evaluation["member"])
+        manual = (
+            '<span class="fr-badge fr-badge--sm">à la main</span>' if evaluation["manual"] else ""
+        )
+        form = (
+            f'<form method="post" action="{evaluation["unassign_url"]}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+            f'<button type="submit" class="fr-btn fr-btn--sm fr-btn--tertiary-no-outline"'
+            f' title="Retirer « {escape(row["title"])} » à {member}">Retirer</button></form>'
+            if evaluation["unassign_url"]
+            else ""
+        )
+        items.append(
+            f"<li>{member} "
+            f'<span class="fr-badge fr-badge--sm {evaluation["badge"]}">'
+            f"{escape(evaluation['state'])}</span>{manual}{form}</li>"
+        )
+    assigned = row["assigned"]
+    lacking = (
+        f'<span class="fr-badge fr-badge--warning fr-badge--sm">{expected} attendus, '
+        f"{assigned} affecté{'s' if assigned != 1 else ''}</span>"
+        if row["lacking"]
+        else "—"
+    )
+    return (
+        f"<tr><td>{row['pk']}</td><td>{escape(row['title'])}</td>"
+        f"<td>{escape(row['holder'])}</td>"
+        f'<td><ul class="fr-raw-list">{"".join(items) or "<li>Aucun juré</li>"}</ul></td>'
+        f"<td>{lacking}</td></tr>"
+    )
 
 
 def _assignment_rows(domain, dossiers, jury) -> list[dict]:
@@ -170,8 +210,17 @@ def selection_assignment(request, jury_pk):
         jury=jury,
         members=members,
     )
-    page = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = assignment_summary(domain, jury)
+    paginator = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE)
+    if filterset.is_valid() and not any(filterset.form.cleaned_data.values()):
+        # Unfiltered, the table has every dossier: the summary counted them already.
+        paginator.count = summary["total"]
+    page = paginator.get_page(request.GET.get("page"))
     rows = _assignment_rows(domain, page.object_list, jury)
+    csrf = get_token(request)
+    table_rows = SafeString(
+        "".join(_assignment_row(row, expected=jury.jurors_per_dossier, csrf=csrf) for row in rows)
+    )
     return render(
         request,
         "jury/selection/assignment.html",
@@ -185,7 +234,8 @@ def selection_assignment(request, jury_pk):
             "filter": filterset,
             "page_obj": page,
             "rows": rows,
-            "summary": assignment_summary(domain, jury),
+            "table_rows": table_rows,
+            "summary": summary,
             "conflict_count": conflict_count(domain, jury, members),
             "progress": jury_progress(domain, jury),
             "title": f"Affectation — {jury}",

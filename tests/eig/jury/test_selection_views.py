@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 # session comes from the cache).
 INDEX_QUERIES = 4
 JURY_QUERIES = 7
-ASSIGNMENT_QUERIES = 12
+# Unfiltered, the table counts no rows of its own: the summary counted them.
+ASSIGNMENT_QUERIES = 11
 
 
 @pytest.fixture
@@ -288,8 +289,9 @@ def test_selection_assignment_filtered_queries_are_constant(
     member = jury.members.first()
     url = reverse("jury:selection_assignment", args=[jury.pk])
 
-    # The juror of the filter is checked against the jury: one query more.
-    with django_assert_num_queries(ASSIGNMENT_QUERIES + 1):
+    # The juror of the filter is checked against the jury, and the filtered rows are
+    # counted: two queries more (the same 13 as before the unfiltered page lost its count).
+    with django_assert_num_queries(ASSIGNMENT_QUERIES + 2):
         response = client.get(url, {"jure": member.pk, "page": "1"})
     assert response.status_code == 200
 
@@ -315,3 +317,60 @@ def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
 
     # 2 défis of the operator × 2 jurors, 1 of the ministry × 2 jurors, 1 declared alone.
     assert defi_conflict_count(jury, members) == len(jury_conflicts(DEFI_JURY, jury)) == 7
+
+
+# What the assignment table's rows printed through the template, before the view joined
+# them as strings (`_assignment_row`).
+ROW_TEMPLATE = (
+    "{% for row in rows %}<tr><td>{{ row.pk }}</td><td>{{ row.title }}</td>"
+    "<td>{{ row.holder }}</td><td>"
+    '<ul class="fr-raw-list">{% for evaluation in row.evaluations %}<li>'
+    "{{ evaluation.member }} "
+    '<span class="fr-badge fr-badge--sm {{ evaluation.badge }}">{{ evaluation.state }}</span>'
+    "{% if evaluation.manual %}"
+    '<span class="fr-badge fr-badge--sm">à la main</span>{% endif %}'
+    "{% if evaluation.unassign_url %}"
+    '<form method="post" action="{{ evaluation.unassign_url }}">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{{ csrf }}">'
+    '<button type="submit" class="fr-btn fr-btn--sm fr-btn--tertiary-no-outline" '
+    'title="Retirer « {{ row.title }} » à {{ evaluation.member }}">Retirer</button></form>'
+    "{% endif %}</li>{% empty %}<li>Aucun juré</li>{% endfor %}</ul></td>"
+    "<td>{% if row.lacking %}"
+    '<span class="fr-badge fr-badge--warning fr-badge--sm">'
+    "{{ jury.jurors_per_dossier|add:0 }} attendus, {{ row.assigned }} "
+    "affecté{{ row.assigned|pluralize }}</span>{% else %}—{% endif %}</td></tr>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("assigned", [0, 1, 2, 3])
+def test_assignment_row_renders_as_the_template_did(assigned):
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from eig.jury.views import selection as views
+
+    evaluations = [
+        {
+            "member": "Anne <O'Brien> & Cie",
+            "state": "À faire",
+            "badge": "fr-badge--new",
+            "manual": index % 2 == 0,
+            "unassign_url": f"/selection/1/evaluations/{index}/retirer/" if index else "",
+        }
+        for index in range(assigned)
+    ]
+    row = {
+        "pk": 12,
+        "title": "Données « ouvertes » <b>",
+        "holder": "Ministère & co",
+        "evaluations": evaluations,
+        "assigned": assigned,
+        "lacking": assigned < 2,
+    }
+    template = Template(ROW_TEMPLATE).render(
+        Context({"rows": [row], "jury": {"jurors_per_dossier": 2}, "csrf": "jeton"})
+    )
+
+    fast = views._assignment_row(row, expected=2, csrf="jeton")
+
+    assert parse_html(fast) == parse_html(template)
