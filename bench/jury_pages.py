@@ -7,35 +7,35 @@ a free port with ``CACHE_URL=dummycache://`` (no page leans on the cache), then 
 page in turn with concurrent clients. For each page: p95, requests/s, SQL queries of one
 render and the size of its HTML. Exit code 1 when a page misses its targets.
 
-Figures (issue 10, part B; 2 shared cores with four other engineers' test suites and
-benches running, load average 3 to 5, so p95 and requests/s move by ±50 % from one run to
-the next). "One render" is the in-process render of the page, best of 5, queries
-included; p95 and req/s are at 8 clients, cache off. Before: the branch's base (630bdd2),
-measured in the same minutes on its own copy of the data set; after: this branch.
+Figures (issue 10, after the jury screens became generic; a quiet 2-core machine, nothing
+else running; "one render" is the in-process render, best of 5, queries included; p95 and
+req/s at 8 clients, cache off, gunicorn 2 workers x 4 threads):
 
-    page                      one render       p95 (8 clients)    req/s          SQL
-                              before  after    before   after     before after
-    sélection (index)           8 ms    7 ms    408 ms  159 ms     90    83       5
-    jury (vue d'ensemble)      19 ms   20 ms    474 ms  299 ms     40    42       8
-    affectation                50 ms   44 ms    754 ms  604 ms     14    16   13 → 12
-    classement                 43 ms   31 ms    585 ms  720 ms     25    29      11
-    classement normalisé        —      32 ms      —     546 ms      —    29      11
-    classement CSV             62 ms   43 ms    634 ms  573 ms     15    20       5
-    classement XLSX           402 ms   57 ms   5195 ms  641 ms    2.4    23       5
-    évaluations d'un défi      32 ms   21 ms    271 ms  293 ms     38    58      11
-    présélection               95 ms   34 ms   1661 ms  825 ms    8.5    22    8 → 9
-    auditions                 132 ms   31 ms   1849 ms  472 ms      7    32   9 → 10
-    délibération              101 ms   39 ms   1639 ms  584 ms      8    26    9 → 10
-    juré : tableau de bord     23 ms   22 ms    840 ms  447 ms     33    35       7
-    juré : évaluation          16 ms   15 ms    194 ms  209 ms     67    51      12
-    juré : conflits            49 ms   24 ms   1341 ms  418 ms     12    25       8
+    page                      one render   p95 (8 clients)   req/s   SQL   HTML
+    sélection (index)            9 ms          64 ms         198      5    14 Ko
+    jury (vue d'ensemble)       23 ms         195 ms          75      8    57 Ko
+    affectation                 47 ms         417 ms          35     12    68 Ko
+    classement                  36 ms         285 ms          48     11   182 Ko
+    classement normalisé        44 ms         294 ms          47     11   182 Ko
+    classement CSV              54 ms         350 ms          34      5   294 Ko
+    classement XLSX             69 ms         604 ms          27      5   122 Ko
+    évaluations d'un dossier    27 ms         317 ms          64     11    22 Ko
+    présélection                41 ms         398 ms          35      8   200 Ko
+    auditions                   36 ms         357 ms          43      9   167 Ko
+    délibération                48 ms         345 ms          34      9   220 Ko
+    juré : tableau de bord      32 ms         287 ms          48      7    77 Ko
+    juré : évaluation           19 ms         175 ms          83     12    28 Ko
+    juré : conflits             35 ms         485 ms          32      8   151 Ko
+
+Before the issue (one render → after): XLSX 402 → 69 ms, hearings 132 → 36 ms, pre-selection
+95 → 41 ms, deliberation 101 → 48 ms, conflicts 49 → 35 ms, CSV 62 → 54 ms.
 
 Every page stays under 20 queries, the same at any number of dossiers
-(tests/eig/test_jury_page_queries.py). The p95 target (150 ms at 8 clients) is not met on
-this shared machine: at 8 clients on 2 cores a request waits for about four others, so a
-page must cost under ~35 ms of CPU in all (render, gunicorn, PostgreSQL, the load
-generator itself) for its p95 to pass; the index page, at 7 ms, is the only one that
-does when the machine is quiet.
+(tests/eig/test_jury_page_queries.py). The p95 target (150 ms at 8 clients) is met by the
+index page only: at 8 clients on 2 cores a request waits for about four others, so a page
+must cost under ~35 ms of CPU in all (render, gunicorn, PostgreSQL, the load generator
+itself) for its p95 to pass. The req/s column shows what each request costs in all (2 cores
+/ req/s): 10 ms for the index, 13 to 37 ms for the others, on top of their render.
 """
 
 from __future__ import annotations
