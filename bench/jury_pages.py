@@ -35,7 +35,7 @@ Every page stays under 20 queries, the same at any number of dossiers
 index page only: at 8 clients on 2 cores a request waits for about four others, so a page
 must cost under ~35 ms of CPU in all (render, gunicorn, PostgreSQL, the load generator
 itself) for its p95 to pass. The req/s column shows what each request costs in all (2 cores
-/ req/s): 10 ms for the index, 13 to 37 ms for the others, on top of their render.
+/ req/s): 10 ms for the index, 24 to 74 ms for the others.
 """
 
 from __future__ import annotations
