@@ -121,6 +121,11 @@ DEFI_JURY = JuryDomain(
     title_field="title",
     holder_field="administration__name",
     recipients_label="l'administration",
+    call_noun="appel à projets",
+    automatic_conflicts_label=(
+        "Les conflits avec votre propre administration et votre ministère sont repérés "
+        "automatiquement."
+    ),
     dossier_read_url=lambda defi: reverse("projects:defi_detail", args=[defi.pk]),
     dossier_preview_url=lambda defi: reverse("projects:defi_preview", args=[defi.pk]),
     changes_since=lambda defi, number: defi_changes_since(defi, number),

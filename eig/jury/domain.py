@@ -169,6 +169,11 @@ class JuryDomain:
     # Who carries a dossier and receives its convocation and decision, in a sentence:
     # « envoyée à … », « un lien avec … qui le porte ».
     recipients_label: str = "la personne"
+    # What the jury selects for, as the pages name it before its title: « appel à projets »,
+    # « appel à candidatures ».
+    call_noun: str = "appel"
+    # The automatic conflicts in a sentence, for the juror's conflicts page (empty: none).
+    automatic_conflicts_label: str = ""
     # What changed in the dossier since its submitted version `number` (see
     # the domain's version history), or None.
     changes_since: Callable[[Any, int | None], Any] = lambda dossier, number: None

@@ -263,7 +263,7 @@ Opinion = AbstractReview.Opinion
 class ShortlistForm(eig_forms.Form):
     questions = forms.CharField(
         label="Questions de la présélection",
-        help_text="Transmises à l'administration avec sa convocation à l'audition.",
+        help_text="Transmises avec la convocation à l'audition.",
         required=False,
         max_length=shortlist.QUESTIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -476,7 +476,7 @@ class DecisionForm(eig_forms.Form):
     )
     motivation = forms.CharField(
         label="Motivation",
-        help_text="Envoyée à l'administration ; obligatoire pour la liste d'attente et un refus.",
+        help_text="Envoyée avec la décision ; obligatoire pour la liste d'attente et un refus.",
         required=False,
         max_length=decisions.MOTIVATION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -502,8 +502,8 @@ class DecisionForm(eig_forms.Form):
             self.add_error(
                 "motivation",
                 forms.ValidationError(
-                    f"Motivez la décision « {Decision(decision).label} » : l'administration la "
-                    "reçoit.",
+                    f"Motivez la décision « {Decision(decision).label} » : la motivation est "
+                    "transmise avec la décision.",
                     code="required",
                 ),
             )

@@ -60,6 +60,11 @@ def entry_expertise_pairs(members: Iterable[JuryMember], entries: Iterable[Entry
 
 
 ENTRY_JURY = JuryDomain(
+    call_noun="appel à candidatures",
+    automatic_conflicts_label=(
+        "Les candidatures venues du domaine de votre adresse électronique sont repérées "
+        "automatiquement."
+    ),
     key="entries",
     nouns=DossierNouns("candidature", "candidatures", feminine=True),
     dossier_field="entry",

@@ -209,6 +209,7 @@ def _unavailable_while_open(request, domain, jury, *, current: str, step: str, h
         {
             "jury": jury,
             "call": domain.jury_call(jury),
+            "domain": domain,
             "nouns": domain.nouns,
             "starts_at": starts_at,
             "current": current,
@@ -468,12 +469,15 @@ def _hearings_post(request, domain, jury, action):
         if slot is None:
             messages.success(request, f"« {dossier} » n'a plus de créneau d'audition.")
         else:
-            messages.success(request, f"« {dossier} » sera auditionné le {slot_label(slot)}.")
+            messages.success(
+                request, f"« {dossier} » sera auditionné{domain.nouns.e} le {slot_label(slot)}."
+            )
         return done, {}
     if action == "convoke":
         count = hearings.hearing_convoke(domain=domain, jury=jury, actor=request.user)
         if count:
-            messages.success(request, f"{count} administration(s) convoquée(s) à leur audition.")
+            plural = "s" if count > 1 else ""
+            messages.success(request, f"{count} convocation{plural} envoyée{plural}.")
         else:
             messages.info(request, "Aucune convocation à envoyer : toutes sont déjà parties.")
         return done, {}

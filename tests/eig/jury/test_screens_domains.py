@@ -3,6 +3,7 @@ an anonymous jury, and ask the rules of `eig/jury/rules.py`."""
 
 import dataclasses
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -216,3 +217,29 @@ def test_rules_record_hearing_for_the_group_and_staff(setting):
     assert in_group.user.has_perm("jury.record_hearing", review)
     assert StaffFactory().has_perm("jury.record_hearing", review)
     assert not outside.user.has_perm("jury.record_hearing", review)
+
+
+def test_juror_pages_name_the_call_and_the_automatic_conflicts_in_the_domains_words(
+    client, setting, swap_domain
+):
+    # Another kind of call and another rule of conflict: the pages say the domain's, not the
+    # défis' (« appel à projets », « votre administration et votre ministère »).
+    swap_domain(
+        dataclasses.replace(
+            DEFI_JURY,
+            call_noun="appel à candidatures",
+            automatic_conflicts_label="Les candidatures de votre école sont repérées d'office.",
+        )
+    )
+    client.force_login(setting["member"].user)
+    evaluation_url = reverse("jury:evaluation_detail", args=["defis", setting["evaluation"].pk])
+
+    conflicts = _text(client.get(reverse("jury:conflicts", args=[setting["jury"].pk])))
+    dashboard = _text(client.get(reverse("jury:dashboard")))
+    evaluation = _text(client.get(evaluation_url))
+
+    assert "Les candidatures de votre école sont repérées d'office." in conflicts
+    assert "votre ministère" not in conflicts
+    for content in (conflicts, dashboard, evaluation):
+        assert "ppel à candidatures «" in content
+        assert "ppel à projets «" not in content, re.findall(r".{60}ppel à projets.{60}", content)
