@@ -451,6 +451,12 @@ class DossierAggregate(models.Model):
     overall_max = models.FloatField(_("note globale la plus haute"), null=True, blank=True)
     spread = models.FloatField(_("écart entre jurés"), null=True, blank=True)
     normalised = models.FloatField(_("note normalisée par juré"), null=True, blank=True)
+    # Ranks among the stage's rows, by weighted and by normalised (see `selectors.py`).
+    # Every refresh ranks the whole stage again in the same transaction: a dossier's new
+    # score moves the others' ranks, and the pages then read a rank instead of sorting
+    # the stage at each render.
+    rank = models.PositiveIntegerField(_("rang"), null=True, blank=True)
+    normalised_rank = models.PositiveIntegerField(_("rang normalisé"), null=True, blank=True)
     # The grid (criteria and weights) the figures were computed with: a row of another
     # grid is stale, and the ranking computes from the scores until it is rebuilt.
     grid = models.CharField(max_length=32, blank=True)

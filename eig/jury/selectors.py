@@ -104,21 +104,29 @@ def jury_progress(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None
 
 def jury_member_loads(
     domain: JuryDomain, jury: Jury, stage: JuryStage | None = None
-) -> QuerySet[JuryMember]:
+) -> list[JuryMember]:
     """The pool with each member's load and progress at one stage (the first by default),
-    for the assignment page."""
-    evaluations = f"{domain.evaluation_model._meta.model_name}s"
-    at_stage = Q(**{f"{evaluations}__stage": stage_ref(jury, stage)})
-    return (
-        jury.members.select_related("user__administration")
-        .annotate(
-            load=Count(evaluations, distinct=True, filter=at_stage),
-            submitted=Count(
-                evaluations, filter=at_stage & Q(**{f"{evaluations}__state": "submitted"})
-            ),
+    for the assignment page: `.load` and `.submitted` on each member. Two queries: the
+    members, then the stage's evaluations counted per member. (Counting through a join of
+    the members to every evaluation grouped the jury's thousands of rows by member, user
+    and administration: six times slower at 2,000 dossiers.)"""
+    members = list(
+        jury.members.select_related("user__administration").order_by(
+            "withdrawn_at", "user__last_name", "user__first_name", "pk"
         )
-        .order_by("withdrawn_at", "user__last_name", "user__first_name", "pk")
     )
+    counts = {
+        row["member_id"]: row
+        for row in domain.evaluations(jury)
+        .filter(stage=stage_ref(jury, stage))
+        .order_by()
+        .values("member_id")
+        .annotate(load=Count("pk"), submitted=Count("pk", filter=Q(state="submitted")))
+    }
+    for member in members:
+        row = counts.get(member.pk, {})
+        member.load, member.submitted = row.get("load", 0), row.get("submitted", 0)
+    return members
 
 
 def evaluation_scores_prefetch(domain: JuryDomain) -> Prefetch:
@@ -151,7 +159,8 @@ def evaluation_scores_prefetch(domain: JuryDomain) -> Prefetch:
 #               rank; none for a dossier no juror has submitted yet;
 #   normalised_rank  the same, by normalised.
 # The services store these figures per dossier (`DossierAggregate`, see
-# `services.jury_aggregates_refresh`); the pages read them from there.
+# `services.jury_aggregates_refresh`), ranks included (each refresh ranks its stage again);
+# the pages read them from there.
 # As long as every submitted evaluation scores every criterion (evaluation_save requires
 # it), mean equals weighted; they part only if the grid changed after some submissions.
 # Every value is NULL for a dossier without a submitted evaluation (due and done are 0).
@@ -394,13 +403,14 @@ def dossier_figures_sql(
     return sql, params
 
 
-def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers, stage):
-    """The same rows as `dossier_figures_sql`, columns in the same order, read from
-    `DossierAggregate` at one stage (the first unless `stage` says otherwise), with the
-    condition that they are stale (some row of the stage computed with another grid)."""
-    qn = connection.ops.quote_name
+def _stored_figures_sql(jury: Jury, criteria: list[Criterion], stage):
+    """The rows of `_ranking_sql`, read from `DossierAggregate` at one stage (the first
+    unless `stage` says otherwise), ranks included. A plain select on one table, which
+    PostgreSQL folds into the page's query: the page's dossiers are joined to their rows
+    by the unique (stage, dossier) index, and nothing is sorted but the page itself. The
+    stored rows are those of the stage's dossiers at the last refresh; the page's own
+    queryset decides which dossiers are shown."""
     meta = DossierAggregate._meta
-    dossiers_sql, dossiers_params = dossiers.values("pk").query.sql_with_params()
     stage_sql, stage_params = _stage_sql(jury, stage)
     crit = "".join(
         f", (a.{_column(meta, 'criteria')} ->> '{int(criterion.pk)}')::float8"
@@ -414,15 +424,12 @@ def _stored_figures_sql(jury: Jury, criteria: list[Criterion], dossiers, stage):
         + f", a.{_column(meta, 'oldest_version')} AS oldest_version"
         + crit
         + "".join(f", a.{_column(meta, name)} AS {name}" for name in after)
-        + f" FROM {qn(meta.db_table)} a WHERE a.{_column(meta, 'stage')} = {stage_sql}"
-        + f" AND a.{_column(meta, 'dossier_id')} IN ({dossiers_sql})"
+        + f", COALESCE(a.{_column(meta, 'spread')} > %s, false) AS spread_flagged"
+        + "".join(f", a.{_column(meta, name)} AS {name}" for name in ("rank", "normalised_rank"))
+        + f" FROM {connection.ops.quote_name(meta.db_table)} a"
+        + f" WHERE a.{_column(meta, 'stage')} = {stage_sql}"
     )
-    stale = (
-        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} b WHERE b.{_column(meta, 'stage')} ="
-        f" {stage_sql} AND b.{_column(meta, 'grid')} <> %s)"
-    )
-    stale_params = [*stage_params, jury_grid_signature(criteria)]
-    return sql, [*stage_params, *dossiers_params], stale, stale_params
+    return sql, [float(jury.spread_threshold), *stage_params]
 
 
 def jury_grid_signature(criteria: list[Criterion]) -> str:
@@ -445,17 +452,13 @@ def jury_aggregates_stale(
 
 
 def _ranking_sql(domain: JuryDomain, jury: Jury, criteria, dossiers, *, computed: bool, stage):
-    source, params = dossier_figures_sql(domain, jury, criteria, dossiers, stage=stage)
+    """The figures of the stage's dossiers, one row per dossier, with `spread_flagged`,
+    `rank` and `normalised_rank`: read from the stored rows, or computed from the scores
+    when `computed` (the reference the stored rows are checked against, and the fallback
+    while they were computed with another grid)."""
     if not computed:
-        # The stored rows, unless some were computed with another grid (a weight changed
-        # outside the admin, which rebuilds them): then the scores, slower but right. One
-        # query either way; PostgreSQL evaluates the condition once and skips the other
-        # branch.
-        stored, stored_params, stale, stale_params = _stored_figures_sql(
-            jury, criteria, dossiers, stage
-        )
-        source = f"{stored} AND NOT {stale} UNION ALL SELECT c.* FROM ({source}) c WHERE {stale}"
-        params = [*stored_params, *stale_params, *params, *stale_params]
+        return _stored_figures_sql(jury, criteria, stage)
+    source, params = dossier_figures_sql(domain, jury, criteria, dossiers, stage=stage)
     # DISTINCT ON tells PostgreSQL that a dossier has one row at most, so that a COUNT(*)
     # of the page that does not filter on the figures leaves this join out altogether.
     sql = (
@@ -492,13 +495,16 @@ def jury_ranking(
     The figures are read from `DossierAggregate`, which the services keep up to date;
     `computed=True` computes them from the scores instead (the reference the stored ones
     are checked against), as does a jury whose stored figures were computed with another
-    grid. One query whatever the number of rows; a count (for a
-    paginator) does not read the figures unless it filters on them. Pass `criteria` when
-    the page already has them."""
+    grid. Two queries whatever the number of rows (the check of the stored rows' grid,
+    then the rows); a count (for a paginator) does not read the figures unless it filters
+    on them. Pass `criteria` when the page already has them."""
     if criteria is None:
         criteria = list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
     dossiers = domain.dossiers(jury) if stage is None else stage_dossiers(domain, stage)
     dossiers = dossiers.select_related(None).prefetch_related(None).order_by()
+    # Stored rows of another grid (a weight changed outside the admin, which rebuilds
+    # them): the figures are computed from the scores, slower but right.
+    computed = computed or jury_aggregates_stale(jury, criteria, stage)
     sql, params = _ranking_sql(domain, jury, criteria, dossiers, computed=computed, stage=stage)
     review = domain.review_model._meta.get_field(domain.dossier_field).related_query_name()
     queryset = dossiers.annotate(

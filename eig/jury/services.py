@@ -135,6 +135,36 @@ def _stage_aggregates_refresh(
             f" {criteria_json}, %s, %s FROM ({figures_sql}) f",
             [jury.pk, stage.pk, jury_grid_signature(criteria), timezone.now(), *params],
         )
+    _stage_ranks_refresh(stage)
+
+
+def _stage_ranks_refresh(stage: JuryStage) -> None:
+    """Rank the stage's stored rows again, by weighted and by normalised score (the
+    definitions of `selectors.py`): one dossier's new figures move the ranks of others.
+    Only the rows whose rank changed are written."""
+    meta = DossierAggregate._meta
+    table = connection.ops.quote_name(meta.db_table)
+
+    def col(name):
+        return connection.ops.quote_name(meta.get_field(name).column)
+
+    def ranked(score):
+        return (
+            f"CASE WHEN {col(score)} IS NULL THEN NULL"
+            f" ELSE RANK() OVER (ORDER BY {col(score)} DESC NULLS LAST) END"
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} a SET {col('rank')} = r.rank,"
+            f" {col('normalised_rank')} = r.normalised_rank"
+            f" FROM (SELECT {col('id')} AS id, {ranked('weighted')} AS rank,"
+            f" {ranked('normalised')} AS normalised_rank FROM {table}"
+            f" WHERE {col('stage')} = %s) r"
+            f" WHERE a.{col('id')} = r.id AND (a.{col('rank')} IS DISTINCT FROM r.rank"
+            f" OR a.{col('normalised_rank')} IS DISTINCT FROM r.normalised_rank)",
+            [stage.pk],
+        )
 
 
 @transaction.atomic

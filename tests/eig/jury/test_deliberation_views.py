@@ -33,9 +33,9 @@ PARIS = ZoneInfo("Europe/Paris")
 State = Defi.State
 
 # user (the session comes from the cache), then each page's reads (see its view).
-QUERIES_SHORTLIST = 7
+QUERIES_SHORTLIST = 8
 QUERIES_HEARINGS = 10
-QUERIES_DELIBERATION = 8
+QUERIES_DELIBERATION = 9
 # One more than when the page was the défis' own: the engine reads the jury first, to learn
 # its domain (which review table to read), since the URL names only the jury and the dossier.
 QUERIES_HEARING_RECORD = 8

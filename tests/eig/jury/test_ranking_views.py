@@ -31,17 +31,18 @@ pytestmark = pytest.mark.django_db
 
 State = DefiEvaluation.State
 
-# user (the session comes from the cache), jury, criteria, the fingerprint (3), the rows'
-# count and the rows, the layout's site settings (twice, django-dsfr): the same for 1 and
+# user (the session comes from the cache), jury, criteria, the fingerprint (3), the stored
+# rows' grid (`jury_aggregates_stale`), the rows' count and the rows, the layout's site settings (twice, django-dsfr): the same for 1 and
 # for 250 rows.
-RANKING_QUERIES = 10
+RANKING_QUERIES = 11
 # A second render of the same filters: the cached results, after the fingerprint (3).
 RANKING_CACHED_QUERIES = 8
-# user (the session is read from the cache), jury, criteria, every row.
-EXPORT_QUERIES = 4
+# user (the session is read from the cache), jury, criteria, the stored rows' grid, every row.
+EXPORT_QUERIES = 5
 # user (the session comes from the cache), jury, défi, criteria, evaluations with their
-# scores and history (3), its ranking figures, the layout's site settings (2).
-DEFI_QUERIES = 10
+# scores and history (3), the stored rows' grid, its ranking figures, the layout's site
+# settings (2).
+DEFI_QUERIES = 11
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 # Queries of each staff page, whatever the number of défis and jurors (user, …; the
 # session comes from the cache).
 INDEX_QUERIES = 4
-JURY_QUERIES = 7
+# The jury's page counts each juror's evaluations apart from the list of jurors.
+JURY_QUERIES = 8
 # Unfiltered, the table counts no rows of its own: the summary counted them.
 ASSIGNMENT_QUERIES = 11
 
