@@ -32,8 +32,8 @@ pytestmark = pytest.mark.django_db
 State = DefiEvaluation.State
 
 # user (the session comes from the cache), jury, criteria, the fingerprint (3), the stored
-# rows' grid (`jury_aggregates_stale`), the rows' count and the rows, the layout's site settings (twice, django-dsfr): the same for 1 and
-# for 250 rows.
+# rows' grid (`jury_aggregates_stale`), the rows' count and the rows, the layout's site
+# settings (twice, django-dsfr): the same for 1 and for 250 rows.
 RANKING_QUERIES = 11
 # A second render of the same filters: the cached results, after the fingerprint (3).
 RANKING_CACHED_QUERIES = 8
