@@ -44,15 +44,20 @@ def defi_automatic_conflicts(members: Iterable[JuryMember], defis: Iterable[Defi
     """A juror may not evaluate a défi of their own administration, nor one of the ministry
     their administration belongs to (the programme's rule of independence)."""
     conflicts = {}
-    members = [member for member in members if member.user.administration_id]
+    # Each juror's administration and ministry read once, not once per défi: the conflicts
+    # pages cross thousands of défis with dozens of jurors.
+    members = [
+        (member.pk, member.user.administration_id, _ministry_id(member.user.administration))
+        for member in members
+        if member.user.administration_id
+    ]
     for defi in defis:
         defi_ministry = _ministry_id(defi.administration)
-        for member in members:
-            administration = member.user.administration
-            if administration.pk == defi.administration_id:
-                conflicts[(defi.pk, member.pk)] = "Membre de l'administration qui porte le défi"
-            elif defi_ministry and _ministry_id(administration) == defi_ministry:
-                conflicts[(defi.pk, member.pk)] = (
+        for member_pk, administration_id, ministry_id in members:
+            if administration_id == defi.administration_id:
+                conflicts[(defi.pk, member_pk)] = "Membre de l'administration qui porte le défi"
+            elif defi_ministry and ministry_id == defi_ministry:
+                conflicts[(defi.pk, member_pk)] = (
                     f"Même ministère que l'administration qui porte le défi "
                     f"({defi.administration.ministry})"
                 )

@@ -218,9 +218,13 @@ class JuryDomain:
             return Q()
         return Q(**{f"{prefix}{self.state_field}__in": self.jury_states})
 
-    def state_label(self, state: str) -> str:
+    def state_labels(self) -> dict[str, str]:
+        """Each state of the dossier model with its label: read once for a list."""
         field = self.dossier_model._meta.get_field(self.state_field)
-        return str(dict(field.choices or ()).get(state, state))
+        return {value: str(label) for value, label in field.choices or ()}
+
+    def state_label(self, state: str) -> str:
+        return self.state_labels().get(state, state)
 
     def label_for_juror(self, dossier) -> str:
         return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)

@@ -442,8 +442,10 @@ class DossierAggregate(models.Model):
     done = models.PositiveIntegerField(_("évaluations soumises"), default=0)
     # The lowest dossier version a submitted evaluation was made on.
     oldest_version = models.PositiveIntegerField(null=True, blank=True)
-    # {"<criterion pk>": mean of the scores given on it}.
-    criteria = models.JSONField(default=dict, blank=True)
+    # The mean of the scores given on each criterion, in the order of the grid the row was
+    # computed with (by position, see `grid`): an array, whose items the pages read far
+    # faster than the keys of a JSON object.
+    criteria = ArrayField(models.FloatField(null=True), default=list, blank=True)
     weighted = models.FloatField(_("note pondérée"), null=True, blank=True)
     mean = models.FloatField(_("moyenne des jurés"), null=True, blank=True)
     median = models.FloatField(_("médiane des jurés"), null=True, blank=True)

@@ -392,27 +392,36 @@ def _few_columns(queryset: QuerySet, paths: tuple[str, ...]) -> list:
     return [build("", row, row[pk_index]) for row in queryset.values_list(*columns)]
 
 
-def conflict_rows_for_juror(domain: JuryDomain, member: JuryMember) -> list[dict]:
-    """Every dossier of the member's jury (its label, and its holder unless the jury is
-    anonymous: the content stays hidden until a dossier is theirs) with the member's
-    standing on it: an automatic conflict, a declared one, or none; and whether it is given
-    to them. Three queries whatever the number of dossiers."""
-    dossiers = domain.dossiers(member.jury).prefetch_related(None)
-    dossiers = dossiers.order_by(*([domain.title_field] if domain.title_field else []), "pk")
+def conflict_dossiers_for_juror(domain: JuryDomain, member: JuryMember) -> QuerySet:
+    """The dossiers of the member's jury in the order of their conflicts page: by title
+    where the domain has one, then by number."""
+    dossiers = domain.dossiers(member.jury).select_related(None).prefetch_related(None)
+    return dossiers.order_by(*([domain.title_field] if domain.title_field else []), "pk")
+
+
+def conflict_rows_for_juror(domain: JuryDomain, member: JuryMember, dossiers=None) -> list[dict]:
+    """Each dossier of `dossiers` (a page of `conflict_dossiers_for_juror`; every dossier
+    of the member's jury when None) with its label, its holder unless the jury is anonymous
+    (the content stays hidden until a dossier is theirs), and the member's standing on it:
+    an automatic conflict, a declared one, or none; and whether it is given to them. Three
+    queries whatever the number of dossiers."""
+    if dossiers is None:
+        dossiers = conflict_dossiers_for_juror(domain, member)
     if domain.conflict_fields:
-        dossiers = _few_columns(dossiers.select_related(None), domain.conflict_fields)
+        dossiers = _few_columns(dossiers, domain.conflict_fields)
     else:
         dossiers = list(dossiers)
     automatic = domain.automatic_conflicts([member], dossiers)
+    pks = [dossier.pk for dossier in dossiers]
     declared = dict(
-        domain.conflict_model.objects.filter(member=member).values_list(
-            domain.dossier_id_field, "reason"
-        )
+        domain.conflict_model.objects.filter(
+            member=member, **{f"{domain.dossier_id_field}__in": pks}
+        ).values_list(domain.dossier_id_field, "reason")
     )
     assigned = set(
-        domain.evaluation_model.objects.filter(member=member).values_list(
-            domain.dossier_id_field, flat=True
-        )
+        domain.evaluation_model.objects.filter(
+            member=member, **{f"{domain.dossier_id_field}__in": pks}
+        ).values_list(domain.dossier_id_field, flat=True)
     )
     return [
         {

@@ -13,7 +13,6 @@ from django.db.models import (
     FilteredRelation,
     FloatField,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -412,10 +411,10 @@ def _stored_figures_sql(jury: Jury, criteria: list[Criterion], stage):
     queryset decides which dossiers are shown."""
     meta = DossierAggregate._meta
     stage_sql, stage_params = _stage_sql(jury, stage)
+    # The means are stored in the grid's order; rows of another grid are never read here.
     crit = "".join(
-        f", (a.{_column(meta, 'criteria')} ->> '{int(criterion.pk)}')::float8"
-        f" AS {ranking_criterion_key(criterion)}"
-        for criterion in criteria
+        f", a.{_column(meta, 'criteria')}[{index}] AS {ranking_criterion_key(criterion)}"
+        for index, criterion in enumerate(criteria, start=1)
     )
     after = ("mean", "median", "spread", "overall_min", "overall_max", "normalised", "weighted")
     sql = (
@@ -572,26 +571,6 @@ def jury_dossier_evaluations(domain: JuryDomain, jury: Jury, dossier) -> list:
         .prefetch_related(evaluation_scores_prefetch(domain))
         .order_by("member__user__last_name", "member__user__first_name", "pk")
     )
-
-
-def jury_ranking_fingerprint(domain: JuryDomain, jury: Jury, criteria) -> str:
-    """A string that changes whenever a figure of the jury's ranking can change, so that the
-    rendered ranking can be cached (computing it reads every score of the jury).
-
-    Scores change only through `evaluation_save` / `evaluation_reopen`, which bump the
-    evaluation's `updated_at`; assignments add or delete evaluations (count); dossiers and
-    reviews move their own timestamps and counts. Weights and the spread threshold come from
-    the rows already loaded. Not covered: renaming an administration, which shows once the
-    cache expires.
-    """
-    evaluations = domain.evaluations(jury).aggregate(n=Count("pk"), last=Max("updated_at"))
-    dossiers = domain.dossiers(jury).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
-    reviews = domain.review_model.objects.filter(jury=jury).aggregate(
-        n=Count("shortlisted_at"), last=Max("shortlisted_at")
-    )
-    grid = [(criterion.pk, str(criterion.weight)) for criterion in criteria]
-    parts = [evaluations, dossiers, reviews, grid, str(jury.spread_threshold)]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 # --- Slots: occupancy for staff, bookable slots for a dossier's owners ----------------------

@@ -115,14 +115,11 @@ def _stage_aggregates_refresh(
         domain, jury, criteria, dossiers, only=only, stage=stage
     )
     meta = DossierAggregate._meta
-    criteria_json = (
-        "jsonb_build_object("
-        + ", ".join(
-            f"'{int(criterion.pk)}', f.{ranking_criterion_key(criterion)}" for criterion in criteria
-        )
-        + ")"
+    # The criteria's means in the grid's order (`stage_criteria`), as the pages read them.
+    criteria_means = (
+        "ARRAY[" + ", ".join(f"f.{ranking_criterion_key(c)}" for c in criteria) + "]::float8[]"
         if criteria
-        else "'{}'::jsonb"
+        else "'{}'::float8[]"
     )
     names = ("due", "done", "oldest_version", "weighted", "mean", "median")
     names += ("overall_min", "overall_max", "spread", "normalised")
@@ -132,7 +129,7 @@ def _stage_aggregates_refresh(
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)}"
             f" ({', '.join(connection.ops.quote_name(meta.get_field(c).column) for c in columns)})"
             f" SELECT %s, %s, f.dossier_id, {', '.join(f'f.{name}' for name in names)},"
-            f" {criteria_json}, %s, %s FROM ({figures_sql}) f",
+            f" {criteria_means}, %s, %s FROM ({figures_sql}) f",
             [jury.pk, stage.pk, jury_grid_signature(criteria), timezone.now(), *params],
         )
     _stage_ranks_refresh(stage)

@@ -1,5 +1,5 @@
 """The jury engine's reads on every domain (`kit`: défis, then the test-only entries): loads,
-progress, conflicts, a juror's list, a dossier's evaluations, the ranking's fingerprint."""
+progress, conflicts, a juror's list, a dossier's evaluations, the ranking as it follows changes."""
 
 import pytest
 from django.http import Http404
@@ -12,7 +12,7 @@ from eig.jury.selectors import (
     jury_dossier_evaluations,
     jury_member_loads,
     jury_progress,
-    jury_ranking_fingerprint,
+    jury_ranking,
     member_conflict_reason,
 )
 from tests.factories import StaffFactory
@@ -149,17 +149,21 @@ def test_jury_conflicts_lists_declared_and_automatic_ones(kit, staff):
     assert member_conflict_reason(kit.domain, member, automatic_on) is None
 
 
-def test_jury_ranking_fingerprint_moves_with_scores_and_the_shortlist(kit, staff):
+def test_jury_ranking_follows_scores_and_the_shortlist_at_once(kit, staff):
+    # No cache stands between the pages and the figures: each change shows at the next read.
     jury = kit.jury(jurors=1, k=1, criteria=2, closed=True)
     dossier = kit.dossier(jury)
     services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
-    criteria = list(jury.criteria.all())
-    before = jury_ranking_fingerprint(kit.domain, jury, criteria)
 
+    def row():
+        return next(iter(jury_ranking(kit.domain, jury)))
+
+    before = row()
     _save(kit, kit.evaluations().select_related("member__jury").get(), submit=True)
-    scored = jury_ranking_fingerprint(kit.domain, jury, criteria)
+    scored = row()
     shortlist.review_shortlist(domain=kit.domain, jury=jury, dossier=dossier, actor=staff)
-    shortlisted = jury_ranking_fingerprint(kit.domain, jury, criteria)
+    shortlisted = row()
 
-    assert len({before, scored, shortlisted}) == 3
-    assert jury_ranking_fingerprint(kit.domain, jury, criteria) == shortlisted
+    assert (before["done"], before["weighted"], before["rank"]) == (0, None, None)
+    assert scored["done"] == 1 and scored["weighted"] is not None and scored["rank"] == 1
+    assert scored["shortlisted_at"] is None and shortlisted["shortlisted_at"] is not None

@@ -280,9 +280,10 @@ def selection_shortlist(request, jury_pk):
             row["form_html"] = _unbound_form_html(
                 forms, None, "jury/deliberation/includes/shortlist_form.html", ShortlistForm, pk
             )
+        # A form object only where the row does not print the shared HTML above.
         row["form"] = (
             None
-            if review and review.decision
+            if review and review.decision or "form_html" in row
             else bound.get(pk)
             or ShortlistForm(
                 prefix=f"dossier-{pk}", initial={"questions": review.questions if review else ""}
@@ -660,9 +661,10 @@ def selection_deliberation(request, jury_pk):
                 pk,
                 allowed=row["allowed"],
             )
+        # A form object only where the row does not print the shared HTML above.
         row["form"] = (
             (bound.get(pk) or DecisionForm(prefix=f"dossier-{pk}", allowed=row["allowed"]))
-            if row["allowed"]
+            if row["allowed"] and "form_html" not in row
             else None
         )
     return render(

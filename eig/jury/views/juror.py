@@ -22,6 +22,7 @@ from eig.jury import services as jury_services
 from eig.jury.forms import ConflictDeclareForm, EvaluationForm
 from eig.jury.registry import get_domain
 from eig.jury.screens import (
+    conflict_dossiers_for_juror,
     conflict_rows_for_juror,
     dossier_for_juror_conflict,
     evaluation_others_for_juror,
@@ -288,22 +289,32 @@ def _conflict_prefix(dossier_pk: int) -> str:
 
 
 def _conflicts_page(request, domain, member, *, invalid=None, dossier_pk=None):
-    rows = conflict_rows_for_juror(domain, member)
-    total = len(rows)
     search = request.GET.get("q", "").strip()
+    number = request.GET.get("page")
+    dossiers = conflict_dossiers_for_juror(domain, member)
     if search and invalid is None:
+        # A search reads every dossier's label and holder as the page shows them (an
+        # anonymous jury's labels are not columns), then keeps the matching ones.
+        rows = conflict_rows_for_juror(domain, member)
+        total = len(rows)
         needle = search.casefold()
         rows = [
             row
             for row in rows
             if needle in (row["label"] or "").casefold() or needle in row["holder"].casefold()
         ]
-    # The page that shows a form with errors, so that they are in sight.
-    number = request.GET.get("page")
-    if invalid is not None:
-        index = next((i for i, row in enumerate(rows) if row["dossier"].pk == dossier_pk), 0)
-        number = index // CONFLICTS_PAGE_SIZE + 1
-    page = Paginator(rows, CONFLICTS_PAGE_SIZE).get_page(number)
+        page = Paginator(rows, CONFLICTS_PAGE_SIZE).get_page(number)
+    else:
+        # Without a search, only the page's dossiers are read: one page of 2,000.
+        paginator = Paginator(dossiers, CONFLICTS_PAGE_SIZE)
+        total = paginator.count
+        if invalid is not None:
+            # The page that shows the form with errors, so that they are in sight.
+            order = list(dossiers.values_list("pk", flat=True))
+            index = order.index(dossier_pk) if dossier_pk in order else 0
+            number = index // CONFLICTS_PAGE_SIZE + 1
+        page = paginator.get_page(number)
+        page.object_list = conflict_rows_for_juror(domain, member, page.object_list)
     # One reverse() for the page, and forms for its rows only: 2,000 of them made 2.7 MB.
     declare_url = reverse("jury:conflict_declare", args=[member.jury_id, 0])
     declare_url = declare_url.removesuffix("0/")

@@ -1,11 +1,8 @@
 """Staff pages of the selection, for every domain: the jury's ranking, its exports, and one
 dossier's evaluations."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,14 +23,11 @@ from eig.jury.selectors import (
     jury_dossier,
     jury_dossier_evaluations,
     jury_ranking,
-    jury_ranking_fingerprint,
     ranking_criterion_key,
 )
 from eig.jury.stages import stage_ref
 
 RANKING_PAGE_SIZE = 250
-# An upper bound on what the fingerprint does not see (an administration renamed).
-RANKING_CACHE_SECONDS = 10 * 60
 
 
 def _ranking_fields(domain) -> tuple[str, ...]:
@@ -95,22 +89,9 @@ def selection_ranking(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
     stage = _ranking_stage(request, jury)
     criteria = _ranking_criteria(jury, stage)
-    # The results (count, table, pagination) read every score of the jury: they are cached
-    # per filters and page until a figure can change (see `jury_ranking_fingerprint`), so
-    # that staff moving through the pages do not recompute them.
-    fingerprint = jury_ranking_fingerprint(domain, jury, criteria)
-    filters = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:16]
-    key = f"ranking:{jury.pk}:{fingerprint}:{filters}"
-    results = cache.get(key)
-    if results is None:
-        filterset = _ranking(request, domain, jury, criteria, stage)
-        results = _ranking_results(request, domain, jury, criteria, filterset)
-        cache.set(key, results, RANKING_CACHE_SECONDS)
-    else:
-        # Only the form above the results is needed: no ranking query is built.
-        filterset = RankingFilter(
-            request.GET, queryset=domain.dossier_model.objects.none(), domain=domain
-        )
+    # No cache: the figures and ranks are stored per dossier (`DossierAggregate`), so a
+    # render reads one page of rows, joined on their dossiers.
+    filterset = _ranking(request, domain, jury, criteria, stage)
     return render(
         request,
         "jury/ranking/ranking.html",
@@ -120,7 +101,7 @@ def selection_ranking(request, jury_pk):
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
             "filter": filterset,
-            "results": results,
+            "results": _ranking_results(request, domain, jury, criteria, filterset),
             "title": f"Classement – {jury}",
         },
     )
@@ -237,6 +218,7 @@ def _export_header(domain, criteria) -> list[str]:
 def _export_rows(domain, filterset, criteria):
     """Every row of the filtered ranking (not one page), figures as numbers."""
     keys = [ranking_criterion_key(criterion) for criterion in criteria]
+    labels = domain.state_labels()
     for row in filterset.qs:
         state = row.get(domain.state_field, "")
         yield [
@@ -244,7 +226,7 @@ def _export_rows(domain, filterset, criteria):
             row["pk"],
             row.get(domain.title_field, ""),
             row.get(domain.holder_field, ""),
-            domain.state_label(state) if state else "",
+            labels.get(state, state),
             row["done"],
             row["due"],
             *(row[key] for key in keys),

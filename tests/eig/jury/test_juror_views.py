@@ -28,11 +28,11 @@ State = DefiEvaluation.State
 
 # user (the session comes from the cache) + the DSFR settings row (read twice by the base
 # template), then the page's
-# own reads: memberships and evaluations (dashboard); membership, dossiers, declared
-# conflicts and assignments (conflicts); the evaluation, its scores, the positions, the
+# own reads: memberships and evaluations (dashboard); membership, the dossiers' count, the
+# page's dossiers, declared conflicts and assignments on them (conflicts); the evaluation, its scores, the positions, the
 # criteria, the history, declared conflicts, the other evaluations and their scores.
 QUERIES_DASHBOARD = 6
-QUERIES_CONFLICTS = 7
+QUERIES_CONFLICTS = 8
 QUERIES_EVALUATION = 11
 
 
