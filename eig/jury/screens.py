@@ -256,9 +256,15 @@ def _state_counts(evaluations: list) -> dict:
 
 
 def juror_memberships(user) -> list[JuryMember]:
-    """The juror's active memberships of the juries the engine serves, newest jury first."""
+    """The juror's active memberships of the juries the engine serves, newest jury first,
+    each with `in_hearing_group` (whether they sit in one of its hearing groups)."""
     return list(
         JuryMember.objects.filter(_served_juries_of_member(), user=user, withdrawn_at__isnull=True)
+        .annotate(
+            in_hearing_group=Exists(
+                JuryGroup.members.through.objects.filter(jurymember=OuterRef("pk"))
+            )
+        )
         .select_related("jury", "user__administration__parent")
         .select_related(*(f"jury__{name}" for name in _jury_related()))
         .order_by("-jury__created_at", "pk")
@@ -712,15 +718,18 @@ def hearings_for_juror(members: list[JuryMember]) -> list:
     for their dashboard: where and when, and whether the group's opinion is recorded. One
     query per domain they sit in."""
     hearings = []
+    # Most jurors sit in no hearing group: their memberships say so, and no query runs.
+    members = [member for member in members if getattr(member, "in_hearing_group", True)]
     for domain in _domains_of(members):
         field = domain.dossier_field
+        groups = JuryGroup.objects.filter(
+            members__in=[m for m in members if m.jury.domain == domain.key]
+        )
+        # The groups in a subquery, so that no row repeats and no DISTINCT sorts the rows.
         reviews = (
-            domain.review_model.objects.filter(
-                slot__group__members__in=[m for m in members if m.jury.domain == domain.key]
-            )
+            domain.review_model.objects.filter(slot__group__in=groups.values("pk"))
             .select_related(field, *(f"{field}__{n}" for n in domain.juror_related), "slot__group")
             .order_by("slot__starts_at", "pk")
-            .distinct()
         )
         for review in reviews:
             review.dossier = domain.dossier_of(review)

@@ -11,9 +11,11 @@ from eig.jury.models import Jury
 from eig.jury.services import evaluation_reopen
 from projects.jury import DEFI_JURY
 from projects.models import DefiConflict, DefiEvaluation, DefiScore
+from tests.eig.jury.test_deliberation_views import group_of, shortlisted, slot_for
 from tests.factories import (
     AgentFactory,
     CandidateFactory,
+    ClosedProjectCallFactory,
     JurorFactory,
     JuryMemberFactory,
     ProjectCallFactory,
@@ -27,11 +29,14 @@ pytestmark = pytest.mark.django_db
 State = DefiEvaluation.State
 
 # user (the session comes from the cache) + the DSFR settings row (read twice by the base
-# template), then the page's
-# own reads: memberships and evaluations (dashboard); membership, the dossiers' count, the
-# page's dossiers, declared conflicts and assignments on them (conflicts); the evaluation, its scores, the positions, the
-# criteria, the history, declared conflicts, the other evaluations and their scores.
-QUERIES_DASHBOARD = 6
+# template), then the page's own reads: memberships (with whether they sit in a hearing
+# group) and evaluations (dashboard); membership, the dossiers' count, the page's dossiers,
+# declared conflicts and assignments on them (conflicts); the evaluation, its scores, the
+# positions, the criteria, the history, declared conflicts, the other evaluations and their
+# scores.
+QUERIES_DASHBOARD = 5
+# A juror in a hearing group: their group's hearings too.
+QUERIES_DASHBOARD_HEARINGS = 6
 QUERIES_CONFLICTS = 8
 QUERIES_EVALUATION = 11
 
@@ -616,6 +621,23 @@ def test_jury_dashboard_query_count(client, django_assert_num_queries, rows):
         response = client.get(reverse("jury:dashboard"))
 
     assert len(response.context["groups"][0]["evaluations"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_jury_dashboard_query_count_with_hearings(client, django_assert_num_queries, rows):
+    staff = StaffFactory()
+    jury = jury_for_call(ClosedProjectCallFactory(), jurors=2)
+    group = group_of(jury)
+    for index in range(rows):
+        defi = shortlisted(jury, staff)
+        slot_for(jury, group, defi, staff, timezone.now() + datetime.timedelta(days=3, hours=index))
+    member = jury.members.order_by("pk").first()
+    client.force_login(member.user)
+
+    with django_assert_num_queries(QUERIES_DASHBOARD_HEARINGS):
+        response = client.get(reverse("jury:dashboard"))
+
+    assert len(response.context["hearings"]) == rows
 
 
 @pytest.mark.parametrize("rows", [1, 3])
