@@ -459,10 +459,17 @@ class HearingSlotForm(eig_forms.Form):
         return data
 
 
+def slot_offered(slot, current) -> bool:
+    """Whether a dossier's slot list offers `slot`: its own, or one that staff fill and has
+    a free place. The owners book the others themselves (`bookings.py`), and
+    `hearings.review_assign_slot` would refuse them."""
+    return slot.pk == current or (slot.free > 0 and slot.booking == HearingSlot.Booking.STAFF)
+
+
 class SlotAssignForm(eig_forms.Form):
     """The slot of one shortlisted dossier. Its choices are built once for the page (the
-    slots with a free place, `screens.hearing_slot_rows`, and the dossier's own), so that
-    a page of many dossiers runs no query per dossier."""
+    slots `slot_offered` keeps, from `screens.hearing_slot_rows`), so that a page of many
+    dossiers runs no query per dossier."""
 
     slot = forms.TypedChoiceField(
         label="Créneau",
@@ -475,7 +482,7 @@ class SlotAssignForm(eig_forms.Form):
     def __init__(self, *args, slots, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
-            (slot.pk, slot_label(slot)) for slot in slots if slot.free > 0 or slot.pk == current
+            (slot.pk, slot_label(slot)) for slot in slots if slot_offered(slot, current)
         ]
         self.helper = _helper()
 

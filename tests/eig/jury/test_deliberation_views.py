@@ -1000,10 +1000,20 @@ def test_slot_form_renders_as_crispy_does(current):
 
     starts = timezone.now()
     group = SimpleNamespace(name="Groupe <A> & B")
-    # Free, full, the row's own (full), with places left, full of several.
+    # Free, full, the row's own (full), with places left, full of several, free but booked
+    # by the owners.
     slots = [
-        SimpleNamespace(pk=pk, free=free, starts_at=starts, ends_at=starts, group=group)
-        for pk, free in [(1, 1), (2, 0), (3, 0 if current else 1), (4, 2), (5, 0)]
+        SimpleNamespace(
+            pk=pk, free=free, booking=booking, starts_at=starts, ends_at=starts, group=group
+        )
+        for pk, free, booking in [
+            (1, 1, "staff"),
+            (2, 0, "staff"),
+            (3, 0 if current else 1, "staff"),
+            (4, 2, "staff"),
+            (5, 0, "staff"),
+            (6, 2, "owner"),
+        ]
     ]
     form = SlotAssignForm(
         slots=slots, current=current, prefix="dossier-7", initial={"slot": current}
@@ -1091,3 +1101,30 @@ def test_hearings_page_offers_a_slot_while_it_has_a_free_place(
     options = {row["dossier"]: row["slot_options"] for row in response.context["rows"]}
     assert f'<option selected value="{slot.pk}">' in options[given]
     assert (f'<option value="{slot.pk}">' in options[other]) is offered
+
+
+def test_hearings_page_does_not_offer_staff_a_slot_that_owners_book(client, jury, staff):
+    group = group_of(jury)
+    defi = shortlisted(jury, staff)
+    start = paris(2026, 3, 24, 9, 0)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="DINUM, salle 4.02",
+        capacity=3,
+        booking=HearingSlot.Booking.OWNER,
+    )
+    client.force_login(staff)
+
+    options = client.get(urls(jury)["hearings"]).context["rows"][0]["slot_options"]
+    response = client.post(
+        urls(jury)["hearings"],
+        {"action": "assign", "dossier": defi.pk, f"dossier-{defi.pk}-slot": slot.pk},
+    )
+
+    assert f'value="{slot.pk}"' not in options
+    assert response.status_code == 400
+    assert "Choisissez un créneau libre de la liste." in response.content.decode()
+    assert DefiReview.objects.get(defi=defi).slot is None
