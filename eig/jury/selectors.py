@@ -581,8 +581,8 @@ def jury_ranking_fingerprint(domain: JuryDomain, jury: Jury, criteria) -> str:
     Scores change only through `evaluation_save` / `evaluation_reopen`, which bump the
     evaluation's `updated_at`; assignments add or delete evaluations (count); dossiers and
     reviews move their own timestamps and counts. Weights and the spread threshold come from
-    the rows already loaded. Not covered: renaming an administration, which shows once the
-    cache expires.
+    the rows already loaded. Not covered: renaming a row that the dossier's columns read
+    through a join (its holder's name), which shows once the cache expires.
     """
     evaluations = domain.evaluations(jury).aggregate(n=Count("pk"), last=Max("updated_at"))
     dossiers = domain.dossiers(jury).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))

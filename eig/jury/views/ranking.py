@@ -32,7 +32,7 @@ from eig.jury.selectors import (
 from eig.jury.stages import stage_ref
 
 RANKING_PAGE_SIZE = 250
-# An upper bound on what the fingerprint does not see (an administration renamed).
+# An upper bound on what the fingerprint does not see (a dossier's holder renamed).
 RANKING_CACHE_SECONDS = 10 * 60
 
 
