@@ -77,8 +77,8 @@ class JuryMemberInline(AdminInputMixin, admin.TabularInline):
     readonly_fields = ["withdrawn_at"]
     verbose_name = "juré du vivier"
     verbose_name_plural = (
-        "vivier de jurés (personnes ayant le rôle juré ; l'administration de chacun sert à "
-        "détecter les conflits d'intérêts)"
+        "vivier de jurés (personnes ayant le rôle juré ; leur administration ou leur adresse "
+        "e-mail sert, selon les dossiers, à détecter les conflits d'intérêts)"
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

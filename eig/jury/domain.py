@@ -105,8 +105,8 @@ class JuryDomain:
     # The accounts that carry a dossier and book its slot where its owners book
     # (`bookings.py`, the `jury.book_slot` rule). Default: nobody books.
     dossier_owners: Callable[[Any], list] = lambda dossier: []
-    # Who carries the dossier, as the decision record names them (the administration), and
-    # the heading of that column.
+    # Who carries the dossier, as the decision record names them (an administration, a
+    # candidate…), and the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""
     holder_label: str = "Porteur"
     # What the jury selects for: its str and `.promotion` head the decision record.

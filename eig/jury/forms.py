@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from eig import forms as eig_forms
 from eig.jury import decisions, hearings, shortlist
-from eig.jury.models import AbstractReview, Criterion, Jury, JuryGroup, JuryMember
+from eig.jury.models import (
+    AbstractReview,
+    Criterion,
+    HearingSlot,
+    Jury,
+    JuryGroup,
+    JuryMember,
+)
 from eig.jury.selectors import jury_members_active
 
 # The limits of AbstractScore.comment and AbstractEvaluation.overall_comment: the services
@@ -315,12 +322,16 @@ class _LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTimeField:
+def _paris_datetime_field(
+    label: str, example: str, what: str, *, required: bool = True, help_text: str = ""
+) -> forms.DateTimeField:
     # Typed in Paris time (the current time zone), from the browser's picker or by hand.
     return forms.DateTimeField(
         label=f"{label} (heure de Paris)",
         widget=_LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        required=required,
+        help_text=help_text,
         error_messages={
             "required": f"Indiquez {what}.",
             "invalid": f"Indiquez une date et une heure valides, par exemple {example}.",
@@ -328,7 +339,16 @@ def _paris_datetime_field(label: str, example: str, what: str) -> forms.DateTime
     )
 
 
+_CAPACITY_HELP = (
+    f"Nombre de dossiers que ce créneau accueille, de 1 à {HearingSlot.CAPACITY_MAX}. "
+    "L'équipe les y place, ou les porteurs le réservent jusqu'à ce qu'il soit complet."
+)
+
+
 class HearingSlotForm(eig_forms.Form):
+    """A new hearing slot. The form checks what was typed; `hearings.hearing_slot_create`
+    enforces the rules again (capacity, deadline, clashes) for every other caller."""
+
     group = forms.ModelChoiceField(
         label="Groupe d'audition",
         queryset=None,
@@ -342,9 +362,10 @@ class HearingSlotForm(eig_forms.Form):
     ends_at = _paris_datetime_field("Fin", "24/03/2026 10:10", "la fin du créneau")
     location = forms.CharField(
         label="Lieu",
-        help_text="Adresse et salle, si l'audition a lieu sur place.",
+        help_text="Adresse et salle, si l'audition a lieu sur place. 300 caractères au plus.",
         required=False,
         max_length=300,
+        error_messages={"max_length": _too_long(300)},
     )
     video_url = forms.URLField(
         label="Lien de visioconférence",
@@ -352,7 +373,39 @@ class HearingSlotForm(eig_forms.Form):
         required=False,
         max_length=500,
         assume_scheme="https",
-        error_messages={"invalid": "Indiquez une adresse web complète (https://…)."},
+        error_messages={
+            "invalid": "Indiquez une adresse web complète (https://…).",
+            "max_length": _too_long(500),
+        },
+    )
+    capacity = forms.IntegerField(
+        label="Capacité",
+        help_text=_CAPACITY_HELP,
+        initial=1,
+        min_value=1,
+        max_value=HearingSlot.CAPACITY_MAX,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"),
+            f"La capacité est un nombre entier de 1 à {HearingSlot.CAPACITY_MAX}.",
+        ),
+    )
+    booking = forms.ChoiceField(
+        label="Attribution",
+        choices=HearingSlot.Booking.choices,
+        initial=HearingSlot.Booking.STAFF,
+        widget=forms.RadioSelect,
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), "Choisissez qui attribue ce créneau."
+        ),
+    )
+    booking_deadline = _paris_datetime_field(
+        "Réservation possible jusqu'au",
+        "20/03/2026 18:00",
+        "la date limite de réservation",
+        required=False,
+        help_text="Facultatif, pour un créneau que les porteurs réservent eux-mêmes, au plus "
+        "tard à son début. Passé ce moment, ils ne peuvent plus réserver, déplacer ni annuler "
+        "leur réservation. Sans date, ils le peuvent jusqu'au début du créneau.",
     )
 
     def __init__(self, *args, jury, **kwargs):
@@ -377,6 +430,26 @@ class HearingSlotForm(eig_forms.Form):
                     "Indiquez un lieu ou un lien de visioconférence.", code="place"
                 ),
             )
+        deadline = data.get("booking_deadline")
+        # Refused rather than dropped: staff typed it, and a staff-filled slot has no booking.
+        if deadline and data.get("booking") == HearingSlot.Booking.STAFF:
+            self.add_error(
+                "booking_deadline",
+                forms.ValidationError(
+                    "Seul un créneau réservé par les porteurs a une date limite de "
+                    "réservation : videz ce champ, ou choisissez « "
+                    f"{HearingSlot.Booking.OWNER.label} ».",
+                    code="deadline_staff",
+                ),
+            )
+        elif deadline and starts_at and deadline > starts_at:
+            self.add_error(
+                "booking_deadline",
+                forms.ValidationError(
+                    "La date limite de réservation doit précéder le début du créneau.",
+                    code="deadline_after_start",
+                ),
+            )
         group = data.get("group")
         if group and starts_at and ends_at and ends_at > starts_at:
             for problem in hearings.hearing_slot_clashes(
@@ -386,10 +459,17 @@ class HearingSlotForm(eig_forms.Form):
         return data
 
 
+def slot_offered(slot, current) -> bool:
+    """Whether a dossier's slot list offers `slot`: its own, or one that staff fill and has
+    a free place. The owners book the others themselves (`bookings.py`), and
+    `hearings.review_assign_slot` would refuse them."""
+    return slot.pk == current or (slot.free > 0 and slot.booking == HearingSlot.Booking.STAFF)
+
+
 class SlotAssignForm(eig_forms.Form):
     """The slot of one shortlisted dossier. Its choices are built once for the page (the
-    slots with a free place, `screens.hearing_slot_rows`, and the dossier's own), so that
-    a page of many dossiers runs no query per dossier."""
+    slots `slot_offered` keeps, from `screens.hearing_slot_rows`), so that a page of many
+    dossiers runs no query per dossier."""
 
     slot = forms.TypedChoiceField(
         label="Créneau",
@@ -402,7 +482,7 @@ class SlotAssignForm(eig_forms.Form):
     def __init__(self, *args, slots, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].choices = [("", "— Pas de créneau —")] + [
-            (slot.pk, slot_label(slot)) for slot in slots if slot.free > 0 or slot.pk == current
+            (slot.pk, slot_label(slot)) for slot in slots if slot_offered(slot, current)
         ]
         self.helper = _helper()
 

@@ -249,8 +249,9 @@ class Criterion(models.Model):
 
 
 class JuryMember(models.Model):
-    """A person in the jury pool. Their administration drives automatic conflicts; their
-    expertise is matched against what a dossier is about."""
+    """A person in the jury pool. What the domain knows of them (their administration,
+    their e-mail domain…) drives its automatic conflicts; their expertise is matched against
+    what a dossier is about."""
 
     jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="members")
     # A juror who erases their account (once out of every jury in progress) leaves their
@@ -479,9 +480,9 @@ class DossierAggregate(models.Model):
 
 
 class AbstractConflict(models.Model):
-    """A conflict of interest that a juror declared on a dossier. Automatic conflicts (same
-    administration, same ministry) are not stored: each domain computes them from the data,
-    so they follow any change of administration."""
+    """A conflict of interest that a juror declared on a dossier. Automatic conflicts are
+    not stored: each domain computes them from the data (`JuryDomain.automatic_conflicts`),
+    so they follow any change in it."""
 
     member = models.ForeignKey(
         JuryMember, verbose_name=_("juré"), on_delete=models.PROTECT, related_name="+"
@@ -627,7 +628,7 @@ class AbstractReview(models.Model):
         _("questions de la présélection"),
         blank=True,
         validators=[MaxLengthValidator(3000)],
-        help_text=_("Transmises à l'administration avec sa convocation."),
+        help_text=_("Questions à poser lors de l'audition ou de l'entretien."),
     )
     # Several dossiers may share a slot, up to its capacity.
     slot = models.ForeignKey(

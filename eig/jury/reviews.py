@@ -4,7 +4,7 @@ which writes its history. The review's own steps are in the one history too
 (`ReviewAction`).
 
 The rules, from the jury guide of promotion 4 (2020): a pre-selection team shortlists
-dossiers for a hearing and raises questions, sent to the administration with its
+dossiers for a hearing and raises questions, sent to the dossier's recipients with its
 convocation (`shortlist.py`); hearing groups of a few jurors hear two or three dossiers
 each, then give each one an overall opinion (favourable or not), a rank within the group,
 possibly a « coup de cœur », and a short justification (`hearings.py`); the deliberation

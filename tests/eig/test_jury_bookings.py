@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.test import TestCase
+from django.urls import reverse
 from icalendar import Calendar
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
@@ -132,6 +133,90 @@ def test_hearing_slot_create_refuses_bad_capacity_or_deadline(
     with pytest.raises(DomainError, match=message):
         make_slot(jury, group, capacity=capacity, booking=booking, deadline=deadline)
 
+    assert not HearingSlot.objects.filter(jury=jury).exists()
+
+
+def test_hearing_slot_create_takes_a_deadline_up_to_the_start(jury, group):
+    # As the check constraint has it: booking may stay open until the slot starts.
+    slot = make_slot(jury, group, capacity=3, deadline=INTERVIEW_DAY)
+
+    assert (slot.capacity, slot.booking, slot.booking_deadline) == (3, OWNER, INTERVIEW_DAY)
+
+
+def test_hearings_page_opens_a_slot_that_owners_then_book(kit, jury, group, staff, client):
+    client.force_login(staff)
+    hearings_url = reverse("jury:selection_hearings", args=[jury.pk])
+
+    response = client.post(
+        hearings_url,
+        {
+            "action": "slot_create",
+            "creneau-group": group.pk,
+            "creneau-starts_at": "2026-03-24T09:00",
+            "creneau-ends_at": "2026-03-24T10:30",
+            "creneau-video_url": "https://webinaire.numerique.gouv.fr/eig-entretien",
+            "creneau-capacity": "3",
+            "creneau-booking": "owner",
+            "creneau-booking_deadline": "2026-03-20T18:00",
+        },
+    )
+
+    assert response.status_code == 302
+    slot = HearingSlot.objects.get(jury=jury)
+    assert (slot.capacity, slot.booking, slot.booking_deadline) == (
+        3,
+        OWNER,
+        paris(2026, 3, 20, 18, 0),
+    )
+    dossier = shortlisted(kit, jury, staff)
+    assert book(kit, jury, dossier, slot).slot == slot
+    page = client.get(hearings_url).content.decode()
+    assert "<td>1 sur 3</td>" in page
+    assert "jusqu'au 20 mars 2026 à 18h00" in page
+
+
+@pytest.mark.parametrize(
+    "posted, message",
+    [
+        ({"creneau-capacity": "0"}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-capacity": "51"}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-capacity": "abc"}, "La capacité est un nombre entier de 1 à 50."),
+        (
+            {"creneau-booking_deadline": "2026-03-24T09:30"},
+            "La date limite de réservation doit précéder le début du créneau.",
+        ),
+        (
+            {"creneau-booking": "staff"},
+            "Seul un créneau réservé par les porteurs a une date limite de réservation",
+        ),
+    ],
+)
+def test_hearings_page_refuses_a_bad_slot_and_keeps_the_input(
+    kit, jury, group, staff, client, posted, message
+):
+    client.force_login(staff)
+    data = {
+        "action": "slot_create",
+        "creneau-group": group.pk,
+        "creneau-starts_at": "2026-03-24T09:00",
+        "creneau-ends_at": "2026-03-24T10:30",
+        "creneau-location": "Salle des entretiens",
+        "creneau-capacity": "3",
+        "creneau-booking": "owner",
+        "creneau-booking_deadline": "2026-03-20T18:00",
+        **posted,
+    }
+
+    response = client.post(reverse("jury:selection_hearings", args=[jury.pk]), data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    form = response.context["slot_form"]
+    assert [form[name].value() for name in ("location", "capacity", "booking_deadline")] == [
+        data["creneau-location"],
+        data["creneau-capacity"],
+        data["creneau-booking_deadline"],
+    ]
     assert not HearingSlot.objects.filter(jury=jury).exists()
 
 

@@ -30,6 +30,7 @@ from eig.jury.forms import (
     ShortlistForm,
     SlotAssignForm,
     slot_label,
+    slot_offered,
 )
 from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
 from eig.jury.screens import (
@@ -388,15 +389,15 @@ def selection_hearings(request, jury_pk):
 
 def _slot_options(options, current) -> SafeString:
     """The <option>s of a dossier's unbound slot form, as `SlotAssignForm` renders them
-    through crispy (a test compares the two): no slot, then the slots with a free place and
-    the dossier's own, its own selected. Joined strings rather than a widget per row: the
-    page may list hundreds of dossiers."""
+    through crispy (a test compares the two): no slot, then the slots `slot_offered` keeps,
+    the dossier's own selected. Joined strings rather than a widget per row: the page may
+    list hundreds of dossiers."""
     blank = '<option value=""{}>— Pas de créneau —</option>'.format("" if current else " selected")
     parts = [blank]
     for slot, option in options:
         if slot.pk == current:
             parts.append(option.replace("<option ", "<option selected ", 1))
-        elif slot.free > 0:
+        elif slot_offered(slot, current):
             parts.append(option)
     return SafeString("".join(parts))
 

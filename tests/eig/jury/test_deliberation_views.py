@@ -9,6 +9,7 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from eig.jury import decisions, hearings, shortlist
 from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
@@ -344,12 +345,82 @@ def test_hearings_page_creates_group_and_slot(client, jury, staff):
             "creneau-ends_at": "2026-03-24T09:40",
             "creneau-location": "",
             "creneau-video_url": "https://webinaire.numerique.gouv.fr/eig",
+            "creneau-capacity": "1",
+            "creneau-booking": "staff",
+            "creneau-booking_deadline": "",
         },
     )
     assert response.status_code == 302
     slot = HearingSlot.objects.get(group=group)
     assert slot.starts_at == paris(2026, 3, 24, 9, 0)
     assert slot.starts_at.astimezone(datetime.UTC).hour == 8
+    assert (slot.capacity, slot.booking, slot.booking_deadline) == (1, "staff", None)
+
+
+def test_hearings_page_slot_form_starts_with_one_place_given_by_staff(client, jury, staff):
+    group_of(jury)
+    client.force_login(staff)
+
+    form = client.get(urls(jury)["hearings"]).context["slot_form"]
+
+    assert form["capacity"].value() == 1
+    assert form["booking"].value() == "staff"
+    assert form["booking_deadline"].value() is None
+
+
+def test_hearings_page_creates_a_slot_that_owners_book(client, jury, staff):
+    group = group_of(jury)
+    client.force_login(staff)
+
+    response = client.post(
+        urls(jury)["hearings"],
+        {
+            "action": "slot_create",
+            "creneau-group": group.pk,
+            "creneau-starts_at": "2026-03-24T09:00",
+            "creneau-ends_at": "2026-03-24T10:30",
+            "creneau-location": "DINUM, salle 4.02",
+            "creneau-capacity": "3",
+            "creneau-booking": "owner",
+            "creneau-booking_deadline": "20/03/2026 18:00",
+        },
+    )
+
+    assert response.status_code == 302
+    slot = HearingSlot.objects.get(group=group)
+    assert (slot.capacity, slot.booking, slot.booking_deadline) == (
+        3,
+        HearingSlot.Booking.OWNER,
+        paris(2026, 3, 20, 18, 0),
+    )
+    page = client.get(urls(jury)["hearings"]).content.decode()
+    assert "Réservé par les porteurs des dossiers<br>jusqu'au 20 mars 2026 à 18h00" in page
+    assert "<td>0 sur 3</td>" in page
+
+
+def test_hearings_page_shows_each_slots_occupancy(client, jury, staff):
+    group = group_of(jury)
+    start = paris(2026, 3, 24, 9, 0)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="Salle 1",
+        capacity=3,
+    )
+    first, second = shortlisted(jury, staff), shortlisted(jury, staff)
+    for defi in (first, second):
+        hearings.review_assign_slot(
+            domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff
+        )
+    client.force_login(staff)
+
+    page = client.get(urls(jury)["hearings"]).content.decode()
+
+    assert "Attribué par l&#x27;équipe du programme</td>" in page
+    assert "<td>2 sur 3</td>" in page
+    assert f"{escape(first.title)} et 1 autre</td>" in page
 
 
 @pytest.mark.parametrize(
@@ -374,6 +445,25 @@ def test_hearings_page_creates_group_and_slot(client, jury, staff):
             {"creneau-starts_at": "2026-03-29T02:30", "creneau-ends_at": "2026-03-29T03:30"},
             "Europe/Paris",
         ),
+        ({"creneau-location": "S" * 301}, "300 caractères au plus (vous en avez saisi 301)"),
+        ({"creneau-capacity": "0"}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-capacity": "51"}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-capacity": "abc"}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-capacity": ""}, "La capacité est un nombre entier de 1 à 50."),
+        ({"creneau-booking": "juror"}, "Choisissez qui attribue ce créneau."),
+        (
+            {"creneau-booking": "owner", "creneau-booking_deadline": "2026-03-24T14:01"},
+            "La date limite de réservation doit précéder le début du créneau.",
+        ),
+        (
+            {"creneau-booking_deadline": "2026-03-20T18:00"},
+            "Seul un créneau réservé par les porteurs a une date limite de réservation : "
+            "videz ce champ, ou choisissez « Réservé par les porteurs des dossiers ».",
+        ),
+        (
+            {"creneau-booking": "owner", "creneau-booking_deadline": "vendredi"},
+            "Indiquez une date et une heure valides, par exemple 20/03/2026 18:00.",
+        ),
     ],
 )
 def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, message):
@@ -393,6 +483,9 @@ def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, mess
         "creneau-ends_at": "2026-03-24T14:40",
         "creneau-location": "Salle 2",
         "creneau-video_url": "",
+        "creneau-capacity": "2",
+        "creneau-booking": "staff",
+        "creneau-booking_deadline": "",
         **data,
     }
 
@@ -400,9 +493,13 @@ def test_hearings_page_bad_slot_is_400_in_french(client, jury, staff, data, mess
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert message in page
+    assert escape(message) in page
+    # What was typed is still there.
+    form = response.context["slot_form"]
+    for name in ("location", "capacity", "booking", "booking_deadline"):
+        assert form[name].value() == posted[f"creneau-{name}"]
     if posted["creneau-location"]:
-        assert posted["creneau-location"] in page  # what was typed is still there
+        assert posted["creneau-location"] in page
     assert HearingSlot.objects.filter(jury=jury).count() == 1
 
 
@@ -903,10 +1000,20 @@ def test_slot_form_renders_as_crispy_does(current):
 
     starts = timezone.now()
     group = SimpleNamespace(name="Groupe <A> & B")
-    # Free, full, the row's own (full), with places left, full of several.
+    # Free, full, the row's own (full), with places left, full of several, free but booked
+    # by the owners.
     slots = [
-        SimpleNamespace(pk=pk, free=free, starts_at=starts, ends_at=starts, group=group)
-        for pk, free in [(1, 1), (2, 0), (3, 0 if current else 1), (4, 2), (5, 0)]
+        SimpleNamespace(
+            pk=pk, free=free, booking=booking, starts_at=starts, ends_at=starts, group=group
+        )
+        for pk, free, booking in [
+            (1, 1, "staff"),
+            (2, 0, "staff"),
+            (3, 0 if current else 1, "staff"),
+            (4, 2, "staff"),
+            (5, 0, "staff"),
+            (6, 2, "owner"),
+        ]
     ]
     form = SlotAssignForm(
         slots=slots, current=current, prefix="dossier-7", initial={"slot": current}
@@ -994,3 +1101,30 @@ def test_hearings_page_offers_a_slot_while_it_has_a_free_place(
     options = {row["dossier"]: row["slot_options"] for row in response.context["rows"]}
     assert f'<option selected value="{slot.pk}">' in options[given]
     assert (f'<option value="{slot.pk}">' in options[other]) is offered
+
+
+def test_hearings_page_does_not_offer_staff_a_slot_that_owners_book(client, jury, staff):
+    group = group_of(jury)
+    defi = shortlisted(jury, staff)
+    start = paris(2026, 3, 24, 9, 0)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="DINUM, salle 4.02",
+        capacity=3,
+        booking=HearingSlot.Booking.OWNER,
+    )
+    client.force_login(staff)
+
+    options = client.get(urls(jury)["hearings"]).context["rows"][0]["slot_options"]
+    response = client.post(
+        urls(jury)["hearings"],
+        {"action": "assign", "dossier": defi.pk, f"dossier-{defi.pk}-slot": slot.pk},
+    )
+
+    assert f'value="{slot.pk}"' not in options
+    assert response.status_code == 400
+    assert "Choisissez un créneau libre de la liste." in response.content.decode()
+    assert DefiReview.objects.get(defi=defi).slot is None
