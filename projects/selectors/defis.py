@@ -164,13 +164,13 @@ def defi_conflict_count(jury: Jury, members: list[JuryMember]) -> int:
         .annotate(defi_count=Count("defis"))
         .order_by()
     )
-    automatic = set()  # (administration pk, member pk)
-    count = 0
-    for administration in administrations:
-        stand_in = Defi(administration=administration)
-        pairs = _defi_jury().automatic_conflicts(members, [stand_in])
-        automatic.update((administration.pk, member_pk) for _defi, member_pk in pairs)
-        count += len(pairs) * administration.defi_count
+    # One stand-in défi per administration, numbered by it, all crossed with the jurors in
+    # one call: the pairs come back keyed (administration pk, member pk).
+    administrations = list(administrations)
+    stand_ins = [Defi(pk=item.pk, administration=item) for item in administrations]
+    automatic = set(_defi_jury().automatic_conflicts(members, stand_ins))
+    defi_counts = {item.pk: item.defi_count for item in administrations}
+    count = sum(defi_counts[administration_pk] for administration_pk, _member in automatic)
     declared = DefiConflict.objects.filter(member__jury=jury).values_list(
         "defi__administration_id", "defi__state", "member_id"
     )
