@@ -7,6 +7,8 @@ everyone asks `user.has_perm(name, obj)`: views through `require_perm`, template
 `{% load rules %}{% has_perm name user obj as flag %}`, services through `ensure_perm`.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -26,9 +28,14 @@ def require_perm(user, perm: str, obj=None, *, status: int = HIDDEN, message: st
     raise Http404
 
 
-def ensure_perm(actor, perm: str, obj=None, *, message: str, code: str = "not_allowed") -> None:
+def ensure_perm(
+    actor, perm: str, obj=None, *, message: str | Callable[[], str], code: str = "not_allowed"
+) -> None:
     """A service's access check: refuses the change with the French `message` (a DomainError
     the view shows) when `actor` lacks `perm` on `obj`. The service asks even when its view
-    did, so that every caller (admin, commands, tasks) meets the same rule."""
+    did, so that every caller (admin, commands, tasks) meets the same rule.
+
+    `message` may be a function that says why, called only on refusal: where finding the
+    reason costs queries, the allowed path does not pay for them."""
     if not actor.has_perm(perm, obj):
-        raise DomainError(message, code=code)
+        raise DomainError(message() if callable(message) else message, code=code)

@@ -14,6 +14,7 @@ from eig.history.services import record
 from eig.jury.domain import JuryDomain
 from eig.jury.models import AbstractReview, DecisionRecord, Jury, ReviewAction
 from eig.jury.reviews import dossier_ensure_in_jury, ensure_length, review_lock
+from eig.jury.rules import ensure_jury_staff
 from eig.jury.stages import jury_last_stage
 from eig.notifications.services import email_queue
 
@@ -40,8 +41,10 @@ def review_decide(
 
     Side effects: the dossier's state moves with a history event, and the review gets a
     "decided" (or "decision changed") event with the motivation; its recipients are mailed
-    the decision and its motivation once the transaction commits.
+    the decision and its motivation once the transaction commits. Refused to an `actor` who
+    is not staff.
     """
+    ensure_jury_staff(actor, "décider du sort d'un dossier")
     now = now or timezone.now()
     if decision not in Decision.values:
         raise DomainError("Choisissez une décision.", code="decision")
@@ -110,11 +113,12 @@ def review_decide(
 def decision_record_request(*, domain: JuryDomain, jury: Jury, actor, now=None) -> DecisionRecord:
     """Ask for a new version of the decision record (earlier versions stay).
 
-    Side effect: a Celery task renders its PDF once the transaction commits. Refused while
-    no decision is made.
+    Side effect: a Celery task renders its PDF once the transaction commits. Refused to an
+    `actor` who is not staff, and while no decision is made.
     """
     from eig.jury.tasks import render_decision_record
 
+    ensure_jury_staff(actor, "demander le relevé de décision")
     if not domain.import_path:
         raise DomainError("Ce type de dossier n'a pas de relevé de décision.", code="no_path")
     now = now or timezone.now()

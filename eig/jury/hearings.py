@@ -14,8 +14,10 @@ from eig.jury.domain import JuryDomain
 from eig.jury.ics import hearing_calendar, hearing_uid
 from eig.jury.models import AbstractReview, HearingSlot, Jury, JuryGroup, ReviewAction
 from eig.jury.reviews import ensure_length, local_time, review_ensure_undecided, review_lock
+from eig.jury.rules import ensure_jury_staff
 from eig.jury.selectors import member_conflict_reason
 from eig.notifications.services import email_queue
+from eig.permissions import ensure_perm
 
 Opinion = AbstractReview.Opinion
 
@@ -190,7 +192,9 @@ def hearing_slot_create(
 def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, actor=None, now=None) -> None:
     """Delete a slot. Side effect: each dossier it was given to (or booked by), if convoked,
     is told its hearing is cancelled (and is convoked again once it has another slot).
-    Refused once one of those dossiers was heard or decided."""
+    Refused to an `actor` who is not staff, and once one of those dossiers was heard or
+    decided."""
+    ensure_jury_staff(actor, "supprimer un créneau d'audition")
     now = now or timezone.now()
     reviews = (
         domain.review_model.objects.select_for_update(of=("self",))
@@ -308,8 +312,10 @@ def review_assign_slot(
     Side effects: "slot released" / "slot assigned" events on the review; no mail until
     `hearing_convoke`, except when the dossier was already
     convoked to another slot: its recipients are told that hearing is cancelled, and the
-    next `hearing_convoke` convokes it again. Refused once the dossier was heard or decided.
+    next `hearing_convoke` convokes it again. Refused to an `actor` who is not staff, and
+    once the dossier was heard or decided.
     """
+    ensure_jury_staff(actor, "attribuer les créneaux d'audition")
     now = now or timezone.now()
     review = review_lock(domain, jury, dossier, create=False, stage=stage)
     if not review.is_shortlisted:
@@ -372,8 +378,9 @@ def hearing_convoke(*, domain: JuryDomain, jury: Jury, actor, now=None) -> int:
     pre-selection questions, and an .ics of the hearing, from a Celery task once the
     transaction commits, and a "convoked" event on each review. Each convocation is sent
     once, however many times staff click; a dossier whose slot changed is convoked again.
-    Returns the number of convocations.
+    Returns the number of convocations. Refused to an `actor` who is not staff.
     """
+    ensure_jury_staff(actor, "convoquer aux auditions")
     now = now or timezone.now()
     reviews = list(
         domain.review_model.objects.select_for_update(of=("self",))
@@ -434,19 +441,27 @@ def review_record_hearing(
     """Record the hearing group's overall opinion on a dossier (the jury guide's general
     grid): favourable or not, its rank among the group's dossiers (each rank once), a
     « coup de cœur », a short justification. It may be recorded again until the decision.
-    Side effect: an "opinion recorded" event (from the previous opinion to this one)."""
+    Recorded by staff or a member of the dossier's hearing group without conflict
+    (`jury.record_hearing`). Side effect: an "opinion recorded" event (from the previous
+    opinion to this one)."""
     now = now or timezone.now()
     review = (
         domain.review_model.objects.select_for_update(of=("self",))
-        .select_related("slot__group", domain.dossier_field)
+        .select_related("jury", "slot__group", domain.dossier_field)
         .get(pk=review.pk)
     )
     if review.slot is None:
         raise InvalidTransition("Ce dossier n'a pas de créneau d'audition.", code="no_slot")
     review_ensure_undecided(review)
-    refusal = review_may_record_hearing(domain, review, actor)
-    if refusal:
-        raise DomainError(refusal, code="forbidden")
+
+    def refusal() -> str:
+        # The rule's reason, unless only the account was refused (deactivated).
+        return review_may_record_hearing(domain, review, actor) or (
+            "Seuls l'équipe du programme et les membres du groupe d'audition de ce dossier "
+            "rendent son avis."
+        )
+
+    ensure_perm(actor, "jury.record_hearing", review, message=refusal, code="forbidden")
     if opinion not in Opinion.values:
         raise DomainError("Choisissez un avis favorable ou défavorable.", code="opinion")
     justification = justification.strip()

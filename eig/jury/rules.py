@@ -1,9 +1,15 @@
 """Who may do what with the jury's objects, declared once for every domain.
 
 The screens fetch the object, then ask `user.has_perm(…, obj)` and answer 404 (or 403 where
-the page says why) when refused; templates ask the same rules (`{% has_perm %}`), and the
-services that act for a person check them too. No rule here queries per row of a list: the
-lists are filtered by their selectors, the rules guard one object at a time.
+the page says why) when refused; templates ask the same rules (`{% has_perm %}`), and every
+service that acts for a person asks them again through `ensure_perm`, so that the admin,
+commands and tasks meet the same rule as the pages: the juror's services
+(`evaluation_save`, `evaluation_update_for_new_version`: `jury.evaluate_evaluation`;
+`conflict_declare`: `jury.declare_conflict`, asked of the member's own account;
+`review_record_hearing`: `jury.record_hearing`), and the staff's (`ensure_jury_staff`:
+`jury.manage_jury`), which a task or command may call with `actor=None` — the system
+acting, no person to check. No rule here queries per row of a list: the lists are filtered
+by their selectors, the rules guard one object at a time.
 
 The people who carry a dossier book its hearing or interview slot themselves where its
 jury lets them (`bookings.py`); who they are is the dossier's domain's answer
@@ -14,6 +20,7 @@ import rules
 
 from eig.accounts.rules import is_programme_staff, is_signed_in
 from eig.jury.registry import domain_for_dossier
+from eig.permissions import ensure_perm
 
 
 @rules.predicate
@@ -50,6 +57,20 @@ rules.add_perm("jury.evaluate_evaluation", is_signed_in & is_evaluation_juror)
 rules.add_perm("jury.read_evaluation", is_programme_staff | (is_signed_in & is_evaluation_juror))
 rules.add_perm("jury.declare_conflict", is_signed_in & is_active_member)
 rules.add_perm("jury.record_hearing", is_signed_in & may_record_hearing)
+
+
+def ensure_jury_staff(actor, doing: str) -> None:
+    """A staff service's check: refuses an `actor` who may not manage juries, saying in
+    French that only the programme's team may `doing` (« affecter les jurés »). No actor
+    is the system acting (a task, a command): there is no person to check."""
+    if actor is None:
+        return
+    ensure_perm(
+        actor,
+        "jury.manage_jury",
+        message=f"Seule l'équipe du programme peut {doing}.",
+        code="not_staff",
+    )
 
 
 @rules.predicate

@@ -25,6 +25,7 @@ from eig.jury.models import (
     JuryStage,
     MemberAction,
 )
+from eig.jury.rules import ensure_jury_staff
 from eig.jury.selectors import (
     dossier_figures_sql,
     jury_aggregates_stale,
@@ -36,6 +37,7 @@ from eig.jury.selectors import (
 )
 from eig.jury.stages import jury_stages, stage_criteria, stage_dossiers, stage_resolve
 from eig.notifications.services import email_queue, reminder_send_once
+from eig.permissions import ensure_perm
 
 State = AbstractEvaluation.State
 
@@ -178,13 +180,22 @@ def _lock_jury(jury: Jury) -> Jury:
 
 @transaction.atomic
 def conflict_declare(*, domain: JuryDomain, member: JuryMember, dossier, reason: str = ""):
-    """Record that `member` may not evaluate `dossier`.
+    """Record that `member` may not evaluate `dossier`, on the member's own word: the
+    declaration is theirs (its history names them), so the rule `jury.declare_conflict` is
+    asked of their account, which must still be active and sit on the jury.
 
     Side effect: the member's evaluation of that dossier, if any, is deleted with its draft
     scores (they must not count); staff complete the assignment again to give the dossier
     another juror. Refused on a submitted evaluation: a juror must not be able to withdraw
     scores they regret; staff reopen it first if the conflict is real.
     """
+    ensure_perm(
+        member.user,
+        "jury.declare_conflict",
+        member,
+        message="Seul un juré qui siège encore dans ce jury y déclare un conflit d'intérêts.",
+        code="not_member",
+    )
     submitted = domain.evaluation_model.objects.filter(
         member=member, state=State.SUBMITTED, **{domain.dossier_field: dossier}
     )
@@ -250,8 +261,9 @@ def jury_assign(
     too unless `rebalance` is set, in which case they are redistributed. Evaluations of a
     member who left or who now has a conflict are deleted when nothing was submitted.
     Side effects: new evaluation rows with an "assigned" history event each; no mail (staff
-    review the result, then `jury_notify_jurors`).
+    review the result, then `jury_notify_jurors`). Refused to an `actor` who is not staff.
     """
+    ensure_jury_staff(actor, "affecter les dossiers aux jurés")
     now = now or timezone.now()
     jury = _lock_jury(jury)
     stage = stage_resolve(jury, stage)
@@ -369,8 +381,10 @@ def evaluation_assign(
     stage: JuryStage | None = None,
 ):
     """Staff give one dossier to one juror by hand, at one stage (the first unless `stage`
-    says otherwise). Refused for a conflicted juror, a juror who left, a dossier the stage
-    does not examine, or a pair that already exists at that stage."""
+    says otherwise). Refused to an `actor` who is not staff, and for a conflicted juror, a
+    juror who left, a dossier the stage does not examine, or a pair that already exists at
+    that stage."""
+    ensure_jury_staff(actor, "confier un dossier à un juré")
     now = now or timezone.now()
     if not member.is_active:
         raise DomainError(f"{member} s'est retiré du jury.", code="withdrawn")
@@ -415,8 +429,10 @@ def evaluation_assign(
 
 @transaction.atomic
 def evaluation_unassign(*, domain: JuryDomain, evaluation, actor=None, now=None) -> None:
-    """Staff take a dossier back from a juror; refused once the juror has scored it.
-    Side effect: an "unassigned" event, kept after the evaluation is deleted."""
+    """Staff take a dossier back from a juror; refused to an `actor` who is not staff, and
+    once the juror has scored it. Side effect: an "unassigned" event, kept after the
+    evaluation is deleted."""
+    ensure_jury_staff(actor, "retirer un dossier à un juré")
     evaluation = domain.evaluation_model.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.has_scores:
         raise InvalidTransition(
@@ -441,7 +457,8 @@ def member_withdraw(*, domain: JuryDomain, member: JuryMember, actor, now=None) 
 
     Side effects: a "withdrawn" event on the member, an "unassigned" one on each evaluation
     taken back; the re-assignment of `jury_assign` (new jurors are mailed by staff with
-    `jury_notify_jurors`)."""
+    `jury_notify_jurors`). Refused to an `actor` who is not staff."""
+    ensure_jury_staff(actor, "retirer un juré du jury")
     now = now or timezone.now()
     member = JuryMember.objects.select_for_update().get(pk=member.pk)
     if member.withdrawn_at:
@@ -529,7 +546,9 @@ def evaluation_save(
     `scores` maps criterion pk to (value or None, comment), against the grid of the
     evaluation's stage: a value given on another grid's criterion is refused. Submitting
     needs every criterion of that grid scored; the stage's deadline, if it has one,
-    overrides the jury's. Side effect on submit: a "submitted" history event.
+    overrides the jury's. Refused to anyone but its juror, who must still sit on the jury
+    and have no conflict with the dossier (`jury.evaluate_evaluation`).
+    Side effect on submit: a "submitted" history event.
     """
     now = now or timezone.now()
     evaluation = (
@@ -538,8 +557,7 @@ def evaluation_save(
         .get(pk=evaluation.pk)
     )
     stage = evaluation.stage
-    if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
-        raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
+    _ensure_evaluation_juror(domain, evaluation, actor)
     if not stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",
@@ -624,6 +642,24 @@ def evaluation_save(
     return evaluation
 
 
+def _ensure_evaluation_juror(domain: JuryDomain, evaluation, actor) -> None:
+    """Refuse unless `actor` may score `evaluation` (`jury.evaluate_evaluation`: it is given
+    to them, they still sit on the jury, and have no conflict with its dossier)."""
+
+    def refusal() -> str:
+        member = evaluation.member
+        if member.user_id == actor.pk and member.is_active:
+            reason = member_conflict_reason(domain, member, domain.dossier_of(evaluation))
+            if reason:
+                return (
+                    f"Vous êtes en conflit d'intérêts avec ce dossier ({reason}) : "
+                    "vous ne l'évaluez pas."
+                )
+        return "Cette évaluation n'est pas la vôtre."
+
+    ensure_perm(actor, "jury.evaluate_evaluation", evaluation, message=refusal, code="forbidden")
+
+
 def _evaluation_aggregates_refresh(domain: JuryDomain, evaluation) -> None:
     # The dossier's figures, and the normalised score of the juror's other dossiers.
     jury_aggregates_refresh(
@@ -656,9 +692,11 @@ def _evaluation_back_to_draft(domain: JuryDomain, evaluation, *, action, actor, 
 
 @transaction.atomic
 def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", now=None):
-    """Staff give a submitted evaluation back to its juror.
+    """Staff give a submitted evaluation back to its juror. Refused to an `actor` who is not
+    staff.
 
     Side effects: a "reopened" history event with the reason, and a mail to the juror."""
+    ensure_jury_staff(actor, "rouvrir une évaluation soumise")
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
@@ -699,16 +737,15 @@ def evaluation_update_for_new_version(*, domain: JuryDomain, evaluation, actor, 
     The juror may do so themselves (no need to ask staff, unlike `evaluation_reopen`): the
     change came from the dossier, not from second thoughts, and until they act their
     submitted scores still count, flagged. Refused on an evaluation made on the current
-    version, after the scoring deadline, or for anyone but its juror.
-    Side effect: a "reopened by the juror" history event."""
+    version, after the scoring deadline, or for anyone but its juror without conflict
+    (`jury.evaluate_evaluation`). Side effect: a "reopened by the juror" history event."""
     now = now or timezone.now()
     evaluation = (
         domain.evaluation_model.objects.select_for_update(of=("self",))
         .select_related("member__jury", "stage__jury")
         .get(pk=evaluation.pk)
     )
-    if evaluation.member.user_id != actor.pk or not evaluation.member.is_active:
-        raise DomainError("Cette évaluation n'est pas la vôtre.", code="forbidden")
+    _ensure_evaluation_juror(domain, evaluation, actor)
     if not evaluation.stage.is_scoring_open(now):
         raise DeadlinePassed(
             "La date limite des évaluations est passée : elles ne peuvent plus être modifiées.",

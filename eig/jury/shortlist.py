@@ -15,6 +15,7 @@ from eig.jury.reviews import (
     review_ensure_undecided,
     review_lock,
 )
+from eig.jury.rules import ensure_jury_staff
 from eig.jury.stages import stage_dossiers, stage_is_first, stage_resolve
 
 QUESTIONS_MAX = 3000
@@ -37,9 +38,10 @@ def review_shortlist(
 
     Side effect, the first time: a "shortlisted" event on the review; at the first stage,
     the dossier also moves to "shortlisted", with its own history event (it stays so
-    through the later stages). Refused once a decision is made, and on a dossier the
-    stage does not examine.
+    through the later stages). Refused to an `actor` who is not staff, once a decision is
+    made, and on a dossier the stage does not examine.
     """
+    ensure_jury_staff(actor, "présélectionner un dossier")
     now = now or timezone.now()
     questions = questions.strip()
     ensure_length(questions, QUESTIONS_MAX, "Questions de la présélection")
@@ -83,10 +85,11 @@ def review_unshortlist(
 
     Side effects: at the first stage, the dossier goes back to "submitted", with a history
     event on the dossier; always one on its review (and one for the slot freed); if it was
-    already convoked, its recipients are told the hearing is cancelled. Refused once the
-    hearing group gave its opinion, once a decision is made, or once the next stage has
-    started on the dossier (it has a review there).
+    already convoked, its recipients are told the hearing is cancelled. Refused to an
+    `actor` who is not staff, once the hearing group gave its opinion, once a decision is
+    made, or once the next stage has started on the dossier (it has a review there).
     """
+    ensure_jury_staff(actor, "retirer un dossier de la présélection")
     now = now or timezone.now()
     stage = stage_resolve(jury, stage)
     review = review_lock(domain, jury, dossier, create=False, stage=stage)

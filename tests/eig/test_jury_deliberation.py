@@ -16,12 +16,14 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
+from eig.history.models import Event
 from eig.jury import decisions, hearings
 from eig.jury import shortlist as preselection
-from eig.jury.models import DecisionRecord, JuryGroup
+from eig.jury.models import DecisionRecord, HearingSlot, JuryGroup
 from eig.jury.pdf import decision_record_render
 from eig.jury.tasks import render_decision_record
-from tests.factories import JuryMemberFactory, StaffFactory
+from eig.notifications.models import OutboxMessage
+from tests.factories import AgentFactory, JuryMemberFactory, StaffFactory
 from tests.jury_kit import KITS
 
 pytestmark = pytest.mark.django_db
@@ -698,6 +700,117 @@ def test_decision_record_left_undone_by_a_broker_down_is_rendered_by_the_sweep(
     record.refresh_from_db()
     assert record.pdf.read(4) == b"%PDF"
     assert decisions.decision_records_requeue_unrendered(domain=kit.domain, now=later) == 0
+
+
+# --- Who may act: each service asks the rule of eig/jury/rules.py, whoever calls it ------
+
+
+def _written(kit, jury) -> tuple:
+    """What a refused step must leave as it found it: the history, the jury's reviews and
+    dossiers, its slots and decision records, the outbox."""
+    review_fields = ("pk", "shortlisted_at", "slot_id", "convoked_at", "opinion", "decision")
+    return (
+        Event.objects.count(),
+        sorted(kit.domain.review_model.objects.filter(jury=jury).values_list(*review_fields)),
+        sorted(kit.domain.dossiers(jury).values_list("pk", kit.domain.state_field)),
+        HearingSlot.objects.filter(jury=jury).count(),
+        DecisionRecord.objects.filter(jury=jury).count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+# Each staff step, on a jury where it succeeds for staff (`deliberating`).
+STAFF_STEPS = {
+    "review_shortlist": lambda kit, at, actor: preselection.review_shortlist(
+        domain=kit.domain, jury=at["jury"], dossier=at["fresh"], actor=actor
+    ),
+    "review_unshortlist": lambda kit, at, actor: preselection.review_unshortlist(
+        domain=kit.domain, jury=at["jury"], dossier=at["heard"], actor=actor
+    ),
+    "review_assign_slot": lambda kit, at, actor: hearings.review_assign_slot(
+        domain=kit.domain, jury=at["jury"], dossier=at["heard"], slot=None, actor=actor
+    ),
+    "hearing_convoke": lambda kit, at, actor: hearings.hearing_convoke(
+        domain=kit.domain, jury=at["jury"], actor=actor
+    ),
+    "hearing_slot_delete": lambda kit, at, actor: hearings.hearing_slot_delete(
+        domain=kit.domain, slot=at["slot"], actor=actor
+    ),
+    "review_decide": lambda kit, at, actor: decisions.review_decide(
+        domain=kit.domain,
+        jury=at["jury"],
+        dossier=at["heard"],
+        decision=SELECTED,
+        motivation="",
+        actor=actor,
+    ),
+    "decision_record_request": lambda kit, at, actor: decisions.decision_record_request(
+        domain=kit.domain, jury=at["jury"], actor=actor
+    ),
+}
+
+
+@pytest.fixture
+def deliberating(kit, jury, staff):
+    """A jury in the middle of its work: a dossier shortlisted with a slot, not convoked
+    yet; one still submitted; one decided."""
+    heard, slot = heard_dossier(kit, jury, staff)
+    fresh = kit.dossier(jury)
+    decide(kit, jury, kit.dossier(jury), staff, NOT_SELECTED)
+    return {"jury": jury, "heard": heard, "slot": slot, "fresh": fresh}
+
+
+@pytest.mark.parametrize("step", STAFF_STEPS)
+def test_staff_steps_refused_to_non_staff_write_nothing(kit, deliberating, step):
+    jury = deliberating["jury"]
+    # A juror of the dossier's own hearing group, and an agent: neither is staff.
+    for actor in (deliberating["slot"].group.members.first().user, AgentFactory()):
+        before = _written(kit, jury)
+
+        with pytest.raises(DomainError, match="Seule l'équipe du programme peut") as refused:
+            STAFF_STEPS[step](kit, deliberating, actor)
+
+        assert refused.value.code == "not_staff"
+        assert _written(kit, jury) == before
+
+
+@pytest.mark.parametrize("step", STAFF_STEPS)
+def test_staff_steps_write_for_staff(kit, deliberating, staff, step):
+    # The same setting lets staff through, and each step then writes: "nothing written"
+    # above is the refusal's doing.
+    before = _written(kit, deliberating["jury"])
+
+    STAFF_STEPS[step](kit, deliberating, staff)
+
+    assert _written(kit, deliberating["jury"]) != before
+
+
+@pytest.mark.parametrize("who", ["outsider", "declared conflict", "deactivated account"])
+def test_review_record_hearing_refused_writes_nothing(kit, jury, staff, who):
+    group, (first, _second) = two_dossiers_in_one_group(kit, jury, staff)
+    actor = group.members.first().user
+    if who == "outsider":
+        actor = jury.members.exclude(pk__in=group.members.all()).first().user
+    elif who == "declared conflict":
+        kit.domain.conflict_model.objects.create(
+            member=group.members.first(),
+            reason="Ancien collègue",
+            **{kit.domain.dossier_field: kit.domain.dossier_of(first)},
+        )
+    else:
+        actor.is_active = False
+        actor.save(update_fields=["is_active"])
+    before = _written(kit, jury)
+
+    with pytest.raises(DomainError) as refused:
+        record(kit, first, actor)
+
+    assert refused.value.code == "forbidden"
+    if who == "deactivated account":
+        assert "Seuls l'équipe du programme et les membres du groupe" in refused.value.message
+    assert _written(kit, jury) == before
+    first.refresh_from_db()
+    assert (first.opinion, first.heard_at) == ("", None)
 
 
 # The juror's dashboard is a page of projects until the jury screens move to eig/jury: défis

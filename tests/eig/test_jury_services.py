@@ -11,12 +11,14 @@ from django.core import mail
 from django.utils import timezone
 
 from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.models import Event
 from eig.history.selectors import history_for, history_latest
 from eig.jury import services
 from eig.jury.models import Criterion
 from eig.jury.presets import jury_apply_preset, presets
+from eig.notifications.models import OutboxMessage
 from projects.management.commands.load_reference import default_reference_dir
-from tests.factories import StaffFactory
+from tests.factories import AgentFactory, StaffFactory
 from tests.services import require
 
 pytestmark = pytest.mark.django_db
@@ -580,3 +582,201 @@ def test_beat_reminds_the_jurors_of_every_domain(staff, django_capture_on_commit
         assert send_scoring_reminders.delay().get() == 2
 
     assert sorted(message.to[0] for message in mail.outbox) == sorted(jurors)
+
+
+# --- Who may act: each service asks the rule of eig/jury/rules.py, whoever calls it ------
+
+
+def _written(kit, jury) -> tuple:
+    """What a refused service must leave as it found it: the history, the jury's
+    evaluations (state, version) and scores, its members' withdrawals, the conflicts and
+    the outbox."""
+    return (
+        Event.objects.count(),
+        sorted(kit.domain.evaluations(jury).values_list("pk", "member_id", "state", "version")),
+        kit.domain.score_model.objects.count(),
+        sorted(jury.members.values_list("pk", "withdrawn_at")),
+        kit.conflicts().count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+def _save(kit, evaluation, actor):
+    return services.evaluation_save(
+        domain=kit.domain,
+        evaluation=evaluation,
+        actor=actor,
+        version=evaluation.version,
+        scores=_scores(evaluation),
+        overall_comment="Solide",
+        submit=True,
+    )
+
+
+@pytest.mark.parametrize("who", ["another juror", "withdrawn juror", "deactivated juror"])
+def test_evaluation_save_refused_to_anyone_but_its_sitting_juror_writes_nothing(
+    kit, evaluation, who
+):
+    jury = evaluation.member.jury
+    actor = evaluation.member.user
+    if who == "another juror":
+        actor = kit.member(jury).user
+    elif who == "withdrawn juror":
+        evaluation.member.withdrawn_at = timezone.now()
+        evaluation.member.save(update_fields=["withdrawn_at"])
+    else:
+        actor.is_active = False
+        actor.save(update_fields=["is_active"])
+    before = _written(kit, jury)
+
+    with pytest.raises(DomainError, match="Cette évaluation n'est pas la vôtre.") as refused:
+        _save(kit, evaluation, actor)
+
+    assert refused.value.code == "forbidden"
+    assert _written(kit, jury) == before
+
+
+@pytest.mark.parametrize("conflict", ["declared", "automatic"])
+def test_evaluation_save_refused_to_a_juror_in_conflict_writes_nothing(kit, evaluation, conflict):
+    # Reached around the screens (they answer 404) and around the services that take the
+    # dossier back: an admin, a command, a conflict that appeared after the assignment.
+    jury = evaluation.member.jury
+    dossier = kit.domain.dossier_of(evaluation)
+    if conflict == "declared":
+        kit.domain.conflict_model.objects.create(
+            member=evaluation.member,
+            reason="Ancien collègue",
+            **{kit.domain.dossier_field: dossier},
+        )
+    else:
+        evaluation = kit.domain.evaluation_model.objects.create(
+            member=kit.conflicting_member(jury, dossier),
+            stage=evaluation.stage,
+            **{kit.domain.dossier_field: dossier},
+        )
+    before = _written(kit, jury)
+
+    with pytest.raises(DomainError, match="Vous êtes en conflit d'intérêts avec ce dossier"):
+        _save(kit, evaluation, evaluation.member.user)
+
+    assert _written(kit, jury) == before
+
+
+def test_evaluation_update_for_new_version_refused_to_another_juror_writes_nothing(kit, evaluation):
+    _submit(kit, evaluation)
+    jury = evaluation.member.jury
+    other = kit.member(jury)
+    before = _written(kit, jury)
+
+    with pytest.raises(DomainError, match="pas la vôtre"):
+        services.evaluation_update_for_new_version(
+            domain=kit.domain, evaluation=evaluation, actor=other.user
+        )
+
+    assert _written(kit, jury) == before
+
+
+@pytest.mark.parametrize("who", ["withdrawn juror", "deactivated juror"])
+def test_conflict_declare_refused_to_a_member_who_left_writes_nothing(kit, evaluation, who):
+    member = evaluation.member
+    if who == "withdrawn juror":
+        member.withdrawn_at = timezone.now()
+        member.save(update_fields=["withdrawn_at"])
+    else:
+        member.user.is_active = False
+        member.user.save(update_fields=["is_active"])
+    before = _written(kit, member.jury)
+
+    with pytest.raises(DomainError, match="siège encore dans ce jury") as refused:
+        services.conflict_declare(
+            domain=kit.domain,
+            member=member,
+            dossier=kit.domain.dossier_of(evaluation),
+            reason="Ancien collègue",
+        )
+
+    assert refused.value.code == "not_member"
+    assert _written(kit, member.jury) == before
+
+
+def _refused_to_non_staff(kit, jury, act) -> None:
+    """`act(actor)` refused to the jury's own juror and to an agent, neither of whom is
+    programme staff, with nothing written."""
+    for actor in (jury.members.first().user, AgentFactory()):
+        before = _written(kit, jury)
+        with pytest.raises(DomainError, match="Seule l'équipe du programme peut") as refused:
+            act(actor)
+        assert refused.value.code == "not_staff"
+        assert _written(kit, jury) == before
+
+
+def test_jury_assign_refused_to_non_staff(kit):
+    jury = kit.jury(jurors=2, k=1)
+    kit.dossier(jury)
+
+    _refused_to_non_staff(
+        kit, jury, lambda actor: services.jury_assign(domain=kit.domain, jury=jury, actor=actor)
+    )
+
+    assert kit.pairs(jury) == set()
+
+
+def test_jury_assign_by_the_system_asks_no_one(kit):
+    # A task or a command acts with no person behind it: no rule to ask.
+    jury = kit.jury(jurors=2, k=1)
+    dossier = kit.dossier(jury)
+
+    services.jury_assign(domain=kit.domain, jury=jury, actor=None)
+
+    assert {dossier_id for dossier_id, _ in kit.pairs(jury)} == {dossier.pk}
+
+
+def test_evaluation_assign_refused_to_non_staff(kit, evaluation):
+    jury = evaluation.member.jury
+    other = kit.member(jury)
+    dossier = kit.domain.dossier_of(evaluation)
+
+    _refused_to_non_staff(
+        kit,
+        jury,
+        lambda actor: services.evaluation_assign(
+            domain=kit.domain, member=other, dossier=dossier, actor=actor
+        ),
+    )
+
+
+def test_evaluation_unassign_refused_to_non_staff(kit, evaluation):
+    _refused_to_non_staff(
+        kit,
+        evaluation.member.jury,
+        lambda actor: services.evaluation_unassign(
+            domain=kit.domain, evaluation=evaluation, actor=actor
+        ),
+    )
+
+    assert kit.evaluations(pk=evaluation.pk).exists()
+
+
+def test_member_withdraw_refused_to_non_staff(kit, evaluation):
+    member = evaluation.member
+
+    _refused_to_non_staff(
+        kit,
+        member.jury,
+        lambda actor: services.member_withdraw(domain=kit.domain, member=member, actor=actor),
+    )
+
+
+def test_evaluation_reopen_refused_to_non_staff(kit, evaluation):
+    _submit(kit, evaluation)
+
+    _refused_to_non_staff(
+        kit,
+        evaluation.member.jury,
+        lambda actor: services.evaluation_reopen(
+            domain=kit.domain, evaluation=evaluation, actor=actor, note="À revoir"
+        ),
+    )
+
+    evaluation.refresh_from_db()
+    assert evaluation.state == "submitted"

@@ -205,3 +205,20 @@ def test_ensure_perm_refuses_with_the_services_french_message():
         ensure_perm(outsider, "projects.edit_defi", defi, message="Seuls les rédacteurs.", code="x")
     assert refused.value.code == "x"
     ensure_perm(defi.owner, "projects.edit_defi", defi, message="Seuls les rédacteurs.")
+
+
+@pytest.mark.django_db
+def test_ensure_perm_asks_a_message_function_only_on_refusal():
+    outsider = AgentFactory()
+    defi = DefiFactory()
+    asked = []
+
+    def why():
+        asked.append(True)
+        return "Vous n'êtes pas rédacteur de ce défi."
+
+    ensure_perm(defi.owner, "projects.edit_defi", defi, message=why)
+    assert asked == []
+    with pytest.raises(DomainError, match="pas rédacteur de ce défi"):
+        ensure_perm(outsider, "projects.edit_defi", defi, message=why)
+    assert asked == [True]
