@@ -48,10 +48,12 @@ from eig.jury.selectors import jury_ranking
 from eig.programme.french import ordinal_suffix
 
 Decision = AbstractReview.Decision
-# A page of the pre-selection and deliberation tables, in the order of the ranking.
-DELIBERATION_PAGE_SIZE = 100
+# A page of the pre-selection and deliberation tables, in the order of the ranking: 50 rows,
+# each with its form, as DSFR tables page them (100 cost twice the render for rows
+# below the fold; the ranking shows the whole order 250 at a time).
+DELIBERATION_PAGE_SIZE = 50
 # A page of the hearings' table: a shortlist is a tenth of the dossiers, 200 at 2,000.
-HEARINGS_PAGE_SIZE = 100
+HEARINGS_PAGE_SIZE = 50
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -175,8 +177,8 @@ _PREFIX = "dossier-__prefix__"
 
 def _unbound_form_html(cache: dict, key, template: str, form_class, pk: int, **kwargs) -> str:
     """An unbound row form's HTML: rendered once per `key` (what changes the form besides
-    its prefix) with a stand-in prefix, then given each row's prefix. A page of 100 rows
-    renders its form a few times instead of 100."""
+    its prefix) with a stand-in prefix, then given each row's prefix. A page of 50 rows
+    renders its form a few times instead of 50."""
     if key not in cache:
         cache[key] = render_to_string(template, {"form": form_class(prefix=_PREFIX, **kwargs)})
     return SafeString(cache[key].replace(_PREFIX, f"dossier-{pk}"))

@@ -279,8 +279,8 @@ def _conflict_confirmation(domain, member, dossier, reason: str) -> Confirmation
     )
 
 
-# Dossiers a page of the conflicts page.
-CONFLICTS_PAGE_SIZE = 100
+# Dossiers a page of the conflicts page, each with its form; the search finds the others.
+CONFLICTS_PAGE_SIZE = 50
 
 
 def _conflict_prefix(dossier_pk: int) -> str:
