@@ -37,6 +37,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+def display_name(first_name: str, last_name: str, email: str) -> str:
+    """How a person is named on every page: first and last names, else the address. Lists
+    that read these columns as values name people by it, as `str(user)` does."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class User(AbstractUser):
     """A person; logs in with their e-mail. One person may hold several roles (an agent of an
     administration who is also a juror, say)."""
@@ -74,7 +80,7 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return display_name(self.first_name, self.last_name, self.email)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -253,6 +253,9 @@ class JuryMember(models.Model):
     their e-mail domain…) drives its automatic conflicts; their expertise is matched against
     what a dossier is about."""
 
+    # How lists name a juror whose account was erased.
+    DELETED_LABEL = _("Juré dont le compte est supprimé")
+
     jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="members")
     # A juror who erases their account (once out of every jury in progress) leaves their
     # evaluations behind, anonymous: the jury's decisions rest on them.
@@ -285,7 +288,7 @@ class JuryMember(models.Model):
         ]
 
     def __str__(self):
-        return str(self.user) if self.user_id else str(_("Juré dont le compte est supprimé"))
+        return str(self.user) if self.user_id else str(self.DELETED_LABEL)
 
     @property
     def is_active(self) -> bool:

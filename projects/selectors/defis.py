@@ -2,6 +2,7 @@
 défi still lacks, its history, reminders, and the défi side of the jury."""
 
 import datetime
+from types import SimpleNamespace
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -167,7 +168,12 @@ def defi_conflict_count(jury: Jury, members: list[JuryMember]) -> int:
     # One stand-in défi per administration, numbered by it, all crossed with the jurors in
     # one call: the pairs come back keyed (administration pk, member pk).
     administrations = list(administrations)
-    stand_ins = [Defi(pk=item.pk, administration=item) for item in administrations]
+    # Read as the rule reads a défi (`pk`, its administration): a model instance each would
+    # cost more than the rule itself.
+    stand_ins = [
+        SimpleNamespace(pk=item.pk, administration_id=item.pk, administration=item)
+        for item in administrations
+    ]
     automatic = set(_defi_jury().automatic_conflicts(members, stand_ins))
     defi_counts = {item.pk: item.defi_count for item in administrations}
     count = sum(defi_counts[administration_pk] for administration_pk, _member in automatic)

@@ -18,6 +18,7 @@ from eig.jury.forms import AssignmentRunForm, EvaluationAddForm
 from eig.jury.models import AbstractEvaluation, JuryMember
 from eig.jury.registry import domain_for
 from eig.jury.screens import (
+    assignment_evaluations,
     assignment_rows,
     assignment_summary,
     conflict_count,
@@ -127,24 +128,27 @@ def _assignment_row(row: dict, *, expected: int, csrf: str) -> str:
 
 
 def _assignment_rows(domain, dossiers, jury) -> list[dict]:
-    """The rows of the assignment table as the template prints them: ~300 jurors a page,
-    so labels, badges and links are made here once rather than per cell by the template."""
+    """The rows of the assignment table as the template prints them: ~50 dossiers and
+    ~150 jurors a page, so labels, badges and links are made here once rather than per
+    cell by the template."""
     # One reverse() for the page, as the ranking does.
     unassign_url = reverse("jury:selection_unassign", args=[jury.pk, 0]).removesuffix("0/retirer/")
     labels = dict(EvaluationState.choices)
+    dossiers = list(dossiers)
+    by_dossier = assignment_evaluations(domain, [dossier.pk for dossier in dossiers])
     rows = []
     for dossier in dossiers:
         evaluations = [
             {
-                "member": str(evaluation.member),
-                "state": labels[evaluation.state],
-                "badge": STATE_BADGES.get(evaluation.state, ""),
-                "manual": evaluation.manual,
-                "unassign_url": f"{unassign_url}{evaluation.pk}/retirer/"
-                if evaluation.state == EvaluationState.PENDING
+                "member": str(evaluation["member"]),
+                "state": labels[evaluation["state"]],
+                "badge": STATE_BADGES.get(evaluation["state"], ""),
+                "manual": evaluation["manual"],
+                "unassign_url": f"{unassign_url}{evaluation['pk']}/retirer/"
+                if evaluation["state"] == EvaluationState.PENDING
                 else "",
             }
-            for evaluation in dossier.jury_evaluations
+            for evaluation in by_dossier.get(dossier.pk, ())
         ]
         rows.append(
             {
