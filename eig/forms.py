@@ -21,7 +21,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.forms.renderers import DjangoTemplates
 from django.utils.deconstruct import deconstructible
+from django.utils.formats import localize
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 EMAIL_MAX_LENGTH = 254
 
@@ -180,3 +183,53 @@ class FormRenderer(DjangoTemplates):
                 "OPTIONS": {},
             }
         )
+
+    def render(self, template_name, context, request=None):
+        # A select is written here, as its two templates would write it: they include one
+        # template per option, and the jury's filters list dozens of jurors or
+        # administrations (tests/eig/test_forms.py compares both ways on every kind).
+        if template_name == _SELECT and _plain_options(context["widget"]):
+            return select_html(context["widget"])
+        return super().render(template_name, context, request)
+
+
+_SELECT = "django/forms/widgets/select.html"
+_OPTION = "django/forms/widgets/select_option.html"
+
+
+def _plain_options(widget: dict) -> bool:
+    return all(
+        option["template_name"] == _OPTION
+        for _name, options, _index in widget["optgroups"]
+        for option in options
+    )
+
+
+def _attrs_html(attrs: dict) -> str:
+    # django/forms/widgets/attrs.html
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def select_html(widget: dict) -> str:
+    """`widget` (a Select's context) as django/forms/widgets/select.html writes it, each
+    option as templates/forms/…/select_option.html does (the blank choice « Choisir… »)."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(localize(group_name))}">')
+        for option in options:
+            label = option["label"]
+            label = "Choisir…" if label == "---------" else conditional_escape(localize(label))
+            parts.append(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs_html(option['attrs'])}>{label}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")  # the renderer strips what the template ends with
+    return mark_safe("".join(parts))

@@ -212,3 +212,55 @@ def test_signup_refuses_an_address_longer_than_254_characters(client):
     content = html.unescape(response.content.decode())
     assert "au plus 254 caractères (actuellement 312)" in content
     assert not User.objects.exists()
+
+
+# --- Selects written by the renderer ----------------------------------------------------
+
+
+class _Choices(models.TextChoices):
+    ONE = "1", "Un & deux"
+    TWO = "b<", "Bé"
+
+
+def _selects():
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    return [
+        forms.Select(choices=[("", "---------"), (1, "Un"), (2, "Deux")]),
+        forms.Select(choices=_Choices.choices, attrs={"class": "fr-select", "disabled": True}),
+        forms.Select(choices=[("Groupe « A »", [(1, "a"), (2, "b")]), (3, "c")]),
+        forms.SelectMultiple(choices=[(1, mark_safe("<b>gras</b>")), (2, gettext_lazy("Oui"))]),
+        forms.NullBooleanSelect(),
+        forms.Select(
+            choices=[(1000, 1234.5), ("x", "y")], attrs={"data-x": 'a"b', "hidden": False}
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [
+        (index, value)
+        for index in range(6)
+        for value in [None, "", 1, "b<", ["1", "2"], 2]
+        # Django's NullBooleanSelect takes one value, never a list.
+        if not (index == 4 and isinstance(value, list))
+    ],
+)
+def test_a_select_is_written_as_its_templates_write_it(index, value):
+    from django.forms.renderers import get_default_renderer
+
+    from eig.forms import select_html
+
+    widget = _selects()[index]
+    renderer = get_default_renderer()
+    context = widget.get_context("choix", value, {"id": "id_choix", "required": True})
+    by_templates = super(type(renderer), renderer).render(
+        "django/forms/widgets/select.html", context
+    )
+
+    assert select_html(context["widget"]) == by_templates
+    assert widget.render("choix", value, renderer=renderer) == widget.render(
+        "choix", value, renderer=forms.renderers.DjangoTemplates()
+    ).replace("---------", "Choisir…")
