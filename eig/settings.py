@@ -102,6 +102,7 @@ TEMPLATES = [
                 "dsfr.context_processors.site_config",
                 "eig.context_processors.platform",
             ],
+            "libraries": {"eig_forms": "eig.formtags"},
         },
     },
 ]

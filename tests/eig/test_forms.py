@@ -264,3 +264,49 @@ def test_a_select_is_written_as_its_templates_write_it(index, value):
     assert widget.render("choix", value, renderer=renderer) == widget.render(
         "choix", value, renderer=forms.renderers.DjangoTemplates()
     ).replace("---------", "Choisir…")
+
+
+# The loop `choice_inputs` replaced in templates/dsfr_crispy/fields/choices.html.
+_CHOICES_LOOP = """{% load l10n crispy_forms_filters %}
+  {% for group, options, index in field|optgroups %}
+    {% for option in options %}
+      <div class="fr-fieldset__element{% if inline_class %} fr-fieldset__element--inline{% endif %}">
+        <div class="{% if choice_type == 'radio' %}fr-radio-group{% else %}fr-checkbox-group{% endif %}">
+          <input type="{{ option.type }}" name="{{ option.name }}" value="{{ option.value|unlocalize }}"{{ option.attrs|flatatt }}>
+          <label class="fr-label" for="{{ option.attrs.id }}">{{ option.label }}</label>
+        </div>
+      </div>
+    {% endfor %}
+  {% endfor %}"""  # noqa: E501 (the template's own lines)
+
+
+class _ChoicesForm(forms.Form):
+    one = forms.ChoiceField(
+        choices=[("a", "Un & deux"), ("b", "Bé"), (3, 1234.5)], widget=forms.RadioSelect
+    )
+    many = forms.MultipleChoiceField(
+        choices=[("Groupe", [("x", "<x>"), ("y", "y")]), ("z", "z")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=Administration.objects.order_by("pk"), widget=forms.CheckboxSelectMultiple
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"one": "b", "many": ["x", "z"]}])
+@pytest.mark.parametrize("inline", ["", "inline"])
+def test_choice_inputs_write_what_the_template_loop_wrote(data, inline):
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from eig.formtags import choice_inputs
+
+    Administration.objects.create(name="Ministère « test »", kind=Administration.Kind.MINISTRY)
+    form = _ChoicesForm(data, auto_id="id_%s")
+    for name, kind in [("one", "radio"), ("many", "checkbox"), ("members", "checkbox")]:
+        field = form[name]
+        context = Context({"field": field, "choice_type": kind, "inline_class": inline})
+        loop = Template(_CHOICES_LOOP).render(context)
+
+        assert parse_html(choice_inputs(field, kind, inline)) == parse_html(loop)

@@ -1,0 +1,42 @@
+"""Template tags of the DSFR crispy pack (`templates/dsfr_crispy/`), registered as the
+library `eig_forms` in the template settings.
+
+`choice_inputs` writes the radio buttons or check boxes of a field in Python, as the pack's
+loop over `field|optgroups` wrote them: the hearing group form lists every juror of the
+jury, and a template pass per option cost more than the rest of its page
+(tests/eig/test_forms.py compares the two)."""
+
+from crispy_forms.templatetags.crispy_forms_filters import optgroups
+from crispy_forms.utils import flatatt
+from django import template
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag
+def choice_inputs(field, choice_type: str, inline_class: str = "") -> str:
+    element = "fr-fieldset__element" + (" fr-fieldset__element--inline" if inline_class else "")
+    group = "fr-radio-group" if choice_type == "radio" else "fr-checkbox-group"
+    parts = []
+    for _group, options, _index in optgroups(field):
+        for option in options:
+            parts.append(
+                format_html(
+                    '<div class="{}"><div class="{}">'
+                    '<input type="{}" name="{}" value="{}"{}>'
+                    '<label class="fr-label" for="{}">{}</label></div></div>',
+                    element,
+                    group,
+                    option["type"],
+                    option["name"],
+                    # `unlocalize`: a value as its string, never "1 000".
+                    str(option["value"]),
+                    mark_safe(flatatt(option["attrs"])),
+                    option["attrs"].get("id", ""),
+                    conditional_escape(localize(option["label"])),
+                )
+            )
+    return mark_safe("".join(parts))
