@@ -85,6 +85,11 @@ urlpatterns = [
         name="selection_hearings",
     ),
     path(
+        "selection/<int:jury_pk>/auditions/groupes/nouveau/",
+        deliberation.selection_group_create,
+        name="selection_group_create",
+    ),
+    path(
         "selection/<int:jury_pk>/auditions/groupes/<int:pk>/",
         deliberation.selection_group_edit,
         name="selection_group_edit",

@@ -156,6 +156,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
         reverse("jury:selection_assignment", args=[jury.pk]),
         reverse("jury:selection_shortlist", args=[jury.pk]),
         reverse("jury:selection_hearings", args=[jury.pk]),
+        reverse("jury:selection_group_create", args=[jury.pk]),
         reverse("jury:selection_group_edit", args=[jury.pk, group.pk]),
         reverse("jury:selection_hearing_record", args=[jury.pk, defi.pk]),
         reverse("jury:selection_dossier", args=[jury.pk, defi.pk]),

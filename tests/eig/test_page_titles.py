@@ -126,6 +126,7 @@ def _pages(world):
             reverse("jury:selection_dossier", args=[jury.pk, scored.pk]),
             reverse("jury:selection_shortlist", args=[jury.pk]),
             reverse("jury:selection_hearings", args=[jury.pk]),
+            reverse("jury:selection_group_create", args=[jury.pk]),
             reverse("jury:selection_deliberation", args=[jury.pk]),
             reverse("funding:budget_index"),
             reverse("funding:budget", args=[world["promotion"].pk]),

@@ -472,6 +472,7 @@ MATRIX: dict[str, Row] = {
     ),
     "jury:selection_shortlist": Row(_jury, JURY_STAFF),
     "jury:selection_hearings": Row(_jury, JURY_STAFF),
+    "jury:selection_group_create": Row(_jury, JURY_STAFF),
     "jury:selection_group_edit": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.group.pk}, JURY_STAFF
     ),

@@ -313,7 +313,6 @@ def selection_shortlist(request, jury_pk):
 @login_required
 def selection_hearings(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    group_form = JuryGroupForm(jury=jury, prefix="groupe")
     slot_form = HearingSlotForm(jury=jury, prefix="creneau")
     assign_error = None
     if request.method == "POST":
@@ -321,7 +320,6 @@ def selection_hearings(request, jury_pk):
         response, errors = _hearings_post(request, domain, jury, action)
         if response is not None:
             return response
-        group_form = errors.get("group_form", group_form)
         slot_form = errors.get("slot_form", slot_form)
         assign_error = errors.get("assign")
     slots = list(hearing_slot_rows(domain, jury))
@@ -381,7 +379,6 @@ def selection_hearings(request, jury_pk):
             "rows": rows,
             "page_obj": page,
             "to_convoke": counts["to_convoke"],
-            "group_form": group_form,
             "slot_form": slot_form,
             "title": f"Auditions — {jury}",
         },
@@ -408,19 +405,6 @@ def _hearings_post(request, domain, jury, action):
     """Handle one action of the hearings page: (redirect, {}) when done, else (None, the
     bound forms or the error to show)."""
     done = redirect("jury:selection_hearings", jury_pk=jury.pk)
-    if action == "group_create":
-        form = JuryGroupForm(request.POST, jury=jury, prefix="groupe")
-        if form.is_valid():
-            try:
-                group = hearings.jury_group_create(
-                    jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, f"Le groupe « {group} » est créé.")
-                return done, {}
-        return None, {"group_form": form}
     if action == "group_delete":
         group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
         try:
@@ -497,6 +481,25 @@ def _int(value) -> int:
 
 
 @login_required
+def selection_group_create(request, jury_pk):
+    """A new hearing group, on a page of its own as its edition: the form lists every juror
+    of the jury, which the hearings page need not carry at each render."""
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    form = JuryGroupForm(request.POST or None, jury=jury)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = hearings.jury_group_create(
+                jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Le groupe « {group} » est créé.")
+            return redirect("jury:selection_hearings", jury_pk=jury.pk)
+    return _group_page(request, jury, domain, None, form)
+
+
+@login_required
 def selection_group_edit(request, jury_pk, pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
     group = get_object_or_404(JuryGroup.objects.prefetch_related("members"), pk=pk, jury=jury)
@@ -516,6 +519,10 @@ def selection_group_edit(request, jury_pk, pk):
         else:
             messages.success(request, f"Le groupe « {form.cleaned_data['name']} » est modifié.")
             return redirect("jury:selection_hearings", jury_pk=jury.pk)
+    return _group_page(request, jury, domain, group, form)
+
+
+def _group_page(request, jury, domain, group, form):
     return render(
         request,
         "jury/deliberation/group_edit.html",
@@ -524,7 +531,7 @@ def selection_group_edit(request, jury_pk, pk):
             "nouns": domain.nouns,
             "group": group,
             "form": form,
-            "title": f"Groupe « {group} »",
+            "title": f"Groupe « {group} »" if group else "Nouveau groupe d'audition",
         },
         status=400 if request.method == "POST" else 200,
     )

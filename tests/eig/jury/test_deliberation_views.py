@@ -35,7 +35,8 @@ State = Defi.State
 
 # user (the session comes from the cache), then each page's reads (see its view).
 QUERIES_SHORTLIST = 8
-QUERIES_HEARINGS = 10
+# The hearing group form (every juror of the jury) is on a page of its own.
+QUERIES_HEARINGS = 9
 QUERIES_DELIBERATION = 9
 # One more than when the page was the défis' own: the engine reads the jury first, to learn
 # its domain (which review table to read), since the URL names only the jury and the dossier.
@@ -324,13 +325,10 @@ def test_hearings_page_creates_group_and_slot(client, jury, staff):
     first, second = jury.members.order_by("pk")[:2]
     client.force_login(staff)
 
+    assert client.get(reverse("jury:selection_group_create", args=[jury.pk])).status_code == 200
     response = client.post(
-        urls(jury)["hearings"],
-        {
-            "action": "group_create",
-            "groupe-name": "Groupe du matin",
-            "groupe-members": [first.pk, second.pk],
-        },
+        reverse("jury:selection_group_create", args=[jury.pk]),
+        {"name": "Groupe du matin", "members": [first.pk, second.pk]},
     )
     assert response.status_code == 302
     group = JuryGroup.objects.get(jury=jury, name="Groupe du matin")
