@@ -92,7 +92,20 @@ def csv_response(filename: str, header: Row, rows: Iterable[Row]) -> HttpRespons
     content.write("\ufeff")  # so that Excel reads the accents right
     writer = csv.writer(content, delimiter=";")
     writer.writerow([csv_cell(value) for value in header])
-    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    # Texts repeat down a column (a holder, a state, « oui »): each is made safe once.
+    texts: dict[str, str] = {}
+
+    def cell(value):
+        if type(value) is float:
+            return f"{value:.2f}".replace(".", ",")
+        if type(value) is str:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _csv_text(value)
+            return text
+        return csv_cell(value)
+
+    writer.writerows([cell(value) for value in row] for row in rows)
     response = HttpResponse(content.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -228,7 +241,20 @@ def _xlsx_cell(value, style: int = _PLAIN) -> str:
 def xlsx_content(sheet_title: str, header: Row, rows: Iterable[Row]) -> bytes:
     """One sheet: bold frozen header, figures as numbers (two decimals shown)."""
     lines = [f'<row r="1">{"".join(_xlsx_cell(value, _BOLD) for value in header)}</row>']
-    cell = _xlsx_cell
+    # Texts repeat down a column (a holder, a state, « oui »): each cell is written once.
+    texts: dict[str, str] = {}
+    finite = math.isfinite
+
+    def cell(value):
+        if type(value) is float and finite(value):
+            return f'<c s="{_DECIMALS}"><v>{value!r}</v></c>'
+        if type(value) is str:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _xlsx_string(value)
+            return text
+        return _xlsx_cell(value)
+
     for number, row in enumerate(rows, start=2):
         lines.append(f'<row r="{number}">{"".join([cell(value) for value in row])}</row>')
     sheet = (
