@@ -54,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 from bench.ranking import (  # noqa: E402
     DEFAULT_DATABASE_URL,
     NO_CACHE_URL,
+    SERVER_THREADS,
+    SERVER_WORKERS,
     TARGET_P95_MS,
     TARGET_QUERIES,
     bench_staff,
@@ -170,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=48, help="requêtes par page")
     parser.add_argument("--warmup", type=int, default=8, help="requêtes d'échauffement par page")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=SERVER_WORKERS)
+    parser.add_argument("--threads", type=int, default=SERVER_THREADS)
     parser.add_argument("--conn-max-age", type=int, default=None)
     parser.add_argument("--seed", type=int, default=20260901)
     parser.add_argument(

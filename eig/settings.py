@@ -124,6 +124,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # health check drops a connection the server closed (restart, idle timeout) before use.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Parameters bound by the server, and each query's plan prepared once it has run twice on a
+# connection: a page sends the same dozen queries at every render, and PostgreSQL took as
+# long to plan the jury's larger ones as to run them. Turn it off behind a pooler in
+# transaction mode (PgBouncer), which cannot keep a connection's prepared statements.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 2}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
