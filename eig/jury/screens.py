@@ -301,6 +301,32 @@ def _served_juries_of_member() -> Q:
     return reduce(or_, served) if served else Q(pk__in=[])
 
 
+def _dashboard_columns(domain: JuryDomain, evaluations: QuerySet) -> QuerySet:
+    """The evaluations with only what the dashboard reads of them and of their dossier: its
+    title, version and state, and the columns the domain's conflict rule reads (its
+    holder among them). A dossier's texts are long, and a juror may list a hundred."""
+    field = domain.dossier_field
+    paths = {domain.title_field, domain.dossier_version_field, domain.state_field}
+    paths |= set(domain.conflict_fields)
+    paths -= {"", "pk"}
+    relations = {
+        "__".join(path.split("__")[:depth])
+        for path in paths
+        for depth in range(1, path.count("__") + 1)
+    }
+    return evaluations.select_related(
+        field, *(f"{field}__{relation}" for relation in relations)
+    ).only(
+        "pk",
+        "member",
+        "stage",
+        "state",
+        "dossier_version",
+        field,
+        *(f"{field}__{path}" for path in paths),
+    )
+
+
 def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=None) -> list:
     """The juror's dashboard: each jury they sit on, of every domain, with their dossiers
     and their progress. One query, and one per domain they are a juror of, whatever the
@@ -326,10 +352,9 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
                 member__in=[m for m in members if m.jury.domain == domain.key],
             )
             .exclude(Exists(declared))
-            .select_related(field, *(f"{field}__{name}" for name in domain.juror_related))
             .order_by(*([f"{field}__{domain.title_field}"] if domain.title_field else []), "pk")
         )
-        for evaluation in evaluations:
+        for evaluation in _dashboard_columns(domain, evaluations):
             evaluation.dossier = domain.dossier_of(evaluation)
             evaluation.label = domain.label_for_juror(evaluation.dossier)
             evaluation.holder = (
