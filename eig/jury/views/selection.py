@@ -67,6 +67,7 @@ def _call_label(call) -> str:
 @login_required
 def selection_jury(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
+    members = jury_member_loads(domain, jury)
     return render(
         request,
         "jury/selection/jury.html",
@@ -76,7 +77,12 @@ def selection_jury(request, jury_pk):
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
             "progress": jury_progress(domain, jury),
-            "members": jury_member_loads(domain, jury),
+            "members": members,
+            # One reverse() and one CSRF token for the jurors' withdrawal forms.
+            "withdraw_prefix": reverse(
+                "jury:selection_member_withdraw", args=[jury.pk, 0]
+            ).removesuffix("0/retrait/"),
+            "csrf": get_token(request),
             "criteria": jury.criteria.all(),
             "title": f"Jury — {jury}",
         },

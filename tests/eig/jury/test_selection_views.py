@@ -151,6 +151,22 @@ def test_selection_unassign_and_withdraw(client, staff, jury):
     assert not DefiEvaluation.objects.filter(member=member).exists()
 
 
+def test_jury_page_forms_withdraw_each_juror_with_a_valid_token(staff, jury):
+    from django.test import Client
+
+    member = jury.members.order_by("pk").first()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    page = client.get(reverse("jury:selection_jury", args=[jury.pk])).content.decode()
+    action = reverse("jury:selection_member_withdraw", args=[jury.pk, member.pk])
+    form = page.split(f'action="{action}"')[1].split("</form>")[0]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    assert client.post(action, {"csrfmiddlewaretoken": token}).status_code == 302
+    member.refresh_from_db()
+    assert member.withdrawn_at is not None
+
+
 def _grow(jury, count):
     call = jury.project_call
     for _ in range(count):
