@@ -83,6 +83,20 @@ def csv_cell(value) -> str:
     return _csv_text(str(value))
 
 
+def _once_per_text(write):
+    """`write` for texts, each distinct text written once: texts repeat down a column (a
+    holder, a state, « oui »), and an export has thousands of cells."""
+    written: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        cell = written.get(text)
+        if cell is None:
+            cell = written[text] = write(text)
+        return cell
+
+    return once
+
+
 def csv_response(filename: str, header: Row, rows: Iterable[Row]) -> HttpResponse:
     """An attachment `filename` with `header` then `rows` (of any length; [] is a blank
     line)."""
@@ -92,18 +106,12 @@ def csv_response(filename: str, header: Row, rows: Iterable[Row]) -> HttpRespons
     content.write("\ufeff")  # so that Excel reads the accents right
     writer = csv.writer(content, delimiter=";")
     writer.writerow([csv_cell(value) for value in header])
-    # Texts repeat down a column (a holder, a state, « oui »): each is made safe once.
-    texts: dict[str, str] = {}
+    text = _once_per_text(_csv_text)
 
     def cell(value):
         if type(value) is float:
             return f"{value:.2f}".replace(".", ",")
-        if type(value) is str:
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = _csv_text(value)
-            return text
-        return csv_cell(value)
+        return text(value) if type(value) is str else csv_cell(value)
 
     writer.writerows([cell(value) for value in row] for row in rows)
     response = HttpResponse(content.getvalue(), content_type="text/csv; charset=utf-8")
@@ -241,19 +249,13 @@ def _xlsx_cell(value, style: int = _PLAIN) -> str:
 def xlsx_content(sheet_title: str, header: Row, rows: Iterable[Row]) -> bytes:
     """One sheet: bold frozen header, figures as numbers (two decimals shown)."""
     lines = [f'<row r="1">{"".join(_xlsx_cell(value, _BOLD) for value in header)}</row>']
-    # Texts repeat down a column (a holder, a state, « oui »): each cell is written once.
-    texts: dict[str, str] = {}
+    text = _once_per_text(_xlsx_string)
     finite = math.isfinite
 
     def cell(value):
         if type(value) is float and finite(value):
             return f'<c s="{_DECIMALS}"><v>{value!r}</v></c>'
-        if type(value) is str:
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = _xlsx_string(value)
-            return text
-        return _xlsx_cell(value)
+        return text(value) if type(value) is str else _xlsx_cell(value)
 
     for number, row in enumerate(rows, start=2):
         lines.append(f'<row r="{number}">{"".join([cell(value) for value in row])}</row>')
