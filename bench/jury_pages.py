@@ -7,35 +7,52 @@ a free port with ``CACHE_URL=dummycache://`` (no page leans on the cache), then 
 page in turn with concurrent clients. For each page: p95, requests/s, SQL queries of one
 render and the size of its HTML. Exit code 1 when a page misses its targets.
 
-Figures (issue 10, after the jury screens became generic; a quiet 2-core machine, nothing
-else running; "one render" is the in-process render, best of 5, queries included; p95 and
-req/s at 8 clients, cache off, gunicorn 2 workers x 4 threads):
+Figures (issue 10, second session; 2 cores, nothing else running; "one render" is the
+in-process render, queries included; p95 and req/s at 8 clients, cache off, gunicorn as
+the Dockerfile runs it, 3 synchronous workers). Two runs a few minutes apart; this
+machine was about half as fast as the one of the first session's figures (the index
+page: 198 req/s there, 129 and 185 here):
 
-    page                      one render   p95 (8 clients)   req/s   SQL   HTML
-    sélection (index)            9 ms          64 ms         198      5    14 Ko
-    jury (vue d'ensemble)       23 ms         195 ms          75      8    57 Ko
-    affectation                 47 ms         417 ms          35     12    68 Ko
-    classement                  36 ms         285 ms          48     11   182 Ko
-    classement normalisé        44 ms         294 ms          47     11   182 Ko
-    classement CSV              54 ms         350 ms          34      5   294 Ko
-    classement XLSX             69 ms         604 ms          27      5   122 Ko
-    évaluations d'un dossier    27 ms         317 ms          64     11    22 Ko
-    présélection                41 ms         398 ms          35      8   200 Ko
-    auditions                   36 ms         357 ms          43      9   167 Ko
-    délibération                48 ms         345 ms          34      9   220 Ko
-    juré : tableau de bord      32 ms         287 ms          48      7    77 Ko
-    juré : évaluation           19 ms         175 ms          83     12    28 Ko
-    juré : conflits             35 ms         485 ms          32      8   151 Ko
+    page                      one render   p95 (two runs)    req/s      SQL   HTML
+    sélection (index)          10-13 ms      76 / 52 ms     129 / 185     4    14 Ko
+    jury (vue d'ensemble)      22-24 ms     123 / 114 ms     82 / 86      8    57 Ko
+    affectation                39-45 ms     326 / 322 ms     37 / 41     11    50 Ko
+    classement                 29-33 ms     160 / 151 ms     61 / 65      8   182 Ko
+    classement normalisé       32-34 ms     197 / 168 ms     58 / 62      8   182 Ko
+    classement CSV             46-47 ms     212 / 217 ms     44 / 44      6   294 Ko
+    classement XLSX            54-60 ms     388 / 303 ms     30 / 32      6   122 Ko
+    évaluations d'un dossier   19-22 ms     104 / 123 ms     93 / 77     11    22 Ko
+    présélection               34-36 ms     163 / 189 ms     59 / 52      8   109 Ko
+    auditions                  28-41 ms     142 / 171 ms     67 / 60      7    83 Ko
+    délibération               34-48 ms     184 / 178 ms     51 / 54      9   120 Ko
+    juré : tableau de bord     20-37 ms     143 / 125 ms     72 / 81      5    77 Ko
+    juré : évaluation          23-26 ms     128 / 134 ms     76 / 80     11    28 Ko
+    juré : conflits            24-27 ms     171 / 120 ms     67 / 79      8    86 Ko
 
-Before the issue (one render → after): XLSX 402 → 69 ms, hearings 132 → 36 ms, pre-selection
-95 → 41 ms, deliberation 101 → 48 ms, conflicts 49 → 35 ms, CSV 62 → 54 ms.
+The same machine at the start of that session, before its changes (gunicorn 2 workers x 4
+threads, as the bench ran then), p95: index 105 ms, overview 238, assignment 561, ranking
+450, CSV 656, XLSX 1,157, a dossier's evaluations 244, pre-selection 520, hearings 594,
+deliberation 631, juror dashboard 395, juror evaluation 206, conflicts 684: every page
+but the index missed.
+
+What moved them: the ranks stored with the figures (the ranking pages no longer sort the
+stage at each render) and the criteria's means as an array; no cache in front of the
+ranking (its key cost three aggregate queries a render); the tables with a form per row
+by pages of 50; selects, radio buttons and check boxes written in Python instead of a
+template pass per option; the hearing group form on a page of its own; the page's
+evaluations read as values on the assignment page; the conflicts page reads only its page;
+the juror dashboard reads only the columns it shows; prepared statements (PostgreSQL spent
+as long planning the larger queries as running them); gunicorn's threads replaced by
+workers (threads share one interpreter lock: the overview page's p95 went from 289 to
+155 ms on that change alone).
 
 Every page stays under 20 queries, the same at any number of dossiers
-(tests/eig/test_jury_page_queries.py). The p95 target (150 ms at 8 clients) is met by the
-index page only: at 8 clients on 2 cores a request waits for about four others, so a page
-must cost under ~35 ms of CPU in all (render, gunicorn, PostgreSQL, the load generator
-itself) for its p95 to pass. The req/s column shows what each request costs in all (2 cores
-/ req/s): 10 ms for the index, 24 to 74 ms for the others.
+(tests/eig/test_jury_page_queries.py). The p95 target (150 ms at 8 clients) holds for the
+index, the jury's overview, a dossier's evaluations and the juror's three pages; the
+ranking and the hearings are at its edge; the pre-selection and the deliberation miss it
+by a fifth; the assignment page and the two exports by half or more. At 8 clients on 2
+cores a request waits for about three others: a page must cost under ~28 ms of CPU in
+all (render, gunicorn, PostgreSQL) for its p95 to pass.
 """
 
 from __future__ import annotations

@@ -20,6 +20,12 @@ each render; after, the ranking read from the stored per-dossier figures
     SQL per render        11 (8 cached)               11 (8 cached)
 
 (On the quiet machine of the issue, before: p95 284 ms with the cache, 52 requests/s.)
+
+Issue 10, second session, on a machine about half as fast (see bench/jury_pages.py):
+ranks stored with the figures, no cache in front of the page any more (the settings'
+cache now serves only the session), prepared statements, gunicorn with 3 synchronous
+workers as the Dockerfile runs it: p95 180 ms with the settings' cache, 173 ms without,
+61 and 65 requests/s; one render 34 ms; 8 queries (7 with the session in the cache).
 """
 
 from __future__ import annotations
