@@ -37,6 +37,7 @@ State = Defi.State
 QUERIES_SHORTLIST = 8
 # The hearing group form (every juror of the jury) is on a page of its own.
 QUERIES_HEARINGS = 9
+QUERIES_GROUP_CREATE = 5
 QUERIES_DELIBERATION = 9
 # One more than when the page was the défis' own: the engine reads the jury first, to learn
 # its domain (which review table to read), since the URL names only the jury and the dossier.
@@ -600,6 +601,58 @@ def test_group_edit_page(client, jury, staff):
     assert set(group.members.all()) == set(members)
     client.force_login(members[0].user)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "foreign", "message"),
+    [
+        ("", False, "Donnez un nom au groupe."),
+        ("Groupe 1", False, "Ce jury a déjà un groupe de ce nom."),
+        ("G" * 121, False, "120 caractères"),
+        ("Groupe B", True, "Ce juré n&#x27;est pas dans le jury."),
+    ],
+)
+def test_group_create_page_refuses_bad_input(client, jury, staff, name, foreign, message):
+    group_of(jury)  # « Groupe 1 »
+    member = JuryMemberFactory() if foreign else jury.members.order_by("pk").first()
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("jury:selection_group_create", args=[jury.pk]),
+        {"name": name, "members": [member.pk]},
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert list(JuryGroup.objects.filter(jury=jury).values_list("name", flat=True)) == ["Groupe 1"]
+
+
+def test_group_create_page_needs_a_member(client, jury, staff):
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("jury:selection_group_create", args=[jury.pk]), {"name": "Groupe B"}
+    )
+
+    assert response.status_code == 400
+    assert "Choisissez au moins un juré." in response.content.decode()
+    assert not JuryGroup.objects.filter(jury=jury).exists()
+
+
+@pytest.mark.parametrize("jurors", [1, 3])
+def test_group_pages_query_count(client, staff, django_assert_num_queries, jurors):
+    jury = jury_for_call(ClosedProjectCallFactory(), jurors=jurors)
+    group = group_of(jury, members=1)
+    client.force_login(staff)
+
+    # user (the session comes from the cache), jury, the jurors (with their accounts), the
+    # layout's site settings (2); the edition reads the group with its members first.
+    with django_assert_num_queries(QUERIES_GROUP_CREATE):
+        response = client.get(reverse("jury:selection_group_create", args=[jury.pk]))
+    assert response.content.decode().count('name="members"') == jurors
+    with django_assert_num_queries(QUERIES_GROUP_CREATE + 2):
+        response = client.get(reverse("jury:selection_group_edit", args=[jury.pk, group.pk]))
+    assert response.content.decode().count('name="members"') == jurors
 
 
 # --- Hearing opinion ---------------------------------------------------------------------
