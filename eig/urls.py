@@ -48,4 +48,5 @@ urlpatterns = [
     path("", include((legal_pages, "pages"))),
     path("", include("eig.jury.urls")),
     path("", include("projects.urls")),
+    path("", include("candidates.urls")),
 ]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from eig.history.services import record_many
-from eig.programme.models import Administration, FundingRule, Promotion, Specialty
+from eig.programme.models import Administration, FaqEntry, FundingRule, Promotion, Specialty
 from eig.programme.presets import funding_presets, promotion_apply_funding_preset
 from projects.models import Defi, DefiPosition, ProjectCall
 
@@ -427,6 +427,7 @@ class ReferenceData:
     administrations: list[dict]
     defis: list[dict]
     deadlines: dict[str, str] = field(default_factory=dict)
+    faq: list[dict] = field(default_factory=list)
 
 
 def reference_read(path: Path) -> ReferenceData:
@@ -437,12 +438,38 @@ def reference_read(path: Path) -> ReferenceData:
         code = promotion_code(form.get("promotion", ""))
         if code.isdigit() and parse_date(form.get("deadline")):
             deadlines[code] = form["deadline"]
+    faq = path / "faq.json"
     return ReferenceData(
         promotions=data["promotions.json"],
         administrations=data["administrations.json"],
         defis=data["defis.json"],
         deadlines=deadlines,
+        faq=json.loads(faq.read_text(encoding="utf-8")) if faq.is_file() else [],
     )
+
+
+def faq_answer_html(record: dict) -> str:
+    """The answer as HTML: the older sites kept HTML, the current one Markdown."""
+    if record.get("answer_html"):
+        return record["answer_html"]
+    import markdown
+
+    return markdown.markdown(markdown_from_hugo(record.get("answer_markdown") or ""))
+
+
+def faq_latest(records: list[dict]) -> list[dict]:
+    """The questions of the FAQ as the programme last published it, for each audience: the
+    file keeps three editions of the site (« EIG5 (2021), site v1 » … « EIG7 … »), which
+    repeat the same questions in other words."""
+
+    def edition(record) -> int:
+        match = re.search(r"EIG\s*(\d+)", record.get("era", ""))
+        return int(match.group(1)) if match else 0
+
+    latest = {}
+    for record in records:
+        latest[record["audience"]] = max(latest.get(record["audience"], 0), edition(record))
+    return [record for record in records if edition(record) == latest[record["audience"]]]
 
 
 class Tally(Counter):
@@ -496,6 +523,7 @@ def reference_load(data: ReferenceData) -> dict[str, Tally]:
             "administrations",
             "défis",
             "profils",
+            "questions fréquentes",
         )
     }
 
@@ -549,6 +577,22 @@ def reference_load(data: ReferenceData) -> dict[str, Tally]:
             )
 
     _load_defis(data.defis, calls=calls, administrations=administrations, tallies=tallies)
+    audiences = set(FaqEntry.Audience.values)
+    for position, record in enumerate(faq_latest(data.faq), start=1):
+        if record["audience"] not in audiences:
+            continue
+        _upsert(
+            FaqEntry,
+            lookup={"audience": record["audience"], "question": record["question"][:300]},
+            values={
+                "answer_html": faq_answer_html(record)[:10_000],
+                "position": position,
+                "source": record.get("source", "")[:300],
+            },
+            tally=tallies["questions fréquentes"],
+            # Staff may have reworded an answer or moved it: the import adds, never undoes.
+            keep=("answer_html", "position"),
+        )
     return tallies
 
 

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from candidates.models import CandidateCall
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_two_factor_set
 from eig.history.services import record
@@ -168,6 +169,20 @@ class ClosedProjectCallFactory(ProjectCallFactory):
 
     opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=40))
     closes_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class CandidateCallFactory(factory.django.DjangoModelFactory):
+    """An open call for candidates, wishes with the application: opened ten days ago,
+    closes in twenty."""
+
+    class Meta:
+        model = CandidateCall
+
+    promotion = factory.SubFactory(PromotionFactory)
+    title = factory.Sequence(lambda n: f"Appel à candidatures EIG test {n}")
+    slug = factory.Sequence(lambda n: f"aac-test-{n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=20))
 
 
 class DefiFactory(factory.django.DjangoModelFactory):

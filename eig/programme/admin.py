@@ -15,6 +15,7 @@ from eig.programme.models import (
     Administration,
     AdministrationMembership,
     ContractFrame,
+    FaqEntry,
     FundingRule,
     Promotion,
     SalaryBand,
@@ -440,3 +441,14 @@ class PromotionAdmin(AdminInputMixin, admin.ModelAdmin):
                 "media": self.media,
             },
         )
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(AdminInputMixin, admin.ModelAdmin):
+    list_display = ["question", "audience", "position"]
+    list_filter = ["audience"]
+    list_editable = ["position"]
+    search_fields = ["question", "answer_html"]
+    formfield_overrides = {
+        FaqEntry._meta.get_field("answer_html"): {"widget": forms.Textarea(attrs={"rows": 8})},
+    }

@@ -476,3 +476,33 @@ class FundingRule(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.promotion}"
+
+
+class FaqEntry(models.Model):
+    """A question of the programme's FAQ, for administrations or for candidates, as the
+    programme's site published it (`reference/eig/faq.json`); staff edit them in the admin.
+    The answer is HTML, sanitised when printed (the `faq_answer` filter,
+    `templatetags/faq.py`)."""
+
+    class Audience(models.TextChoices):
+        ADMINISTRATIONS = "administrations", _("Administrations")
+        CANDIDATES = "candidats", _("Candidats")
+
+    audience = models.CharField(_("public"), max_length=20, choices=Audience.choices)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    question = models.CharField(_("question"), max_length=300)
+    answer_html = models.TextField(_("réponse (HTML)"), max_length=10_000)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("question fréquente")
+        verbose_name_plural = _("questions fréquentes")
+        ordering = ["audience", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audience", "question"], name="faqentry_question_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.question

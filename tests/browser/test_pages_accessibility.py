@@ -3,15 +3,24 @@
 import pytest
 from django.urls import reverse
 
+from eig.programme.models import FaqEntry
 from projects.models import Defi, DefiInvitation
 from tests.browser.login import enter_totp_code
-from tests.factories import PASSWORD, AgentFactory, DefiFactory, StaffFactory, fill_defi
+from tests.factories import (
+    PASSWORD,
+    AgentFactory,
+    CandidateCallFactory,
+    DefiFactory,
+    StaffFactory,
+    fill_defi,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PUBLIC_PAGES = [
     ("projects:home", []),
     ("projects:catalogue", []),
+    ("candidates:call_list", []),
     ("pages:accessibility", []),
     ("pages:legal_notice", []),
     ("pages:privacy", []),
@@ -24,11 +33,19 @@ PUBLIC_PAGES = [
 
 def test_public_pages_pass_axe(live_server, page, axe):
     selected = fill_defi(DefiFactory(state=Defi.State.SELECTED, title="Défi retenu"))
+    candidate_call = CandidateCallFactory(promotion=selected.call.promotion, anonymous=True)
+    FaqEntry.objects.create(
+        audience=FaqEntry.Audience.CANDIDATES,
+        question="Qui peut devenir EIG ?",
+        answer_html="<p>Toute personne <strong>majeure</strong>.</p><ul><li>un</li></ul>",
+    )
 
     pages = [reverse(name, args=args) for name, args in PUBLIC_PAGES]
     pages += [
         reverse("projects:catalogue_detail", args=[selected.pk]),
         reverse("projects:call_detail", args=[selected.call.slug]),
+        reverse("candidates:call_detail", args=[candidate_call.slug]),
+        reverse("candidates:call_defis", args=[candidate_call.slug]),
         "/page-inexistante/",
     ]
     for path in pages:

@@ -14,6 +14,7 @@ from projects.jury import DEFI_JURY
 from projects.models import Defi, DefiEvaluation
 from tests.factories import (
     AgentFactory,
+    CandidateCallFactory,
     ClosedProjectCallFactory,
     DefiFactory,
     JurorFactory,
@@ -62,6 +63,9 @@ def world():
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
     return {
         "open_call": open_call,
+        "candidate_call": CandidateCallFactory(
+            promotion=promotion, title="Appel à candidatures EIG 6"
+        ),
         "public": public,
         "promotion": promotion,
         "agent": agent,
@@ -83,6 +87,9 @@ def _pages(world):
             reverse("projects:catalogue"),
             reverse("projects:catalogue_detail", args=[world["public"].pk]),
             reverse("projects:call_detail", args=[world["open_call"].slug]),
+            reverse("candidates:call_list"),
+            reverse("candidates:call_detail", args=[world["candidate_call"].slug]),
+            reverse("candidates:call_defis", args=[world["candidate_call"].slug]),
             reverse("pages:accessibility"),
             reverse("pages:legal_notice"),
             reverse("pages:privacy"),

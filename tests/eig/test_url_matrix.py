@@ -37,6 +37,7 @@ from projects.models import DefiConflict, DefiEvaluation
 from tests.factories import (
     AdministrationFactory,
     AgentFactory,
+    CandidateCallFactory,
     CandidateFactory,
     ClosedProjectCallFactory,
     DefiFactory,
@@ -184,6 +185,7 @@ def _build_world():
         draft=draft,
         invitation=invitation,
         open_call=open_call,
+        candidate_call=CandidateCallFactory(promotion=promotion),
         closed_call=closed_call,
         jury=jury,
         submitted=submitted,
@@ -394,6 +396,10 @@ MATRIX: dict[str, Row] = {
     "projects:call_detail": Row(lambda w: {"slug": w.open_call.slug}, public()),
     "projects:catalogue": Row(_none, public()),
     "projects:catalogue_detail": Row(lambda w: {"pk": w.selected.pk}, public()),
+    # Public pages of the calls for candidates and of the positions they offer.
+    "candidates:call_list": Row(_none, public()),
+    "candidates:call_detail": Row(lambda w: {"slug": w.candidate_call.slug}, public()),
+    "candidates:call_defis": Row(lambda w: {"slug": w.candidate_call.slug}, public()),
     # Starting a défi: agents who belong to an administration; an agent still waiting is sent
     # to "Mon administration", anyone else back to the call.
     "projects:defi_start": Row(

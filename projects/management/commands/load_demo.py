@@ -22,6 +22,7 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 from pypdf import PdfWriter
 
+from candidates.models import CandidateCall
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
 from eig.history import services as history
@@ -305,6 +306,7 @@ class Command(BaseCommand):
             self._jury(call, users)
             self._funding_rules(call.promotion)
             self._selected_defi(call.promotion, users["agent.culture@demo.eig.fr"])
+            self._candidate_call(call.promotion)
             session = self._second_session(call.promotion, users)
         self._print_accounts(call, session)
 
@@ -496,6 +498,34 @@ class Command(BaseCommand):
             from_state=Defi.State.SUBMITTED,
             to_state=Defi.State.SELECTED,
             actor=None,
+        )
+
+    def _candidate_call(self, promotion: Promotion) -> None:
+        """The call for candidates of promotion 8, open, for the positions of its selected
+        défis; its pre-selection is anonymous, as promotion 6's was."""
+        now = timezone.now()
+        today = timezone.localdate(now, PARIS)
+        CandidateCall.objects.update_or_create(
+            slug="aac-eig-8",
+            defaults={
+                "promotion": promotion,
+                "title": "Appel à candidatures EIG 8",
+                "description": "Appel à candidatures de démonstration : rejoignez pour dix mois "
+                "une administration qui a retenu un défi de la promotion 8.",
+                # The conditions of the candidates' regulations (AAC EIG 5, article 3).
+                "eligibility": "La candidature est faite par une personne physique.\n"
+                "Ne peuvent concourir les fonctionnaires ou assimilés des trois fonctions "
+                "publiques en poste au début de la promotion, les membres du jury et les experts "
+                "du programme, ni les personnes en scolarité dans les deux premiers cycles "
+                "universitaires.",
+                "opens_at": now - datetime.timedelta(days=5),
+                "closes_at": datetime.datetime.combine(
+                    today + datetime.timedelta(days=30), datetime.time(23, 59), tzinfo=PARIS
+                ),
+                "wishes_timing": CandidateCall.WishesTiming.WITH_APPLICATION,
+                "wishes_closes_at": None,
+                "anonymous": True,
+            },
         )
 
     def _second_session(self, promotion: Promotion, users: dict[str, User]) -> ProjectCall:
