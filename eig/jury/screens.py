@@ -609,9 +609,11 @@ def decision_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None
 
 def hearing_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> QuerySet:
     """The dossiers of the jury shortlisted at one stage (the first unless `stage` says
-    otherwise), by hearing time (those without a slot last)."""
+    otherwise), by hearing time (those without a slot last). The hearings page prints their
+    label and holder only, as `decision_rows` reads them: its window counts hold every
+    shortlisted dossier's row until the page is sorted out of them."""
     return (
-        review_rows(domain, jury, stage)
+        decision_rows(domain, jury, stage)
         .filter(stage_review__shortlisted_at__isnull=False)
         .order_by(
             F("stage_review__slot__starts_at").asc(nulls_last=True),

@@ -11,11 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Window
 from django.http import FileResponse, Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
@@ -77,6 +80,10 @@ def _errors_to_messages(request, form) -> None:
             messages.error(request, error)
 
 
+# What the pre-selection and deliberation tables print of the ranking (`_figures_cell`).
+_FIGURES = ("rank", "due", "done", "weighted", "spread", "spread_flagged")
+
+
 def _decimal(value) -> str:
     # As `floatformat:2` prints a figure in French.
     return f"{value:.2f}".replace(".", ",")
@@ -121,7 +128,11 @@ def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
         posted = next((index for index, pk in enumerate(order) if pk in bound), None)
         if posted is not None:
             number = posted // DELIBERATION_PAGE_SIZE + 1
-    page, totals = _counted_page(jury_ranking(domain, jury), number, DELIBERATION_PAGE_SIZE, counts)
+    # The figures `_figures_cell` prints, no more: the window counts keep every row of the
+    # jury's dossiers until the page is sorted out of them, and the ranking's 20 columns
+    # made that twice as slow.
+    ranking = jury_ranking(domain, jury).values("pk", *_FIGURES)
+    page, totals = _counted_page(ranking, number, DELIBERATION_PAGE_SIZE, counts)
     figures = page.object_list
     dossiers = decision_rows(domain, jury).in_bulk([row["pk"] for row in figures])
     rows = []
@@ -182,6 +193,233 @@ def _unbound_form_html(cache: dict, key, template: str, form_class, pk: int, **k
     if key not in cache:
         cache[key] = render_to_string(template, {"form": form_class(prefix=_PREFIX, **kwargs)})
     return SafeString(cache[key].replace(_PREFIX, f"dossier-{pk}"))
+
+
+# Stands for a row's questions in the pre-selection form rendered once for the page.
+_QUESTIONS = "__questions__"
+
+
+def _shortlist_form_html(cache: dict, pk: int, questions: str) -> str:
+    """A row's unbound pre-selection form with its questions, from one render for the page
+    (the textarea prints them escaped, as `{{ form.initial.questions }}` does)."""
+    html = _unbound_form_html(
+        cache,
+        None,
+        "jury/deliberation/includes/shortlist_form.html",
+        ShortlistForm,
+        pk,
+        initial={"questions": _QUESTIONS},
+    )
+    return SafeString(html.replace(_QUESTIONS, escape(questions)))
+
+
+# --- Rows of the tables, as strings ------------------------------------------------------
+# The three tables print 50 rows, each with a form; through the template a row cost ~800
+# variable lookups, three includes and a CSRF tag, most of a page's render. The view writes
+# them as strings once formatted, as the ranking does (`_ranking_row`): texts escaped, one
+# CSRF token and one reverse() per page. A row whose posted form has errors (one a page)
+# goes through its template (`includes/*_row.html`) and crispy, which print the errors; a
+# test compares both ways for every state of a row.
+
+_DECISION_BADGES = {
+    Decision.SELECTED: "fr-badge--success",
+    Decision.WAITING_LIST: "fr-badge--info",
+    Decision.NOT_SELECTED: "fr-badge--error",
+}
+# The `date` filter's formats of the rows.
+_DAY_TIME = "j F à H\\hi"
+_DATE_TIME = "j F Y à H\\hi"
+_DATE_COMMA_TIME = "j F Y, H\\hi"
+
+
+def _labels(choices) -> dict[str, str]:
+    """Values to labels, translated once for the page (`get_FOO_display` per row rebuilds
+    its choices)."""
+    return {value: str(label) for value, label in choices}
+
+
+def _date(value, format: str) -> str:
+    # As the `date` filter prints it: in the current time zone, in French.
+    return escape(date_format(timezone.localtime(value), format))
+
+
+def _csrf_input(csrf: str) -> str:
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+
+
+def _dossier_cell(row: dict) -> str:
+    label = escape(row["label"])
+    link = f'<a href="{escape(row["url"])}">{label}</a>' if row["url"] else label
+    return f'<th scope="row" class="fr-cell--multiline">{link}</th>'
+
+
+def _decision_badge(decision: str, labels: dict) -> str:
+    """As `includes/decision_badge.html` prints a review's decision."""
+    badge = _DECISION_BADGES.get(decision)
+    if badge is None:
+        return '<p class="fr-badge fr-badge--sm">Pas de décision</p>'
+    return f'<p class="fr-badge fr-badge--sm {badge}">{escape(labels[decision])}</p>'
+
+
+def _opinion_cell(review, labels: dict) -> str:
+    """As `includes/opinion.html` prints the hearing group's opinion; `review` may be None."""
+    if review is None:
+        return "Non auditionné"
+    if review.heard_at:
+        slot = review.slot
+        badge = (
+            "fr-badge--success"
+            if review.opinion == AbstractReview.Opinion.FAVOURABLE
+            else "fr-badge--warning"
+        )
+        group = f" dans « {escape(slot.group.name)} »" if slot else ""
+        favourite = " · <strong>coup de cœur</strong>" if review.favourite else ""
+        opinion = labels.get(review.opinion, review.opinion)
+        return (
+            f'<p class="fr-badge fr-badge--sm {badge}">{escape(opinion)}</p>'
+            f'<p class="fr-text--sm fr-mb-0">Rang {escape(review.hearing_rank)}{group}'
+            f"{favourite}</p>"
+            f'<p class="fr-text--sm fr-mb-0">{linebreaksbr(review.justification, True)}</p>'
+        )
+    if review.slot:
+        slot = review.slot
+        return (
+            f"Audition le {_date(slot.starts_at, _DAY_TIME)} ({escape(slot.group.name)}), "
+            "avis pas encore rendu"
+        )
+    return "Présélectionné, sans créneau" if review.shortlisted_at else "Non auditionné"
+
+
+def _shortlist_row(row: dict, *, csrf: str, decisions: dict) -> str:
+    """One `<tr>` of the pre-selection table, as `includes/shortlist_row.html` prints it
+    for a row without a bound form."""
+    review, pk = row["review"], row["dossier"].pk
+    shortlisted = bool(review and review.shortlisted_at)
+    if review and review.decision:
+        state = _decision_badge(review.decision, decisions)
+        action = linebreaksbr(review.questions or "—", True)
+    else:
+        state = (
+            '<p class="fr-badge fr-badge--sm fr-badge--new">Présélectionné</p>'
+            if shortlisted
+            else '<p class="fr-badge fr-badge--sm">Non présélectionné</p>'
+        )
+        label = escape(row["label"])
+        if shortlisted:
+            buttons = (
+                '<li><button type="submit" name="action" value="shortlist" '
+                f'class="fr-btn fr-btn--sm" title="Enregistrer les questions sur « {label} »">'
+                "Enregistrer les questions</button></li>"
+                '<li><button type="submit" name="action" value="unshortlist" '
+                'class="fr-btn fr-btn--sm fr-btn--tertiary" '
+                f'title="Retirer « {label} » de la présélection">'
+                "Retirer de la présélection</button></li>"
+            )
+        else:
+            buttons = (
+                '<li><button type="submit" name="action" value="shortlist" '
+                f'class="fr-btn fr-btn--sm" title="Présélectionner « {label} »">'
+                "Présélectionner</button></li>"
+            )
+        action = (
+            f'<form method="post" novalidate>{_csrf_input(csrf)}'
+            f'<input type="hidden" name="dossier" value="{pk}">{row["form_html"]}'
+            '<ul class="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">'
+            f"{buttons}</ul></form>"
+        )
+    return (
+        f'<tr id="dossier-{pk}">{_dossier_cell(row)}'
+        f'<td class="fr-cell--multiline">{escape(row["holder"])}</td>'
+        f"<td>{row['figures_html']}</td><td>{state}</td>"
+        f'<td class="fr-cell--multiline">{action}</td></tr>'
+    )
+
+
+def _hearing_row(row: dict, *, csrf: str, record_url: str, opinions: dict) -> str:
+    """One `<tr>` of the hearings' table, as `includes/hearing_row.html` prints it for a
+    row without a bound form; `record_url` is the hearing record's path less its
+    `<dossier>/avis/`."""
+    review, pk = row["review"], row["dossier"].pk
+    label = escape(row["label"])
+    slot = review.slot
+    if review.decision or review.heard_at:
+        when = (
+            f"{_date(slot.starts_at, _DATE_COMMA_TIME)} · {escape(slot.group.name)}"
+            if slot
+            else "—"
+        )
+    else:
+        prefix = row["prefix"]
+        when = (
+            f'<form method="post" novalidate>{_csrf_input(csrf)}'
+            f'<input type="hidden" name="dossier" value="{pk}">'
+            '<div class="fr-select-group">'
+            f'<label class="fr-label" for="id_{prefix}-slot">Créneau</label>'
+            f'<select name="{prefix}-slot" class="select fr-select" id="id_{prefix}-slot">'
+            f"{row['slot_options']}</select></div>"
+            '<button type="submit" name="action" value="assign" '
+            'class="fr-btn fr-btn--sm fr-btn--secondary" '
+            f'title="Enregistrer le créneau de « {label} »">Enregistrer</button></form>'
+        )
+    if review.convoked_at:
+        convocation = f"Convoqué le {_date(review.convoked_at, _DATE_TIME)}"
+    else:
+        convocation = "À convoquer" if slot and not review.decision else "—"
+    record = ""
+    if slot and not review.decision:
+        verb = "Modifier" if review.heard_at else "Saisir"
+        record = (
+            f'<p class="fr-mb-0"><a class="fr-link fr-link--sm" href="{record_url}{pk}/avis/">'
+            f'{verb} l\'avis<span class="fr-sr-only"> sur « {label} »</span></a></p>'
+        )
+    return (
+        f'<tr id="dossier-{pk}"><th scope="row" class="fr-cell--multiline">{label}</th>'
+        f'<td class="fr-cell--multiline">{escape(row["holder"])}</td>'
+        f"<td>{when}</td><td>{convocation}</td>"
+        f'<td class="fr-cell--multiline">{_opinion_cell(review, opinions)}{record}</td></tr>'
+    )
+
+
+def _deliberation_row(
+    row: dict, *, csrf: str, recipients: str, decisions: dict, opinions: dict
+) -> str:
+    """One `<tr>` of the deliberation table, as `includes/deliberation_row.html` prints it
+    for a row without a bound form; `recipients` is the domain's, escaped."""
+    review, pk = row["review"], row["dossier"].pk
+    decision = ""
+    if review and review.decision:
+        decision = _decision_badge(review.decision, decisions)
+        if review.motivation:
+            motivation = linebreaksbr(review.motivation, True)
+            decision += f'<p class="fr-text--sm fr-mb-1w">{motivation}</p>'
+    if row["allowed"]:
+        decision += (
+            f'<form method="post" novalidate>{_csrf_input(csrf)}'
+            f'<input type="hidden" name="dossier" value="{pk}">{row["form_html"]}'
+            '<button type="submit" name="action" value="decide" class="fr-btn fr-btn--sm" '
+            f"title=\"Enregistrer la décision sur « {escape(row['label'])} » et l'envoyer à "
+            f'{recipients}">Décider</button></form>'
+        )
+    return (
+        f'<tr id="dossier-{pk}">{_dossier_cell(row)}'
+        f'<td class="fr-cell--multiline">{escape(row["holder"])}</td>'
+        f"<td>{row['figures_html']}</td>"
+        f'<td class="fr-cell--multiline">{_opinion_cell(review, opinions)}</td>'
+        f'<td class="fr-cell--multiline">{decision}</td></tr>'
+    )
+
+
+def _table_rows(rows: list, row_html, template: str, context: dict) -> SafeString:
+    """The rows of a table as one string, `row_html(row)` each; a row whose posted form
+    has errors goes through `template` (with `context`) and crispy, which print them."""
+    return SafeString(
+        "".join(
+            render_to_string(template, {**context, "row": row})
+            if getattr(row.get("form"), "is_bound", False)
+            else row_html(row)
+            for row in rows
+        )
+    )
 
 
 def _row(domain, dossier, review) -> dict:
@@ -277,21 +515,21 @@ def selection_shortlist(request, jury_pk):
     forms = {}
     for row in rows:
         review, pk = row["review"], row["dossier"].pk
+        row["form"] = None
         if review and review.decision:  # the row shows no form any more
             _errors_to_messages(request, bound.get(pk))
-        elif pk not in bound and not (review and review.questions):
-            row["form_html"] = _unbound_form_html(
-                forms, None, "jury/deliberation/includes/shortlist_form.html", ShortlistForm, pk
-            )
-        # A form object only where the row does not print the shared HTML above.
-        row["form"] = (
-            None
-            if review and review.decision or "form_html" in row
-            else bound.get(pk)
-            or ShortlistForm(
-                prefix=f"dossier-{pk}", initial={"questions": review.questions if review else ""}
-            )
-        )
+        elif pk in bound:
+            row["form"] = bound[pk]
+        else:
+            row["form_html"] = _shortlist_form_html(forms, pk, review.questions if review else "")
+    csrf = get_token(request)
+    decision_labels = _labels(Decision.choices)
+    table_rows = _table_rows(
+        rows,
+        lambda row: _shortlist_row(row, csrf=csrf, decisions=decision_labels),
+        "jury/deliberation/includes/shortlist_row.html",
+        {"csrf_token": csrf},
+    )
     return render(
         request,
         "jury/deliberation/shortlist.html",
@@ -301,6 +539,7 @@ def selection_shortlist(request, jury_pk):
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
             "rows": rows,
+            "table_rows": table_rows,
             "page_obj": page,
             "total": counts["total"],
             "shortlisted": counts["shortlisted"],
@@ -366,6 +605,16 @@ def selection_hearings(request, jury_pk):
         else:
             row["slot_options"] = _slot_options(options, review.slot_id)
         rows.append(row)
+    csrf = get_token(request)
+    # One reverse() for the page's links to the hearing record.
+    record_url = reverse("jury:selection_hearing_record", args=[jury.pk, 0]).removesuffix("0/avis/")
+    opinion_labels = _labels(AbstractReview.Opinion.choices)
+    table_rows = _table_rows(
+        rows,
+        lambda row: _hearing_row(row, csrf=csrf, record_url=record_url, opinions=opinion_labels),
+        "jury/deliberation/includes/hearing_row.html",
+        {"csrf_token": csrf, "jury": jury},
+    )
     return render(
         request,
         "jury/deliberation/hearings.html",
@@ -377,6 +626,7 @@ def selection_hearings(request, jury_pk):
             "groups": jury_group_rows(jury),
             "slots": slots,
             "rows": rows,
+            "table_rows": table_rows,
             "page_obj": page,
             "to_convoke": counts["to_convoke"],
             "slot_form": slot_form,
@@ -672,11 +922,23 @@ def selection_deliberation(request, jury_pk):
                 allowed=row["allowed"],
             )
         # A form object only where the row does not print the shared HTML above.
-        row["form"] = (
-            (bound.get(pk) or DecisionForm(prefix=f"dossier-{pk}", allowed=row["allowed"]))
-            if row["allowed"] and "form_html" not in row
-            else None
-        )
+        row["form"] = bound.get(pk) if row["allowed"] else None
+    csrf = get_token(request)
+    recipients = escape(domain.recipients_label)
+    decision_labels = _labels(Decision.choices)
+    opinion_labels = _labels(AbstractReview.Opinion.choices)
+    table_rows = _table_rows(
+        rows,
+        lambda row: _deliberation_row(
+            row,
+            csrf=csrf,
+            recipients=recipients,
+            decisions=decision_labels,
+            opinions=opinion_labels,
+        ),
+        "jury/deliberation/includes/deliberation_row.html",
+        {"csrf_token": csrf, "domain": domain},
+    )
     return render(
         request,
         "jury/deliberation/deliberation.html",
@@ -686,6 +948,7 @@ def selection_deliberation(request, jury_pk):
             "nouns": domain.nouns,
             "call": domain.jury_call(jury),
             "rows": rows,
+            "table_rows": table_rows,
             "page_obj": page,
             "counts": [(label, counts[value]) for value, label in Decision.choices]
             + [("Sans décision", counts[""])],

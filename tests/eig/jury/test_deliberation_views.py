@@ -1084,6 +1084,218 @@ def test_slot_form_renders_as_crispy_does(current):
     assert parse_html(fast) == parse_html(crispy)
 
 
+# --- Rows written by the view --------------------------------------------------------------
+# The pre-selection, hearings and deliberation tables print rows the view writes as strings
+# (`_shortlist_row`, `_hearing_row`, `_deliberation_row`); their templates
+# (`includes/*_row.html`) print a row whose posted form has errors. Each state of a row must
+# print the same both ways: the templates are what the rows printed before.
+
+LABEL = "Données « ouvertes » <b> & l'État"
+HOLDER = "Ministère <de l'Intérieur> & co"
+FIGURES = {"due": 3, "done": 3, "weighted": 2.5, "rank": 2, "spread": 1.0}
+
+
+def _review(**fields):
+    """An unsaved review (with an unsaved slot and group when `slot` is given)."""
+    slot = fields.pop("slot", None)
+    review = DefiReview(**fields)
+    if slot:
+        group = JuryGroup(pk=4, name="Groupe <A> & « B »")
+        review.slot = HearingSlot(
+            pk=9,
+            group=group,
+            starts_at=paris(2026, 3, 24, 9, 5),
+            ends_at=paris(2026, 3, 24, 9, 45),
+        )
+    return review
+
+
+SHORTLISTED = paris(2026, 3, 2, 10, 0)
+HEARD = {
+    "shortlisted_at": SHORTLISTED,
+    "heard_at": paris(2026, 3, 24, 10, 0),
+    "opinion": "favourable",
+    "hearing_rank": 1,
+    "favourite": True,
+    "justification": "Équipe <solide>\net « motivée » & prête",
+}
+QUESTIONS = "Quelles <données> ?\nEt après & « ensuite »"
+DECISIONS = ["selected", "waiting_list", "not_selected"]
+
+
+def _row(review, url="/espace/defis/7/apercu/"):
+    from eig.jury.views import deliberation as views
+
+    return {
+        "dossier": Defi(pk=7),
+        "review": review,
+        "label": LABEL,
+        "holder": HOLDER,
+        "url": url,
+        "figures": FIGURES,
+        "figures_html": views._figures_cell(FIGURES),
+    }
+
+
+def _assert_rows_equal(fast, template, context):
+    from django.test.html import parse_html
+
+    old = render_to_string(template, {"csrf_token": "jeton", **context})
+    assert parse_html(fast) == parse_html(old)
+    # Anything escaped once, as the template does.
+    assert escape(LABEL) in fast and "&amp;amp;" not in fast
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        None,
+        {},
+        {"questions": QUESTIONS},
+        {"shortlisted_at": SHORTLISTED},
+        {"shortlisted_at": SHORTLISTED, "questions": QUESTIONS},
+        *({"decision": decision, "questions": QUESTIONS} for decision in DECISIONS),
+        *({"decision": decision, "shortlisted_at": SHORTLISTED} for decision in DECISIONS),
+    ],
+)
+@pytest.mark.parametrize("url", ["/espace/defis/7/apercu/", ""])
+def test_shortlist_row_prints_as_its_template_did(review, url):
+    from eig.jury.forms import ShortlistForm
+    from eig.jury.views import deliberation as views
+
+    review = None if review is None else _review(**review)
+    questions = review.questions if review else ""
+    row = _row(review, url)
+    # As the view made it before: a form object, rendered by its include.
+    old = {**row, "form": ShortlistForm(prefix="dossier-7", initial={"questions": questions})}
+    if review and review.decision:
+        old["form"] = None
+    else:
+        row["form_html"] = views._shortlist_form_html({}, 7, questions)
+    labels = views._labels(DefiReview.Decision.choices)
+
+    fast = views._shortlist_row(row, csrf="jeton", decisions=labels)
+
+    _assert_rows_equal(fast, "jury/deliberation/includes/shortlist_row.html", {"row": old})
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        None,
+        {"shortlisted_at": SHORTLISTED},
+        {"shortlisted_at": SHORTLISTED, "slot": True},
+        {**HEARD, "slot": True},
+        {**HEARD, "opinion": "unfavourable", "favourite": False, "justification": ""},
+        {**HEARD, "decision": "waiting_list", "motivation": "Budget <serré>\n& à revoir"},
+        {**HEARD, "decision": "selected", "slot": True},
+        {"decision": "not_selected", "motivation": "Hors du périmètre"},
+        {"decision": "not_selected"},
+    ],
+)
+@pytest.mark.parametrize("url", ["/espace/defis/7/apercu/", ""])
+def test_deliberation_row_prints_as_its_template_did(review, url):
+    from eig.jury.forms import DecisionForm
+    from eig.jury.views import deliberation as views
+
+    review = None if review is None else _review(**review)
+    row = _row(review, url)
+    row["allowed"] = decisions.DECISION_MOVES.get(review.decision if review else "", set())
+    old = {**row, "form": None}
+    if row["allowed"]:
+        old["form"] = DecisionForm(prefix="dossier-7", allowed=row["allowed"])
+        row["form_html"] = views._unbound_form_html(
+            {},
+            None,
+            "jury/deliberation/includes/decision_form.html",
+            DecisionForm,
+            7,
+            allowed=row["allowed"],
+        )
+
+    fast = views._deliberation_row(
+        row,
+        csrf="jeton",
+        recipients=escape(DEFI_JURY.recipients_label),
+        decisions=views._labels(DefiReview.Decision.choices),
+        opinions=views._labels(DefiReview.Opinion.choices),
+    )
+
+    _assert_rows_equal(
+        fast,
+        "jury/deliberation/includes/deliberation_row.html",
+        {"row": old, "domain": DEFI_JURY},
+    )
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        {"shortlisted_at": SHORTLISTED, "questions": QUESTIONS},
+        {"shortlisted_at": SHORTLISTED, "slot": True},
+        {"shortlisted_at": SHORTLISTED, "slot": True, "convoked_at": paris(2026, 3, 10, 8, 0)},
+        {**HEARD, "slot": True, "convoked_at": paris(2026, 3, 10, 8, 0)},
+        {**HEARD, "opinion": "unfavourable", "favourite": False},
+        {**HEARD, "slot": True, "decision": "selected"},
+        {"shortlisted_at": SHORTLISTED, "decision": "not_selected"},
+    ],
+)
+def test_hearing_row_prints_as_its_template_did(review):
+    from types import SimpleNamespace
+
+    from eig.jury.views import deliberation as views
+
+    review = _review(**review)
+    row = {**_row(review), "prefix": "dossier-7"}
+    row["slot_options"] = views._slot_options([], review.slot_id)
+    jury = SimpleNamespace(pk=3)
+    record_url = reverse("jury:selection_hearing_record", args=[3, 0]).removesuffix("0/avis/")
+
+    fast = views._hearing_row(
+        row,
+        csrf="jeton",
+        record_url=record_url,
+        opinions=views._labels(DefiReview.Opinion.choices),
+    )
+
+    _assert_rows_equal(
+        fast, "jury/deliberation/includes/hearing_row.html", {"row": row, "jury": jury}
+    )
+
+
+def test_rows_with_a_bound_form_go_through_their_template():
+    from eig.jury.forms import DecisionForm, ShortlistForm, SlotAssignForm
+    from eig.jury.views import deliberation as views
+
+    def fast(row):
+        raise AssertionError("a row with a bound form is printed by its template")
+
+    shortlist_form = ShortlistForm({"dossier-7-questions": "x" * 5000}, prefix="dossier-7")
+    decision_form = DecisionForm(
+        {"dossier-7-decision": "not_selected"}, prefix="dossier-7", allowed=set(DECISIONS)
+    )
+    slot_form = SlotAssignForm({"dossier-7-slot": "99"}, slots=[], prefix="dossier-7")
+    for form, template, context in [
+        (shortlist_form, "shortlist_row", {}),
+        (decision_form, "deliberation_row", {"domain": DEFI_JURY}),
+        (slot_form, "hearing_row", {"jury": {"pk": 3}}),
+    ]:
+        assert not form.is_valid()
+        row = {
+            **_row(_review(shortlisted_at=SHORTLISTED)),
+            "form": form,
+            "allowed": set(DECISIONS),
+            "prefix": "dossier-7",
+        }
+        template = f"jury/deliberation/includes/{template}.html"
+
+        html = views._table_rows([row], fast, template, {"csrf_token": "jeton", **context})
+
+        assert html == render_to_string(template, {"csrf_token": "jeton", "row": row, **context})
+        error = next(iter(form.errors.values()))[0]
+        assert escape(error) in html
+
+
 def test_hearings_page_is_paginated_and_counts_every_dossier_to_convoke(
     client, jury, staff, monkeypatch
 ):
