@@ -90,8 +90,9 @@ def _column_runs(rows: Iterable[Row]) -> Iterator[tuple[int, list[tuple]]]:
 
 
 def _by_column(values: Sequence, writers: dict, cell) -> list[str]:
-    """The cells of one column: `writers[type]` writes each distinct value once when the
-    values are of one type (None aside), else `cell` writes each value."""
+    """The cells of one column: `writers[type]` writes the column's distinct values (a list
+    of them, at once) when they are of one type (None aside), else `cell` writes each
+    value."""
     kinds = set(map(type, values))
     kinds.discard(NoneType)
     kind = kinds.pop() if len(kinds) == 1 else None
@@ -100,7 +101,8 @@ def _by_column(values: Sequence, writers: dict, cell) -> list[str]:
         return [cell(value) for value in values]
     distinct = set(values)
     distinct.discard(None)
-    written = {value: write(value) for value in distinct}
+    distinct = list(distinct)
+    written = dict(zip(distinct, write(distinct), strict=True))
     written[None] = cell(None)
     if kind is float and 0.0 in written:
         # 0.0 and -0.0 are one key but two cells: a zero is written on its own.
@@ -124,12 +126,25 @@ def _csv_quoted_cell(value) -> str:
     return _csv_quoted(csv_cell(value))
 
 
+def _csv_texts(texts: list[str]) -> list[str]:
+    # Most columns of texts need nothing done: looked at all at once, then one by one only
+    # when some text needs it. Printable: no character to remove, nor a line break to quote.
+    joined = "".join(texts)
+    if (
+        joined.isprintable()
+        and not any(character in joined for character in ';"')
+        and not any(map(str.startswith, texts, repeat(FORMULA_STARTS)))
+    ):
+        return texts
+    return [_csv_quoted(_csv_text(text)) for text in texts]
+
+
 # Decimals are left to `csv_cell`: a signalling NaN has no hash.
 _CSV_WRITERS = {
-    float: _csv_decimal,
-    int: str,
-    bool: csv_cell,
-    str: lambda text: _csv_quoted(_csv_text(text)),
+    float: lambda values: [f"{value:.2f}".replace(".", ",") for value in values],
+    int: lambda values: list(map(str, values)),
+    bool: lambda values: list(map(csv_cell, values)),
+    str: _csv_texts,
 }
 
 
@@ -242,10 +257,12 @@ def _xlsx_text(value: str) -> str:
 
 
 def _xlsx_string(value: str, style: int = _PLAIN) -> str:
+    return _xlsx_string_as_is(_xlsx_text(value), style)
+
+
+def _xlsx_string_as_is(text: str, style: int = _PLAIN) -> str:
     # An inline string: text, never a formula, whatever it starts with.
-    return (
-        f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{_xlsx_text(value)}</t></is></c>'
-    )
+    return f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _xlsx_decimal(value, style: int = _PLAIN) -> str:
@@ -276,12 +293,21 @@ def _xlsx_cell(value, style: int = _PLAIN) -> str:
     return _xlsx_string(str(value), style)
 
 
+def _xlsx_texts(texts: list[str]) -> list[str]:
+    # Most columns of texts need no escaping: looked at all at once, then one by one only
+    # when some text needs it. Printable: no character to remove.
+    joined = "".join(texts)
+    if joined.isprintable() and not any(character in joined for character in '&<>"'):
+        return [_xlsx_string_as_is(text) for text in texts]
+    return list(map(_xlsx_string, texts))
+
+
 # Decimals are left to `_xlsx_cell`: a signalling NaN has no hash.
 _XLSX_WRITERS = {
-    float: _xlsx_decimal,
-    int: lambda value: f'<c s="{_PLAIN}"><v>{value}</v></c>',
-    bool: _xlsx_cell,
-    str: _xlsx_string,
+    float: lambda values: list(map(_xlsx_decimal, values)),
+    int: lambda values: [f'<c s="{_PLAIN}"><v>{value}</v></c>' for value in values],
+    bool: lambda values: list(map(_xlsx_cell, values)),
+    str: _xlsx_texts,
 }
 
 

@@ -209,3 +209,16 @@ def test_writers_write_random_tables_as_before():
         assert csv_response("x.csv", header, rows).content == _csv_as_before(header, rows)
         sheet = _sheet(xlsx_content("x", header, rows))
         assert sheet.endswith(f"{_sheet_rows_as_before(rows)}</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize(
+    "odd", ["", "a;b", 'a"b', "a\nb", "a\rb", "=a", "a\x00b", "a&b", "<a>", "\u2028"]
+)
+def test_writers_write_a_column_of_plain_texts_with_one_odd_text_as_before(odd):
+    # Plain texts are written as they are, the column looked at at once: one odd text in it
+    # is still made safe.
+    rows = [["Défi n° 1 : eau"], ["Ministère de la Culture"], [odd], ["Déposé"]] * 2
+
+    assert csv_response("x.csv", ["Texte"], rows).content == _csv_as_before(["Texte"], rows)
+    sheet = _sheet(xlsx_content("x", ["Texte"], rows))
+    assert sheet.endswith(f"{_sheet_rows_as_before(rows)}</sheetData></worksheet>")
