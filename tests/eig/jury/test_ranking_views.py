@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.backends.postgresql import base as postgresql_base
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -12,6 +14,7 @@ from openpyxl import load_workbook
 from eig.history.selectors import history_for
 from eig.history.services import record
 from eig.jury.models import EvaluationAction
+from eig.jury.selectors import jury_ranking, ranking_criterion_key
 from eig.jury.services import jury_aggregates_rebuild
 from eig.jury.views import ranking
 from projects.jury import DEFI_JURY
@@ -317,6 +320,46 @@ def test_ranking_xlsx_has_one_sheet_of_numbers(client, staff, jury, monkeypatch)
     assert rows[2][2].value == "=1+1"
     assert rows[2][2].data_type == "s"
     assert [cell.value for cell in rows[3][7:13]] == [None] * 6
+
+
+@pytest.fixture(params=["server", "client"])
+def binding(request):
+    """Cursors that bind parameters on the server (the default), or on the client (behind
+    a pooler in transaction mode), which read text only."""
+    connection.ensure_connection()
+    factory = connection.connection.cursor_factory
+    if request.param == "client":
+        connection.connection.cursor_factory = postgresql_base.Cursor
+    yield request.param
+    connection.connection.cursor_factory = factory
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_ranking_export_reads_its_rows_as_values_list_would(jury, binding, stale):
+    jury.spread_threshold = 1
+    jury.save(update_fields=["spread_threshold"])
+    disputed = _scored(jury, [[4, 1], [2, 4]], title='=HYPERLINK("http://exemple.org")')
+    DefiReview.objects.create(jury=jury, defi=disputed, shortlisted_at=timezone.now())
+    _scored(jury, [[1, 1], [3, 2], [5, 5]], title="Défi ; second")
+    _defi(jury, title="Défi sans note")
+    if stale:
+        # A weight changed outside the admin: the figures are computed from the scores.
+        jury.criteria.filter(position=2).update(weight=3)
+    criteria = list(jury.criteria.order_by("position"))
+    names = [
+        *ranking._ranking_fields(DEFI_JURY),
+        *(ranking_criterion_key(criterion) for criterion in criteria),
+        *("rank", "normalised_rank", "due", "done", "weighted", "normalised", "mean"),
+        *("median", "spread", "overall_min", "overall_max", "spread_flagged", "shortlisted_at"),
+    ]
+    rows = jury_ranking(DEFI_JURY, jury, criteria=criteria).values_list(*names)
+
+    read = ranking._rows_as_sent(rows)
+
+    assert read == list(rows)
+    assert [list(map(type, row)) for row in read] == [list(map(type, row)) for row in rows]
+    assert {type(value) for row in read for value in row} >= {int, float, str, bool}
+    assert ranking._rows_as_sent(rows.none()) == []
 
 
 # --- Permissions -----------------------------------------------------------------------
