@@ -1,13 +1,23 @@
 """Calls for candidates (appels à candidatures): the programme's recruitment of its EIGs,
 one or more per promotion, for the positions of the promotion's selected défis."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from eig.jury.models import Jury
-from eig.programme.models import Promotion
+from eig.programme.models import Promotion, Specialty
+from projects.models import DefiPosition
+
+# The programme asked for 3 to 5 ranked wishes (promotion 6).
+MIN_WISHES, MAX_WISHES = 3, 5
 
 
 class CandidateCall(models.Model):
@@ -109,3 +119,220 @@ class CandidateCall(models.Model):
     @property
     def wishes_with_application(self) -> bool:
         return self.wishes_timing == self.WishesTiming.WITH_APPLICATION
+
+
+def _text(verbose_name, max_length, help_text=""):
+    """A free-text answer of the application, limited in characters (the real forms of
+    demarches-simplifiees.fr limited them by the page)."""
+    return models.TextField(
+        verbose_name,
+        blank=True,
+        help_text=help_text,
+        validators=[MaxLengthValidator(max_length)],
+        db_comment=f"max {max_length} caractères",
+    )
+
+
+@deconstructible
+class ProfileUrlValidator:
+    """A link to a profile on `host` (github.com, gitlab.com, linkedin.com), in https."""
+
+    def __init__(self, host: str):
+        self.host = host
+
+    def __call__(self, value: str) -> None:
+        parsed = urlsplit(value or "")
+        name = (parsed.hostname or "").removeprefix("www.")
+        if parsed.scheme != "https" or not (name == self.host or name.endswith(f".{self.host}")):
+            raise ValidationError(
+                _("Donnez l'adresse de votre profil sur %(host)s, en https://%(host)s/…"),
+                params={"host": self.host},
+                code="profile_host",
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, ProfileUrlValidator) and other.host == self.host
+
+
+def _profile(label: str, host: str):
+    return models.URLField(
+        label, max_length=200, blank=True, validators=[ProfileUrlValidator(host)]
+    )
+
+
+class Application(models.Model):
+    """A candidate's application to a call for candidates, following the sections of the
+    programme's last form (promotion 7): presentation and CV; main and secondary skills;
+    experience in the specialty and in entrepreneurship; motivation; wishes; personal
+    information. One per person and call. Saved as a draft at every section, submitted
+    before the call's deadline, withdrawn at any time.
+
+    `candidate` is emptied, never the row, when its person deletes their account: the
+    application is then anonymised (its identity and files erased), its scores kept for the
+    programme's statistics."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SUBMITTED = "submitted", _("Déposée")
+        WITHDRAWN = "withdrawn", _("Retirée")
+
+    class Action(models.TextChoices):
+        """What the application's history events say (`eig.history`)."""
+
+        CREATED = "created", _("Création")
+        SUBMITTED = "submitted", _("Dépôt")
+        WITHDRAWN = "withdrawn", _("Retrait")
+        WISHES_SET = "wishes_set", _("Vœux enregistrés")
+        WISH_WITHDRAWN = "wish_withdrawn", _("Vœu retiré")
+        ANONYMISED = "anonymised", _("Anonymisation (compte supprimé)")
+
+    class Civility(models.TextChoices):
+        MADAME = "madame", _("Madame")
+        MONSIEUR = "monsieur", _("Monsieur")
+        UNSAID = "non_precise", _("Je préfère ne pas répondre")
+
+    class Mobility(models.TextChoices):
+        FRANCE = "france", _("Partout en France")
+        REGION = "region", _("Dans ma région")
+        LOCAL = "locale", _("Dans ma ville seulement")
+
+    call = models.ForeignKey(
+        CandidateCall,
+        verbose_name=_("appel à candidatures"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("candidat·e"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+    state = models.CharField(
+        _("état"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+
+    # Presentation and CV
+    presentation = _text(_("présentation"), 1500, _("Qui êtes-vous, en quelques lignes ?"))
+    cv = models.FileField(_("CV (PDF)"), upload_to="candidates/cv/", blank=True)
+    # SHA-256 of the CV's bytes: the same file sent from two accounts is flagged to staff.
+    cv_checksum = models.CharField(max_length=64, blank=True, db_index=True)
+    cv_anonymised = models.FileField(
+        _("CV anonymisé (PDF)"), upload_to="candidates/cv/", blank=True
+    )
+    portfolio = models.FileField(
+        _("portfolio (PDF)"), upload_to="candidates/portfolio/", blank=True
+    )
+    github_url = _profile(_("profil GitHub"), "github.com")
+    gitlab_url = _profile(_("profil GitLab"), "gitlab.com")
+    linkedin_url = _profile(_("profil LinkedIn"), "linkedin.com")
+    website_url = models.URLField(_("site personnel"), max_length=200, blank=True)
+
+    # Skills
+    specialty = models.CharField(_("métier"), max_length=32, choices=Specialty.choices, blank=True)
+    skills_main = _text(_("compétences principales"), 1000)
+    skills_secondary = _text(_("compétences complémentaires"), 1000)
+
+    # Experience
+    years_experience = models.PositiveSmallIntegerField(
+        _("années d'expérience dans ce métier"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+    )
+    experience_specialty = _text(_("expérience dans le métier"), 2500)
+    experience_entrepreneurship = _text(
+        _("expérience de l'entrepreneuriat"),
+        2000,
+        _("Un projet mené de bout en bout, une création, une initiative, au travail ou ailleurs."),
+    )
+
+    # Motivation
+    motivation = _text(_("motivation à rejoindre le programme"), 3000)
+
+    # Personal information
+    civility = models.CharField(_("civilité"), max_length=16, choices=Civility.choices, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("année de naissance"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1940), MaxValueValidator(2015)],
+    )
+    mobility = models.CharField(
+        _("mobilité géographique"), max_length=16, choices=Mobility.choices, blank=True
+    )
+    available_on = models.DateField(_("disponible à partir du"), null=True, blank=True)
+    talent_pool_consent = models.BooleanField(
+        _("rester dans le vivier des talents"),
+        default=False,
+        help_text=_(
+            "Retenu·e, votre dossier est conservé deux ans dans le vivier, où les "
+            "administrations du programme peuvent vous proposer une mission."
+        ),
+    )
+
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-updated_at"]
+        constraints = [
+            # One application per person and call; an anonymised one (no candidate) counts
+            # for nobody.
+            models.UniqueConstraint(
+                fields=["call", "candidate"], name="application_one_per_candidate_and_call"
+            ),
+        ]
+
+    def __str__(self):
+        who = self.candidate.get_full_name() if self.candidate_id else _("candidature anonymisée")
+        return f"{who} – {self.call}"
+
+    def get_absolute_url(self):
+        return reverse("candidates:application", kwargs={"slug": self.call.slug})
+
+
+class Wish(models.Model):
+    """A wish of an application: one position of a selected défi, ranked (1 is the
+    favourite). A withdrawn wish stays, with its date, as history; the ranks of the wishes
+    still held are unique."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="wishes", verbose_name=_("candidature")
+    )
+    position = models.ForeignKey(
+        DefiPosition, on_delete=models.PROTECT, related_name="wishes", verbose_name=_("poste")
+    )
+    rank = models.PositiveSmallIntegerField(_("rang"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vœu")
+        verbose_name_plural = _("vœux")
+        ordering = ["application", "rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rank__gte=1, rank__lte=MAX_WISHES), name="wish_rank_1_to_5"
+            ),
+            models.UniqueConstraint(
+                fields=["application", "position"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="wish_position_once",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "rank"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="wish_rank_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}. {self.position.defi} – {self.position}"

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from candidates.models import CandidateCall
+from candidates.models import Application, CandidateCall, Wish
 from eig.programme.models import FaqEntry
 from projects.models import Defi, DefiPosition
 
@@ -56,3 +56,44 @@ def candidate_call_themes(call: CandidateCall) -> list[str]:
 
 def faq_for_candidates() -> list[FaqEntry]:
     return list(FaqEntry.objects.filter(audience=FaqEntry.Audience.CANDIDATES))
+
+
+def call_positions(call: CandidateCall) -> QuerySet[DefiPosition]:
+    """The positions a call offers: those of the selected défis of its promotion."""
+    return DefiPosition.objects.filter(
+        defi__call__promotion_id=call.promotion_id, defi__state=Defi.State.SELECTED
+    ).select_related("defi__administration")
+
+
+def candidate_application(user, call: CandidateCall) -> Application | None:
+    """The person's application to `call`, with its wishes (positions, défis) in rank order;
+    None when they have not started one."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Application.objects.filter(call=call, candidate=user)
+        .select_related("call__promotion")
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.filter(withdrawn_at__isnull=True)
+                .select_related("position__defi__administration")
+                .order_by("rank"),
+                to_attr="held_wishes",
+            )
+        )
+        .first()
+    )
+
+
+def position_choices(call: CandidateCall, specialty: str) -> list[tuple[int, str]]:
+    """The positions of the call that seek `specialty`, as (pk, label) for the wishes form:
+    « Défi (administration) – EIG n »."""
+    positions = call_positions(call).filter(specialty=specialty).order_by("defi__title", "rank")
+    return [
+        (
+            position.pk,
+            f"{position.defi.title} ({position.defi.administration}) – EIG {position.rank}",
+        )
+        for position in positions
+    ]

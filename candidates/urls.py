@@ -1,11 +1,44 @@
 from django.urls import path
 
-from candidates import views
+from candidates.views import application, public
 
 app_name = "candidates"
 
 urlpatterns = [
-    path("candidater/", views.call_list, name="call_list"),
-    path("candidater/<slug:slug>/", views.call_detail, name="call_detail"),
-    path("candidater/<slug:slug>/defis/", views.call_defis, name="call_defis"),
+    path("candidater/", public.call_list, name="call_list"),
+    path("candidater/<slug:slug>/", public.call_detail, name="call_detail"),
+    path("candidater/<slug:slug>/defis/", public.call_defis, name="call_defis"),
+    path(
+        "candidater/<slug:slug>/ma-candidature/", application.application_detail, name="application"
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/commencer/",
+        application.application_start,
+        name="application_start",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/voeux/",
+        application.application_wishes,
+        name="application_wishes",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/deposer/",
+        application.application_submit,
+        name="application_submit",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/retirer/",
+        application.application_withdraw,
+        name="application_withdraw",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/voeux/<int:pk>/retirer/",
+        application.wish_withdraw,
+        name="wish_withdraw",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/<slug:section>/",
+        application.application_section,
+        name="application_section",
+    ),
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from candidates import services as candidate_services
 from eig.jury import services
 from funding.models import Convention
 from funding.services.preparation import conventions_prepare_for_promotion
@@ -15,6 +16,7 @@ from projects.models import Defi, DefiEvaluation
 from tests.factories import (
     AgentFactory,
     CandidateCallFactory,
+    CandidateFactory,
     ClosedProjectCallFactory,
     DefiFactory,
     JurorFactory,
@@ -61,11 +63,13 @@ def world():
     JuryMemberFactory(jury=jury, user=juror)
     scored = submitted_defi(closed, title="Cadastre solaire")
     services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    candidate_call = CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
+    candidate = CandidateFactory()
+    candidate_services.application_start(call=candidate_call, candidate=candidate)
     return {
         "open_call": open_call,
-        "candidate_call": CandidateCallFactory(
-            promotion=promotion, title="Appel à candidatures EIG 6"
-        ),
+        "candidate_call": candidate_call,
+        "candidate": candidate,
         "public": public,
         "promotion": promotion,
         "agent": agent,
@@ -119,6 +123,13 @@ def _pages(world):
             reverse("projects:defi_section", args=[draft.pk, "contexte"]),
             reverse("funding:my_conventions"),
             reverse("account_logout"),
+        ],
+        world["candidate"]: [
+            reverse("candidates:application", args=[world["candidate_call"].slug]),
+            reverse(
+                "candidates:application_section", args=[world["candidate_call"].slug, "motivation"]
+            ),
+            reverse("candidates:application_wishes", args=[world["candidate_call"].slug]),
         ],
         world["juror"]: [
             reverse("jury:dashboard"),

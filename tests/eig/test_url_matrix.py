@@ -26,6 +26,8 @@ from django.test import TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from candidates import services as candidate_services
+from candidates.models import Application, Wish
 from eig.accounts.models import Role
 from eig.jury import hearings, shortlist
 from eig.jury.models import DecisionRecord
@@ -157,6 +159,13 @@ def _build_world():
     # A convention of A for a défi it saw selected, rendered, with a signed scan.
     promotion = funded_promotion("6", envelope=Decimal("100000.00"))
     selected = selected_defi(promotion, administration, positions=1, owner=agent)
+    # Another candidate's submitted application to the promotion's call, with a wish.
+    candidate_call = CandidateCallFactory(promotion=promotion)
+    application = candidate_services.application_start(
+        call=candidate_call, candidate=CandidateFactory()
+    )
+    Application.objects.filter(pk=application.pk).update(state=Application.State.SUBMITTED)
+    wish = Wish.objects.create(application=application, position=selected.positions.get(), rank=1)
     with TestCase.captureOnCommitCallbacks(execute=True):
         convention = preparation.convention_prepare(
             promotion=promotion, administration=administration, actor=staff
@@ -185,7 +194,9 @@ def _build_world():
         draft=draft,
         invitation=invitation,
         open_call=open_call,
-        candidate_call=CandidateCallFactory(promotion=promotion),
+        candidate_call=candidate_call,
+        application=application,
+        wish=wish,
         closed_call=closed_call,
         jury=jury,
         submitted=submitted,
@@ -295,6 +306,10 @@ def _version(world):
     return {"pk": world.convention.pk, "number": world.version.number}
 
 
+def _candidate_call(world):
+    return {"slug": world.candidate_call.slug}
+
+
 def _membership_request(world):
     return {"pk": world.pending_request.pk}
 
@@ -400,6 +415,29 @@ MATRIX: dict[str, Row] = {
     "candidates:call_list": Row(_none, public()),
     "candidates:call_detail": Row(lambda w: {"slug": w.candidate_call.slug}, public()),
     "candidates:call_defis": Row(lambda w: {"slug": w.candidate_call.slug}, public()),
+    # A candidate's application: only candidates reach these pages (others: 403), each their
+    # own application only. The matrix's candidate has none: they are offered to start one,
+    # and another candidate's application, sections, wishes and actions are 404 to them.
+    "candidates:application": Row(_candidate_call, statuses(403, candidate=200)),
+    "candidates:application_start": Row(
+        _candidate_call, post_only(), post=statuses(403, candidate=None)
+    ),
+    "candidates:application_section": Row(
+        lambda w: {"slug": w.candidate_call.slug, "section": "motivation"},
+        statuses(403, candidate=404),
+    ),
+    "candidates:application_wishes": Row(_candidate_call, statuses(403, candidate=404)),
+    "candidates:application_submit": Row(
+        _candidate_call, post_only(), post=statuses(403, candidate=404)
+    ),
+    "candidates:application_withdraw": Row(
+        _candidate_call, post_only(), post=statuses(403, candidate=404)
+    ),
+    "candidates:wish_withdraw": Row(
+        lambda w: {"slug": w.candidate_call.slug, "pk": w.wish.pk},
+        post_only(),
+        post=statuses(403, candidate=404),
+    ),
     # Starting a défi: agents who belong to an administration; an agent still waiting is sent
     # to "Mon administration", anyone else back to the call.
     "projects:defi_start": Row(

@@ -22,7 +22,9 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 from pypdf import PdfWriter
 
+from candidates import services as candidate_services
 from candidates.models import CandidateCall
+from candidates.sections import SECTIONS_BY_KEY as CANDIDATE_SECTIONS
 from eig.accounts.models import Role, User
 from eig.accounts.services import user_grant_role, user_two_factor_set
 from eig.history import services as history
@@ -91,7 +93,13 @@ ACCOUNTS = (
     ),
     DemoAccount("jure@demo.eig.fr", "Marc", "Lefèvre", Role.JUROR, "juré·e"),
     DemoAccount("jure2@demo.eig.fr", "Nathalie", "Roche", Role.JUROR, "juré·e"),
-    DemoAccount("candidate@demo.eig.fr", "Léa", "Moreau", Role.CANDIDATE, "candidat·e"),
+    DemoAccount(
+        "candidate@demo.eig.fr",
+        "Léa",
+        "Moreau",
+        Role.CANDIDATE,
+        "candidat·e (un brouillon de candidature à l'appel EIG 8)",
+    ),
     DemoAccount("coach@demo.eig.fr", "Julien", "Petit", Role.COACH, "coach"),
 )
 
@@ -306,7 +314,8 @@ class Command(BaseCommand):
             self._jury(call, users)
             self._funding_rules(call.promotion)
             self._selected_defi(call.promotion, users["agent.culture@demo.eig.fr"])
-            self._candidate_call(call.promotion)
+            candidate_call = self._candidate_call(call.promotion)
+            self._candidate_draft(candidate_call, users["candidate@demo.eig.fr"])
             session = self._second_session(call.promotion, users)
         self._print_accounts(call, session)
 
@@ -500,12 +509,12 @@ class Command(BaseCommand):
             actor=None,
         )
 
-    def _candidate_call(self, promotion: Promotion) -> None:
+    def _candidate_call(self, promotion: Promotion) -> CandidateCall:
         """The call for candidates of promotion 8, open, for the positions of its selected
         défis; its pre-selection is anonymous, as promotion 6's was."""
         now = timezone.now()
         today = timezone.localdate(now, PARIS)
-        CandidateCall.objects.update_or_create(
+        call, _ = CandidateCall.objects.update_or_create(
             slug="aac-eig-8",
             defaults={
                 "promotion": promotion,
@@ -527,6 +536,30 @@ class Command(BaseCommand):
                 "anonymous": True,
             },
         )
+        return call
+
+    def _candidate_draft(self, call: CandidateCall, candidate: User) -> None:
+        """The demo candidate's draft: two sections written, the rest to try."""
+        application = candidate_services.application_start(call=call, candidate=candidate)
+        if application.state != application.State.DRAFT or application.presentation:
+            return
+        for key, data in {
+            "presentation": {
+                "presentation": "Développeuse depuis six ans, d'abord dans une jeune pousse de "
+                "la mobilité, puis dans une collectivité.",
+            },
+            "competences": {
+                "specialty": Specialty.DEVELOPMENT,
+                "skills_main": "Python, Django, PostgreSQL, tests automatisés.",
+                "skills_secondary": "Cartographie, accessibilité numérique.",
+            },
+        }.items():
+            candidate_services.application_update_section(
+                application=application,
+                actor=candidate,
+                section=CANDIDATE_SECTIONS[key],
+                data=data,
+            )
 
     def _second_session(self, promotion: Promotion, users: dict[str, User]) -> ProjectCall:
         """A second session of promotion 8, closed, whose jury is under way: five défis

@@ -1,0 +1,51 @@
+"""The applications part of a person's personal-data export."""
+
+from candidates.models import Application
+from eig.accounts.models import User
+from eig.history.selectors import history_attach
+
+
+def application_personal_data(user: User) -> list[dict]:
+    """Every application of the person, with all they wrote, their wishes and history."""
+    applications = history_attach(
+        Application.objects.filter(candidate=user)
+        .select_related("call")
+        .prefetch_related("wishes__position__defi")
+        .order_by("created_at")
+    )
+    fields = [
+        field.name
+        for field in Application._meta.concrete_fields
+        if field.name not in ("id", "call", "candidate", "cv_checksum")
+    ]
+    exported = []
+    for application in applications:
+        values = {}
+        for name in fields:
+            value = getattr(application, name)
+            if hasattr(value, "name"):  # a file: its name, not its bytes
+                value = value.name or None
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            values[name] = value
+        exported.append(
+            {
+                "id": application.pk,
+                "appel": str(application.call),
+                **values,
+                "voeux": [
+                    {
+                        "rang": wish.rank,
+                        "defi": str(wish.position.defi),
+                        "poste": str(wish.position),
+                        "retire_le": wish.withdrawn_at.isoformat() if wish.withdrawn_at else None,
+                    }
+                    for wish in application.wishes.all()
+                ],
+                "historique": [
+                    {"le": event.at.isoformat(), "action": event.action, "vers": event.to_state}
+                    for event in application.history
+                ],
+            }
+        )
+    return exported

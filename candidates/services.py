@@ -1,0 +1,380 @@
+"""State changes of applications: start, save a section, set the wishes, submit, withdraw.
+
+Every change is the candidate's own (`candidates.edit_application`, asked here as well as by
+the views); every move of state writes the application's history; the deadlines are the
+call's, compared with the instant of the request, shown in Paris time."""
+
+import datetime
+import hashlib
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from candidates.models import MAX_WISHES, MIN_WISHES, Application, CandidateCall, Wish
+from candidates.sections import SECTIONS, Section
+from candidates.selectors import call_positions
+from eig.accounts.models import User
+from eig.exceptions import DeadlinePassed, DomainError, IncompleteDossier, InvalidTransition
+from eig.history.services import record
+from eig.notifications.services import email_queue
+from eig.permissions import ensure_perm
+
+PARIS = ZoneInfo("Europe/Paris")
+State = Application.State
+Action = Application.Action
+
+
+def _paris(instant: datetime.datetime) -> str:
+    return f"{instant.astimezone(PARIS):%d/%m/%Y à %H:%M}"
+
+
+def _ensure_call_open(call: CandidateCall, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    if now < call.opens_at:
+        raise DeadlinePassed(
+            f"L'appel « {call} » ouvre le {_paris(call.opens_at)} (heure de Paris) : "
+            "aucune candidature n'est possible avant.",
+            code="not_open",
+        )
+    if now >= call.closes_at:
+        raise DeadlinePassed(
+            f"L'appel « {call} » est clos depuis le {_paris(call.closes_at)} (heure de Paris) : "
+            "la candidature ne peut plus être déposée ni modifiée.",
+            code="closed",
+        )
+
+
+def _ensure_candidate(application: Application, actor: User) -> None:
+    ensure_perm(
+        actor,
+        "candidates.edit_application",
+        application,
+        message="Seul·e le candidat ou la candidate modifie sa candidature.",
+    )
+
+
+def _ensure_draft(application: Application) -> None:
+    if application.state != State.DRAFT:
+        raise InvalidTransition(
+            f"Une candidature « {application.get_state_display().lower()} » ne se modifie plus.",
+            code="not_draft",
+        )
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+
+
+def application_sections(call: CandidateCall) -> tuple[Section, ...]:
+    """The sections a call's application has: the wishes only when they come with it."""
+    if call.wishes_with_application:
+        return SECTIONS
+    return tuple(section for section in SECTIONS if section.special != "wishes")
+
+
+@transaction.atomic
+def application_start(
+    *, call: CandidateCall, candidate: User, now: datetime.datetime | None = None
+) -> Application:
+    """The candidate's application to `call`: created as a draft on the first visit, the
+    same one after (one per person and call, which the database enforces).
+
+    Side effect: a "created" history event when the draft is created."""
+    ensure_perm(
+        candidate,
+        "candidates.apply",
+        call,
+        message="Seul un compte de candidat·e peut candidater : créez-en un pour postuler.",
+        code="not_candidate",
+    )
+    existing = Application.objects.filter(call=call, candidate=candidate).first()
+    if existing is not None:
+        return existing
+    _ensure_call_open(call, now)
+    try:
+        # A savepoint: a second tab that created it first wins, and this one reads it.
+        with transaction.atomic():
+            application = Application.objects.create(call=call, candidate=candidate)
+    except IntegrityError:
+        return Application.objects.get(call=call, candidate=candidate)
+    record(application, action=Action.CREATED, to_state=State.DRAFT, actor=candidate, at=now)
+    return application
+
+
+@transaction.atomic
+def application_update_section(
+    *,
+    application: Application,
+    actor: User,
+    section: Section,
+    data: dict,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Save one section of a draft (`data`: its fields, already validated by its form; an
+    uploaded file replaces the previous one). No history: a draft changes, its state does
+    not."""
+    application = _locked(application)
+    _ensure_candidate(application, actor)
+    _ensure_draft(application)
+    _ensure_call_open(application.call, now)
+    for name in section.fields:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in ("cv", "cv_anonymised", "portfolio"):
+            if not value:
+                continue  # no new file: the one saved stays
+            if name == "cv":
+                application.cv_checksum = _checksum(value)
+            getattr(application, name).save(
+                f"candidature-{application.pk}-{name}.pdf", value, save=False
+            )
+        else:
+            setattr(application, name, value)
+    application.save()
+    return application
+
+
+def _checksum(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def application_set_wishes(
+    *,
+    application: Application,
+    actor: User,
+    position_ids: list[int],
+    now: datetime.datetime | None = None,
+) -> list[Wish]:
+    """Rank the draft's wishes: 3 to 5 positions, the first the favourite, each once, each
+    among the call's positions that seek the application's métier. Replaces the draft's
+    wishes as a whole.
+
+    Side effect: a "wishes set" history event with the positions in order."""
+    application = _locked(application)
+    _ensure_candidate(application, actor)
+    _ensure_draft(application)
+    _ensure_call_open(application.call, now)
+    if not application.call.wishes_with_application:
+        raise DomainError(
+            "Cet appel demande les vœux après la présélection, aux seuls présélectionnés.",
+            code="wishes_later",
+        )
+    if not application.specialty:
+        raise DomainError(
+            "Indiquez d'abord votre métier (section « Compétences ») : les vœux se choisissent "
+            "parmi les postes qui le recherchent.",
+            code="no_specialty",
+        )
+    if len(set(position_ids)) != len(position_ids):
+        raise DomainError("Chaque poste ne peut figurer qu'une fois dans vos vœux.", code="twice")
+    if not MIN_WISHES <= len(position_ids) <= MAX_WISHES:
+        raise DomainError(
+            f"Classez de {MIN_WISHES} à {MAX_WISHES} vœux (vous en avez {len(position_ids)}).",
+            code="count",
+        )
+    positions = call_positions(application.call).in_bulk(position_ids)
+    unknown = [pk for pk in position_ids if pk not in positions]
+    if unknown:
+        raise DomainError("Un de ces postes n'est pas proposé par cet appel.", code="unknown")
+    other = [
+        positions[pk] for pk in position_ids if positions[pk].specialty != application.specialty
+    ]
+    if other:
+        raise DomainError(
+            f"« {other[0].defi} » cherche pour ce poste un autre métier que le vôtre.",
+            code="specialty",
+        )
+    # A draft's wishes are replaced, not withdrawn: nothing was submitted yet.
+    application.wishes.filter(withdrawn_at__isnull=True).delete()
+    wishes = Wish.objects.bulk_create(
+        Wish(application=application, position=positions[pk], rank=rank)
+        for rank, pk in enumerate(position_ids, start=1)
+    )
+    record(
+        application,
+        action=Action.WISHES_SET,
+        actor=actor,
+        at=now,
+        data={"positions": position_ids},
+    )
+    return wishes
+
+
+def application_missing(application: Application) -> dict[str, str]:
+    """What each section still lacks for a submission, by section key."""
+    missing = {}
+    for section in application_sections(application.call):
+        if section.special == "wishes":
+            held = application.wishes.filter(withdrawn_at__isnull=True).count()
+            if held < MIN_WISHES:
+                missing[section.key] = f"{section.title} : au moins {MIN_WISHES} vœux."
+            continue
+        empty = [
+            str(Application._meta.get_field(name).verbose_name)
+            for name in section.required
+            if getattr(application, name) in (None, "")
+        ]
+        if empty:
+            missing[section.key] = f"{section.title} : {', '.join(empty)}."
+    return missing
+
+
+@transaction.atomic
+def application_submit(
+    *, application: Application, actor: User, now: datetime.datetime | None = None
+) -> Application:
+    """Submit the draft before the call's deadline.
+
+    Side effects: a "submitted" history event; a confirmation mail to the candidate."""
+    application = _locked(application)
+    _ensure_candidate(application, actor)
+    _ensure_draft(application)
+    _ensure_call_open(application.call, now)
+    missing = application_missing(application)
+    if missing:
+        raise IncompleteDossier(
+            "La candidature ne peut pas être déposée : des informations obligatoires manquent.",
+            missing=list(missing.values()),
+        )
+    application.state = State.SUBMITTED
+    application.submitted_at = now or timezone.now()
+    application.save(update_fields=["state", "submitted_at", "updated_at"])
+    record(
+        application,
+        action=Action.SUBMITTED,
+        from_state=State.DRAFT,
+        to_state=State.SUBMITTED,
+        actor=actor,
+        at=now,
+    )
+    email_queue(
+        to=[actor.email],
+        template="application_submitted",
+        context={"application": application, "call": application.call},
+        idempotency_key=f"application-{application.pk}-submitted",
+    )
+    return application
+
+
+@transaction.atomic
+def application_withdraw(
+    *,
+    application: Application,
+    actor: User,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Withdraw the application, draft or submitted, at any time: it leaves the selection.
+
+    Side effects: a "withdrawn" history event with the candidate's reason, if any; a mail
+    confirming it."""
+    application = _locked(application)
+    _ensure_candidate(application, actor)
+    if application.state == State.WITHDRAWN:
+        raise InvalidTransition("Cette candidature est déjà retirée.", code="withdrawn")
+    previous = application.state
+    application.state = State.WITHDRAWN
+    application.withdrawn_at = now or timezone.now()
+    application.save(update_fields=["state", "withdrawn_at", "updated_at"])
+    record(
+        application,
+        action=Action.WITHDRAWN,
+        from_state=previous,
+        to_state=State.WITHDRAWN,
+        actor=actor,
+        note=note,
+        at=now,
+    )
+    email_queue(
+        to=[actor.email],
+        template="application_withdrawn",
+        context={"application": application, "call": application.call},
+        idempotency_key=f"application-{application.pk}-withdrawn",
+    )
+    return application
+
+
+@transaction.atomic
+def wish_withdraw(*, wish: Wish, actor: User, now: datetime.datetime | None = None) -> Wish:
+    """Withdraw one wish of a submitted application: the others keep their ranks. A draft
+    simply ranks its wishes again.
+
+    Side effect: a "wish withdrawn" history event on the application."""
+    application = _locked(wish.application)
+    _ensure_candidate(application, actor)
+    if application.state != State.SUBMITTED:
+        raise InvalidTransition(
+            "Seuls les vœux d'une candidature déposée se retirent un à un ; un brouillon "
+            "se classe à nouveau.",
+            code="not_submitted",
+        )
+    wish = Wish.objects.select_for_update().get(pk=wish.pk, application=application)
+    if wish.withdrawn_at is not None:
+        raise InvalidTransition("Ce vœu est déjà retiré.", code="wish_withdrawn")
+    wish.withdrawn_at = now or timezone.now()
+    wish.save(update_fields=["withdrawn_at"])
+    record(
+        application,
+        action=Action.WISH_WITHDRAWN,
+        actor=actor,
+        at=now,
+        data={"wish": wish.pk, "position": wish.position_id, "rank": wish.rank},
+    )
+    return wish
+
+
+# What identifies a candidate in an application: erased with their account. The métier, the
+# experience in years, the state, the dates and the wishes stay, for the programme's
+# statistics, without anyone to attach them to.
+IDENTIFYING_TEXTS = (
+    "presentation",
+    "skills_main",
+    "skills_secondary",
+    "experience_specialty",
+    "experience_entrepreneurship",
+    "motivation",
+    "github_url",
+    "gitlab_url",
+    "linkedin_url",
+    "website_url",
+    "civility",
+    "phone",
+    "mobility",
+    "cv_checksum",
+)
+IDENTIFYING_FILES = ("cv", "cv_anonymised", "portfolio")
+
+
+@transaction.atomic
+def applications_anonymise_for_erasure(user: User) -> int:
+    """Before `user`'s account is deleted: erase what identifies them in their applications
+    (texts, links, contact details, birth year, files), keep the rest. Returns how many.
+
+    Side effects: the files are deleted from storage once the transaction commits; an
+    "anonymised" history event on each application, without actor."""
+    applications = list(Application.objects.select_for_update().filter(candidate=user))
+    for application in applications:
+        files = [getattr(application, name) for name in IDENTIFYING_FILES]
+        for name in IDENTIFYING_TEXTS:
+            setattr(application, name, "")
+        for name in IDENTIFYING_FILES:
+            setattr(application, name, "")
+        application.birth_year = None
+        application.available_on = None
+        application.candidate = None
+        application.save()
+        for stored in files:
+            if stored:
+                transaction.on_commit(
+                    lambda name=stored.name, storage=stored.storage: storage.delete(name)
+                )
+        record(application, action=Action.ANONYMISED, actor=None)
+    return len(applications)
