@@ -27,7 +27,7 @@ from eig.jury.screens import (
 )
 from eig.jury.selectors import (
     jury_member_loads,
-    jury_members_active,
+    jury_members_listed,
     jury_progress,
 )
 from eig.jury.views.paging import counted_page
@@ -174,7 +174,7 @@ def _assignment_rows(domain, dossiers, jury) -> list[dict]:
 def selection_assignment(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
     # Loaded once for the conflicts, the filter and the form (each would query them).
-    members = list(jury_members_active(jury))
+    members = list(jury_members_listed(domain, jury))
     run_form = AssignmentRunForm()
     add_form = EvaluationAddForm(domain=domain, jury=jury, members=members)
     if request.method == "POST":

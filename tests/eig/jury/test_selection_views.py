@@ -399,6 +399,33 @@ def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
     assert defi_conflict_count(jury, members) == len(jury_conflicts(DEFI_JURY, jury)) == 7
 
 
+def test_jury_members_listed_read_what_the_rule_and_the_lists_read(jury, django_assert_num_queries):
+    from eig.jury.selectors import jury_conflicts, jury_members_active, jury_members_listed
+    from eig.programme.models import Administration
+    from projects.selectors.defis import defi_conflict_count
+    from tests.factories import AdministrationFactory
+
+    ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
+    operator = AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=ministry)
+    JuryMemberFactory(jury=jury, user__administration=operator)
+    JuryMemberFactory(jury=jury, user__administration=ministry)
+    call = jury.project_call
+    submitted_defi(call, owner__administration=operator)
+    submitted_defi(call, owner__administration=ministry)
+    dossiers = list(DEFI_JURY.dossiers(jury))
+    every_column = list(jury_members_active(jury))
+
+    # The members, then the conflicts and the names without a query of their own.
+    with django_assert_num_queries(1):
+        listed = list(jury_members_listed(DEFI_JURY, jury))
+        conflicts = DEFI_JURY.automatic_conflicts(listed, dossiers)
+        names = [str(member) for member in listed]
+
+    assert conflicts == DEFI_JURY.automatic_conflicts(every_column, dossiers) != {}
+    assert names == [str(member) for member in every_column]
+    assert defi_conflict_count(jury, listed) == len(jury_conflicts(DEFI_JURY, jury)) == 4
+
+
 # What the assignment table's rows printed through the template, before the view joined
 # them as strings (`_assignment_row`).
 ROW_TEMPLATE = (
