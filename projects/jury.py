@@ -120,6 +120,8 @@ DEFI_JURY = JuryDomain(
         "administration__parent__name",
         "administration__parent__kind",
     ),
+    # `defi_automatic_conflicts`: the juror's administration and its ministry.
+    member_fields=("user__administration__kind", "user__administration__parent__kind"),
     conflict_count=lambda jury, members: defi_conflict_count(jury, members),
     # As `defi_jury_transition` has it: selection starts at the call's closing instant.
     selection_starts_at=lambda jury: jury.project_call.closes_at,

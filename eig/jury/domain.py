@@ -153,6 +153,10 @@ class JuryDomain:
     # conflicts page reads, which the automatic conflict rule needs too. Empty: all.
     list_fields: tuple[str, ...] = ()
     conflict_fields: tuple[str, ...] = ()
+    # What the automatic conflict rule reads of a juror, from the member (e.g.
+    # "user__administration__kind"): the assignment page loads the pool for the rule and its
+    # lists of jurors, which read only names besides. Empty: all.
+    member_fields: tuple[str, ...] = ()
     # How many (dossier, juror) pairs are in conflict in the jury (`members`: its active
     # members), for the assignment page; None: counted from `jury_conflicts`.
     conflict_count: Callable[[Jury, list], int] | None = None

@@ -8,8 +8,7 @@ The forms (in `eig/jury/forms.py`) validate input only; the services in
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Window
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +47,7 @@ from eig.jury.screens import (
     jury_group_rows,
 )
 from eig.jury.selectors import jury_ranking
+from eig.jury.views.paging import counted_page
 from eig.programme.french import ordinal_suffix
 
 Decision = AbstractReview.Decision
@@ -132,7 +132,7 @@ def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
     # jury's dossiers until the page is sorted out of them, and the ranking's 20 columns
     # made that twice as slow.
     ranking = jury_ranking(domain, jury).values("pk", *_FIGURES)
-    page, totals = _counted_page(ranking, number, DELIBERATION_PAGE_SIZE, counts)
+    page, totals = counted_page(ranking, number, DELIBERATION_PAGE_SIZE, counts)
     figures = page.object_list
     dossiers = decision_rows(domain, jury).in_bulk([row["pk"] for row in figures])
     rows = []
@@ -151,35 +151,6 @@ def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
                 )
             )
     return page, rows, totals
-
-
-def _counted_page(queryset, number, size: int, counts: dict[str, Q]):
-    """Page `number` of `queryset` (the last one past it, the first one for junk, as
-    `Paginator.get_page` does), and how many of its rows match each of `counts` and in
-    all (`total`): window counts over every row, which the page's LIMIT leaves whole, so
-    that the page and its counts are one query instead of three."""
-    queryset = queryset.annotate(
-        total=Window(Count("pk")),
-        **{name: Window(Count("pk", filter=condition)) for name, condition in counts.items()},
-    )
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    items = list(queryset[(number - 1) * size : number * size])
-    if not items and number > 1:  # past the last page
-        first = next(iter(queryset[:1]), None)
-        total = (first["total"] if isinstance(first, dict) else first.total) if first else 0
-        number = max((total - 1) // size + 1, 1)
-        items = list(queryset[(number - 1) * size : number * size])
-    totals = {
-        name: (item[name] if isinstance(item, dict) else getattr(item, name)) if items else 0
-        for item in items[:1] or [None]
-        for name in ["total", *counts]
-    }
-    paginator = Paginator([], size)
-    paginator.count = totals["total"]  # counted with the page: no COUNT query
-    return Page(items, number, paginator), totals
 
 
 # Stands for a row's form prefix in a form rendered once for many rows.
@@ -569,7 +540,7 @@ def selection_hearings(request, jury_pk):
         order = list(dossiers.values_list("pk", flat=True))
         if assign_error[0] in order:
             number = order.index(assign_error[0]) // HEARINGS_PAGE_SIZE + 1
-    page, counts = _counted_page(
+    page, counts = counted_page(
         dossiers,
         number,
         HEARINGS_PAGE_SIZE,

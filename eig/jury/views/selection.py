@@ -3,7 +3,6 @@ assignment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from eig.jury.forms import AssignmentRunForm, EvaluationAddForm
 from eig.jury.models import AbstractEvaluation, JuryMember
 from eig.jury.registry import domain_for
 from eig.jury.screens import (
+    assignment_counts,
     assignment_evaluations,
     assignment_rows,
     assignment_summary,
@@ -27,9 +27,10 @@ from eig.jury.screens import (
 )
 from eig.jury.selectors import (
     jury_member_loads,
-    jury_members_active,
+    jury_members_listed,
     jury_progress,
 )
+from eig.jury.views.paging import counted_page
 
 EvaluationState = AbstractEvaluation.State
 # A page of the assignment table: 2,000 dossiers at once made 2.3 MB of HTML; 50 rows, as
@@ -173,7 +174,7 @@ def _assignment_rows(domain, dossiers, jury) -> list[dict]:
 def selection_assignment(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
     # Loaded once for the conflicts, the filter and the form (each would query them).
-    members = list(jury_members_active(jury))
+    members = list(jury_members_listed(domain, jury))
     run_form = AssignmentRunForm()
     add_form = EvaluationAddForm(domain=domain, jury=jury, members=members)
     if request.method == "POST":
@@ -221,12 +222,15 @@ def selection_assignment(request, jury_pk):
         jury=jury,
         members=members,
     )
-    summary = assignment_summary(domain, jury)
-    paginator = Paginator(filterset.qs, ASSIGNMENT_PAGE_SIZE)
+    # The page and its counts in one query (window counts over the filtered rows).
+    page, totals = counted_page(
+        filterset.qs, request.GET.get("page"), ASSIGNMENT_PAGE_SIZE, assignment_counts(jury)
+    )
     if filterset.is_valid() and not any(filterset.form.cleaned_data.values()):
-        # Unfiltered, the table has every dossier: the summary counted them already.
-        paginator.count = summary["total"]
-    page = paginator.get_page(request.GET.get("page"))
+        # Unfiltered, the page counted every dossier already.
+        summary = totals
+    else:
+        summary = assignment_summary(domain, jury)
     rows = _assignment_rows(domain, page.object_list, jury)
     csrf = get_token(request)
     table_rows = SafeString(

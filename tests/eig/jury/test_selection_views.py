@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.db.models import Count
 from django.urls import reverse
 
 from eig.jury import services
@@ -25,8 +26,8 @@ pytestmark = pytest.mark.django_db
 INDEX_QUERIES = 4
 # The jury's page counts each juror's evaluations apart from the list of jurors.
 JURY_QUERIES = 8
-# Unfiltered, the table counts no rows of its own: the summary counted them.
-ASSIGNMENT_QUERIES = 11
+# Unfiltered, the summary is counted with the table's page (window counts): one query.
+ASSIGNMENT_QUERIES = 10
 
 
 @pytest.fixture
@@ -306,11 +307,73 @@ def test_selection_assignment_filtered_queries_are_constant(
     member = jury.members.first()
     url = reverse("jury:selection_assignment", args=[jury.pk])
 
-    # The juror of the filter is checked against the jury, and the filtered rows are
-    # counted: two queries more (the same 13 as before the unfiltered page lost its count).
+    # The juror of the filter is checked against the jury, and the summary counts every
+    # défi apart from the filtered page (which counts its rows itself): two queries more.
     with django_assert_num_queries(ASSIGNMENT_QUERIES + 2):
         response = client.get(url, {"jure": member.pk, "page": "1"})
     assert response.status_code == 200
+
+
+def _summary_grouped(jury) -> dict:
+    """The summary of the assignment page counted as it was before the page counted it
+    with its rows: each défi grouped with its evaluations."""
+    counts = [
+        defi.n
+        for defi in DEFI_JURY.dossiers(jury).annotate(n=Count(DEFI_JURY.evaluations_relation))
+    ]
+    expected = jury.jurors_per_dossier
+    return {
+        "total": len(counts),
+        "lacking": sum(n < expected for n in counts),
+        "unassigned": sum(n == 0 for n in counts),
+    }
+
+
+@pytest.mark.parametrize("filtered", ["none", "manque", "jure"])
+def test_selection_assignment_summary_counts_every_defi(client, staff, jury, filtered):
+    _grow(jury, 2)
+    url = reverse("jury:selection_assignment", args=[jury.pk])
+    member = jury.members.first()
+    query = {"none": {}, "manque": {"manque": "on"}, "jure": {"jure": member.pk}}[filtered]
+
+    def summary():
+        return client.get(url, query).context["summary"]
+
+    unassigned = summary()
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    assigned = summary()
+    services.evaluation_unassign(
+        domain=DEFI_JURY, evaluation=DefiEvaluation.objects.filter(member=member).first()
+    )
+    one_less = summary()
+
+    assert unassigned == {"total": 4, "lacking": 4, "unassigned": 4}
+    assert assigned == {"total": 4, "lacking": 0, "unassigned": 0}
+    assert one_less == _summary_grouped(jury) == {"total": 4, "lacking": 1, "unassigned": 0}
+
+
+def test_selection_assignment_rows_count_each_defi_evaluations(client, staff, jury):
+    _grow(jury, 2)
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    lacking = DEFI_JURY.dossiers(jury).last()
+    services.evaluation_unassign(
+        domain=DEFI_JURY, evaluation=DefiEvaluation.objects.filter(defi=lacking).first()
+    )
+    url = reverse("jury:selection_assignment", args=[jury.pk])
+
+    rows = client.get(url).context["rows"]
+    lacking_rows = client.get(url, {"manque": "on"}).context["rows"]
+    grouped = dict(
+        DEFI_JURY.dossiers(jury)
+        .annotate(n=Count(DEFI_JURY.evaluations_relation))
+        .values_list("pk", "n")
+    )
+
+    # Fewest jurors first, then by number.
+    assert [(row["pk"], row["assigned"]) for row in rows] == sorted(
+        grouped.items(), key=lambda item: (item[1], item[0])
+    )
+    assert [row["pk"] for row in lacking_rows] == [lacking.pk]
 
 
 def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
@@ -334,6 +397,33 @@ def test_defi_conflict_count_is_the_number_of_conflicts_listed(jury):
 
     # 2 défis of the operator × 2 jurors, 1 of the ministry × 2 jurors, 1 declared alone.
     assert defi_conflict_count(jury, members) == len(jury_conflicts(DEFI_JURY, jury)) == 7
+
+
+def test_jury_members_listed_read_what_the_rule_and_the_lists_read(jury, django_assert_num_queries):
+    from eig.jury.selectors import jury_conflicts, jury_members_active, jury_members_listed
+    from eig.programme.models import Administration
+    from projects.selectors.defis import defi_conflict_count
+    from tests.factories import AdministrationFactory
+
+    ministry = AdministrationFactory(kind=Administration.Kind.MINISTRY)
+    operator = AdministrationFactory(kind=Administration.Kind.OPERATOR, parent=ministry)
+    JuryMemberFactory(jury=jury, user__administration=operator)
+    JuryMemberFactory(jury=jury, user__administration=ministry)
+    call = jury.project_call
+    submitted_defi(call, owner__administration=operator)
+    submitted_defi(call, owner__administration=ministry)
+    dossiers = list(DEFI_JURY.dossiers(jury))
+    every_column = list(jury_members_active(jury))
+
+    # The members, then the conflicts and the names without a query of their own.
+    with django_assert_num_queries(1):
+        listed = list(jury_members_listed(DEFI_JURY, jury))
+        conflicts = DEFI_JURY.automatic_conflicts(listed, dossiers)
+        names = [str(member) for member in listed]
+
+    assert conflicts == DEFI_JURY.automatic_conflicts(every_column, dossiers) != {}
+    assert names == [str(member) for member in every_column]
+    assert defi_conflict_count(jury, listed) == len(jury_conflicts(DEFI_JURY, jury)) == 4
 
 
 # What the assignment table's rows printed through the template, before the view joined

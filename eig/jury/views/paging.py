@@ -1,0 +1,33 @@
+"""Pages of the jury's staff tables counted with their rows."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Window
+
+
+def counted_page(queryset, number, size: int, counts: dict[str, Q]):
+    """Page `number` of `queryset` (the last one past it, the first one for junk, as
+    `Paginator.get_page` does), and how many of its rows match each of `counts` and in
+    all (`total`): window counts over every row, which the page's LIMIT leaves whole, so
+    that the page and its counts are one query instead of three."""
+    queryset = queryset.annotate(
+        total=Window(Count("pk")),
+        **{name: Window(Count("pk", filter=condition)) for name, condition in counts.items()},
+    )
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    items = list(queryset[(number - 1) * size : number * size])
+    if not items and number > 1:  # past the last page
+        first = next(iter(queryset[:1]), None)
+        total = (first["total"] if isinstance(first, dict) else first.total) if first else 0
+        number = max((total - 1) // size + 1, 1)
+        items = list(queryset[(number - 1) * size : number * size])
+    totals = {
+        name: (item[name] if isinstance(item, dict) else getattr(item, name)) if items else 0
+        for item in items[:1] or [None]
+        for name in ["total", *counts]
+    }
+    paginator = Paginator([], size)
+    paginator.count = totals["total"]  # counted with the page: no COUNT query
+    return Page(items, number, paginator), totals
