@@ -1,12 +1,12 @@
 """Who may do what with calls for candidates and applications.
 
 The calls and the positions they offer are public: anyone reads them, before signing up.
-An application is its candidate's: they write, submit and withdraw it; programme staff read
-every application; anyone else must not learn that it exists (404)."""
+An application is its candidate's: they write, submit and withdraw it; anyone else must not
+learn that it exists (404). Programme staff will read them on the selection's pages."""
 
 import rules
 
-from eig.accounts.rules import is_candidate, is_programme_staff
+from eig.accounts.rules import is_candidate
 
 
 @rules.predicate
@@ -20,6 +20,5 @@ def is_application_candidate(user, application) -> bool:
 
 
 rules.add_perm("candidates.read_call", rules.always_allow)
-rules.add_perm("candidates.apply", is_candidate)
-rules.add_perm("candidates.read_application", is_application_candidate | is_programme_staff)
+rules.add_perm("candidates.apply_to_call", is_candidate)
 rules.add_perm("candidates.edit_application", is_application_candidate)

@@ -83,7 +83,7 @@ def application_start(
     Side effect: a "created" history event when the draft is created."""
     ensure_perm(
         candidate,
-        "candidates.apply",
+        "candidates.apply_to_call",
         call,
         message="Seul un compte de candidat·e peut candidater : créez-en un pour postuler.",
         code="not_candidate",

@@ -30,7 +30,7 @@ NOT_CANDIDATE = (
 
 def _candidate_call(request, slug):
     call = candidate_call_detail(slug)
-    if not request.user.has_perm("candidates.apply", call):
+    if not request.user.has_perm("candidates.apply_to_call", call):
         raise PermissionDenied(NOT_CANDIDATE)
     return call
 

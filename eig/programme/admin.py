@@ -447,7 +447,6 @@ class PromotionAdmin(AdminInputMixin, admin.ModelAdmin):
 class FaqEntryAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["question", "audience", "position"]
     list_filter = ["audience"]
-    list_editable = ["position"]
     search_fields = ["question", "answer_html"]
     formfield_overrides = {
         FaqEntry._meta.get_field("answer_html"): {"widget": forms.Textarea(attrs={"rows": 8})},

@@ -17,9 +17,11 @@ from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
 from eig.notifications.services import outbox_write
+from eig.programme.models import FaqEntry
 from funding.services.preparation import conventions_prepare_for_promotion
 from projects.models import DefiConflict, DefiInvitation
 from tests.factories import (
+    CandidateCallFactory,
     ClosedProjectCallFactory,
     StaffFactory,
     funded_promotion,
@@ -64,6 +66,12 @@ def _one_row_of_every_model(staff):
         attachments=[("defi.pdf", b"%PDF-1.4 essai", "application/pdf")],
     )
     DsfrConfig.objects.get_or_create(language="fr")
+    CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
+    FaqEntry.objects.create(
+        audience=FaqEntry.Audience.CANDIDATES,
+        question="Qui peut devenir EIG ?",
+        answer_html="<p>Toute personne.</p>",
+    )
     EmailAddress.objects.get_or_create(user=staff, email=staff.email)
     Group.objects.get_or_create(name="Essai")
 

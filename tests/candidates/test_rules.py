@@ -1,0 +1,57 @@
+"""candidates/rules.py, pinned: who holds each permission on calls and applications."""
+
+import pytest
+
+from candidates import services
+from eig.accounts.models import Role
+from tests.factories import (
+    AgentFactory,
+    CandidateCallFactory,
+    CandidateFactory,
+    JurorFactory,
+    UserFactory,
+)
+from tests.permissions import perms_declared, roles_of, table_mismatches
+
+pytestmark = pytest.mark.django_db
+
+LOGGED_IN = {"applicant", "candidate_other", "agent", "juror", "coach", "staff", "superuser"}
+
+# Permission -> {object: roles that hold it}; every other role must not.
+TABLE = {
+    "candidates.read_call": {"call": LOGGED_IN | {"anonymous", "inactive_candidate"}},
+    # Candidates apply; nobody else does, staff included (they run the selection), nor an
+    # account closed by the programme.
+    "candidates.apply_to_call": {"call": {"applicant", "candidate_other"}},
+    "candidates.edit_application": {"application": {"applicant"}},
+}
+
+
+@pytest.fixture
+def world():
+    call = CandidateCallFactory()
+    applicant = CandidateFactory()
+    application = services.application_start(call=call, candidate=applicant)
+    users = {
+        "anonymous": None,
+        "applicant": applicant,
+        "candidate_other": CandidateFactory(),
+        "inactive_candidate": CandidateFactory(is_active=False),
+        "agent": AgentFactory(),
+        "juror": JurorFactory(),
+        "coach": UserFactory(roles=[Role.COACH]),
+        "staff": UserFactory(roles=[Role.STAFF]),
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+    }
+    return users, {"call": call, "application": application}
+
+
+def test_candidates_rules_table_pins_every_permission():
+    assert set(TABLE) == perms_declared("candidates")
+
+
+def test_candidates_rules_answer_as_the_table(world):
+    users, objects = world
+
+    assert roles_of(TABLE) <= set(users)
+    assert table_mismatches(users, objects, TABLE) == []
