@@ -1,7 +1,12 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from candidates.models import CandidateCall
+from candidates.models import Application, CandidateCall, Wish
+from candidates.selectors import application_possible_duplicates, applications_with_duplicate_flag
 from eig.forms import AdminInputMixin
+from eig.history.admin import HistoryMixin
 
 
 @admin.register(CandidateCall)
@@ -19,3 +24,113 @@ class CandidateCallAdmin(AdminInputMixin, admin.ModelAdmin):
         ("Vœux", {"fields": ["wishes_timing", "wishes_closes_at"]}),
         ("Sélection", {"fields": ["anonymous", "jury"]}),
     ]
+
+
+class WishInline(admin.TabularInline):
+    model = Wish
+    extra = 0
+    fields = ["rank", "position", "created_at", "withdrawn_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PossibleDuplicateFilter(admin.SimpleListFilter):
+    title = "doublon possible"
+    parameter_name = "doublon"
+
+    def lookups(self, request, model_admin):
+        return [("oui", "Oui"), ("non", "Non")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("oui", "non"):
+            return queryset.filter(possible_duplicate=self.value() == "oui")
+        return queryset
+
+
+@admin.register(Application)
+class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
+    """Applications, read only: they change through the candidate's pages and the
+    selection's services, each change in their history. Staff see here the possible
+    duplicates (the same person from two accounts), never merged automatically."""
+
+    list_display = ["__str__", "call", "state", "specialty", "submitted_at", "duplicate"]
+    list_filter = ["call", "state", "specialty", PossibleDuplicateFilter]
+    search_fields = ["candidate__last_name", "candidate__first_name", "candidate__email"]
+    list_select_related = ["candidate", "call"]
+    inlines = [WishInline]
+    fieldsets = [
+        (None, {"fields": ["call", "candidate", "state", "submitted_at", "withdrawn_at"]}),
+        ("Doublons possibles", {"fields": ["duplicates"]}),
+        (
+            "Candidature",
+            {
+                "fields": [
+                    "specialty",
+                    "years_experience",
+                    "presentation",
+                    "skills_main",
+                    "skills_secondary",
+                    "experience_specialty",
+                    "experience_entrepreneurship",
+                    "motivation",
+                    "cv",
+                    "cv_anonymised",
+                    "portfolio",
+                    "github_url",
+                    "gitlab_url",
+                    "linkedin_url",
+                    "website_url",
+                ]
+            },
+        ),
+        (
+            "Informations personnelles",
+            {
+                "fields": [
+                    "civility",
+                    "phone",
+                    "birth_year",
+                    "mobility",
+                    "available_on",
+                    "talent_pool_consent",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return applications_with_duplicate_flag(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an application is anonymised, never deleted
+
+    @admin.display(description="doublon possible", boolean=True, ordering="possible_duplicate")
+    def duplicate(self, application):
+        return application.possible_duplicate
+
+    @admin.display(description="autres comptes qui semblent être la même personne")
+    def duplicates(self, application):
+        found = application_possible_duplicates(application)
+        if not found:
+            return "Aucun."
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> : {}',
+            (
+                (
+                    reverse("admin:candidates_application_change", args=[other.pk]),
+                    str(other),
+                    ", ".join(reasons),
+                )
+                for other, reasons in found
+            ),
+        )

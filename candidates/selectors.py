@@ -2,7 +2,19 @@
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Lower, Right
 from django.http import Http404
 from django.utils import timezone
 
@@ -97,3 +109,93 @@ def position_choices(call: CandidateCall, specialty: str) -> list[tuple[int, str
         )
         for position in positions
     ]
+
+
+# --- Possible duplicates, for staff --------------------------------------------------------
+# The same person applying from two accounts: same CV file, same phone number, or same name
+# and birth year. Flagged for staff to look at, never merged: two people may share a name.
+
+
+def _phone_key(phone):
+    """The phone number's last nine digits: « 06 12 34 56 78 » and « +33 6 12 34 56 78 »
+    are one number."""
+    digits = Func(phone, Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+    return Right(digits, 9)
+
+
+def _duplicate_conditions(of) -> dict[str, Q]:
+    """Conditions on another application of the same call that make it a possible
+    duplicate of `of` (an application, or OuterRef("pk") in a subquery), by reason."""
+    field = (lambda name: OuterRef(name)) if of is None else (lambda name: getattr(of, name))
+    if of is None:
+        phone = _phone_key(OuterRef("phone"))
+        last = Lower(OuterRef("candidate__last_name"))
+        first = Lower(OuterRef("candidate__first_name"))
+    else:
+        digits = "".join(c for c in of.phone if c.isdigit())
+        phone = Value(digits[-9:] if len(digits) >= 9 else "")
+        last = Value((of.candidate.last_name if of.candidate_id else "").lower())
+        first = Value((of.candidate.first_name if of.candidate_id else "").lower())
+    return {
+        "même CV": Q(cv_checksum=field("cv_checksum")) & ~Q(cv_checksum=""),
+        "même téléphone": Q(phone_key=phone) & ~Q(phone_key="") & Q(phone_key__regex=r"^\d{9}$"),
+        "même nom et même année de naissance": Q(
+            last_name_key=last,
+            first_name_key=first,
+            birth_year=field("birth_year"),
+            birth_year__isnull=False,
+        ),
+    }
+
+
+def _others(call_id) -> QuerySet[Application]:
+    return Application.objects.filter(call_id=call_id, candidate__isnull=False).annotate(
+        phone_key=_phone_key(F("phone")),
+        last_name_key=Lower("candidate__last_name"),
+        first_name_key=Lower("candidate__first_name"),
+    )
+
+
+def applications_with_duplicate_flag(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """`queryset` with `possible_duplicate`: another account's application to the same call
+    looks like the same person (see above). One subquery, for the admin's list."""
+    conditions = _duplicate_conditions(None)
+    any_reason = Q()
+    for condition in conditions.values():
+        any_reason |= condition
+    others = (
+        _others(OuterRef("call_id"))
+        .filter(any_reason)
+        .exclude(pk=OuterRef("pk"))
+        .exclude(candidate_id=OuterRef("candidate_id"))
+    )
+    return queryset.annotate(possible_duplicate=Exists(others))
+
+
+def application_possible_duplicates(
+    application: Application,
+) -> list[tuple[Application, list[str]]]:
+    """The other accounts' applications to the same call that may be the same person, each
+    with the reasons, for the application's page in the admin."""
+    if application.candidate_id is None:
+        return []
+    conditions = _duplicate_conditions(application)
+    others = (
+        _others(application.call_id)
+        .exclude(pk=application.pk)
+        .exclude(candidate_id=application.candidate_id)
+        .annotate(
+            **{
+                f"reason_{i}": ExpressionWrapper(c, output_field=BooleanField())
+                for i, c in enumerate(conditions.values())
+            }
+        )
+        .select_related("candidate")
+    )
+    found = []
+    reasons = list(conditions)
+    for other in others:
+        why = [reason for i, reason in enumerate(reasons) if getattr(other, f"reason_{i}")]
+        if why:
+            found.append((other, why))
+    return found

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candidates import services
+from candidates.anonymity import JURORS_NEVER_SEE, JURORS_SEE, identity_leaks
 from candidates.forms import WishesForm, WithdrawForm, application_section_form_class
 from candidates.models import Wish
 from candidates.sections import SECTIONS_BY_KEY
@@ -61,7 +62,14 @@ def application_detail(request, slug):
     call = _candidate_call(request, slug)
     application = candidate_application(request.user, call)
     now = timezone.now()
-    context = {"call": call, "application": application, "is_open": call.is_open(now), "now": now}
+    context = {
+        "call": call,
+        "application": application,
+        "is_open": call.is_open(now),
+        "now": now,
+        "jurors_see": JURORS_SEE,
+        "jurors_never_see": JURORS_NEVER_SEE,
+    }
     if application is not None:
         context |= {
             "sections": _sections_status(application),
@@ -203,6 +211,29 @@ def application_wishes(request, slug):
 @require_POST
 def application_submit(request, slug):
     call, application = _application(request, slug)
+    leaks = identity_leaks(application, request.user) if call.anonymous else []
+    if leaks and not is_confirmed(request):
+        detail = reverse("candidates:application", args=[call.slug])
+        return confirmation_page(
+            request,
+            Confirmation(
+                title="Votre candidature vous nomme : la déposer quand même ?",
+                consequences=[
+                    "La présélection de cet appel est anonyme : les jurés liront vos réponses "
+                    "sans votre nom ni vos coordonnées. Or certaines réponses vous font "
+                    "reconnaître.",
+                    "Vous pouvez les modifier avant de déposer, jusqu'à la clôture de l'appel.",
+                ],
+                warnings=leaks,
+                warnings_title="Ce que les jurés liraient",
+                submit_label="Déposer quand même",
+                cancel_url=detail,
+                breadcrumb=[
+                    (reverse("candidates:call_detail", args=[call.slug]), str(call)),
+                    (detail, "Ma candidature"),
+                ],
+            ),
+        )
     try:
         services.application_submit(application=application, actor=request.user)
     except IncompleteDossier as error:

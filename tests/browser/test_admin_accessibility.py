@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from dsfr.models import DsfrConfig
 
+from candidates import services as candidate_services
 from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
@@ -22,6 +23,7 @@ from funding.services.preparation import conventions_prepare_for_promotion
 from projects.models import DefiConflict, DefiInvitation
 from tests.factories import (
     CandidateCallFactory,
+    CandidateFactory,
     ClosedProjectCallFactory,
     StaffFactory,
     funded_promotion,
@@ -66,7 +68,8 @@ def _one_row_of_every_model(staff):
         attachments=[("defi.pdf", b"%PDF-1.4 essai", "application/pdf")],
     )
     DsfrConfig.objects.get_or_create(language="fr")
-    CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
+    candidate_call = CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
+    candidate_services.application_start(call=candidate_call, candidate=CandidateFactory())
     FaqEntry.objects.create(
         audience=FaqEntry.Audience.CANDIDATES,
         question="Qui peut devenir EIG ?",
