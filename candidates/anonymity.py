@@ -6,9 +6,9 @@ the platform hides the identity it holds, and warns a candidate whose own answer
 them (their name, e-mail, phone, profile links), which no platform could hide."""
 
 import re
-import unicodedata
 
 from candidates.models import Application
+from eig.text import fold
 
 # What jurors of an anonymous pre-selection read, and what they never see.
 JURORS_SEE = (
@@ -34,12 +34,6 @@ READ_BY_JURORS = (
 )
 
 
-def _fold(text: str) -> str:
-    """Lower-case, without accents: « Hélène » is found in « helene »."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
@@ -49,11 +43,11 @@ def identity_leaks(application: Application, user) -> list[str]:
     e-mail, phone or one of their profile links; empty when none does."""
     words = {
         "votre nom": [
-            name for name in (_fold(user.first_name), _fold(user.last_name)) if len(name) >= 3
+            name for name in (fold(user.first_name), fold(user.last_name)) if len(name) >= 3
         ],
-        "votre adresse e-mail": [_fold(user.email)] if user.email else [],
+        "votre adresse e-mail": [fold(user.email)] if user.email else [],
         "un de vos liens": [
-            _fold(re.sub(r"^https?://(www\.)?", "", url).rstrip("/"))
+            fold(re.sub(r"^https?://(www\.)?", "", url).rstrip("/"))
             for url in (
                 application.github_url,
                 application.gitlab_url,
@@ -67,7 +61,7 @@ def identity_leaks(application: Application, user) -> list[str]:
     leaks = []
     for name in READ_BY_JURORS:
         text = getattr(application, name) or ""
-        folded = _fold(text)
+        folded = fold(text)
         found = [
             what
             for what, needles in words.items()
