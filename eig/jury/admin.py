@@ -6,6 +6,8 @@ from eig import forms as eig_forms
 from eig.accounts.models import Role, User
 from eig.exceptions import DomainError
 from eig.forms import AdminInputMixin
+from eig.history.admin import HistoryMixin
+from eig.jury import hearings
 from eig.jury.models import Criterion, DecisionRecord, Jury, JuryGroup, JuryMember, JuryStage
 from eig.jury.presets import jury_apply_preset, preset_choices
 from eig.jury.registry import domain_choices, domain_for
@@ -190,11 +192,31 @@ class JuryGroupForm(eig_forms.ModelForm):
 
 
 @admin.register(JuryGroup)
-class JuryGroupAdmin(AdminInputMixin, admin.ModelAdmin):
+class JuryGroupAdmin(AdminInputMixin, HistoryMixin, admin.ModelAdmin):
+    """Hearing groups, read here with their history: staff compose them on the jury's
+    hearings page, whose services check the members and the slots' clashes and write the
+    history. A group without slots is deleted through the same service."""
+
     form = JuryGroupForm
     list_display = ["name", "jury"]
     list_filter = ["jury"]
     list_select_related = ["jury"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        try:
+            hearings.jury_group_delete(group=obj, actor=request.user)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            self.delete_model(request, group)
 
 
 @admin.register(DecisionRecord)

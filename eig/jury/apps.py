@@ -23,6 +23,8 @@ class JuryConfig(AppConfig):
         )
         labels.register(models.AbstractReview, states=models.AbstractReview.Opinion)
         labels.register(models.JuryMember, actions=models.MemberAction)
+        labels.register(models.JuryGroup, actions=models.GroupAction)
+        labels.register(models.HearingSlot, actions=models.SlotAction)
 
         from eig.accounts.personal_data import register_personal_data
         from eig.jury.personal_data import jury_personal_data

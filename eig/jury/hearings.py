@@ -12,7 +12,15 @@ from eig.exceptions import DomainError, InvalidTransition
 from eig.history.services import record, record_many
 from eig.jury.domain import JuryDomain
 from eig.jury.ics import hearing_calendar, hearing_uid
-from eig.jury.models import AbstractReview, HearingSlot, Jury, JuryGroup, ReviewAction
+from eig.jury.models import (
+    AbstractReview,
+    GroupAction,
+    HearingSlot,
+    Jury,
+    JuryGroup,
+    ReviewAction,
+    SlotAction,
+)
 from eig.jury.reviews import ensure_length, local_time, review_ensure_undecided, review_lock
 from eig.jury.rules import ensure_jury_staff
 from eig.jury.selectors import member_conflict_reason
@@ -74,8 +82,14 @@ def _ensure_members_in_jury(jury: Jury, members) -> None:
 
 
 @transaction.atomic
-def jury_group_create(*, jury: Jury, name: str, members) -> JuryGroup:
-    """Create a hearing group of jurors from the jury's pool. No side effect."""
+def _group_data(group: JuryGroup, members) -> dict:
+    return {"name": group.name, "members": sorted(member.pk for member in members)}
+
+
+def jury_group_create(*, jury: Jury, name: str, members, actor=None) -> JuryGroup:
+    """Create a hearing group of jurors from the jury's pool. Side effect: a "created"
+    history event with its name and members."""
+    ensure_jury_staff(actor, "composer un groupe d'audition")
     members = list(members)
     _ensure_members_in_jury(jury, members)
     name = name.strip()
@@ -85,14 +99,18 @@ def jury_group_create(*, jury: Jury, name: str, members) -> JuryGroup:
         raise DomainError(f"Ce jury a déjà un groupe « {name} ».", code="name")
     group = JuryGroup.objects.create(jury=jury, name=name)
     group.members.set(members)
+    record(group, action=GroupAction.CREATED, actor=actor, data=_group_data(group, members))
     return group
 
 
 @transaction.atomic
-def jury_group_update(*, group: JuryGroup, name: str, members) -> JuryGroup:
+def jury_group_update(*, group: JuryGroup, name: str, members, actor=None) -> JuryGroup:
     """Rename a group or change its members; refused when a new member already sits in
-    another group at the time of one of this group's slots."""
+    another group at the time of one of this group's slots. Side effect: an "updated"
+    history event with the group before and after."""
+    ensure_jury_staff(actor, "modifier un groupe d'audition")
     group = JuryGroup.objects.select_for_update().get(pk=group.pk)
+    before = _group_data(group, group.members.all())
     members = list(members)
     _ensure_members_in_jury(group.jury, members)
     name = name.strip()
@@ -114,16 +132,30 @@ def jury_group_update(*, group: JuryGroup, name: str, members) -> JuryGroup:
     group.name = name
     group.save(update_fields=["name"])
     group.members.set(members)
+    record(
+        group,
+        action=GroupAction.UPDATED,
+        actor=actor,
+        data={"before": before, "after": _group_data(group, members)},
+    )
     return group
 
 
 @transaction.atomic
-def jury_group_delete(*, group: JuryGroup) -> None:
-    """Delete a group that has no slot left."""
+def jury_group_delete(*, group: JuryGroup, actor=None) -> None:
+    """Delete a group that has no slot left. Side effect: a "deleted" history event, which
+    outlives the group (the history refers to its subject without a foreign key)."""
+    ensure_jury_staff(actor, "supprimer un groupe d'audition")
     if group.slots.exists():
         raise DomainError(
             f"Le groupe « {group} » a des créneaux : supprimez-les d'abord.", code="has_slots"
         )
+    record(
+        group,
+        action=GroupAction.DELETED,
+        actor=actor,
+        data=_group_data(group, group.members.all()),
+    )
     group.delete()
 
 
@@ -139,12 +171,14 @@ def hearing_slot_create(
     capacity: int = 1,
     booking: str = HearingSlot.Booking.STAFF,
     booking_deadline: datetime.datetime | None = None,
+    actor=None,
 ) -> HearingSlot:
     """Open a hearing slot for a group, in a room or by video, for `capacity` dossiers,
     given by staff or booked by the dossiers' owners (until `booking_deadline`, if any).
     Refused when it ends before it starts, has neither place nor link, a capacity out of
     1–50, a deadline after its start (or without owner booking), or clashes with the
-    group's or its members' other slots. No side effect."""
+    group's or its members' other slots. Side effect: a "created" history event."""
+    ensure_jury_staff(actor, "ouvrir un créneau")
     if group.jury_id != jury.pk:
         raise DomainError("Ce groupe n'appartient pas à ce jury.", code="group")
     # One writer at a time per jury: two slots created at once could overlap unseen.
@@ -175,7 +209,7 @@ def hearing_slot_create(
     problems = hearing_slot_clashes(jury=jury, group=group, starts_at=starts_at, ends_at=ends_at)
     if problems:
         raise DomainError(problems[0], code="clash")
-    return HearingSlot.objects.create(
+    slot = HearingSlot.objects.create(
         jury=jury,
         group=group,
         starts_at=starts_at,
@@ -186,6 +220,18 @@ def hearing_slot_create(
         booking=booking,
         booking_deadline=booking_deadline,
     )
+    record(slot, action=SlotAction.CREATED, actor=actor, data=_slot_data(slot))
+    return slot
+
+
+def _slot_data(slot: HearingSlot) -> dict:
+    return {
+        "group": slot.group_id,
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "capacity": slot.capacity,
+        "booking": slot.booking,
+    }
 
 
 @transaction.atomic
@@ -212,6 +258,7 @@ def hearing_slot_delete(*, domain: JuryDomain, slot: HearingSlot, actor=None, no
             )
         slot_release(domain=domain, review=review, actor=actor, now=now, note="Créneau supprimé")
         review.save(update_fields=["slot", "convoked_at"])
+    record(slot, action=SlotAction.DELETED, actor=actor, at=now, data=_slot_data(slot))
     slot.delete()
 
 

@@ -605,6 +605,21 @@ class MemberAction(models.TextChoices):
     REINSTATED = "reinstated", _("Retour dans le jury")
 
 
+class GroupAction(models.TextChoices):
+    """What a hearing group's history says: staff compose it, rename it, dissolve it."""
+
+    CREATED = "created", _("Création du groupe")
+    UPDATED = "updated", _("Modification du groupe")
+    DELETED = "deleted", _("Suppression du groupe")
+
+
+class SlotAction(models.TextChoices):
+    """What a slot's history says (the dossiers it is given to have their own)."""
+
+    CREATED = "created", _("Ouverture du créneau")
+    DELETED = "deleted", _("Suppression du créneau")
+
+
 class AbstractReview(models.Model):
     """What the jury decided about one dossier after scoring: pre-selection for a hearing,
     the hearing group's overall opinion (the 2020 jury guide's general grid) and the final

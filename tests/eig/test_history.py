@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
+from eig.exceptions import DomainError
 from eig.history import labels
 from eig.history.models import NOTE_MAX, Event
 from eig.history.selectors import history_attach, history_for, history_latest
@@ -440,3 +441,45 @@ def test_personal_data_export_lists_the_persons_own_actions(client):
     assert [(e["objet"], e["action"], e["vers"]) for e in data["historique_de_vos_actions"]] == [
         ("défi", "Création", "draft")
     ]
+
+
+def test_hearing_groups_and_slots_keep_their_history_after_they_are_deleted(jury):
+    staff = StaffFactory()
+    members = list(jury.members.order_by("pk"))
+    group = hearings.jury_group_create(jury=jury, name="Groupe A", members=members[:2], actor=staff)
+    hearings.jury_group_update(group=group, name="Groupe B", members=members[1:3], actor=staff)
+    start = datetime.datetime(2026, 3, 24, 9, 0, tzinfo=datetime.UTC)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=40),
+        location="Salle 4.02",
+        actor=staff,
+    )
+    slot_pk, group_pk = slot.pk, group.pk
+    hearings.hearing_slot_delete(domain=DEFI_JURY, slot=slot, actor=staff)
+    hearings.jury_group_delete(group=group, actor=staff)
+
+    group_events = Event.objects.filter(
+        subject_type__model="jurygroup", subject_id=group_pk
+    ).order_by("pk")
+    assert [(e.action, e.actor_id) for e in group_events] == [
+        ("created", staff.pk),
+        ("updated", staff.pk),
+        ("deleted", staff.pk),
+    ]
+    updated = group_events[1].data
+    assert updated["before"] == {"name": "Groupe A", "members": [m.pk for m in members[:2]]}
+    assert updated["after"] == {"name": "Groupe B", "members": [m.pk for m in members[1:3]]}
+    slot_events = Event.objects.filter(subject_type__model="hearingslot", subject_id=slot_pk)
+    assert [e.action for e in slot_events.order_by("pk")] == ["created", "deleted"]
+    assert labels.action_label(type(group), "deleted") == "Suppression du groupe"
+
+
+def test_only_staff_compose_hearing_groups(jury):
+    juror = jury.members.first().user
+    with pytest.raises(DomainError) as error:
+        hearings.jury_group_create(jury=jury, name="Groupe", members=[], actor=juror)
+    assert error.value.code == "not_staff"
+    assert not jury.groups.exists()

@@ -629,7 +629,7 @@ def _hearings_post(request, domain, jury, action):
     if action == "group_delete":
         group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
         try:
-            hearings.jury_group_delete(group=group)
+            hearings.jury_group_delete(group=group, actor=request.user)
         except DomainError as error:
             messages.error(request, error.message)
             return None, {}
@@ -639,7 +639,7 @@ def _hearings_post(request, domain, jury, action):
         form = HearingSlotForm(request.POST, jury=jury, prefix="creneau")
         if form.is_valid():
             try:
-                hearings.hearing_slot_create(jury=jury, **form.cleaned_data)
+                hearings.hearing_slot_create(jury=jury, actor=request.user, **form.cleaned_data)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -710,7 +710,10 @@ def selection_group_create(request, jury_pk):
     if request.method == "POST" and form.is_valid():
         try:
             group = hearings.jury_group_create(
-                jury=jury, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+                jury=jury,
+                name=form.cleaned_data["name"],
+                members=form.cleaned_data["members"],
+                actor=request.user,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -733,7 +736,10 @@ def selection_group_edit(request, jury_pk, pk):
     if request.method == "POST" and form.is_valid():
         try:
             hearings.jury_group_update(
-                group=group, name=form.cleaned_data["name"], members=form.cleaned_data["members"]
+                group=group,
+                name=form.cleaned_data["name"],
+                members=form.cleaned_data["members"],
+                actor=request.user,
             )
         except DomainError as error:
             form.add_error(None, error.message)
