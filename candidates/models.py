@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from eig.jury.models import Jury
+from eig.jury.models import (
+    AbstractConflict,
+    AbstractEvaluation,
+    AbstractReview,
+    AbstractScore,
+    Jury,
+)
 from eig.programme.models import Promotion, Specialty
 from projects.models import DefiPosition
 
@@ -175,6 +181,12 @@ class Application(models.Model):
         DRAFT = "draft", _("Brouillon")
         SUBMITTED = "submitted", _("Déposée")
         WITHDRAWN = "withdrawn", _("Retirée")
+        # The selection, on the jury engine (`candidates/jury.py`): the jury's shortlist,
+        # then its decisions.
+        PRESELECTED = "preselected", _("Présélectionnée")
+        ADMITTED = "admitted", _("Admise au vivier")
+        WAITING_LIST = "waiting_list", _("Liste d'attente")
+        DECLINED = "declined", _("Non retenue")
 
     class Action(models.TextChoices):
         """What the application's history events say (`eig.history`)."""
@@ -185,6 +197,9 @@ class Application(models.Model):
         WISHES_SET = "wishes_set", _("Vœux enregistrés")
         WISH_WITHDRAWN = "wish_withdrawn", _("Vœu retiré")
         ANONYMISED = "anonymised", _("Anonymisation (compte supprimé)")
+        PRESELECTED = "preselected", _("Présélection")
+        UNPRESELECTED = "unpreselected", _("Retrait de la présélection")
+        DECIDED = "decided", _("Décision du jury")
 
     class Civility(models.TextChoices):
         MADAME = "madame", _("Madame")
@@ -255,6 +270,8 @@ class Application(models.Model):
     # Personal information
     civility = models.CharField(_("civilité"), max_length=16, choices=Civility.choices, blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    # Compared with the jurors' administrations: the jury's automatic conflicts.
+    employer = models.CharField(_("employeur actuel"), max_length=200, blank=True)
     birth_year = models.PositiveSmallIntegerField(
         _("année de naissance"),
         null=True,
@@ -336,3 +353,76 @@ class Wish(models.Model):
 
     def __str__(self):
         return f"{self.rank}. {self.position.defi} – {self.position}"
+
+
+# --- The jury engine's models for applications (`candidates/jury.py`) -----------------------
+
+
+class ApplicationConflict(AbstractConflict):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="jury_conflicts"
+    )
+
+    class Meta(AbstractConflict.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "application"],
+                name="applicationconflict_unique",
+                violation_error_message=_("Ce conflit d'intérêts est déjà déclaré."),
+            )
+        ]
+
+
+class ApplicationEvaluation(AbstractEvaluation):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="jury_evaluations"
+    )
+
+    class Meta(AbstractEvaluation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "member", "application"],
+                name="applicationevaluation_unique",
+                violation_error_message=_("Ce juré évalue déjà cette candidature à cette étape."),
+            )
+        ]
+        indexes = [models.Index(fields=["application", "state"])]
+
+    def __str__(self):
+        return f"{self.application_id} — {self.member}"
+
+
+class ApplicationScore(AbstractScore):
+    evaluation = models.ForeignKey(
+        ApplicationEvaluation, on_delete=models.PROTECT, related_name="scores"
+    )
+
+    class Meta(AbstractScore.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "criterion"], name="applicationscore_unique"
+            )
+        ]
+
+
+class ApplicationReview(AbstractReview):
+    # One review per stage of the jury: `application.jury_reviews`, `jury_review__…` in
+    # queries.
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="jury_reviews",
+        related_query_name="jury_review",
+    )
+
+    class Meta(AbstractReview.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "application"],
+                name="applicationreview_unique",
+                violation_error_message=_("Cette candidature a déjà sa suite à cette étape."),
+            )
+        ]
+
+    def __str__(self):
+        return f"Candidature n° {self.application_id:05d}"

@@ -67,6 +67,7 @@ SECTIONS: tuple[Section, ...] = (
         fields=(
             "civility",
             "phone",
+            "employer",
             "birth_year",
             "mobility",
             "available_on",

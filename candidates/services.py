@@ -347,6 +347,7 @@ IDENTIFYING_TEXTS = (
     "website_url",
     "civility",
     "phone",
+    "employer",
     "mobility",
     "cv_checksum",
 )
@@ -378,3 +379,85 @@ def applications_anonymise_for_erasure(user: User) -> int:
                 )
         record(application, action=Action.ANONYMISED, actor=None)
     return len(applications)
+
+
+# --- Selection, on the jury engine (`candidates/jury.py`) -----------------------------------
+
+# The engine's names for its moves (`JuryDomain.dossier_transition`: "shortlisted",
+# "submitted" taken off the shortlist, or a `Decision`) -> the application's states.
+JURY_TARGETS = {
+    "shortlisted": State.PRESELECTED,
+    "submitted": State.SUBMITTED,
+    "selected": State.ADMITTED,
+    "waiting_list": State.WAITING_LIST,
+    "not_selected": State.DECLINED,
+}
+# Target -> the states it may be reached from. A decided application stays decided, except
+# that the waiting list is resolved later (admitted, or not retained once the promotion is
+# complete), as for the défis.
+JURY_MOVES = {
+    State.PRESELECTED: {State.SUBMITTED},
+    State.SUBMITTED: {State.PRESELECTED},
+    State.ADMITTED: {State.SUBMITTED, State.PRESELECTED, State.WAITING_LIST},
+    State.WAITING_LIST: {State.SUBMITTED, State.PRESELECTED},
+    State.DECLINED: {State.SUBMITTED, State.PRESELECTED, State.WAITING_LIST},
+}
+# The states in which an application is before its call's jury.
+JURY_STATES = (
+    State.SUBMITTED,
+    State.PRESELECTED,
+    State.ADMITTED,
+    State.WAITING_LIST,
+    State.DECLINED,
+)
+JURY_ACTIONS = {
+    State.PRESELECTED: Action.PRESELECTED,
+    State.SUBMITTED: Action.UNPRESELECTED,
+}
+
+
+@transaction.atomic
+def application_jury_move(
+    *,
+    dossier: Application,
+    to_state: str,
+    actor: User | None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+):
+    """Move an application through the selection on behalf of its call's jury: onto the
+    shortlist (`preselected`) or off it, or to the jury's decision. `to_state` is the
+    engine's name of the move (see `JURY_TARGETS`) or an application state. The engine asked
+    `jury.manage_jury` (or `jury.record_hearing`) before calling.
+
+    Refused while the call is open (the candidate may still change or withdraw the
+    application) and from a state the move does not start from. Side effect: a history
+    event."""
+    now = now or timezone.now()
+    target = JURY_TARGETS.get(to_state, to_state)
+    application = _locked(dossier)
+    call = application.call
+    if now < call.closes_at:
+        raise DeadlinePassed(
+            f"L'appel « {call} » est ouvert jusqu'au {_paris(call.closes_at)} (heure de Paris) : "
+            "la sélection commence à sa clôture.",
+            code="call_open",
+        )
+    if application.state not in JURY_MOVES.get(target, ()):
+        raise InvalidTransition(
+            f"Une candidature à l'état « {application.get_state_display()} » ne peut pas "
+            f"passer à l'état « {dict(State.choices).get(target, target)} ».",
+            code="transition",
+        )
+    previous = application.state
+    application.state = dossier.state = target
+    application.save(update_fields=["state", "updated_at"])
+    return record(
+        application,
+        action=JURY_ACTIONS.get(target, Action.DECIDED),
+        from_state=previous,
+        to_state=target,
+        actor=actor,
+        note=note,
+        at=now,
+    )

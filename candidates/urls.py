@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.views import application, public
+from candidates.views import application, jury, public
 
 app_name = "candidates"
 
@@ -41,4 +41,5 @@ urlpatterns = [
         application.application_section,
         name="application_section",
     ),
+    path("jury/candidatures/evaluations/<int:pk>/cv.pdf", jury.evaluation_cv, name="evaluation_cv"),
 ]

@@ -110,7 +110,9 @@ class JuryAdminForm(eig_forms.ModelForm):
             self.fields["domain"] = forms.ChoiceField(
                 label="Dossiers évalués", choices=domain_choices()
             )
-        self.fields["apply_preset"].choices = [("", "—"), *preset_choices()]
+        # A jury's domain never changes: it is offered the grids made for its dossiers.
+        domain_key = self.instance.domain if self.instance.pk else None
+        self.fields["apply_preset"].choices = [("", "—"), *preset_choices(domain_key)]
 
 
 @admin.register(Jury)

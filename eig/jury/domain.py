@@ -122,9 +122,13 @@ class JuryDomain:
     # --- What jurors may see ------------------------------------------------------------
     # How staff name a dossier in lists (e.g. its title).
     dossier_label: Callable[[Any], str] = str
-    # An anonymous domain never shows a juror who carries a dossier: juror pages, mails,
-    # exports and PDFs name it by `anonymous_label` and show only `juror_fields`.
+    # An anonymous jury never shows a juror who carries a dossier: juror pages, mails,
+    # exports and PDFs name it by `anonymous_label` and show only `juror_fields` (or what
+    # `juror_template` prints, told `anonymous`). `anonymous` holds for every jury of the
+    # domain, unless `anonymous_for` decides jury by jury (e.g. as its call says): ask
+    # `is_anonymous(jury)`, never the flag.
     anonymous: bool = False
+    anonymous_for: Callable[[Jury], bool] | None = None
     anonymous_label: Callable[[Any], str] = lambda dossier: f"Dossier n° {dossier.pk:05d}"
     # The dossier's fields a juror may read, as (attribute, French label) pairs; empty means
     # the domain renders the dossier for jurors with `juror_template` alone.
@@ -230,8 +234,24 @@ class JuryDomain:
     def state_label(self, state: str) -> str:
         return self.state_labels().get(state, state)
 
-    def label_for_juror(self, dossier) -> str:
-        return self.anonymous_label(dossier) if self.anonymous else self.dossier_label(dossier)
+    def is_anonymous(self, jury: Jury | None = None) -> bool:
+        """Whether the jurors of `jury` read its dossiers anonymously. Without a jury, a
+        domain that decides jury by jury answers yes: never a name shown by default."""
+        if self.anonymous_for is not None:
+            return jury is None or bool(self.anonymous_for(jury))
+        return self.anonymous
+
+    def label_for_juror(self, dossier, jury: Jury | None = None) -> str:
+        """The dossier as a juror of `jury` knows it: by its anonymous label in an anonymous
+        jury. The engine always says which jury."""
+        if self.is_anonymous(jury):
+            return self.anonymous_label(dossier)
+        return self.dossier_label(dossier)
+
+    def holder_for_juror(self, dossier, jury: Jury | None = None) -> str:
+        """Who carries the dossier, as a juror of `jury` may read it: nobody in an
+        anonymous jury."""
+        return "" if self.is_anonymous(jury) else self.dossier_holder(dossier)
 
     @property
     def dossier_id_field(self) -> str:

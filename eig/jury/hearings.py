@@ -534,7 +534,7 @@ def review_record_hearing(
     )
     if same_rank is not None:
         # Jurors of the group read this: they know the dossier by its juror label.
-        taken = domain.label_for_juror(getattr(same_rank, domain.dossier_field))
+        taken = domain.label_for_juror(getattr(same_rank, domain.dossier_field), review.jury)
         raise DomainError(
             f"Le rang {hearing_rank} est déjà donné à « {taken} » dans ce groupe.",
             code="rank_taken",

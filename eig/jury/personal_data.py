@@ -42,7 +42,7 @@ def _membership(member, evaluations: dict, conflicts: dict) -> dict:
         "retire_le": member.withdrawn_at.isoformat() if member.withdrawn_at else None,
         "conflits_declares": [
             {
-                "dossier": domain.label_for_juror(domain.dossier_of(conflict)),
+                "dossier": domain.label_for_juror(domain.dossier_of(conflict), member.jury),
                 "motif": conflict.reason,
                 "le": conflict.declared_at.isoformat(),
             }
@@ -50,7 +50,7 @@ def _membership(member, evaluations: dict, conflicts: dict) -> dict:
         ],
         "evaluations": [
             {
-                "dossier": domain.label_for_juror(domain.dossier_of(evaluation)),
+                "dossier": domain.label_for_juror(domain.dossier_of(evaluation), member.jury),
                 "etat": evaluation.get_state_display(),
                 "appreciation_generale": evaluation.overall_comment,
                 "notes": [

@@ -1,7 +1,9 @@
 """The real criteria grids of the programme's selections of promotions 3 to 7.
 
 `presets.json` is taken from the programme's calls for projects (each grid names its
-source). Only the 2020 jury guide states a scale (1 « pas du tout satisfaisant » to 4
+source), and, for the juries of applications (`"domains"`), from its calls for candidates
+(`criteria.json`'s `candidate_selection`: promotions 4 to 7, pre-selection and interview
+grids). Only the 2020 jury guide states a scale (1 « pas du tout satisfaisant » to 4
 « excellent »); the other grids use it too, with equal weights as the 2022 call says.
 Staff adjust weights and scales in the admin after applying a preset.
 """
@@ -28,8 +30,19 @@ def presets() -> dict[str, dict]:
     return json.loads(PRESETS_FILE.read_text(encoding="utf-8"))
 
 
-def preset_choices() -> list[tuple[str, str]]:
-    return [(key, preset["title"]) for key, preset in presets().items()]
+def preset_fits(preset: dict, domain_key: str | None) -> bool:
+    """Whether a jury of the domain may take the preset: a preset naming its `domains` (the
+    candidates' grids) fits only theirs; the others fit every domain."""
+    return domain_key is None or domain_key in preset.get("domains", (domain_key,))
+
+
+def preset_choices(domain_key: str | None = None) -> list[tuple[str, str]]:
+    """The presets a jury of the domain may take (all of them without a domain)."""
+    return [
+        (key, preset["title"])
+        for key, preset in presets().items()
+        if preset_fits(preset, domain_key)
+    ]
 
 
 @transaction.atomic
@@ -40,6 +53,12 @@ def jury_apply_preset(*, jury: Jury, key: str, stage: JuryStage | None = None) -
     if key not in presets():
         raise DomainError(f"Grille inconnue : {key}.", code="preset")
     jury = Jury.objects.select_for_update().get(pk=jury.pk)
+    if not preset_fits(presets()[key], jury.domain):
+        raise DomainError(
+            f"La grille « {presets()[key]['title']} » n'est pas faite pour les dossiers de ce "
+            "jury.",
+            code="preset_domain",
+        )
     stage = stage_resolve(jury, stage)
     try:
         # Scores protect their criterion, whatever the domain that holds them.

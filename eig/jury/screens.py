@@ -374,6 +374,7 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
     if not members:
         return []
     by_member = {member.pk: [] for member in members}
+    juries = {member.pk: member.jury for member in members}
     for domain in _domains_of(members):
         field = domain.dossier_field
         declared = domain.conflict_model.objects.filter(
@@ -388,11 +389,10 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
             .order_by(*([f"{field}__{domain.title_field}"] if domain.title_field else []), "pk")
         )
         for evaluation in _dashboard_columns(domain, evaluations):
+            jury = juries[evaluation.member_id]
             evaluation.dossier = domain.dossier_of(evaluation)
-            evaluation.label = domain.label_for_juror(evaluation.dossier)
-            evaluation.holder = (
-                "" if domain.anonymous else domain.dossier_holder(evaluation.dossier)
-            )
+            evaluation.label = domain.label_for_juror(evaluation.dossier, jury)
+            evaluation.holder = domain.holder_for_juror(evaluation.dossier, jury)
             by_member[evaluation.member_id].append(evaluation)
     groups = []
     for member in members:
@@ -404,6 +404,7 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
             {
                 "jury": member.jury,
                 "domain": domain,
+                "anonymous": domain.is_anonymous(member.jury),
                 "nouns": domain.nouns,
                 "call": domain.jury_call(member.jury),
                 "evaluations": mine,
@@ -512,8 +513,8 @@ def conflict_rows_for_juror(domain: JuryDomain, member: JuryMember, dossiers=Non
     return [
         {
             "dossier": dossier,
-            "label": domain.label_for_juror(dossier),
-            "holder": "" if domain.anonymous else domain.dossier_holder(dossier),
+            "label": domain.label_for_juror(dossier, member.jury),
+            "holder": domain.holder_for_juror(dossier, member.jury),
             "automatic": automatic.get((dossier.pk, member.pk), ""),
             "declared": dossier.pk in declared,
             "declared_reason": declared.get(dossier.pk, ""),
@@ -619,15 +620,18 @@ def _list_fields_deferred(domain: JuryDomain) -> list[str]:
         for field in model._meta.concrete_fields
         if not field.primary_key and field.name not in kept
     ]
+    # The fields kept of each relation: several may be read of one (a person's names).
+    read: dict[str, set[str]] = {}
     for path in domain.list_fields:
-        if "__" not in path:
-            continue
-        relation, name = path.split("__", 1)
+        if "__" in path:
+            relation, name = path.split("__", 1)
+            read.setdefault(relation, set()).add(name)
+    for relation, names in read.items():
         related = model._meta.get_field(relation).related_model
         deferred += [
             f"{relation}__{field.name}"
             for field in related._meta.concrete_fields
-            if not field.primary_key and field.name != name
+            if not field.primary_key and field.name not in names
         ]
     return deferred
 
@@ -802,6 +806,7 @@ def hearings_for_juror(members: list[JuryMember]) -> list:
     hearings = []
     # Most jurors sit in no hearing group: their memberships say so, and no query runs.
     members = [member for member in members if getattr(member, "in_hearing_group", True)]
+    juries = {member.jury_id: member.jury for member in members}
     for domain in _domains_of(members):
         field = domain.dossier_field
         groups = JuryGroup.objects.filter(
@@ -815,7 +820,8 @@ def hearings_for_juror(members: list[JuryMember]) -> list:
         )
         for review in reviews:
             review.dossier = domain.dossier_of(review)
-            review.label = domain.label_for_juror(review.dossier)
-            review.holder = "" if domain.anonymous else domain.dossier_holder(review.dossier)
+            jury = juries[review.jury_id]
+            review.label = domain.label_for_juror(review.dossier, jury)
+            review.holder = domain.holder_for_juror(review.dossier, jury)
             hearings.append(review)
     return sorted(hearings, key=lambda review: (review.slot.starts_at, review.pk))

@@ -506,7 +506,7 @@ def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
                 "member": member,
                 "jury": jury,
                 # Lines, not dossiers: the mail names each one as the juror may know it.
-                "dossiers": [_juror_line(domain, dossier) for dossier in dossiers],
+                "dossiers": [_juror_line(domain, dossier, jury) for dossier in dossiers],
                 "dashboard_url": domain.dashboard_url(),
             },
         )
@@ -515,11 +515,11 @@ def jury_notify_jurors(*, domain: JuryDomain, jury: Jury, now=None) -> int:
     return mailed
 
 
-def _juror_line(domain: JuryDomain, dossier) -> str:
+def _juror_line(domain: JuryDomain, dossier, jury: Jury) -> str:
     """A dossier as a juror's mail lists it: its label, with who carries it unless the jury
     is anonymous."""
-    label = domain.label_for_juror(dossier)
-    holder = "" if domain.anonymous else domain.dossier_holder(dossier)
+    label = domain.label_for_juror(dossier, jury)
+    holder = domain.holder_for_juror(dossier, jury)
     return f"{label} ({holder})" if holder else label
 
 
@@ -719,7 +719,9 @@ def evaluation_reopen(*, domain: JuryDomain, evaluation, actor, note: str = "", 
         context={
             "evaluation": evaluation,
             # The juror's name for the dossier: an anonymous jury's mails never identify it.
-            "dossier_label": domain.label_for_juror(getattr(evaluation, domain.dossier_field)),
+            "dossier_label": domain.label_for_juror(
+                getattr(evaluation, domain.dossier_field), evaluation.member.jury
+            ),
             "jury": evaluation.member.jury,
             "note": note,
             "dashboard_url": domain.dashboard_url(),

@@ -27,8 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from candidates import services as candidate_services
-from candidates.models import Application, Wish
-from eig.accounts.models import Role
+from candidates.models import Application, ApplicationEvaluation, Wish
+from eig.accounts.models import Role, User
 from eig.jury import hearings, shortlist
 from eig.jury.models import DecisionRecord
 from eig.programme.services import membership_request
@@ -51,6 +51,7 @@ from tests.factories import (
     fill_defi,
     funded_promotion,
     jury_for_call,
+    jury_with_grid,
     ministry,
     name_signatories,
     selected_defi,
@@ -166,6 +167,17 @@ def _build_world():
     )
     Application.objects.filter(pk=application.pk).update(state=Application.State.SUBMITTED)
     wish = Wish.objects.create(application=application, position=selected.positions.get(), rank=1)
+    # The call's jury, whose juror is the défi's: they evaluate the application (sent from
+    # another e-mail domain than theirs, so without conflict) and read its CV.
+    candidate_call.jury = jury_with_grid(criteria=2, k=1, domain="candidatures")
+    candidate_call.save(update_fields=["jury"])
+    User.objects.filter(pk=application.candidate_id).update(email="candidate@ecole.example.org")
+    application.cv.save("cv.pdf", ContentFile(pdf_bytes(1)), save=False)
+    Application.objects.filter(pk=application.pk).update(cv=application.cv.name)
+    application_evaluation = ApplicationEvaluation.objects.create(
+        application=application,
+        member=JuryMemberFactory(jury=candidate_call.jury, user=juror_member.user),
+    )
     with TestCase.captureOnCommitCallbacks(execute=True):
         convention = preparation.convention_prepare(
             promotion=promotion, administration=administration, actor=staff
@@ -196,6 +208,7 @@ def _build_world():
         open_call=open_call,
         candidate_call=candidate_call,
         application=application,
+        application_evaluation=application_evaluation,
         wish=wish,
         closed_call=closed_call,
         jury=jury,
@@ -478,6 +491,7 @@ MATRIX: dict[str, Row] = {
     ),
     "jury:evaluation_detail": Row(_domain_evaluation, EVALUATION, actors=("juror",)),
     "projects:evaluation_pitch_deck": Row(_evaluation, EVALUATION),
+    "candidates:evaluation_cv": Row(lambda w: {"pk": w.application_evaluation.pk}, EVALUATION),
     "jury:evaluation_update": Row(
         _domain_evaluation, post_only(), post=statuses(404, juror=None, staff=404)
     ),

@@ -145,7 +145,7 @@ def _evaluation_page(
     its `juror_fields` when the domain has none."""
     jury = evaluation.member.jury
     dossier = domain.dossier_of(evaluation)
-    label = domain.label_for_juror(dossier)
+    label = domain.label_for_juror(dossier, jury)
     saved = {score.criterion_id: score for score in evaluation.scores.all()}
     submitted = evaluation.state == evaluation.State.SUBMITTED
     scoring_open = jury.is_scoring_open()
@@ -158,7 +158,8 @@ def _evaluation_page(
             "nouns": domain.nouns,
             "dossier": dossier,
             "label": label,
-            "holder": "" if domain.anonymous else domain.dossier_holder(dossier),
+            "holder": domain.holder_for_juror(dossier, jury),
+            "anonymous": domain.is_anonymous(jury),
             "fields": [
                 (name, getattr(dossier, attribute)) for attribute, name in domain.juror_fields
             ],
@@ -229,9 +230,10 @@ def conflict_declare(request, jury_pk, dossier_pk):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("jury:conflicts", jury_pk=member.jury_id)
+    label = domain.label_for_juror(dossier, member.jury)
     messages.success(
         request,
-        f"Conflit d'intérêts déclaré pour « {domain.label_for_juror(dossier)} » : vous "
+        f"Conflit d'intérêts déclaré pour « {label} » : vous "
         "n'évaluerez pas ce dossier. S'il vous était confié, il est retiré de votre liste et "
         "l'équipe du programme le confiera à un autre juré.",
     )
@@ -258,8 +260,8 @@ def _conflict_confirmation(domain, member, dossier, reason: str) -> Confirmation
             "confiera à un autre juré."
         )
     conflicts_url = reverse("jury:conflicts", args=[member.jury_id])
-    label = domain.label_for_juror(dossier)
-    holder = "" if domain.anonymous else domain.dossier_holder(dossier)
+    label = domain.label_for_juror(dossier, member.jury)
+    holder = domain.holder_for_juror(dossier, member.jury)
     return Confirmation(
         title=f"Déclarer un conflit d'intérêts avec « {label} » ?",
         consequences=[
@@ -330,6 +332,7 @@ def _conflicts_page(request, domain, member, *, invalid=None, dossier_pk=None):
         {
             "jury": member.jury,
             "domain": domain,
+            "anonymous": domain.is_anonymous(member.jury),
             "nouns": domain.nouns,
             "call": domain.jury_call(member.jury),
             "rows": page.object_list,

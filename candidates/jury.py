@@ -1,0 +1,225 @@
+"""The candidates' side of the jury engine: what `eig.jury` needs to know about applications.
+
+An application is judged by the jury of its call (`CandidateCall.jury`), anonymously when the
+call says so (`CandidateCall.anonymous`): its jurors then read it under a number, without the
+candidate's name, contact details, links or original CV. Whatever the call, jurors read only
+what `templates/candidates/jury/application.html` prints: the métier, the experience, the
+skills, the motivation and the wishes.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from candidates.models import (
+    Application,
+    ApplicationConflict,
+    ApplicationEvaluation,
+    ApplicationReview,
+    ApplicationScore,
+    CandidateCall,
+)
+from candidates.services import JURY_STATES, application_jury_move
+from eig.jury.domain import ConflictMap, DossierNouns, JuryDomain
+from eig.jury.models import Jury, JuryMember
+
+# Addresses anyone may open: sharing one of these domains says nothing of an employer.
+PERSONAL_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.fr",
+        "yahoo.com",
+        "hotmail.com",
+        "hotmail.fr",
+        "live.fr",
+        "live.com",
+        "msn.com",
+        "outlook.fr",
+        "outlook.com",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "neuf.fr",
+        "bbox.fr",
+        "laposte.net",
+        "icloud.com",
+        "me.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "gmx.fr",
+        "gmx.com",
+        "aol.com",
+        "tutanota.com",
+    }
+)
+
+
+def application_list_for_jury(jury: Jury) -> QuerySet[Application]:
+    """The applications before the jury: those submitted to its call, and those it has since
+    pre-selected or decided on."""
+    return (
+        Application.objects.filter(call__jury=jury, state__in=JURY_STATES)
+        .select_related("candidate")
+        .order_by("pk")
+    )
+
+
+def email_domain(address: str) -> str:
+    return (address or "").rpartition("@")[2].strip().lower()
+
+
+def _words(text: str) -> str:
+    """`text` without case, accents or punctuation, its words separated by one space, and
+    one more at each end so that a name is found as whole words: « Ministère de l'Intérieur »
+    in « ministere de l interieur (DLPAJ) »."""
+    plain = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return f" {' '.join(re.findall(r'[0-9a-z]+', plain))} "
+
+
+def _holder_name(application: Application) -> str:
+    if application.candidate_id is None:
+        return "Candidature anonymisée"
+    return application.candidate.get_full_name() or application.candidate.email
+
+
+def application_automatic_conflicts(
+    members: Iterable[JuryMember], applications: Iterable[Application]
+) -> ConflictMap:
+    """A juror may not evaluate the application of someone from their own employer: the
+    same e-mail domain (personal mailboxes aside), or their administration named as the
+    candidate's current employer."""
+    jurors = []
+    for member in members:
+        domain = email_domain(member.user.email)
+        administration = member.user.administration
+        name = administration.name if administration is not None else ""
+        jurors.append(
+            (
+                member.pk,
+                domain if domain and domain not in PERSONAL_MAIL_DOMAINS else "",
+                name,
+                _words(name) if name.strip() else "",
+            )
+        )
+    conflicts = {}
+    for application in applications:
+        candidate_domain = (
+            email_domain(application.candidate.email) if application.candidate_id else ""
+        )
+        employer = _words(application.employer) if application.employer.strip() else ""
+        for member_pk, domain, name, words in jurors:
+            if domain and domain == candidate_domain:
+                conflicts[(application.pk, member_pk)] = (
+                    f"Même domaine de messagerie que la personne candidate ({domain})"
+                )
+            elif words and employer and words in employer:
+                conflicts[(application.pk, member_pk)] = (
+                    f"La personne candidate travaille à « {name} », votre administration"
+                )
+    return conflicts
+
+
+def application_expertise_pairs(
+    members: Iterable[JuryMember], applications: Iterable[Application]
+) -> set[tuple[int, int]]:
+    """Pairs where the juror's expertise covers the candidate's métier: a designer's
+    application goes to jurors who judge design."""
+    experts = [(member.pk, set(member.expertise)) for member in members if member.expertise]
+    return {
+        (application.pk, member_pk)
+        for application in applications
+        for member_pk, expertise in experts
+        if application.specialty and application.specialty in expertise
+    }
+
+
+def application_jury_call(jury: Jury) -> CandidateCall | None:
+    # The jury's call for candidates, None for a jury attached to none yet.
+    return getattr(jury, "candidate_call", None)
+
+
+def application_anonymous_for(jury: Jury) -> bool:
+    """Anonymous when the jury's call says so; a jury attached to no call yet is, to be
+    safe."""
+    call = application_jury_call(jury)
+    return True if call is None else call.anonymous
+
+
+def application_juror_context(application: Application) -> dict:
+    """What the juror's template reads besides the application: its wishes held, with the
+    défi of each position."""
+    wishes = (
+        application.wishes.filter(withdrawn_at__isnull=True)
+        .select_related("position__defi")
+        .order_by("rank")
+    )
+    return {"wishes": list(wishes)}
+
+
+CANDIDATE_JURY = JuryDomain(
+    key="candidatures",
+    nouns=DossierNouns("candidature", "candidatures", feminine=True),
+    dossier_field="application",
+    evaluation_model=ApplicationEvaluation,
+    score_model=ApplicationScore,
+    conflict_model=ApplicationConflict,
+    review_model=ApplicationReview,
+    dossiers=application_list_for_jury,
+    automatic_conflicts=application_automatic_conflicts,
+    expertise_pairs=application_expertise_pairs,
+    dashboard_url=lambda: reverse("jury:dashboard"),
+    import_path="candidates.jury.CANDIDATE_JURY",
+    dossier_transition=application_jury_move,
+    dossier_recipients=lambda application: (
+        [application.candidate.email] if application.candidate_id else []
+    ),
+    # The candidate books their interview's slot.
+    dossier_owners=lambda application: [application.candidate] if application.candidate_id else [],
+    dossier_holder=_holder_name,
+    holder_label="Personne candidate",
+    jury_call=application_jury_call,
+    mail_prefix="application_jury_",
+    dossier_label=_holder_name,
+    anonymous_for=application_anonymous_for,
+    anonymous_label=lambda application: f"Candidature n° {application.pk:05d}",
+    juror_template="candidates/jury/application.html",
+    juror_context=application_juror_context,
+    jury_path="call__jury",
+    jury_states=JURY_STATES,
+    jury_related=("candidate_call__promotion",),
+    jury_filter=lambda: Q(candidate_call__isnull=False),
+    juror_related=("call",),
+    # What staff tables print (the candidate's name) and what the conflict rule reads.
+    list_fields=(
+        "pk",
+        "state",
+        "candidate__first_name",
+        "candidate__last_name",
+        "candidate__email",
+    ),
+    conflict_fields=(
+        "pk",
+        "employer",
+        "candidate__first_name",
+        "candidate__last_name",
+        "candidate__email",
+    ),
+    # `application_automatic_conflicts`: the juror's e-mail and administration.
+    member_fields=("user__administration__name", "user__administration__parent__name"),
+    # As `application_jury_move` has it: selection starts at the call's closing instant.
+    selection_starts_at=lambda jury: jury.candidate_call.closes_at,
+    holder_field="candidate__last_name",
+    recipients_label="la personne candidate",
+    call_noun="appel à candidatures",
+    automatic_conflicts_label=(
+        "Les candidatures venues du domaine de votre adresse électronique, ou de personnes "
+        "qui travaillent dans votre administration, sont repérées automatiquement."
+    ),
+)
