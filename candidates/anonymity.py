@@ -72,4 +72,14 @@ def identity_leaks(application: Application, user) -> list[str]:
         if found:
             label = Application._meta.get_field(name).verbose_name
             leaks.append(f"« {str(label).capitalize()} » contient {', '.join(found)}.")
+    # The original CV goes to no juror; its file name tells whether the candidate names
+    # their files, and so likely their anonymised CV too.
+    filename = fold(re.sub(r"[-_.]+", " ", application.cv_filename or ""))
+    if any(
+        re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", filename) for needle in words["votre nom"]
+    ):
+        leaks.append(
+            f"Le nom du fichier de votre CV, « {application.cv_filename} », contient votre nom : "
+            "vérifiez que votre CV anonymisé ne le contient pas."
+        )
     return leaks

@@ -234,6 +234,9 @@ class Application(models.Model):
     cv = models.FileField(_("CV (PDF)"), upload_to="candidates/cv/", blank=True)
     # SHA-256 of the CV's bytes: the same file sent from two accounts is flagged to staff.
     cv_checksum = models.CharField(max_length=64, blank=True, db_index=True)
+    # The CV's name on the candidate's computer (« cv-helene-dupre.pdf »): stored under
+    # another name, it is kept to warn an anonymous call's candidate that it names them.
+    cv_filename = models.CharField(max_length=255, blank=True)
     cv_anonymised = models.FileField(
         _("CV anonymisé (PDF)"), upload_to="candidates/cv/", blank=True
     )

@@ -127,6 +127,7 @@ def application_update_section(
                 continue  # no new file: the one saved stays
             if name == "cv":
                 application.cv_checksum = _checksum(value)
+                application.cv_filename = (getattr(value, "name", "") or "")[:255]
             getattr(application, name).save(
                 f"candidature-{application.pk}-{name}.pdf", value, save=False
             )
@@ -350,6 +351,7 @@ IDENTIFYING_TEXTS = (
     "employer",
     "mobility",
     "cv_checksum",
+    "cv_filename",
 )
 IDENTIFYING_FILES = ("cv", "cv_anonymised", "portfolio")
 

@@ -7,7 +7,7 @@ from candidates import services
 from candidates.anonymity import identity_leaks
 from candidates.models import Application
 from candidates.sections import SECTIONS_BY_KEY
-from tests.candidates.test_applications import _complete, _positions
+from tests.candidates.test_applications import _complete, _cv, _positions
 from tests.factories import CandidateCallFactory, CandidateFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,27 @@ def test_a_call_that_is_not_anonymous_does_not_warn(client):
     client.post(reverse("candidates:application_submit", args=[call.slug]))
     application.refresh_from_db()
     assert application.state == Application.State.SUBMITTED
+
+
+def test_a_cv_file_named_after_the_candidate_is_pointed_out():
+    call = CandidateCallFactory(anonymous=True)
+    candidate = CandidateFactory(first_name="Hélène", last_name="Dupré")
+    application = services.application_start(call=call, candidate=candidate)
+    services.application_update_section(
+        application=application,
+        actor=candidate,
+        section=SECTIONS_BY_KEY["presentation"],
+        data={"cv": _cv(name="CV_Helene-DUPRE_2027.pdf")},
+    )
+    application.refresh_from_db()
+    assert application.cv_filename == "CV_Helene-DUPRE_2027.pdf"
+    leaks = identity_leaks(application, candidate)
+    assert len(leaks) == 1 and "CV_Helene-DUPRE_2027.pdf" in leaks[0]
+    services.application_update_section(
+        application=application,
+        actor=candidate,
+        section=SECTIONS_BY_KEY["presentation"],
+        data={"cv": _cv(name="curriculum.pdf")},
+    )
+    application.refresh_from_db()
+    assert identity_leaks(application, candidate) == []
