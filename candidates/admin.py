@@ -1,9 +1,13 @@
+import datetime
+
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from candidates.models import Application, CandidateCall, Wish
+from candidates.models import Application, CandidateCall, RetentionRun, Wish
+from candidates.retention import with_purge_date
 from candidates.selectors import application_possible_duplicates, applications_with_duplicate_flag
 from eig.forms import AdminInputMixin
 from eig.history.admin import HistoryMixin
@@ -37,6 +41,22 @@ class WishInline(admin.TabularInline):
         return False
 
 
+class UpcomingPurgeFilter(admin.SimpleListFilter):
+    """What the retention task will erase next (`retention.py`), for staff to see first."""
+
+    title = "effacement prévu"
+    parameter_name = "effacement"
+
+    def lookups(self, request, model_admin):
+        return [("7", "Dans les 7 jours"), ("30", "Dans les 30 jours"), ("90", "Dans les 90 jours")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("7", "30", "90"):
+            limit = timezone.now() + datetime.timedelta(days=int(self.value()))
+            return queryset.filter(purge_on__lte=limit)
+        return queryset
+
+
 class PossibleDuplicateFilter(admin.SimpleListFilter):
     title = "doublon possible"
     parameter_name = "doublon"
@@ -56,8 +76,16 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
     selection's services, each change in their history. Staff see here the possible
     duplicates (the same person from two accounts), never merged automatically."""
 
-    list_display = ["__str__", "call", "state", "specialty", "submitted_at", "duplicate"]
-    list_filter = ["call", "state", "specialty", PossibleDuplicateFilter]
+    list_display = [
+        "__str__",
+        "call",
+        "state",
+        "specialty",
+        "submitted_at",
+        "duplicate",
+        "purge_date",
+    ]
+    list_filter = ["call", "state", "specialty", PossibleDuplicateFilter, UpcomingPurgeFilter]
     search_fields = ["candidate__last_name", "candidate__first_name", "candidate__email"]
     list_select_related = ["candidate", "call"]
     inlines = [WishInline]
@@ -102,7 +130,13 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return applications_with_duplicate_flag(super().get_queryset(request))
+        return with_purge_date(applications_with_duplicate_flag(super().get_queryset(request)))
+
+    @admin.display(description="effacement prévu", ordering="purge_on")
+    def purge_date(self, application):
+        if application.purge_on is None:
+            return "—"
+        return f"{timezone.localtime(application.purge_on):%d/%m/%Y} ({application.purpose})"
 
     def get_readonly_fields(self, request, obj=None):
         return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
@@ -134,3 +168,20 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
                 for other, reasons in found
             ),
         )
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """The passes of the retention task, as it recorded them: read only."""
+
+    list_display = ["ran_at", "purged_selection", "purged_pool", "reconsent_asked"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -197,6 +197,9 @@ class Application(models.Model):
         WISHES_SET = "wishes_set", _("Vœux enregistrés")
         WISH_WITHDRAWN = "wish_withdrawn", _("Vœu retiré")
         ANONYMISED = "anonymised", _("Anonymisation (compte supprimé)")
+        PURGED = "purged", _("Effacement au terme de la conservation")
+        RECONSENT_ASKED = "reconsent_asked", _("Renouvellement du consentement demandé")
+        RECONSENTED = "reconsented", _("Consentement renouvelé (vivier)")
         PRESELECTED = "preselected", _("Présélection")
         UNPRESELECTED = "unpreselected", _("Retrait de la présélection")
         DECIDED = "decided", _("Décision du jury")
@@ -296,6 +299,15 @@ class Application(models.Model):
 
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+    # The clocks of `retention.py`: the jury's decision starts the selection's; the pool's
+    # runs from the last contact (admission, then each re-consent), and its re-consent mail
+    # is sent once per contact.
+    decided_at = models.DateTimeField(_("décision du jury le"), null=True, blank=True)
+    pool_contact_at = models.DateTimeField(_("dernier contact (vivier)"), null=True, blank=True)
+    reconsent_asked_at = models.DateTimeField(
+        _("renouvellement du consentement demandé le"), null=True, blank=True
+    )
+    purged_at = models.DateTimeField(_("données effacées le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -429,3 +441,22 @@ class ApplicationReview(AbstractReview):
 
     def __str__(self):
         return f"Candidature n° {self.application_id:05d}"
+
+
+class RetentionRun(models.Model):
+    """What one pass of the retention task did (`retention.retention_run`): how many
+    applications it erased, by purpose, and how many re-consent mails it sent. Kept as the
+    record the CNIL asks for."""
+
+    ran_at = models.DateTimeField(_("passage le"), default=timezone.now)
+    purged_selection = models.PositiveIntegerField(_("effacées (sélection)"), default=0)
+    purged_pool = models.PositiveIntegerField(_("effacées (vivier)"), default=0)
+    reconsent_asked = models.PositiveIntegerField(_("consentements demandés"), default=0)
+
+    class Meta:
+        verbose_name = _("passage de la purge")
+        verbose_name_plural = _("passages de la purge")
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"Purge du {timezone.localtime(self.ran_at):%d/%m/%Y %H:%M}"

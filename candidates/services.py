@@ -365,22 +365,30 @@ def applications_anonymise_for_erasure(user: User) -> int:
     "anonymised" history event on each application, without actor."""
     applications = list(Application.objects.select_for_update().filter(candidate=user))
     for application in applications:
-        files = [getattr(application, name) for name in IDENTIFYING_FILES]
-        for name in IDENTIFYING_TEXTS:
-            setattr(application, name, "")
-        for name in IDENTIFYING_FILES:
-            setattr(application, name, "")
-        application.birth_year = None
-        application.available_on = None
-        application.candidate = None
-        application.save()
-        for stored in files:
-            if stored:
-                transaction.on_commit(
-                    lambda name=stored.name, storage=stored.storage: storage.delete(name)
-                )
+        application_erase_identity(application)
         record(application, action=Action.ANONYMISED, actor=None)
     return len(applications)
+
+
+def application_erase_identity(application: Application) -> None:
+    """Erase what identifies the candidate in `application` (locked by the caller) and
+    detach it from their account; the files go once the transaction commits. For the
+    account's deletion and for the retention clocks (`retention.py`), which write their
+    own history event."""
+    files = [getattr(application, name) for name in IDENTIFYING_FILES]
+    for name in IDENTIFYING_TEXTS:
+        setattr(application, name, "")
+    for name in IDENTIFYING_FILES:
+        setattr(application, name, "")
+    application.birth_year = None
+    application.available_on = None
+    application.candidate = None
+    application.save()
+    for stored in files:
+        if stored:
+            transaction.on_commit(
+                lambda name=stored.name, storage=stored.storage: storage.delete(name)
+            )
 
 
 # --- Selection, on the jury engine (`candidates/jury.py`) -----------------------------------
@@ -412,6 +420,7 @@ JURY_STATES = (
     State.WAITING_LIST,
     State.DECLINED,
 )
+DECISIONS = (State.ADMITTED, State.WAITING_LIST, State.DECLINED)
 JURY_ACTIONS = {
     State.PRESELECTED: Action.PRESELECTED,
     State.SUBMITTED: Action.UNPRESELECTED,
@@ -453,7 +462,15 @@ def application_jury_move(
         )
     previous = application.state
     application.state = dossier.state = target
-    application.save(update_fields=["state", "updated_at"])
+    fields = ["state", "updated_at"]
+    if target in DECISIONS:
+        # The decision starts the clocks of `retention.py`; admission, the pool's.
+        application.decided_at = now
+        fields.append("decided_at")
+        if target == State.ADMITTED:
+            application.pool_contact_at = now
+            fields.append("pool_contact_at")
+    application.save(update_fields=fields)
     return record(
         application,
         action=JURY_ACTIONS.get(target, Action.DECIDED),

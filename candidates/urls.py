@@ -37,6 +37,11 @@ urlpatterns = [
         name="wish_withdraw",
     ),
     path(
+        "candidater/<slug:slug>/ma-candidature/vivier/",
+        application.pool_reconsent,
+        name="pool_reconsent",
+    ),
+    path(
         "candidater/<slug:slug>/ma-candidature/<slug:section>/",
         application.application_section,
         name="application_section",

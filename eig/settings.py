@@ -329,7 +329,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funding.tasks.send_signature_reminders",
         "schedule": crontab(minute=35, hour="8-18"),
     },
+    "candidate-data-retention": {
+        "task": "candidates.tasks.retention_apply",
+        # Daily; a second run erases and asks nothing more (`candidates/retention.py`).
+        "schedule": crontab(minute=10, hour=3),
+    },
 }
+
+# How long candidates' data is kept, per purpose: the CNIL's recruitment guide (three
+# months after the end of the selection; two years in the talent pool after the last
+# contact, the consent asked again a month before). See candidates/retention.py.
+CANDIDATE_SELECTION_RETENTION_DAYS = env.int("CANDIDATE_SELECTION_RETENTION_DAYS", default=92)
+CANDIDATE_POOL_RETENTION_DAYS = env.int("CANDIDATE_POOL_RETENTION_DAYS", default=730)
+CANDIDATE_RECONSENT_NOTICE_DAYS = env.int("CANDIDATE_RECONSENT_NOTICE_DAYS", default=30)
 
 # Security: production-grade by default in production, relaxed on a developer's machine.
 SESSION_COOKIE_HTTPONLY = True

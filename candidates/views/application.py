@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from candidates import services
+from candidates import retention, services
 from candidates.anonymity import JURORS_NEVER_SEE, JURORS_SEE, identity_leaks
 from candidates.forms import WishesForm, WithdrawForm, application_section_form_class
 from candidates.models import Wish
@@ -320,3 +320,33 @@ def wish_withdraw(request, slug, pk):
     else:
         messages.success(request, f"Votre vœu n° {wish.rank} est retiré.")
     return redirect("candidates:application", slug=call.slug)
+
+
+@login_required
+def pool_reconsent(request, slug):
+    """The candidate renews their consent to stay in the talent pool (the mail of
+    `retention.retention_run` leads here)."""
+    call, application = _application(request, slug)
+    if request.method == "POST":
+        try:
+            retention.application_reconsent(application=application, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, "Merci : votre candidature reste deux ans de plus dans le vivier."
+            )
+        return redirect("candidates:pool_reconsent", slug=call.slug)
+    application = retention.with_purge_date(
+        type(application).objects.filter(pk=application.pk)
+    ).get()
+    return render(
+        request,
+        "candidates/pool_reconsent.html",
+        {
+            "call": call,
+            "application": application,
+            "in_pool": application.purpose == "vivier" and application.purged_at is None,
+            "title": f"Vivier des talents – {call}",
+        },
+    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from dsfr.models import DsfrConfig
 
 from candidates import services as candidate_services
+from candidates.models import RetentionRun
 from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
@@ -70,6 +71,7 @@ def _one_row_of_every_model(staff):
     DsfrConfig.objects.get_or_create(language="fr")
     candidate_call = CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
     candidate_services.application_start(call=candidate_call, candidate=CandidateFactory())
+    RetentionRun.objects.create(purged_selection=2, reconsent_asked=1)
     FaqEntry.objects.create(
         audience=FaqEntry.Audience.CANDIDATES,
         question="Qui peut devenir EIG ?",

@@ -446,6 +446,7 @@ MATRIX: dict[str, Row] = {
     "candidates:application_withdraw": Row(
         _candidate_call, post_only(), post=statuses(403, candidate=404)
     ),
+    "candidates:pool_reconsent": Row(_candidate_call, statuses(403, candidate=404)),
     "candidates:wish_withdraw": Row(
         lambda w: {"slug": w.candidate_call.slug, "pk": w.wish.pk},
         post_only(),
