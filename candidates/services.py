@@ -154,20 +154,16 @@ def application_set_wishes(
     position_ids: list[int],
     now: datetime.datetime | None = None,
 ) -> list[Wish]:
-    """Rank the draft's wishes: 3 to 5 positions, the first the favourite, each once, each
-    among the call's positions that seek the application's métier. Replaces the draft's
-    wishes as a whole.
+    """Rank the wishes: 3 to 5 positions, the first the favourite, each once, each among
+    the call's positions that seek the application's métier. Replaces the wishes held as a
+    whole. When: with the draft, while the call is open (promotions 4, 6); or, for a call
+    that asks them after the pre-selection (promotion 5), once pre-selected and until the
+    wishes' own deadline (`wishes_ensure_open`).
 
     Side effect: a "wishes set" history event with the positions in order."""
     application = _locked(application)
     _ensure_candidate(application, actor)
-    _ensure_draft(application)
-    _ensure_call_open(application.call, now)
-    if not application.call.wishes_with_application:
-        raise DomainError(
-            "Cet appel demande les vœux après la présélection, aux seuls présélectionnés.",
-            code="wishes_later",
-        )
+    wishes_ensure_open(application, now)
     if not application.specialty:
         raise DomainError(
             "Indiquez d'abord votre métier (section « Compétences ») : les vœux se choisissent "
@@ -207,6 +203,35 @@ def application_set_wishes(
         data={"positions": position_ids},
     )
     return wishes
+
+
+def wishes_ensure_open(application: Application, now: datetime.datetime | None = None) -> None:
+    """Refuse unless the application's wishes may be ranked now (see
+    `application_set_wishes`)."""
+    call = application.call
+    if call.wishes_with_application:
+        _ensure_draft(application)
+        _ensure_call_open(call, now)
+        return
+    if application.state != State.PRESELECTED:
+        raise DomainError(
+            "Cet appel demande les vœux après la présélection, aux seuls présélectionnés.",
+            code="wishes_later",
+        )
+    if (now or timezone.now()) >= call.wishes_closes_at:
+        raise DeadlinePassed(
+            f"Les vœux de l'appel « {call} » sont clos depuis le {_paris(call.wishes_closes_at)} "
+            "(heure de Paris).",
+            code="wishes_closed",
+        )
+
+
+def wishes_open(application: Application, now: datetime.datetime | None = None) -> bool:
+    try:
+        wishes_ensure_open(application, now)
+    except DomainError:
+        return False
+    return True
 
 
 def application_missing(application: Application) -> dict[str, str]:
@@ -303,6 +328,16 @@ def application_withdraw(
     return application
 
 
+# A wish is withdrawn while it may still lead somewhere: the application is submitted,
+# pre-selected, on the waiting list or in the pool (where missions are matched to wishes).
+WISH_WITHDRAWAL_STATES = (
+    State.SUBMITTED,
+    State.PRESELECTED,
+    State.WAITING_LIST,
+    State.ADMITTED,
+)
+
+
 @transaction.atomic
 def wish_withdraw(*, wish: Wish, actor: User, now: datetime.datetime | None = None) -> Wish:
     """Withdraw one wish of a submitted application: the others keep their ranks. A draft
@@ -311,10 +346,10 @@ def wish_withdraw(*, wish: Wish, actor: User, now: datetime.datetime | None = No
     Side effect: a "wish withdrawn" history event on the application."""
     application = _locked(wish.application)
     _ensure_candidate(application, actor)
-    if application.state != State.SUBMITTED:
+    if application.state not in WISH_WITHDRAWAL_STATES:
         raise InvalidTransition(
-            "Seuls les vœux d'une candidature déposée se retirent un à un ; un brouillon "
-            "se classe à nouveau.",
+            "Seuls les vœux d'une candidature déposée, encore en lice, se retirent un à un ; "
+            "un brouillon se classe à nouveau.",
             code="not_submitted",
         )
     wish = Wish.objects.select_for_update().get(pk=wish.pk, application=application)

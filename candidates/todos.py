@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 
-from candidates.models import Application
+from candidates.models import MIN_WISHES, Application, CandidateCall
 from eig.accounts.models import Role, User
 from eig.accounts.todos import Todo, counted, deadline_text, urgency_for
 
@@ -20,10 +20,11 @@ def candidate_todos(user: User, now: datetime.datetime) -> list[Todo]:
         due=Min("call__closes_at", filter=open_drafts),
         slug=Min("call__slug", filter=open_drafts),
     )
+    todos = _wishes_todos(user, now)
     if not figures["drafts"]:
-        return []
+        return todos
     due = figures["due"]
-    return [
+    return todos + [
         Todo(
             role=Role.CANDIDATE,
             count=figures["drafts"],
@@ -36,4 +37,33 @@ def candidate_todos(user: User, now: datetime.datetime) -> list[Todo]:
             deadline=due,
             detail=f"Avant la clôture de l'appel, le {deadline_text(due)} (heure de Paris).",
         )
+    ]
+
+
+def _wishes_todos(user: User, now: datetime.datetime) -> list[Todo]:
+    """Pre-selected for a call that asks the wishes afterwards (promotion 5), with fewer
+    than the wishes needed, before their deadline."""
+    waiting = (
+        Application.objects.filter(
+            candidate=user,
+            state=Application.State.PRESELECTED,
+            call__wishes_timing=CandidateCall.WishesTiming.AFTER_PRESELECTION,
+            call__wishes_closes_at__gt=now,
+        )
+        .annotate(held=Count("wishes", filter=Q(wishes__withdrawn_at__isnull=True)))
+        .filter(held__lt=MIN_WISHES)
+        .values_list("call__slug", "call__wishes_closes_at")
+        .order_by("call__wishes_closes_at")
+    )
+    return [
+        Todo(
+            role=Role.CANDIDATE,
+            count=1,
+            label="Vœux à classer : vous êtes présélectionné·e",
+            url=reverse("candidates:application_wishes", args=[slug]),
+            urgency=urgency_for(due, now),
+            deadline=due,
+            detail=f"Avant le {deadline_text(due)} (heure de Paris).",
+        )
+        for slug, due in waiting
     ]

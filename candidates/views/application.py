@@ -74,6 +74,8 @@ def application_detail(request, slug):
         context |= {
             "sections": _sections_status(application),
             "editable": application.state == application.State.DRAFT and call.is_open(now),
+            "wishes_open": services.wishes_open(application, now),
+            "wishes_withdrawable": application.state in services.WISH_WITHDRAWAL_STATES,
             "events": history_for(application),
         }
     context["title"] = f"Ma candidature – {call}"
@@ -94,8 +96,12 @@ def application_start(request, slug):
 
 
 def _next_section(application, key):
+    """The section after `key`; None after the last, and for the wishes of a call that asks
+    them after the pre-selection (they are not a section of the application)."""
     sections = services.application_sections(application.call)
     keys = [section.key for section in sections]
+    if key not in keys:
+        return None
     index = keys.index(key)
     return sections[index + 1] if index + 1 < len(sections) else None
 
@@ -160,9 +166,7 @@ def application_section(request, slug, section):
 @login_required
 def application_wishes(request, slug):
     call, application = _application(request, slug)
-    if not call.wishes_with_application:
-        raise Http404
-    editable = application.state == application.State.DRAFT and call.is_open()
+    editable = services.wishes_open(application)
     positions = position_choices(call, application.specialty) if application.specialty else []
     initial = {f"voeu_{wish.rank}": wish.position_id for wish in application.held_wishes}
     form = WishesForm(request.POST or None, initial=initial, positions=positions)
