@@ -39,7 +39,7 @@ from eig.programme.presets import promotion_apply_funding_preset
 from eig.programme.services import membership_grant
 from projects import services
 from projects.jury import DEFI_JURY
-from projects.models import Defi, DefiEvaluation, ProjectCall
+from projects.models import Defi, DefiEvaluation, DefiPosition, ProjectCall
 from projects.reference import guess_kind
 from projects.sections import SECTIONS
 from projects.selectors.defis import defi_missing_sections
@@ -225,6 +225,9 @@ SELECTED_POSITIONS = [
 # public pages do not give (contacts, team, data…) are demo text.
 SESSION_2_SLUG = "aap-eig-8-session-2"
 SESSION_2_DATA = Path(__file__).with_name("demo_session_2.json")
+# The défis of the demo call for candidates, extracted from reference/eig's
+# defis_appel_candidatures.json (promotion 4) and defis.json (administration, town).
+CANDIDATE_DEFIS_DATA = Path(__file__).with_name("demo_candidate_defis.json")
 SESSION_2_FIELDS = ("summary", "themes", "context", "problem", "roadmap", "expected_impact")
 SESSION_2_PORTEURS = [
     ("Hugo", "Lambert", "Chef de la mission numérique"),
@@ -314,6 +317,7 @@ class Command(BaseCommand):
             self._jury(call, users)
             self._funding_rules(call.promotion)
             self._selected_defi(call.promotion, users["agent.culture@demo.eig.fr"])
+            self._candidate_defis(call.promotion)
             candidate_call = self._candidate_call(call.promotion)
             self._candidate_draft(candidate_call, users["candidate@demo.eig.fr"])
             session = self._second_session(call.promotion, users)
@@ -508,6 +512,48 @@ class Command(BaseCommand):
             to_state=Defi.State.SELECTED,
             actor=None,
         )
+
+    def _candidate_defis(self, promotion: Promotion) -> None:
+        """The défis the demo call for candidates recruits for: real défis as the programme
+        published them to candidates in 2020 (promotion 4: each EIG position with its
+        missions and skills), shown here as selected in promotion 8's first session."""
+        call = ProjectCall.objects.get(slug="aap-eig-8-session-1")
+        records = json.loads(CANDIDATE_DEFIS_DATA.read_text(encoding="utf-8"))
+        for record in records:
+            if Defi.objects.filter(call=call, title=record["title"]).exists():
+                continue
+            administration, _ = Administration.objects.get_or_create(
+                name=record["administration"],
+                defaults={"kind": guess_kind(record["administration"])},
+            )
+            defi = Defi.objects.create(
+                call=call,
+                administration=administration,
+                state=Defi.State.SELECTED,
+                submitted_at=call.closes_at,
+                title=record["title"],
+                summary=record["summary"],
+                town=record["town"],
+                themes=record["themes"],
+            )
+            DefiPosition.objects.bulk_create(
+                DefiPosition(
+                    defi=defi,
+                    rank=rank,
+                    specialty=position["specialty"],
+                    missions=position["missions"],
+                    skills=position["skills"],
+                )
+                for rank, position in enumerate(record["positions"], start=1)
+            )
+            history.record(
+                defi,
+                action=Defi.Action.DECIDED,
+                from_state=Defi.State.SUBMITTED,
+                to_state=Defi.State.SELECTED,
+                actor=None,
+                note="Défi de démonstration (publié aux candidats de la promotion 4).",
+            )
 
     def _candidate_call(self, promotion: Promotion) -> CandidateCall:
         """The call for candidates of promotion 8, open, for the positions of its selected
