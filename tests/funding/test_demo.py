@@ -19,7 +19,10 @@ def test_demo_conventions_sent_to_the_ministry_of_culture():
     call_command("load_demo")
     call_command("load_demo_conventions")
 
-    convention = Convention.objects.get()
+    # The défis the demo's call for candidates recruits for are selected too: each of their
+    # administrations has its convention; the Ministry of Culture's is the demo's own.
+    assert Convention.objects.filter(promotion__code="8").count() == 9
+    convention = Convention.objects.get(administration__name="Ministère de la Culture")
     version = convention.versions.get()
     assert (convention.administration.name, convention.kind) == (
         "Ministère de la Culture",
@@ -48,7 +51,7 @@ def test_demo_agents_are_verified_members_and_agent_culture_signs():
     culture = memberships["agent.culture@demo.eig.fr"]
     assert culture.is_signatory and not memberships["agent.dinum@demo.eig.fr"].is_signatory
     assert culture.administration.email_domains == ["culture.gouv.fr"]
-    convention = Convention.objects.get()
+    convention = Convention.objects.get(administration__name="Ministère de la Culture")
     assert convention.signatory and convention.dinum_signatory
     culture_agent = User.objects.get(email="agent.culture@demo.eig.fr")
     assert not culture_agent.is_programme_staff

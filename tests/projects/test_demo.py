@@ -17,7 +17,12 @@ from eig.history.selectors import history_for, history_latest
 from eig.jury.selectors import jury_ranking
 from eig.programme.models import Administration, Promotion
 from projects.jury import DEFI_JURY
-from projects.management.commands.load_demo import ACCOUNTS, DEMO_TOTP_SECRET, PASSWORD
+from projects.management.commands.load_demo import (
+    ACCOUNTS,
+    DEMO_TOTP_SECRET,
+    PASSWORD,
+    SELECTED_TITLE,
+)
 from projects.models import Defi, DefiEvaluation, ProjectCall
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +105,7 @@ def test_load_demo_builds_defis_through_the_services(django_capture_on_commit_ca
 
     draft = Defi.objects.get(owner__email="agent.dinum@demo.eig.fr")
     submitted = Defi.objects.get(owner__email="agent.culture@demo.eig.fr", call__slug="aap-eig-8")
-    selected = Defi.objects.get(call__slug="aap-eig-8-session-1")
+    selected = Defi.objects.get(call__slug="aap-eig-8-session-1", title=SELECTED_TITLE)
     assert draft.state == Defi.State.DRAFT
     assert draft.administration.name == "Direction interministérielle du numérique"
     assert list(history_for(draft).values_list("from_state", "to_state")) == [("", "draft")]
