@@ -10,6 +10,7 @@ when its fold is one of the folded words that PostgreSQL says matched.
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString
@@ -30,6 +31,10 @@ SEARCHED_TEXTS = (
 WORD = re.compile(r"\w+")
 
 
+# A page folds the same few hundred words again and again.
+_fold_word = lru_cache(maxsize=50_000)(fold)
+
+
 def search_document(values: Mapping[str, str] | object) -> str:
     """The folded text that the search indexes: the searched answers, one a line. `values`
     is an application or a mapping of its field names."""
@@ -41,16 +46,18 @@ def words(texts: Iterable[str]) -> set[str]:
     """The distinct folded words of `texts`, to ask PostgreSQL which of them match."""
     found = set()
     for text in texts:
-        found.update(fold(word) for word in WORD.findall(text or ""))
-    return found
+        found.update(WORD.findall(text or ""))
+    return {_fold_word(word) for word in found}
 
 
 def _marked(text: str, matched: set[str]) -> str:
     """`text` escaped, each word whose fold is in `matched` inside <mark>."""
+    if not matched:
+        return escape(text)
     parts = []
     last = 0
     for word in WORD.finditer(text):
-        if fold(word.group()) in matched:
+        if _fold_word(word.group()) in matched:
             parts.append(escape(text[last : word.start()]))
             parts.append(f"<mark>{escape(word.group())}</mark>")
             last = word.end()
@@ -69,8 +76,8 @@ def excerpt(text: str, matched: set[str], *, size: int = 240) -> SafeString:
     (a result's lines)."""
     text = " ".join((text or "").split())
     start = 0
-    for word in WORD.finditer(text):
-        if fold(word.group()) in matched:
+    for word in WORD.finditer(text) if matched else ():
+        if _fold_word(word.group()) in matched:
             start = max(0, word.start() - size // 3)
             break
     end = min(len(text), start + size)

@@ -4,9 +4,11 @@ import datetime
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -16,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
 from django.db.models.functions import Lower, Right
 from django.http import Http404
@@ -23,6 +26,7 @@ from django.utils import timezone
 
 from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
+from candidates.search import WORD
 from eig.programme.models import FaqEntry
 from eig.text import fold
 from projects.models import Defi, DefiPosition
@@ -283,13 +287,41 @@ _MATCHED_WORDS = """
 def pool_matched_words(words: str, candidates: set[str]) -> set[str]:
     """Which of the folded words `candidates` (those of the texts shown) the search for
     `words` matches, as PostgreSQL stems them: « donnees » and « données » find « donnée ».
-    One query, only when there are words."""
+    One query, only when there are words.
+
+    French stemming only changes a word's ending, never its first two letters: only the
+    words that begin as a searched word does are sent to PostgreSQL."""
     folded = " ".join(fold(words).split())
-    if not folded or not candidates:
+    starts = {word[:2] for word in WORD.findall(folded)}
+    candidates = sorted(word for word in candidates if word[:2] in starts)
+    if not candidates:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(_MATCHED_WORDS, [sorted(candidates), folded])
+        cursor.execute(_MATCHED_WORDS, [candidates, folded])
         return {row[0] for row in cursor.fetchall()}
+
+
+def pool_page(queryset: QuerySet[Application], number, size: int) -> Page:
+    """Page `number` of the pool's `queryset` (the last one past it, the first one for
+    junk), in three queries whatever the number of dossiers: the page's ids and the total
+    first, from rows as narrow as the order allows (sorting and counting whole
+    applications, texts and all, cost four times as much), then those dossiers, then
+    their wishes."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    narrow = queryset.values_list("pk", Window(Count("pk")))
+    rows = list(narrow[(number - 1) * size : number * size])
+    if not rows and number > 1:  # past the last page
+        first = list(narrow[:1])
+        number = max(((first[0][1] if first else 0) - 1) // size + 1, 1)
+        rows = list(narrow[(number - 1) * size : number * size])
+    ids = [pk for pk, _total in rows]
+    found = queryset.order_by().in_bulk(ids) if ids else {}
+    paginator = Paginator([], size)
+    paginator.count = rows[0][1] if rows else 0  # counted with the page: no COUNT query
+    return Page([found[pk] for pk in ids if pk in found], number, paginator)
 
 
 def pool_dossier(pk: int) -> Application:

@@ -16,11 +16,11 @@ from candidates.selectors import (
     pool_dossier,
     pool_export_rows,
     pool_matched_words,
+    pool_page,
     pool_search,
 )
 from eig.exports import csv_response, xlsx_response
 from eig.history.selectors import history_for
-from eig.jury.views.paging import counted_page
 from eig.permissions import FORBIDDEN, require_perm
 from eig.programme.models import Specialty
 
@@ -51,7 +51,7 @@ def _excerpts(application, matched: set[str], labels: dict[str, str]) -> list[tu
 def pool_search_page(request):
     _staff_only(request.user)
     filterset, queryset, searched = pool_search(request.GET)
-    page, _totals = counted_page(queryset, request.GET.get("page"), PAGE_SIZE, {})
+    page = pool_page(queryset, request.GET.get("page"), PAGE_SIZE)
     texts = [getattr(application, name) for application in page for name in SEARCHED_TEXTS]
     matched = pool_matched_words(searched, words(texts)) if searched else set()
     labels = _labels()

@@ -276,9 +276,9 @@ def _pool_of(count, call):
 def test_pool_page_costs_the_same_queries_for_3_and_30_dossiers(
     staff_client, django_assert_num_queries, params
 ):
-    # Session, user, authenticator (staff two-factor); the page with its count; wishes;
-    # the défis of the filter; the words that matched (only with words).
-    expected = 7 if "q" in params else 6
+    # The user; the page's ids and total, its dossiers, their wishes; the site settings
+    # (twice: no row); the défis of the filter; the words that matched (only with words).
+    expected = 8 if "q" in params else 7
     call = CandidateCallFactory()
     _pool_of(3, call)
     staff_client.get(POOL, params)  # warm: content types, first connection
