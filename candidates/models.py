@@ -4,6 +4,7 @@ one or more per promotion, for the positions of the promotion's selected défis.
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -311,6 +312,17 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The talent pool's search (`candidates/search.py`): the searched answers folded (no
+    # accents, lower case), written by the services with the answers, and their French
+    # lexemes, computed by PostgreSQL. Its GIN index is created by the migration
+    # `0006_talent_pool`. Pages that do not search defer both.
+    search_document = models.TextField(_("texte cherché (sans accents)"), blank=True, default="")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_document", config="french"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
     class Meta:
         verbose_name = _("candidature")
         verbose_name_plural = _("candidatures")
@@ -460,3 +472,51 @@ class RetentionRun(models.Model):
 
     def __str__(self):
         return f"Purge du {timezone.localtime(self.ran_at):%d/%m/%Y %H:%M}"
+
+
+# --- The talent pool (vivier) --------------------------------------------------------------
+
+# The states of the applications in the pool: admitted to it by the selection's jury.
+POOL_STATES = ("admitted",)
+
+
+class PoolAccess(models.Model):
+    """One reading of a dossier of the talent pool by programme staff: its page opened, its
+    CV downloaded, or its row in an export (one row per dossier exported, so that each
+    dossier's log says who took its data, and when). Kept when either side goes: the
+    dossier is anonymised, never deleted (PROTECT); a staff account deleted leaves its
+    name here (`viewer_name`)."""
+
+    class Kind(models.TextChoices):
+        DOSSIER = "dossier", _("Consultation du dossier")
+        CV = "cv", _("Téléchargement du CV")
+        EXPORT_CSV = "export_csv", _("Export CSV")
+        EXPORT_XLSX = "export_xlsx", _("Export XLSX")
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("candidature"),
+        on_delete=models.PROTECT,
+        related_name="pool_accesses",
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consulté par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    viewer_name = models.CharField(_("nom de la personne"), max_length=300)
+    kind = models.CharField(_("accès"), max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    # An export's size: how many dossiers it held (this one among them).
+    exported = models.PositiveIntegerField(_("dossiers dans l'export"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation du vivier")
+        verbose_name_plural = _("consultations du vivier")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["application", "-at"], name="poolaccess_application_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.viewer_name} – {self.at:%d/%m/%Y %H:%M}"

@@ -32,7 +32,9 @@ from eig.permissions import ensure_perm
 
 State = Application.State
 Action = Application.Action
-POOL_STATES = (State.ADMITTED, State.WAITING_LIST)
+# The pool's clock runs for the admitted and the waiting list who consented: both may
+# still be offered a mission.
+POOL_CLOCK_STATES = (State.ADMITTED, State.WAITING_LIST)
 
 
 def _days(name: str) -> datetime.timedelta:
@@ -40,7 +42,7 @@ def _days(name: str) -> datetime.timedelta:
 
 
 def _in_pool() -> Q:
-    return Q(state__in=POOL_STATES, talent_pool_consent=True)
+    return Q(state__in=POOL_CLOCK_STATES, talent_pool_consent=True)
 
 
 def with_purge_date(queryset: QuerySet[Application]) -> QuerySet[Application]:
@@ -53,7 +55,7 @@ def with_purge_date(queryset: QuerySet[Application]) -> QuerySet[Application]:
     ended = Case(
         When(state=State.DRAFT, then=F("call__closes_at")),
         When(state=State.WITHDRAWN, then=F("withdrawn_at")),
-        When(state__in=[State.DECLINED, *POOL_STATES], then=F("decided_at")),
+        When(state__in=[State.DECLINED, *POOL_CLOCK_STATES], then=F("decided_at")),
         output_field=DateTimeField(),
     )
     return queryset.annotate(
@@ -61,7 +63,7 @@ def with_purge_date(queryset: QuerySet[Application]) -> QuerySet[Application]:
             When(purged_at__isnull=False, then=None),
             When(_in_pool(), then=Coalesce("pool_contact_at", "decided_at") + pool),
             When(
-                state__in=[State.DRAFT, State.WITHDRAWN, State.DECLINED, *POOL_STATES],
+                state__in=[State.DRAFT, State.WITHDRAWN, State.DECLINED, *POOL_CLOCK_STATES],
                 then=ended + selection,
             ),
             default=None,
@@ -160,7 +162,7 @@ def application_reconsent(*, application: Application, actor, now=None) -> Appli
         application,
         message="Seul·e le candidat ou la candidate renouvelle son consentement.",
     )
-    if application.purged_at is not None or application.state not in POOL_STATES:
+    if application.purged_at is not None or application.state not in POOL_CLOCK_STATES:
         raise InvalidTransition(
             "Cette candidature n'est pas dans le vivier des talents.", code="not_in_pool"
         )

@@ -2,8 +2,13 @@
 
 import datetime
 
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -13,13 +18,17 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
 from django.db.models.functions import Lower, Right
 from django.http import Http404
 from django.utils import timezone
 
-from candidates.models import Application, CandidateCall, Wish
+from candidates.filters import PoolFilter
+from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
+from candidates.search import WORD
 from eig.programme.models import FaqEntry
+from eig.text import fold
 from projects.models import Defi, DefiPosition
 
 
@@ -199,3 +208,177 @@ def application_possible_duplicates(
         if why:
             found.append((other, why))
     return found
+
+
+# --- The talent pool (vivier), for staff ---------------------------------------------------
+
+# What the pool's pages never read: the search document and its lexemes (kilobytes a row).
+_SEARCH_FIELDS = ("search_document", "search_vector")
+
+
+def pool_applications() -> QuerySet[Application]:
+    """The dossiers of the talent pool (admitted applications whose candidate still has an
+    account), with their candidate, call and promotion, and their held wishes in rank order
+    (`held_wishes`): a page of them is two queries whatever its length."""
+    return (
+        Application.objects.filter(state__in=POOL_STATES, candidate__isnull=False)
+        .select_related("candidate", "call__promotion")
+        .defer(*_SEARCH_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.filter(withdrawn_at__isnull=True)
+                .select_related("position__defi")
+                .order_by("rank"),
+                to_attr="held_wishes",
+            )
+        )
+    )
+
+
+def pool_defis() -> list[tuple[int, str]]:
+    """The défis a pool's dossier may wish for, for the filter: the selected ones, the
+    latest promotion's first, as (pk, title). One query."""
+    defis = Defi.objects.filter(state=Defi.State.SELECTED).order_by(
+        "-call__promotion__year", "title", "pk"
+    )
+    return [(pk, title or f"Défi n° {pk}") for pk, title in defis.values_list("pk", "title")]
+
+
+def pool_search_query(words: str) -> SearchQuery | None:
+    """The words typed, folded as the documents are, as a French web-search query
+    (« "données ouvertes" -python » : a phrase, a word excluded); None when there are none."""
+    folded = " ".join(fold(words).split())
+    if not folded:
+        return None
+    return SearchQuery(folded, config="french", search_type="websearch")
+
+
+def pool_search(data) -> tuple[PoolFilter, QuerySet[Application], str]:
+    """The pool as the filters of `data` (a GET) select it, and the words searched: ranked
+    by relevance to the words (`rank`), the most recently submitted first without them.
+    Invalid filters select nothing."""
+    filterset = PoolFilter(data, queryset=pool_applications(), defis=pool_defis())
+    if not filterset.is_valid():
+        return filterset, filterset.queryset.none(), ""
+    queryset = filterset.qs
+    words = filterset.form.cleaned_data.get("q") or ""
+    query = pool_search_query(words)
+    if query is None:
+        return filterset, queryset.order_by("-submitted_at", "-pk"), ""
+    queryset = (
+        queryset.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-submitted_at", "-pk")
+    )
+    return filterset, queryset, words
+
+
+_MATCHED_WORDS = """
+    SELECT word FROM unnest(%s::text[]) AS word
+    WHERE tsvector_to_array(to_tsvector('french', word)) && ARRAY(
+        SELECT (regexp_matches(
+            querytree(websearch_to_tsquery('french', %s)), '''((?:[^'']|'''')+)''', 'g'
+        ))[1]
+    )
+"""
+
+
+def pool_matched_words(words: str, candidates: set[str]) -> set[str]:
+    """Which of the folded words `candidates` (those of the texts shown) the search for
+    `words` matches, as PostgreSQL stems them: « donnees » and « données » find « donnée ».
+    One query, only when there are words.
+
+    French stemming only changes a word's ending, never its first two letters: only the
+    words that begin as a searched word does are sent to PostgreSQL."""
+    folded = " ".join(fold(words).split())
+    starts = {word[:2] for word in WORD.findall(folded)}
+    candidates = sorted(word for word in candidates if word[:2] in starts)
+    if not candidates:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_MATCHED_WORDS, [candidates, folded])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def pool_page(queryset: QuerySet[Application], number, size: int) -> Page:
+    """Page `number` of the pool's `queryset` (the last one past it, the first one for
+    junk), in three queries whatever the number of dossiers: the page's ids and the total
+    first, from rows as narrow as the order allows (sorting and counting whole
+    applications, texts and all, cost four times as much), then those dossiers, then
+    their wishes."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    narrow = queryset.values_list("pk", Window(Count("pk")))
+    rows = list(narrow[(number - 1) * size : number * size])
+    if not rows and number > 1:  # past the last page
+        first = list(narrow[:1])
+        number = max(((first[0][1] if first else 0) - 1) // size + 1, 1)
+        rows = list(narrow[(number - 1) * size : number * size])
+    ids = [pk for pk, _total in rows]
+    found = queryset.order_by().in_bulk(ids) if ids else {}
+    paginator = Paginator([], size)
+    paginator.count = rows[0][1] if rows else 0  # counted with the page: no COUNT query
+    return Page([found[pk] for pk in ids if pk in found], number, paginator)
+
+
+def pool_dossier(pk: int) -> Application:
+    """One dossier of the pool with everything its page shows: the candidate, the call,
+    every wish (held or withdrawn) with its défi and administration; 404 outside the pool."""
+    application = (
+        Application.objects.filter(pk=pk, state__in=POOL_STATES, candidate__isnull=False)
+        .select_related("candidate", "call__promotion")
+        .defer(*_SEARCH_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.select_related("position__defi__administration").order_by(
+                    "withdrawn_at", "rank", "pk"
+                ),
+                to_attr="all_wishes",
+            )
+        )
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
+def pool_accesses(application: Application) -> QuerySet[PoolAccess]:
+    """Who read the dossier in the pool, and how, the latest first."""
+    return PoolAccess.objects.filter(application=application).order_by("-at", "-pk")
+
+
+def pool_export_rows(queryset: QuerySet[Application]) -> QuerySet:
+    """The rows of an export of the pool (the current filters' dossiers in their order):
+    plain tuples, the held wishes' défis joined in rank order, one query."""
+    held = Q(wishes__withdrawn_at__isnull=True)
+    return queryset.annotate(
+        wished=StringAgg(
+            "wishes__position__defi__title",
+            delimiter=" ; ",
+            filter=held,
+            order_by="wishes__rank",
+            default=Value(""),
+        )
+    ).values_list(
+        "pk",
+        "state",
+        "candidate__last_name",
+        "candidate__first_name",
+        "candidate__email",
+        "phone",
+        "specialty",
+        "years_experience",
+        "mobility",
+        "available_on",
+        "talent_pool_consent",
+        "call__title",
+        "call__promotion__name",
+        "wished",
+        "skills_main",
+        "skills_secondary",
+    )

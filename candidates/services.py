@@ -11,7 +11,16 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from candidates.models import MAX_WISHES, MIN_WISHES, Application, CandidateCall, Wish
+from candidates.models import (
+    MAX_WISHES,
+    MIN_WISHES,
+    POOL_STATES,
+    Application,
+    CandidateCall,
+    PoolAccess,
+    Wish,
+)
+from candidates.search import SEARCHED_TEXTS, search_document
 from candidates.sections import SECTIONS, Section
 from candidates.selectors import call_positions
 from eig.accounts.models import User
@@ -133,6 +142,8 @@ def application_update_section(
             )
         else:
             setattr(application, name, value)
+    if any(name in SEARCHED_TEXTS for name in section.fields):
+        application.search_document = search_document(application)
     application.save()
     return application
 
@@ -417,6 +428,7 @@ def application_erase_identity(application: Application) -> None:
         setattr(application, name, "")
     application.birth_year = None
     application.available_on = None
+    application.search_document = ""
     application.candidate = None
     application.save()
     for stored in files:
@@ -514,4 +526,37 @@ def application_jury_move(
         actor=actor,
         note=note,
         at=now,
+    )
+
+
+@transaction.atomic
+def pool_access_record(
+    *,
+    application_ids: list[int],
+    viewer: User,
+    kind: str,
+    now: datetime.datetime | None = None,
+) -> list[PoolAccess]:
+    """Log that `viewer` read these dossiers of the pool (`kind`: its page, its CV, an
+    export, whose size each of its rows keeps), before the data leaves: one row per dossier,
+    so that each dossier's log says who took its data. Two queries whatever their number.
+    Only staff read the pool, and only the dossiers that are in it."""
+    ensure_perm(
+        viewer, "candidates.read_pool", message="Le vivier est réservé à l'équipe du programme."
+    )
+    if Application.objects.filter(pk__in=application_ids).exclude(state__in=POOL_STATES).exists():
+        raise DomainError("Seuls les dossiers du vivier se consultent ici.", code="not_in_pool")
+    at = now or timezone.now()
+    name = f"{viewer.get_full_name()} <{viewer.email}>".strip()
+    export = kind in (PoolAccess.Kind.EXPORT_CSV, PoolAccess.Kind.EXPORT_XLSX)
+    return PoolAccess.objects.bulk_create(
+        PoolAccess(
+            application_id=pk,
+            viewer=viewer,
+            viewer_name=name,
+            kind=kind,
+            at=at,
+            exported=len(application_ids) if export else None,
+        )
+        for pk in application_ids
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.views import application, jury, public
+from candidates.views import application, jury, pool, public
 
 app_name = "candidates"
 
@@ -47,4 +47,10 @@ urlpatterns = [
         name="application_section",
     ),
     path("jury/candidatures/evaluations/<int:pk>/cv.pdf", jury.evaluation_cv, name="evaluation_cv"),
+    # The talent pool, for programme staff.
+    path("vivier/", pool.pool_search_page, name="pool"),
+    path("vivier/export.csv", pool.pool_export_csv, name="pool_csv"),
+    path("vivier/export.xlsx", pool.pool_export_xlsx, name="pool_xlsx"),
+    path("vivier/<int:pk>/", pool.pool_dossier_page, name="pool_dossier"),
+    path("vivier/<int:pk>/cv/", pool.pool_cv, name="pool_cv"),
 ]

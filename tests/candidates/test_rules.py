@@ -24,6 +24,8 @@ TABLE = {
     # account closed by the programme.
     "candidates.apply_to_call": {"call": {"applicant", "candidate_other"}},
     "candidates.edit_application": {"application": {"applicant"}},
+    # The talent pool: programme staff only (the superuser holds every role's rights).
+    "candidates.read_pool": {"pool": {"staff", "superuser"}},
 }
 
 
@@ -43,7 +45,8 @@ def world():
         "staff": UserFactory(roles=[Role.STAFF]),
         "superuser": UserFactory(is_superuser=True, is_staff=True),
     }
-    return users, {"call": call, "application": application}
+    # The pool is asked about as a whole: no object.
+    return users, {"call": call, "application": application, "pool": None}
 
 
 def test_candidates_rules_table_pins_every_permission():

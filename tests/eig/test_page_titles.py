@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from candidates import services as candidate_services
+from candidates.models import Application
 from eig.jury import services
 from funding.models import Convention
 from funding.services.preparation import conventions_prepare_for_promotion
@@ -66,7 +67,12 @@ def world():
     candidate_call = CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
     candidate = CandidateFactory()
     candidate_services.application_start(call=candidate_call, candidate=candidate)
+    pooled = candidate_services.application_start(
+        call=candidate_call, candidate=CandidateFactory(first_name="Alix", last_name="Vivier")
+    )
+    Application.objects.filter(pk=pooled.pk).update(state="admitted")
     return {
+        "pooled": pooled,
         "open_call": open_call,
         "candidate_call": candidate_call,
         "candidate": candidate,
@@ -147,6 +153,8 @@ def _pages(world):
             reverse("jury:selection_hearings", args=[jury.pk]),
             reverse("jury:selection_group_create", args=[jury.pk]),
             reverse("jury:selection_deliberation", args=[jury.pk]),
+            reverse("candidates:pool"),
+            reverse("candidates:pool_dossier", args=[world["pooled"].pk]),
             reverse("funding:budget_index"),
             reverse("funding:budget", args=[world["promotion"].pk]),
             reverse("funding:convention_detail", args=[world["convention"].pk]),

@@ -178,6 +178,12 @@ def _build_world():
         application=application,
         member=JuryMemberFactory(jury=candidate_call.jury, user=juror_member.user),
     )
+    # A dossier of the talent pool, with its CV (the selection's states land in another
+    # branch: the state is set as data).
+    pooled = candidate_services.application_start(call=candidate_call, candidate=CandidateFactory())
+    Application.objects.filter(pk=pooled.pk).update(state="admitted")
+    pooled.cv.save("cv.pdf", ContentFile(pdf_bytes(1)), save=False)
+    Application.objects.filter(pk=pooled.pk).update(cv=pooled.cv.name)
     with TestCase.captureOnCommitCallbacks(execute=True):
         convention = preparation.convention_prepare(
             promotion=promotion, administration=administration, actor=staff
@@ -210,6 +216,7 @@ def _build_world():
         application=application,
         application_evaluation=application_evaluation,
         wish=wish,
+        pooled=pooled,
         closed_call=closed_call,
         jury=jury,
         submitted=submitted,
@@ -452,6 +459,12 @@ MATRIX: dict[str, Row] = {
         post_only(),
         post=statuses(403, candidate=404),
     ),
+    # The talent pool: programme staff only; the page exists for everyone (403).
+    "candidates:pool": Row(_none, staff_only()),
+    "candidates:pool_csv": Row(_none, staff_only()),
+    "candidates:pool_xlsx": Row(_none, staff_only()),
+    "candidates:pool_dossier": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
+    "candidates:pool_cv": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
     # Starting a défi: agents who belong to an administration; an agent still waiting is sent
     # to "Mon administration", anyone else back to the call.
     "projects:defi_start": Row(

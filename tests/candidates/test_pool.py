@@ -1,0 +1,471 @@
+"""The talent pool (vivier) for staff: search without accents, ranking, highlighting,
+filters, pages, the access log, exports."""
+
+import csv
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.apps import apps as django_apps
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from candidates import services
+from candidates.models import Application, PoolAccess, Wish
+from candidates.search import excerpt, highlight, search_document
+from candidates.sections import SECTIONS_BY_KEY
+from eig.exceptions import DomainError
+from eig.programme.models import Specialty
+from projects.models import Defi
+from tests.factories import (
+    CandidateCallFactory,
+    CandidateFactory,
+    DefiFactory,
+    StaffFactory,
+    UserFactory,
+    fill_defi,
+)
+from tests.pdfs import pdf_bytes
+
+pytestmark = pytest.mark.django_db
+
+POOL = reverse("candidates:pool")
+
+
+def in_pool(call=None, *, state="admitted", first_name="Camille", **fields) -> Application:
+    """An application admitted to the pool (or in `state`), its search document written as
+    the services write it."""
+    call = call or CandidateCallFactory()
+    candidate = CandidateFactory(first_name=first_name)
+    fields.setdefault("skills_main", "Python, Django")
+    fields.setdefault("submitted_at", datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
+    application = Application.objects.create(
+        call=call, candidate=candidate, search_document=search_document(fields), **fields
+    )
+    # The selection's states land in another branch: the state is set as data.
+    Application.objects.filter(pk=application.pk).update(state=state)
+    application.state = state
+    return application
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = StaffFactory(first_name="Dominique", last_name="Équipe")
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def _found(client, **params) -> list[int]:
+    response = client.get(POOL, params)
+    assert response.status_code == 200
+    return [application.pk for application in response.context["page_obj"]]
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+def test_pool_search_finds_accented_words_typed_without_accents(staff_client):
+    data = in_pool(skills_main="Science des données, géomatique")
+    in_pool(skills_main="Design de services")
+
+    assert _found(staff_client, q="donnees") == [data.pk]
+    assert _found(staff_client, q="GEOMATIQUE") == [data.pk]
+
+
+def test_pool_search_finds_plain_words_typed_with_accents(staff_client):
+    plain = in_pool(motivation="J'ai publie des donnees ouvertes et fait de l'accessibilite")
+    in_pool(motivation="Rien à voir")
+
+    assert _found(staff_client, q="données") == [plain.pk]
+    assert _found(staff_client, q="accessibilité") == [plain.pk]
+
+
+def test_pool_search_reads_every_searched_answer(staff_client):
+    found = {
+        field: in_pool(**{field: "cartographie"}).pk
+        for field in (
+            "skills_secondary",
+            "experience_specialty",
+            "experience_entrepreneurship",
+            "motivation",
+        )
+    }
+    in_pool(presentation="cartographie")  # the presentation is not searched
+
+    assert sorted(_found(staff_client, q="cartographie")) == sorted(found.values())
+
+
+def test_pool_search_ranks_the_most_relevant_first(staff_client):
+    once = in_pool(motivation="Un peu de python un jour.")
+    often = in_pool(
+        skills_main="Python avancé",
+        skills_secondary="Python scientifique",
+        experience_specialty="Dix ans de Python en production, Python partout.",
+    )
+
+    assert _found(staff_client, q="python") == [often.pk, once.pk]
+
+
+def test_pool_search_understands_web_search_syntax(staff_client):
+    both = in_pool(skills_main="Python et données ouvertes")
+    python = in_pool(skills_main="Python seulement")
+
+    assert _found(staff_client, q="python -données") == [python.pk]
+    assert _found(staff_client, q='"données ouvertes"') == [both.pk]
+
+
+def test_pool_search_of_stop_words_only_finds_nothing(staff_client):
+    in_pool(skills_main="Le la des et")
+
+    assert _found(staff_client, q="la des et") == []
+
+
+def test_pool_search_highlights_the_original_words_escaped(staff_client):
+    in_pool(
+        skills_main="<script>alert('x')</script> Données massives & géomatique",
+        motivation="Les donnees m'intéressent",
+    )
+
+    response = staff_client.get(POOL, {"q": "donnees"})
+
+    page = response.content.decode()
+    assert "<mark>Données</mark>" in page
+    assert "<mark>donnees</mark>" in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    assert "&amp; géomatique" in page
+
+
+def test_highlight_marks_each_word_whose_fold_matched():
+    marked = highlight("Données, DONNÉES et donnée <b>!", {"donnees"})
+
+    assert marked == "<mark>Données</mark>, <mark>DONNÉES</mark> et donnée &lt;b&gt;!"
+
+
+def test_excerpt_is_cut_around_the_first_match_at_word_boundaries():
+    text = " ".join(["mot"] * 200 + ["géomatique"] + ["fin"] * 200)
+
+    cut = excerpt(text, {"geomatique"}, size=60)
+
+    assert cut.startswith("… mot")
+    assert "<mark>géomatique</mark>" in cut
+    assert cut.endswith(" …")
+    assert len(cut) < 120
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+def test_pool_holds_only_admitted_applications_of_people_with_an_account(staff_client):
+    admitted = in_pool()
+    in_pool(state="submitted")
+    in_pool(state="draft")
+    anonymised = in_pool()
+    Application.objects.filter(pk=anonymised.pk).update(candidate=None)
+
+    assert _found(staff_client) == [admitted.pk]
+
+
+def test_pool_filters_by_specialty(staff_client):
+    geo = in_pool(specialty=Specialty.GEOMATICS)
+    in_pool(specialty=Specialty.DESIGN)
+
+    assert _found(staff_client, specialty=Specialty.GEOMATICS) == [geo.pk]
+
+
+@pytest.mark.parametrize(
+    ("band", "inside", "outside"),
+    [
+        ("0-2", [0, 2], [3]),
+        ("3-5", [3, 5], [2, 6]),
+        ("6-10", [6, 10], [5, 11]),
+        ("11+", [11, 40], [10]),
+    ],
+)
+def test_pool_filters_by_experience_band(staff_client, band, inside, outside):
+    expected = {in_pool(years_experience=years).pk for years in inside}
+    for years in outside:
+        in_pool(years_experience=years)
+    in_pool(years_experience=None)
+
+    assert set(_found(staff_client, experience=band)) == expected
+
+
+def test_pool_filters_by_availability(staff_client):
+    early = in_pool(available_on=datetime.date(2026, 9, 1))
+    on_the_day = in_pool(available_on=datetime.date(2026, 10, 1))
+    in_pool(available_on=datetime.date(2026, 10, 2))
+    in_pool(available_on=None)
+
+    assert set(_found(staff_client, available_by="2026-10-01")) == {early.pk, on_the_day.pk}
+
+
+def test_pool_filters_by_mobility(staff_client):
+    everywhere = in_pool(mobility=Application.Mobility.FRANCE)
+    in_pool(mobility=Application.Mobility.LOCAL)
+
+    assert _found(staff_client, mobility="france") == [everywhere.pk]
+
+
+def test_pool_filters_by_a_wished_defi_still_held(staff_client):
+    defi = fill_defi(DefiFactory(state=Defi.State.SELECTED), positions=1)
+    other = fill_defi(DefiFactory(state=Defi.State.SELECTED), positions=1)
+    wishing = in_pool()
+    withdrawn = in_pool()
+    elsewhere = in_pool()
+    Wish.objects.create(application=wishing, position=defi.positions.get(), rank=1)
+    Wish.objects.create(
+        application=withdrawn,
+        position=defi.positions.get(),
+        rank=1,
+        withdrawn_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )
+    Wish.objects.create(application=elsewhere, position=other.positions.get(), rank=1)
+
+    assert _found(staff_client, defi=defi.pk) == [wishing.pk]
+
+
+def test_pool_filters_by_consent_to_stay(staff_client):
+    consenting = in_pool(talent_pool_consent=True)
+    in_pool(talent_pool_consent=False)
+
+    assert _found(staff_client, consent="on") == [consenting.pk]
+    assert len(_found(staff_client)) == 2
+
+
+def test_pool_filters_combine_with_the_search(staff_client):
+    match = in_pool(
+        specialty=Specialty.GEOMATICS, skills_main="SIG et géomatique", mobility="france"
+    )
+    in_pool(specialty=Specialty.GEOMATICS, skills_main="SIG et géomatique", mobility="locale")
+    in_pool(specialty=Specialty.DESIGN, skills_main="géomatique", mobility="france")
+
+    assert _found(staff_client, q="geomatique", specialty="geomatique", mobility="france") == [
+        match.pk
+    ]
+
+
+def test_pool_invalid_filters_select_nothing(staff_client):
+    in_pool()
+
+    response = staff_client.get(POOL, {"available_by": "pas une date"})
+
+    assert response.status_code == 200
+    assert list(response.context["page_obj"]) == []
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def _pool_of(count, call):
+    defi = fill_defi(DefiFactory(state=Defi.State.SELECTED), positions=1)
+    for number in range(count):
+        application = in_pool(
+            call,
+            first_name=f"Personne {number}",
+            skills_main=f"Données et python, niveau {number}",
+            motivation="Ouvrir les données publiques",
+            talent_pool_consent=True,
+        )
+        Wish.objects.create(application=application, position=defi.positions.get(), rank=1)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "données"}, {"q": "python", "consent": "on"}])
+def test_pool_page_costs_the_same_queries_for_3_and_30_dossiers(
+    staff_client, django_assert_num_queries, params
+):
+    # The user; the page's ids and total, its dossiers, their wishes; the site settings
+    # (twice: no row); the défis of the filter; the words that matched (only with words).
+    expected = 8 if "q" in params else 7
+    call = CandidateCallFactory()
+    _pool_of(3, call)
+    staff_client.get(POOL, params)  # warm: content types, first connection
+    with django_assert_num_queries(expected):
+        response = staff_client.get(POOL, params)
+    assert response.context["page_obj"].paginator.count == 3
+
+    _pool_of(27, call)
+    with django_assert_num_queries(expected):
+        response = staff_client.get(POOL, params)
+    assert response.context["page_obj"].paginator.count == 30
+    assert len(response.context["page_obj"]) == 20
+
+
+def test_pool_page_pages_by_twenty(staff_client):
+    _pool_of(45, CandidateCallFactory())
+
+    response = staff_client.get(POOL, {"page": 3})
+
+    assert response.context["page_obj"].number == 3
+    assert len(response.context["page_obj"]) == 5
+    assert 'aria-current="page">3</a>' in response.content.decode()
+
+
+def test_pool_dossier_shows_identity_highlighted_texts_and_logs_the_access(staff_client):
+    application = in_pool(
+        phone="06 12 34 56 78", motivation="Les données d'intérêt général", available_on=None
+    )
+    url = reverse("candidates:pool_dossier", args=[application.pk])
+
+    staff_client.get(url, {"q": "donnees"})
+    response = staff_client.get(url, {"q": "donnees"})
+
+    page = response.content.decode()
+    assert "06 12 34 56 78" in page
+    assert application.candidate.email in page
+    assert "<mark>données</mark>" in page
+    assert "Consultation du dossier" in page
+    accesses = list(PoolAccess.objects.filter(application=application))
+    assert [(a.kind, a.viewer, a.exported) for a in accesses] == [
+        ("dossier", staff_client.staff, None),
+        ("dossier", staff_client.staff, None),
+    ]
+    assert accesses[0].viewer_name == f"Dominique Équipe <{staff_client.staff.email}>"
+    assert page.count("Dominique Équipe") == 2
+
+
+def test_pool_dossier_outside_the_pool_is_not_found(staff_client):
+    submitted = in_pool(state="submitted")
+
+    response = staff_client.get(reverse("candidates:pool_dossier", args=[submitted.pk]))
+
+    assert response.status_code == 404
+    assert PoolAccess.objects.count() == 0
+
+
+def test_pool_cv_streams_the_pdf_to_staff_and_logs_it(staff_client):
+    application = in_pool()
+    application.cv.save("cv.pdf", ContentFile(pdf_bytes(1)), save=True)
+
+    response = staff_client.get(reverse("candidates:pool_cv", args=[application.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert list(PoolAccess.objects.values_list("kind", flat=True)) == ["cv"]
+
+
+def test_pool_cv_without_a_file_is_not_found(staff_client):
+    application = in_pool()
+
+    response = staff_client.get(reverse("candidates:pool_cv", args=[application.pk]))
+
+    assert response.status_code == 404
+
+
+def test_pool_pages_are_refused_to_others(client):
+    application = in_pool()
+    client.force_login(CandidateFactory())
+    for url in [
+        POOL,
+        reverse("candidates:pool_dossier", args=[application.pk]),
+        reverse("candidates:pool_csv"),
+        reverse("candidates:pool_xlsx"),
+    ]:
+        assert client.get(url).status_code == 403
+    assert PoolAccess.objects.count() == 0
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+def test_pool_export_csv_holds_the_filtered_selection_and_logs_each_dossier(staff_client):
+    kept = in_pool(
+        specialty=Specialty.GEOMATICS,
+        years_experience=4,
+        skills_main='=HYPERLINK("x") géomatique',
+        mobility="france",
+    )
+    in_pool(specialty=Specialty.DESIGN)
+
+    response = staff_client.get(reverse("candidates:pool_csv"), {"specialty": "geomatique"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:6] == ["N° de dossier", "Nom", "Prénom", "Courriel", "Téléphone", "Métier"]
+    assert len(rows) == 2
+    assert rows[1][0] == str(kept.pk)
+    assert rows[1][5:9] == ["Géomatique", "4", "3 à 5 ans", "Partout en France"]
+    assert rows[1][14].startswith("'=HYPERLINK")
+    assert list(PoolAccess.objects.values_list("application", "kind", "exported")) == [
+        (kept.pk, "export_csv", 1)
+    ]
+
+
+def test_pool_export_xlsx_logs_one_row_per_dossier_with_the_export_size(staff_client):
+    first, second = in_pool(), in_pool()
+
+    response = staff_client.get(reverse("candidates:pool_xlsx"))
+
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "Accepte de rester dans le vivier" in sheet
+    assert sorted(PoolAccess.objects.values_list("application", "kind", "exported")) == [
+        (first.pk, "export_xlsx", 2),
+        (second.pk, "export_xlsx", 2),
+    ]
+
+
+# --- The stored document ---------------------------------------------------------------------
+
+
+def test_saving_a_section_writes_the_folded_search_document():
+    call = CandidateCallFactory()
+    candidate = CandidateFactory()
+    application = services.application_start(call=call, candidate=candidate)
+
+    services.application_update_section(
+        application=application,
+        actor=candidate,
+        section=SECTIONS_BY_KEY["competences"],
+        data={"specialty": Specialty.DATA_SCIENCE, "skills_main": "Données, Œuvres"},
+    )
+    services.application_update_section(
+        application=application,
+        actor=candidate,
+        section=SECTIONS_BY_KEY["motivation"],
+        data={"motivation": "Être utile"},
+    )
+
+    application.refresh_from_db()
+    assert application.search_document == "donnees, oeuvres\n\n\n\netre utile"
+    assert Application.objects.filter(pk=application.pk, search_vector="donnee").exists()
+
+
+def test_erasing_an_account_empties_the_search_document():
+    application = in_pool(skills_main="Géomatique")
+
+    services.applications_anonymise_for_erasure(application.candidate)
+
+    application.refresh_from_db()
+    assert application.search_document == ""
+    assert not Application.objects.filter(search_vector="geomatiqu").exists()
+
+
+def test_the_migration_fills_the_documents_of_earlier_applications():
+    module = __import__("candidates.migrations.0006_talent_pool", fromlist=["x"])
+    application = in_pool(skills_main="Accessibilité numérique")
+    Application.objects.filter(pk=application.pk).update(search_document="")
+
+    module.fill_search_documents(django_apps, None)
+
+    application.refresh_from_db()
+    assert application.search_document == "accessibilite numerique"
+
+
+def test_pool_access_is_staff_only_and_for_dossiers_of_the_pool():
+    outside = in_pool(state="submitted")
+    inside = in_pool()
+
+    with pytest.raises(DomainError):
+        services.pool_access_record(
+            application_ids=[inside.pk], viewer=UserFactory(), kind=PoolAccess.Kind.DOSSIER
+        )
+    with pytest.raises(DomainError):
+        services.pool_access_record(
+            application_ids=[outside.pk], viewer=StaffFactory(), kind=PoolAccess.Kind.DOSSIER
+        )
+    assert PoolAccess.objects.count() == 0
