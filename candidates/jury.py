@@ -7,6 +7,7 @@ what `templates/candidates/jury/application.html` prints: the métier, the exper
 skills, the motivation and the wishes.
 """
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -182,6 +183,8 @@ CANDIDATE_JURY = JuryDomain(
     ),
     # The candidate books their interview's slot.
     dossier_owners=lambda application: [application.candidate] if application.candidate_id else [],
+    # « Change it until 48 hours before »: then the jury's day is set.
+    booking_notice=datetime.timedelta(hours=48),
     dossier_holder=_holder_name,
     holder_label="Personne candidate",
     jury_call=application_jury_call,
