@@ -15,6 +15,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
@@ -648,3 +649,68 @@ def test_slot_list_bookable_leaves_out_slots_within_the_notice_but_the_one_held(
         (held.pk, True, False, paris(2026, 3, 10, 9, 0)),
         (free.pk, False, True, paris(2026, 3, 10, 12, 1)),
     ]
+
+
+# --- The day-before reminder --------------------------------------------------------------
+
+
+def remind(kit, now):
+    with delivered():
+        return hearings.hearing_send_reminders(domain=kit.domain, now=now)
+
+
+def test_hearing_send_reminders_reminds_a_booked_dossier_once_within_24_hours(
+    kit, jury, group, staff
+):
+    slot = make_slot(jury, group)
+    dossier = shortlisted(kit, jury, staff)
+    book(kit, jury, dossier, slot)
+    mail.outbox.clear()
+
+    # 24 hours and a minute before: not yet; then once, whatever the number of ticks.
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=24, minutes=1)) == 0
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=23)) == 1
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=1)) == 0
+    assert remind(kit, INTERVIEW_DAY) == 0
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [dossier.owner.email]
+    assert "] Rappel : " in message.subject
+    assert "le mardi 24 mars 2026, de 09h00 à 09h30 (heure de Paris)" in message.body
+    assert list(calendars(message)) == ["audition.ics"]
+
+
+def test_hearing_send_reminders_reminds_convoked_dossiers_not_those_only_given_a_slot(
+    kit, jury, group, staff
+):
+    slot = make_slot(jury, group, capacity=2, booking=HearingSlot.Booking.STAFF)
+    convoked, waiting = shortlisted(kit, jury, staff), shortlisted(kit, jury, staff)
+    for dossier in (convoked, waiting):
+        hearings.review_assign_slot(
+            domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
+        )
+    kit.domain.review_model.objects.filter(pk=kit.review(convoked).pk).update(convoked_at=NOW)
+    mail.outbox.clear()
+
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=2)) == 1
+
+    assert [message.to for message in mail.outbox] == [[convoked.owner.email]]
+
+
+def test_send_hearing_reminders_task_run_twice_sends_one_reminder(kit, jury, group, staff):
+    from eig.jury.tasks import send_hearing_reminders
+
+    now = timezone.now()
+    slot = make_slot(jury, group, start=now + datetime.timedelta(hours=20))
+    dossier = shortlisted(kit, jury, staff)
+    book(kit, jury, dossier, slot, now=now)
+    mail.outbox.clear()
+
+    with delivered():
+        first = send_hearing_reminders.apply().get()
+    with delivered():
+        second = send_hearing_reminders.apply().get()
+
+    assert (first, second) == (1, 0)
+    assert len(mail.outbox) == 1
