@@ -101,20 +101,22 @@ def _ensure_open_to_owners(
             "Ce créneau est attribué par l'équipe du programme : il ne se réserve pas.",
             code="staff_slot",
         )
+    # « il ne se réserve plus », « il ne s'annule plus ».
+    ne_se = f"ne s'{verb}" if verb[:1] in "aeiouéè" else f"ne se {verb}"
     if slot.starts_at <= now:
-        raise DeadlinePassed(f"Ce créneau est passé : il ne se {verb} plus.", code="past")
+        raise DeadlinePassed(f"Ce créneau est passé : il {ne_se} plus.", code="past")
     closes_at = slot_booking_closes_at(slot, notice)
     if now < closes_at:
         return
     if slot.booking_deadline is not None and closes_at == slot.booking_deadline:
         raise DeadlinePassed(
             f"Les réservations de ce créneau ont fermé le {local_time(slot.booking_deadline)} "
-            f"(heure de Paris) : il ne se {verb} plus.",
+            f"(heure de Paris) : il {ne_se} plus.",
             code="booking_closed",
         )
     raise DeadlinePassed(
         f"Un créneau se réserve, se déplace ou s'annule jusqu'à {notice_label(notice)} avant "
-        f"son début : celui-ci ne se {verb} plus depuis le {local_time(closes_at)} (heure de "
+        f"son début : celui-ci {ne_se} plus depuis le {local_time(closes_at)} (heure de "
         "Paris).",
         code="booking_closed",
     )
@@ -147,6 +149,12 @@ def _mail_owners(domain: JuryDomain, review, *, template: str, slot, previous, n
         context=context,
         attachments=attachments,
     )
+
+
+def slot_booking_calendar(domain: JuryDomain, review, *, now=None) -> str:
+    """The .ics of the slot the review holds, as its booking mail carried it (same UID: a
+    calendar updates the event it has), for its owners to download again."""
+    return _hearing_calendar(domain, review, review.slot, now=now or timezone.now())
 
 
 @transaction.atomic
