@@ -130,6 +130,7 @@ def _pages(world):
                 "candidates:application_section", args=[world["candidate_call"].slug, "motivation"]
             ),
             reverse("candidates:application_wishes", args=[world["candidate_call"].slug]),
+            reverse("candidates:application_interview", args=[world["candidate_call"].slug]),
         ],
         world["juror"]: [
             reverse("jury:dashboard"),
