@@ -7,12 +7,15 @@ what `templates/candidates/jury/application.html` prints: the métier, the exper
 skills, the motivation and the wishes.
 """
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.models import (
     Application,
@@ -23,8 +26,10 @@ from candidates.models import (
     CandidateCall,
 )
 from candidates.services import JURY_STATES, application_jury_move
+from eig.jury.bookings import booking_stage
 from eig.jury.domain import ConflictMap, DossierNouns, JuryDomain
 from eig.jury.models import Jury, JuryMember
+from eig.jury.selectors import slot_list_bookable
 
 # Addresses anyone may open: sharing one of these domains says nothing of an employer.
 PERSONAL_MAIL_DOMAINS = frozenset(
@@ -182,6 +187,8 @@ CANDIDATE_JURY = JuryDomain(
     ),
     # The candidate books their interview's slot.
     dossier_owners=lambda application: [application.candidate] if application.candidate_id else [],
+    # « Change it until 48 hours before »: then the jury's day is set.
+    booking_notice=datetime.timedelta(hours=48),
     dossier_holder=_holder_name,
     holder_label="Personne candidate",
     jury_call=application_jury_call,
@@ -223,3 +230,58 @@ CANDIDATE_JURY = JuryDomain(
         "qui travaillent dans votre administration, sont repérées automatiquement."
     ),
 )
+
+
+# --- The candidate's interview ------------------------------------------------------------
+
+
+@dataclass
+class Interview:
+    """Where the candidate's interview stands: `invited` when their application is
+    shortlisted at the stage that holds the interview (`bookings.booking_stage`), `review`
+    that stage's review (its `slot` the one booked), `slots` what they may book
+    (`slot_list_bookable`: each with `booked`, `free`, `is_mine`, `is_open`, `closes_at`)."""
+
+    jury: Jury | None = None
+    review: ApplicationReview | None = None
+    slots: list = field(default_factory=list)
+
+    @property
+    def invited(self) -> bool:
+        return self.review is not None and self.review.is_shortlisted
+
+    @property
+    def booked(self):
+        """The slot the application holds: as listed, with its figures (`is_open`…), when
+        the candidate booked it; as staff gave it otherwise (never open to a move); None."""
+        if self.review is None or self.review.slot_id is None:
+            return None
+        listed = (slot for slot in self.slots if slot.pk == self.review.slot_id)
+        return next(listed, self.review.slot)
+
+    @property
+    def others(self) -> list:
+        """The slots offered besides the one held."""
+        return [slot for slot in self.slots if slot.pk != self.review.slot_id]
+
+
+def application_interview(application: Application, *, now=None) -> Interview:
+    """The candidate's interview: their review at the interview's stage and the slots they
+    may book. Four queries at most, whatever the number of slots."""
+    now = now or timezone.now()
+    jury_id = application.call.jury_id
+    if jury_id is None or application.state not in JURY_STATES:
+        return Interview()
+    jury = Jury.objects.get(pk=jury_id)
+    stage = booking_stage(jury, now=now)
+    review = (
+        ApplicationReview.objects.filter(application=application, jury=jury, stage=stage)
+        .select_related("slot__group")
+        .first()
+    )
+    interview = Interview(jury=jury, review=review)
+    if interview.invited:
+        interview.slots = list(slot_list_bookable(CANDIDATE_JURY, jury, application, now=now))
+        for slot in interview.slots:
+            slot.minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    return interview

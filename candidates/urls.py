@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.views import application, jury, pool, public
+from candidates.views import application, interview, jury, pool, public
 
 app_name = "candidates"
 
@@ -35,6 +35,27 @@ urlpatterns = [
         "candidater/<slug:slug>/ma-candidature/voeux/<int:pk>/retirer/",
         application.wish_withdraw,
         name="wish_withdraw",
+    ),
+    # The interview, booked by the candidate (before the sections' catch-all pattern).
+    path(
+        "candidater/<slug:slug>/ma-candidature/entretien/",
+        interview.application_interview_detail,
+        name="application_interview",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/entretien/reserver/",
+        interview.application_interview_book,
+        name="application_interview_book",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/entretien/annuler/",
+        interview.application_interview_cancel,
+        name="application_interview_cancel",
+    ),
+    path(
+        "candidater/<slug:slug>/ma-candidature/entretien/entretien.ics",
+        interview.application_interview_ics,
+        name="application_interview_ics",
     ),
     path(
         "candidater/<slug:slug>/ma-candidature/vivier/",

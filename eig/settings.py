@@ -325,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eig.jury.tasks.send_scoring_reminders",
         "schedule": crontab(minute=20),
     },
+    "hearing-slot-reminders": {
+        # Hourly: each dossier convoked or booked on a slot within 24 hours is reminded once.
+        "task": "eig.jury.tasks.send_hearing_reminders",
+        "schedule": crontab(minute=50),
+    },
     "convention-signature-reminders": {
         "task": "funding.tasks.send_signature_reminders",
         "schedule": crontab(minute=35, hour="8-18"),

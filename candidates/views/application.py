@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from candidates import retention, services
 from candidates.anonymity import JURORS_NEVER_SEE, JURORS_SEE, identity_leaks
 from candidates.forms import WishesForm, WithdrawForm, application_section_form_class
+from candidates.jury import application_interview
 from candidates.models import Wish
 from candidates.sections import SECTIONS_BY_KEY
 from candidates.selectors import candidate_application, candidate_call_detail, position_choices
@@ -77,6 +78,7 @@ def application_detail(request, slug):
             "wishes_open": services.wishes_open(application, now),
             "wishes_withdrawable": application.state in services.WISH_WITHDRAWAL_STATES,
             "events": history_for(application),
+            "interview": application_interview(application, now=now),
         }
     context["title"] = f"Ma candidature – {call}"
     return render(request, "candidates/application_detail.html", context)

@@ -13,6 +13,8 @@ Two owners racing for the last place of a slot both lock the slot's row before c
 bookings, so the second one counts the first one's and is refused.
 """
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -66,21 +68,58 @@ def _review_lock_for_owner(domain: JuryDomain, jury: Jury, dossier, actor, *, st
     return review
 
 
-def _ensure_open_to_owners(slot: HearingSlot, *, now, verb: str) -> None:
-    """Refuse unless owners may still `verb` (book, move, cancel) on `slot` at `now`."""
+def slot_booking_closes_at(slot: HearingSlot, notice: datetime.timedelta | None = None):
+    """The instant from which owners may no longer book, move or cancel `slot`: the earlier
+    of its booking deadline and `notice` before its start (the domain's
+    `booking_notice`); its start when it has neither."""
+    limits = [slot.starts_at]
+    if slot.booking_deadline is not None:
+        limits.append(slot.booking_deadline)
+    if notice:
+        limits.append(slot.starts_at - notice)
+    return min(limits)
+
+
+def notice_label(notice: datetime.timedelta) -> str:
+    """« 48 heures », « 2 jours et 3 heures »: the notice as a sentence says it."""
+    hours = int(notice.total_seconds() // 3600)
+    if hours % 24 and hours > 48:
+        return f"{hours // 24} jours et {hours % 24} heures"
+    if hours > 48:
+        return f"{hours // 24} jours"
+    return f"{hours} heure{'s' if hours > 1 else ''}"
+
+
+def _ensure_open_to_owners(
+    slot: HearingSlot, *, now, verb: str, notice: datetime.timedelta | None = None
+) -> None:
+    """Refuse unless owners may still `verb` (book, move, cancel) on `slot` at `now`: before
+    its booking deadline and, where the domain asks for a notice, until `notice` before its
+    start."""
     if slot.booking != HearingSlot.Booking.OWNER:
         raise DomainError(
             "Ce créneau est attribué par l'équipe du programme : il ne se réserve pas.",
             code="staff_slot",
         )
+    # « il ne se réserve plus », « il ne s'annule plus ».
+    ne_se = f"ne s'{verb}" if verb[:1] in "aeiouéè" else f"ne se {verb}"
     if slot.starts_at <= now:
-        raise DeadlinePassed(f"Ce créneau est passé : il ne se {verb} plus.", code="past")
-    if slot.booking_deadline is not None and now >= slot.booking_deadline:
+        raise DeadlinePassed(f"Ce créneau est passé : il {ne_se} plus.", code="past")
+    closes_at = slot_booking_closes_at(slot, notice)
+    if now < closes_at:
+        return
+    if slot.booking_deadline is not None and closes_at == slot.booking_deadline:
         raise DeadlinePassed(
             f"Les réservations de ce créneau ont fermé le {local_time(slot.booking_deadline)} "
-            f"(heure de Paris) : il ne se {verb} plus.",
+            f"(heure de Paris) : il {ne_se} plus.",
             code="booking_closed",
         )
+    raise DeadlinePassed(
+        f"Un créneau se réserve, se déplace ou s'annule jusqu'à {notice_label(notice)} avant "
+        f"son début : celui-ci {ne_se} plus depuis le {local_time(closes_at)} (heure de "
+        "Paris).",
+        code="booking_closed",
+    )
 
 
 def _mail_owners(domain: JuryDomain, review, *, template: str, slot, previous, now) -> None:
@@ -88,7 +127,15 @@ def _mail_owners(domain: JuryDomain, review, *, template: str, slot, previous, n
     .ics that adds the new slot to their calendar and the one that removes the previous."""
     dossier = getattr(review, domain.dossier_field)
     context = _hearing_mail_context(domain, review, slot or previous)
-    context.update({"booked_slot": slot, "previous_slot": previous})
+    closes_at = slot_booking_closes_at(slot, domain.booking_notice) if slot else None
+    context.update(
+        {
+            "booked_slot": slot,
+            "previous_slot": previous,
+            # Until when the owners may still move or cancel it, if before its start.
+            "booking_closes_at": closes_at if slot and closes_at < slot.starts_at else None,
+        }
+    )
     attachments = []
     if slot is not None:
         calendar = _hearing_calendar(domain, review, slot, now=now)
@@ -102,6 +149,12 @@ def _mail_owners(domain: JuryDomain, review, *, template: str, slot, previous, n
         context=context,
         attachments=attachments,
     )
+
+
+def slot_booking_calendar(domain: JuryDomain, review, *, now=None) -> str:
+    """The .ics of the slot the review holds, as its booking mail carried it (same UID: a
+    calendar updates the event it has), for its owners to download again."""
+    return _hearing_calendar(domain, review, review.slot, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -134,12 +187,12 @@ def slot_book(
         return review
     previous = review.slot
     if previous is not None:
-        _ensure_open_to_owners(previous, now=now, verb="déplace")
+        _ensure_open_to_owners(previous, now=now, verb="déplace", notice=domain.booking_notice)
     # The slot's row lock serialises every booking of it: the count below is then exact.
     slot = HearingSlot.objects.select_for_update().select_related("group", "jury").get(pk=slot.pk)
     if slot.jury_id != jury.pk:
         raise DomainError("Ce créneau n'appartient pas à ce jury.", code="slot")
-    _ensure_open_to_owners(slot, now=now, verb="réserve")
+    _ensure_open_to_owners(slot, now=now, verb="réserve", notice=domain.booking_notice)
     booked = domain.review_model.objects.filter(slot=slot).count()
     if booked >= slot.capacity:
         raise DomainError("Ce créneau est complet : choisissez-en un autre.", code="slot_full")
@@ -176,7 +229,7 @@ def slot_booking_cancel(
     previous = review.slot
     if previous is None:
         return review
-    _ensure_open_to_owners(previous, now=now, verb="annule")
+    _ensure_open_to_owners(previous, now=now, verb="annule", notice=domain.booking_notice)
     record(
         review,
         action=ReviewAction.SLOT_BOOKING_CANCELLED,

@@ -5,6 +5,7 @@ dossiers a jury scores) hands them a `JuryDomain` naming its concrete models and
 two rules that depend on what a dossier is: automatic conflicts and matching expertise.
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,10 @@ class JuryDomain:
     # The accounts that carry a dossier and book its slot where its owners book
     # (`bookings.py`, the `jury.book_slot` rule). Default: nobody books.
     dossier_owners: Callable[[Any], list] = lambda dossier: []
+    # How long before a slot starts its owners stop booking, moving or cancelling it (the
+    # candidates' « until 48 hours before »), on top of the slot's own booking deadline:
+    # the earlier of the two closes it. None: only the deadline (and the start) do.
+    booking_notice: datetime.timedelta | None = None
     # Who carries the dossier, as the decision record names them (an administration, a
     # candidate…), and the heading of that column.
     dossier_holder: Callable[[Any], str] = lambda dossier: ""

@@ -24,7 +24,7 @@ from eig.jury.models import (
 from eig.jury.reviews import ensure_length, local_time, review_ensure_undecided, review_lock
 from eig.jury.rules import ensure_jury_staff
 from eig.jury.selectors import member_conflict_reason
-from eig.notifications.services import email_queue
+from eig.notifications.services import email_queue, reminder_send_once
 from eig.permissions import ensure_perm
 
 Opinion = AbstractReview.Opinion
@@ -447,6 +447,51 @@ def hearing_convoke(*, domain: JuryDomain, jury: Jury, actor, now=None) -> int:
     domain.review_model.objects.bulk_update(reviews, ["convoked_at"])
     record_many(reviews, action=ReviewAction.CONVOKED, actor=actor, at=now)
     return len(reviews)
+
+
+# How long before its start a convoked (or booked) dossier is reminded of its slot.
+HEARING_REMINDER_WINDOW = datetime.timedelta(hours=24)
+
+
+def hearing_send_reminders(*, domain: JuryDomain, now=None) -> int:
+    """Remind each convoked or booked dossier of the domain whose slot starts within the next
+    24 hours, once: each of its owners (`dossier_owners`) gets the mail
+    `<mail_prefix>slot_reminder` with the slot and its .ics. A reminder is written once per
+    review, owner and slot (`reminder_send_once`), whatever the number of beat ticks or
+    retries; a dossier moved to another slot is reminded of the new one. Returns the number
+    of mails written (to the outbox, sent from there)."""
+    now = now or timezone.now()
+    reviews = (
+        domain.review_model.objects.filter(
+            jury__domain=domain.key,
+            convoked_at__isnull=False,
+            heard_at__isnull=True,
+            decision="",
+            slot__starts_at__gt=now,
+            slot__starts_at__lte=now + HEARING_REMINDER_WINDOW,
+        )
+        .filter(domain.dossier_active_q(f"{domain.dossier_field}__"))
+        .select_related("slot__group", "slot__jury", domain.dossier_field)
+        .order_by("slot__starts_at", "pk")
+    )
+    sent = 0
+    for review in reviews:
+        dossier = getattr(review, domain.dossier_field)
+        slot = review.slot
+        calendar = _hearing_calendar(domain, review, slot, now=now)
+        for owner in domain.dossier_owners(dossier):
+            if owner is None or not owner.email:
+                continue
+            sent += reminder_send_once(
+                kind=f"hearing_slot_{slot.pk}",
+                obj=review,
+                recipient=owner,
+                due_on=timezone.localdate(slot.starts_at),
+                template=f"{domain.mail_prefix}slot_reminder",
+                context=_hearing_mail_context(domain, review, slot),
+                attachments=[("audition.ics", calendar.encode(), "text/calendar")],
+            )
+    return sent
 
 
 # --- The hearing group's opinion ------------------------------------------------------

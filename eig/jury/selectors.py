@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    DateTimeField,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -20,7 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import LessThan
 from django.db.models.sql.constants import INNER, LOUTER
 from django.http import Http404
@@ -621,22 +622,30 @@ def slot_occupancy(domain: JuryDomain, jury: Jury) -> QuerySet[HearingSlot]:
 
 def slot_list_bookable(domain: JuryDomain, jury: Jury, dossier, *, now=None):
     """What the dossier's owners see to book: the jury's slots open to owners that have not
-    started, are before their booking deadline and have a free place, plus the one the
-    dossier holds (`is_mine`) whatever its state. Each slot carries `booked`, `free`,
-    `is_mine` and `is_open` (owners may still book, move or cancel there); one query."""
+    started, are before their booking deadline and outside the domain's notice
+    (`booking_notice` before their start), and have a free place, plus the one the dossier
+    holds (`is_mine`) whatever its state. Each slot carries `booked`, `free`, `is_mine`,
+    `is_open` (owners may still book, move or cancel there) and `closes_at` (until when);
+    one query."""
     now = now or timezone.now()
     mine = domain.review_model.objects.filter(
         slot=OuterRef("pk"), jury=jury, **{domain.dossier_field: dossier}
     )
-    is_open = Q(starts_at__gt=now) & (
-        Q(booking_deadline__isnull=True) | Q(booking_deadline__gt=now)
-    )
+    notice = domain.booking_notice
+    if notice:
+        # PostgreSQL's LEAST skips a NULL deadline.
+        closes_at = Least(F("booking_deadline"), F("starts_at") - Value(notice))
+    else:
+        closes_at = Coalesce(F("booking_deadline"), F("starts_at"))
     return (
         slot_occupancy(domain, jury)
         .filter(booking=HearingSlot.Booking.OWNER)
+        .annotate(closes_at=ExpressionWrapper(closes_at, output_field=DateTimeField()))
         .annotate(
             is_mine=Exists(mine),
-            is_open=ExpressionWrapper(is_open, output_field=BooleanField()),
+            is_open=ExpressionWrapper(
+                Q(starts_at__gt=now, closes_at__gt=now), output_field=BooleanField()
+            ),
         )
-        .filter((is_open & Q(free__gt=0)) | Q(is_mine=True))
+        .filter((Q(starts_at__gt=now, closes_at__gt=now) & Q(free__gt=0)) | Q(is_mine=True))
     )

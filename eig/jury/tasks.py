@@ -41,6 +41,16 @@ def send_scoring_reminders() -> int:
 
 
 @shared_task
+def send_hearing_reminders() -> int:
+    """Beat, hourly: the day-before reminder of each convoked or booked dossier of every
+    registered domain (each sent once, so a tick that fires twice or a retry sends nothing
+    more)."""
+    from eig.jury.hearings import hearing_send_reminders
+
+    return sum(hearing_send_reminders(domain=domain) for domain in domains())
+
+
+@shared_task
 def requeue_decision_records() -> int:
     """Beat: render again the decision records of every domain's juries left without their
     PDF."""

@@ -4,6 +4,7 @@ bookable slots, on every domain (`kit`: défis, then the test-only anonymous ent
 
 Every call passes `now`: slots and deadlines are fixed instants in Paris time."""
 
+import dataclasses
 import datetime
 import threading
 import time
@@ -14,6 +15,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from eig.exceptions import DeadlinePassed, DomainError, InvalidTransition
@@ -564,3 +566,153 @@ def test_slot_list_bookable_for_a_dossier_of_another_jury_is_its_own(kit, jury, 
     other = shortlisted(kit, other_jury, staff)
 
     assert list(selectors.slot_list_bookable(kit.domain, other_jury, other, now=NOW)) == []
+
+
+# --- A notice before the start (the candidates' 48 hours) ----------------------------------
+
+
+def with_notice(kit, hours=48):
+    return dataclasses.replace(kit.domain, booking_notice=datetime.timedelta(hours=hours))
+
+
+def test_slot_book_notice_closes_booking_moving_and_cancelling_in_paris_time(
+    kit, jury, group, staff
+):
+    domain = with_notice(kit)
+    slot = make_slot(jury, group)
+    later = make_slot(jury, group, start=paris(2026, 3, 24, 10, 0))
+    dossier = shortlisted(kit, jury, staff)
+    # 48 hours before 9:00 on 24 March: 9:00 on 22 March in Paris, 8:00 UTC.
+    closing = datetime.datetime(2026, 3, 22, 8, 0, tzinfo=datetime.UTC)
+    just_before = closing - datetime.timedelta(minutes=1)
+
+    def booking(dossier, slot, now):
+        with delivered():
+            return bookings.slot_book(
+                domain=domain, jury=jury, dossier=dossier, slot=slot, actor=dossier.owner, now=now
+            )
+
+    assert booking(dossier, slot, just_before).slot == slot
+    refused = [
+        lambda: booking(shortlisted(kit, jury, staff), slot, closing),
+        lambda: booking(dossier, later, closing),
+        lambda: bookings.slot_booking_cancel(
+            domain=domain, jury=jury, dossier=dossier, actor=dossier.owner, now=closing
+        ),
+    ]
+    for verb, attempt in zip(
+        ("ne se réserve", "ne se déplace", "ne s'annule"), refused, strict=True
+    ):
+        with pytest.raises(DeadlinePassed) as closed:
+            attempt()
+        assert closed.value.message == (
+            "Un créneau se réserve, se déplace ou s'annule jusqu'à 48 heures avant son début : "
+            f"celui-ci {verb} plus depuis le 22/03/2026 à 09:00 (heure de Paris)."
+        )
+        assert closed.value.code == "booking_closed"
+    assert kit.review(dossier).slot == slot
+    # The confirmation says until when the booking may change: the notice, not the start.
+    assert "jusqu’au dimanche 22 mars 2026 à 09h00 (heure de Paris)" in mail.outbox[0].body
+
+
+def test_slot_book_notice_or_deadline_whichever_comes_first(kit, jury, group, staff):
+    domain = with_notice(kit)
+    slot = make_slot(jury, group, deadline=paris(2026, 3, 20, 18, 0))
+    dossier = shortlisted(kit, jury, staff)
+
+    with pytest.raises(DeadlinePassed, match="ont fermé le 20/03/2026 à 18:00"):
+        bookings.slot_book(
+            domain=domain,
+            jury=jury,
+            dossier=dossier,
+            slot=slot,
+            actor=dossier.owner,
+            now=paris(2026, 3, 21, 9, 0),
+        )
+
+
+def test_slot_list_bookable_leaves_out_slots_within_the_notice_but_the_one_held(
+    kit, jury, group, staff, django_assert_num_queries
+):
+    domain = with_notice(kit)
+    held = make_slot(jury, group, start=paris(2026, 3, 12, 9, 0))
+    make_slot(jury, group, start=paris(2026, 3, 12, 10, 0))  # within 48 hours: not offered
+    free = make_slot(jury, group, start=paris(2026, 3, 12, 12, 1))
+    dossier = shortlisted(kit, jury, staff)
+    book(kit, jury, dossier, held, now=paris(2026, 3, 1, 9, 0))
+
+    with django_assert_num_queries(1):
+        rows = [
+            (slot.pk, slot.is_mine, slot.is_open, slot.closes_at)
+            for slot in selectors.slot_list_bookable(domain, jury, dossier, now=NOW)
+        ]
+
+    assert rows == [
+        (held.pk, True, False, paris(2026, 3, 10, 9, 0)),
+        (free.pk, False, True, paris(2026, 3, 10, 12, 1)),
+    ]
+
+
+# --- The day-before reminder --------------------------------------------------------------
+
+
+def remind(kit, now):
+    with delivered():
+        return hearings.hearing_send_reminders(domain=kit.domain, now=now)
+
+
+def test_hearing_send_reminders_reminds_a_booked_dossier_once_within_24_hours(
+    kit, jury, group, staff
+):
+    slot = make_slot(jury, group)
+    dossier = shortlisted(kit, jury, staff)
+    book(kit, jury, dossier, slot)
+    mail.outbox.clear()
+
+    # 24 hours and a minute before: not yet; then once, whatever the number of ticks.
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=24, minutes=1)) == 0
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=23)) == 1
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=1)) == 0
+    assert remind(kit, INTERVIEW_DAY) == 0
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [dossier.owner.email]
+    assert "] Rappel : " in message.subject
+    assert "le mardi 24 mars 2026, de 09h00 à 09h30 (heure de Paris)" in message.body
+    assert list(calendars(message)) == ["audition.ics"]
+
+
+def test_hearing_send_reminders_reminds_convoked_dossiers_not_those_only_given_a_slot(
+    kit, jury, group, staff
+):
+    slot = make_slot(jury, group, capacity=2, booking=HearingSlot.Booking.STAFF)
+    convoked, waiting = shortlisted(kit, jury, staff), shortlisted(kit, jury, staff)
+    for dossier in (convoked, waiting):
+        hearings.review_assign_slot(
+            domain=kit.domain, jury=jury, dossier=dossier, slot=slot, actor=staff
+        )
+    kit.domain.review_model.objects.filter(pk=kit.review(convoked).pk).update(convoked_at=NOW)
+    mail.outbox.clear()
+
+    assert remind(kit, INTERVIEW_DAY - datetime.timedelta(hours=2)) == 1
+
+    assert [message.to for message in mail.outbox] == [[convoked.owner.email]]
+
+
+def test_send_hearing_reminders_task_run_twice_sends_one_reminder(kit, jury, group, staff):
+    from eig.jury.tasks import send_hearing_reminders
+
+    now = timezone.now()
+    slot = make_slot(jury, group, start=now + datetime.timedelta(hours=20))
+    dossier = shortlisted(kit, jury, staff)
+    book(kit, jury, dossier, slot, now=now)
+    mail.outbox.clear()
+
+    with delivered():
+        first = send_hearing_reminders.apply().get()
+    with delivered():
+        second = send_hearing_reminders.apply().get()
+
+    assert (first, second) == (1, 0)
+    assert len(mail.outbox) == 1

@@ -137,6 +137,7 @@ def _pages(world):
             ),
             reverse("candidates:application_wishes", args=[world["candidate_call"].slug]),
             reverse("candidates:pool_reconsent", args=[world["candidate_call"].slug]),
+            reverse("candidates:application_interview", args=[world["candidate_call"].slug]),
         ],
         world["juror"]: [
             reverse("jury:dashboard"),

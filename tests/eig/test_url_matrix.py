@@ -465,6 +465,15 @@ MATRIX: dict[str, Row] = {
     "candidates:pool_xlsx": Row(_none, staff_only()),
     "candidates:pool_dossier": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
     "candidates:pool_cv": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
+    # The candidate's interview: their own application only, as the pages above.
+    "candidates:application_interview": Row(_candidate_call, statuses(403, candidate=404)),
+    "candidates:application_interview_book": Row(
+        _candidate_call, post_only(), post=statuses(403, candidate=404)
+    ),
+    "candidates:application_interview_cancel": Row(
+        _candidate_call, post_only(), post=statuses(403, candidate=404)
+    ),
+    "candidates:application_interview_ics": Row(_candidate_call, statuses(403, candidate=404)),
     # Starting a défi: agents who belong to an administration; an agent still waiting is sent
     # to "Mon administration", anyone else back to the call.
     "projects:defi_start": Row(
