@@ -1,6 +1,5 @@
 import re
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import modelform_factory
 from django.utils.translation import gettext_lazy as _
@@ -22,10 +21,7 @@ _PDF_LIMITS = {
 _PHONE = re.compile(r"^\+?[0-9 .\-]{9,20}$")
 
 
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page's template owns the <form> and its buttons
-    return helper
+_helper = eig_forms.fields_only_helper
 
 
 class ApplicationSectionForm(eig_forms.ModelForm):
@@ -36,19 +32,10 @@ class ApplicationSectionForm(eig_forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
         for name, field in self.fields.items():
-            model_field = Application._meta.get_field(name)
             if isinstance(field.widget, forms.Textarea):
-                limit = next(
-                    (v.limit_value for v in model_field.validators if hasattr(v, "limit_value")),
-                    None,
+                eig_forms.textarea_show_limit(
+                    field, Application._meta.get_field(name), long_from=1000
                 )
-                field.widget.attrs["rows"] = 5 if (limit or 0) <= 1000 else 8
-                if limit:
-                    field.max_length = limit
-                    field.widget.attrs["maxlength"] = limit
-                    field.help_text = (
-                        f"{field.help_text} " if field.help_text else ""
-                    ) + f"{limit} caractères au plus."
             if name in _PDF_LIMITS:
                 max_bytes, max_pages = _PDF_LIMITS[name]
                 field.widget = forms.FileInput(attrs={"accept": "application/pdf"})

@@ -233,3 +233,27 @@ def select_html(widget: dict) -> str:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")  # the renderer strips what the template ends with
     return mark_safe("".join(parts))
+
+
+def fields_only_helper():
+    """A crispy helper that writes the fields alone: the page's template owns the <form>,
+    its hidden fields and its buttons."""
+    from crispy_forms.helper import FormHelper
+
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
+def textarea_show_limit(field: forms.Field, model_field, *, long_from: int) -> None:
+    """A textarea says and enforces its model field's length limit (its
+    MaxLengthValidator): `maxlength` in the browser, the limit in its help text, and more
+    rows for a text longer than `long_from` characters."""
+    limit = next((v.limit_value for v in model_field.validators if hasattr(v, "limit_value")), None)
+    field.widget.attrs["rows"] = 5 if (limit or 0) <= long_from else 8
+    if limit:
+        field.max_length = limit
+        field.widget.attrs["maxlength"] = limit
+        field.help_text = (
+            f"{field.help_text} " if field.help_text else ""
+        ) + f"{limit} caractères au plus."

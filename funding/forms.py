@@ -1,7 +1,6 @@
 """Forms of the convention pages: they validate what staff and agents enter; the views hand
 the cleaned data to funding.services."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +13,7 @@ from funding.models import Convention, ConventionLine
 REASON_MAX = 1000
 
 
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page's template owns the <form> and its buttons
-    return helper
+_helper = eig_forms.fields_only_helper
 
 
 class SignedPdfForm(eig_forms.Form):

@@ -1,4 +1,3 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import modelform_factory
@@ -16,10 +15,7 @@ PITCH_DECK_MAX_BYTES = 10 * 1024 * 1024
 PITCH_DECK_MAX_PAGES = 12
 
 
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page's template owns the <form> and its buttons
-    return helper
+_helper = eig_forms.fields_only_helper
 
 
 class DefiSectionForm(eig_forms.ModelForm):
@@ -30,19 +26,8 @@ class DefiSectionForm(eig_forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
         for name, field in self.fields.items():
-            model_field = Defi._meta.get_field(name)
             if isinstance(field.widget, forms.Textarea):
-                limit = next(
-                    (v.limit_value for v in model_field.validators if hasattr(v, "limit_value")),
-                    None,
-                )
-                field.widget.attrs["rows"] = 5 if (limit or 0) <= 500 else 8
-                if limit:
-                    field.max_length = limit
-                    field.widget.attrs["maxlength"] = limit
-                    field.help_text = (
-                        f"{field.help_text} " if field.help_text else ""
-                    ) + f"{limit} caractères au plus."
+                eig_forms.textarea_show_limit(field, Defi._meta.get_field(name), long_from=500)
             if name.endswith("_email"):
                 field.widget.attrs.setdefault("autocomplete", "email")
                 field.error_messages["invalid"] = _(

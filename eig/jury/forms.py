@@ -3,7 +3,6 @@ nothing of the dossier being scored."""
 
 from dataclasses import dataclass
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.template.defaultfilters import linebreaksbr
@@ -28,10 +27,7 @@ COMMENT_MAX = 2000
 OVERALL_COMMENT_MAX = 3000
 
 
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page owns the <form>, its hidden fields and its buttons
-    return helper
+_helper = eig_forms.fields_only_helper
 
 
 # The hidden version is only wrong if the page was tampered with or truncated.
