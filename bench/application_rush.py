@@ -14,7 +14,10 @@ application a client submitted is stored exactly once, submitted, with one submi
 event and one confirmation mail; no account has two applications; nothing else was
 submitted. Exit code 1 when a step's p95 reaches 300 ms or the check fails.
 
-Figures: see the closing note of the session that wrote it (issue 11), and run it again.
+Figures (issue 11; 2 cores, nothing else running; 8 clients, 60 s, gunicorn -w 3, cache
+off): 1,201 applications submitted, none interrupted; p95 per step 52 ms (the application
+page) to 67 ms (submitting), p50 38–51 ms; every submission stored once, with one event and
+one mail. With other engineers' test runs on the same cores: 540 submitted, p95 131–167 ms.
 """
 
 from __future__ import annotations

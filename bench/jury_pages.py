@@ -29,7 +29,32 @@ page: 198 req/s there, 129 and 185 here):
     juré : évaluation          23-26 ms     128 / 134 ms     76 / 80     11    28 Ko
     juré : conflits            24-27 ms     171 / 120 ms     67 / 79      8    86 Ko
 
-The same machine at the start of that session, before its changes (gunicorn 2 workers x 4
+Issue 10, third session (same machine, two runs, the second quieter; gunicorn as above):
+
+    page                      one render   p95 (two runs)    req/s      SQL   HTML
+    sélection (index)          14 ms         60 / 56 ms     153 / 185     4    14 Ko
+    jury (vue d'ensemble)      21-25 ms     116 / 105 ms     83 / 93      8    58 Ko
+    affectation                37-48 ms     192 / 175 ms     51 / 53     10    50 Ko
+    classement                 29-39 ms     164 / 135 ms     62 / 71      8   182 Ko
+    classement normalisé       28-36 ms     140 / 133 ms     66 / 71      8   182 Ko
+    classement CSV             30-35 ms     147 / 136 ms     64 / 68      6   294 Ko
+    classement XLSX            35-44 ms     194 / 194 ms     49 / 51      6   122 Ko
+    évaluations d'un dossier   19-23 ms     107 / 88 ms      91 / 107    11    22 Ko
+    présélection               24-30 ms     136 / 111 ms     73 / 86      8    86 Ko
+    auditions                  21-22 ms     175 / 95 ms      73 / 97      7    63 Ko
+    délibération               26-30 ms     142 / 121 ms     67 / 77      9   104 Ko
+    juré : tableau de bord     21-22 ms     115 / 112 ms     83 / 88      5    77 Ko
+    juré : évaluation          22-26 ms     119 / 102 ms     83 / 96     11    28 Ko
+    juré : conflits            22-31 ms     111 / 121 ms     84 / 80      8    86 Ko
+
+What moved them: the pre-selection, hearings and deliberation rows written by the view (as
+the ranking's), their window counts over narrower rows; the exports written column by
+column and their rows read in PostgreSQL's binary format; the assignment page's summary
+counted with its page, its jurors and the conflicts' administrations read narrower; the
+WSGI process freezing what it loaded out of the garbage collector's reach. The quieter run
+meets the target on 12 pages of 14; the assignment page and the XLSX export still miss it.
+
+The same machine at the start of the second session, before its changes (gunicorn 2 workers x 4
 threads, as the bench ran then), p95: index 105 ms, overview 238, assignment 561, ranking
 450, CSV 656, XLSX 1,157, a dossier's evaluations 244, pre-selection 520, hearings 594,
 deliberation 631, juror dashboard 395, juror evaluation 206, conflicts 684: every page
