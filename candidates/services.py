@@ -8,6 +8,7 @@ import datetime
 import hashlib
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -132,8 +133,9 @@ def application_update_section(
             continue
         value = data[name]
         if name in ("cv", "cv_anonymised", "portfolio"):
-            if not value:
-                continue  # no new file: the one saved stays
+            if not isinstance(value, UploadedFile):
+                # No new file (the form gives back the one saved): it stays as it is.
+                continue
             if name == "cv":
                 application.cv_checksum = _checksum(value)
                 application.cv_filename = (getattr(value, "name", "") or "")[:255]

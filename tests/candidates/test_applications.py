@@ -556,3 +556,22 @@ def test_deleting_the_account_anonymises_the_applications(django_capture_on_comm
     assert application.wishes.count() == 3
     assert history_for(application).last().action == Application.Action.ANONYMISED
     assert "anonymisée" in str(application)
+
+
+def test_saving_the_presentation_again_keeps_the_cv_as_it_was(client):
+    call = CandidateCallFactory()
+    candidate = CandidateFactory()
+    client.force_login(candidate)
+    services.application_start(call=call, candidate=candidate)
+    url = _url("application_section", call, "presentation")
+    client.post(url, {"presentation": "Première", "cv": _cv(name="mon-cv.pdf")})
+    first = Application.objects.get()
+    response = client.post(url, {"presentation": "Seconde"})
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.presentation == "Seconde"
+    assert (application.cv.name, application.cv_checksum, application.cv_filename) == (
+        first.cv.name,
+        first.cv_checksum,
+        "mon-cv.pdf",
+    )
