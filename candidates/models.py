@@ -334,6 +334,15 @@ class Application(models.Model):
                 fields=["call", "candidate"], name="application_one_per_candidate_and_call"
             ),
         ]
+        indexes = [
+            # The talent pool's order without words, newest first (`selectors.pool_page`):
+            # a page and its bounded count read this index, not 20,000 rows.
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                name="application_pool_recent",
+                condition=models.Q(state="admitted", candidate__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         who = self.candidate.get_full_name() if self.candidate_id else _("candidature anonymisée")

@@ -276,9 +276,10 @@ def _pool_of(count, call):
 def test_pool_page_costs_the_same_queries_for_3_and_30_dossiers(
     staff_client, django_assert_num_queries, params
 ):
-    # The user; the page's ids and total, its dossiers, their wishes; the site settings
-    # (twice: no row); the défis of the filter; the words that matched (only with words).
-    expected = 8 if "q" in params else 7
+    # The user; the page's bounded total, its ids, its dossiers, their wishes; the site
+    # settings (twice: no row); the défis of the filter; with words, the most recent
+    # matches and the words that matched.
+    expected = 10 if "q" in params else 8
     call = CandidateCallFactory()
     _pool_of(3, call)
     staff_client.get(POOL, params)  # warm: content types, first connection
@@ -469,3 +470,30 @@ def test_pool_access_is_staff_only_and_for_dossiers_of_the_pool():
             application_ids=[outside.pk], viewer=StaffFactory(), kind=PoolAccess.Kind.DOSSIER
         )
     assert PoolAccess.objects.count() == 0
+
+
+def test_a_common_word_counts_and_ranks_a_bounded_set_but_exports_everything(
+    staff_client, monkeypatch
+):
+    from candidates import selectors
+
+    monkeypatch.setattr(selectors, "POOL_COUNT_MAX", 4)
+    monkeypatch.setattr(selectors, "POOL_RANKED_MAX", 4)
+    call = CandidateCallFactory()
+    _pool_of(6, call)
+    response = staff_client.get(POOL, {"q": "données"})
+    page = response.context["page_obj"]
+    assert page.capped and page.paginator.count == 4
+    content = response.content.decode()
+    assert "Plus de <strong>4</strong> dossiers" in content
+    assert "les 4 dossiers les plus récents qui correspondent" in content
+    # The ranked four are the most recent matches.
+    recent = list(Application.objects.filter(call=call).order_by("-submitted_at", "-pk")[:4])
+    assert {application.pk for application in page} == {a.pk for a in recent}
+    export = staff_client.get(reverse("candidates:pool_csv"), {"q": "données"})
+    assert export.content.decode("utf-8-sig").count("\n") == 7  # the header and the six
+
+    without_words = staff_client.get(POOL).context["page_obj"]
+    assert without_words.capped and without_words.paginator.count == 4
+    # Past the last page: the last one.
+    assert staff_client.get(POOL, {"page": "9"}).context["page_obj"].number == 1
