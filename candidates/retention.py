@@ -73,6 +73,11 @@ def with_purge_date(queryset: QuerySet[Application]) -> QuerySet[Application]:
     )
 
 
+def application_with_purge_date(pk: int) -> Application:
+    """One application with `purge_on` and `purpose`, for the candidate's pool page."""
+    return with_purge_date(Application.objects.filter(pk=pk)).get()
+
+
 def applications_purge_upcoming(*, now=None, within_days: int = 30) -> QuerySet[Application]:
     """What will be erased within `within_days`, the soonest first: for staff."""
     now = now or timezone.now()

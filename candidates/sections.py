@@ -1,19 +1,9 @@
 """The sections of the application form, in the order of the programme's last form
 (promotion 7). The form, the progress list and the completeness check read this table."""
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    intro: str
-    fields: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-    # Sections whose content is not plain Application fields (the wishes).
-    special: str = ""
-
+# The défi form's section record serves here too: key, title, intro, its fields, those a
+# submission requires, and `special` for a section that is not plain fields (the wishes).
+from projects.sections import Section
 
 SECTIONS: tuple[Section, ...] = (
     Section(

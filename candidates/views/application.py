@@ -343,9 +343,7 @@ def pool_reconsent(request, slug):
                 request, "Merci : votre candidature reste deux ans de plus dans le vivier."
             )
         return redirect("candidates:pool_reconsent", slug=call.slug)
-    application = retention.with_purge_date(
-        type(application).objects.filter(pk=application.pk)
-    ).get()
+    application = retention.application_with_purge_date(application.pk)
     return render(
         request,
         "candidates/pool_reconsent.html",

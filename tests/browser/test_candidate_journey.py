@@ -109,3 +109,8 @@ def test_candidate_from_signup_to_submitted_application(
     page.get_by_role("button", name="Confirmer le retrait du vœu").click()
     page.wait_for_load_state()
     assert application.wishes.filter(withdrawn_at__isnull=False).count() == 1
+
+    # The talent pool's consent page (the application is not in the pool yet).
+    page.goto(f"{live_server.url}/candidater/{call.slug}/ma-candidature/vivier/")
+    axe(page)
+    assert "n’est pas dans le vivier" in page.content()

@@ -497,3 +497,25 @@ def test_a_common_word_counts_and_ranks_a_bounded_set_but_exports_everything(
     assert without_words.capped and without_words.paginator.count == 4
     # Past the last page: the last one.
     assert staff_client.get(POOL, {"page": "9"}).context["page_obj"].number == 1
+
+
+def test_pool_dossier_page_costs_the_same_queries_with_1_or_3_wishes_and_readings(
+    staff_client,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 3):
+        call = CandidateCallFactory()
+        application = in_pool(call, first_name=f"Personne {size}")
+        for rank in range(1, size + 1):
+            defi = fill_defi(DefiFactory(state=Defi.State.SELECTED), positions=1)
+            Wish.objects.create(application=application, position=defi.positions.get(), rank=rank)
+        url = reverse("candidates:pool_dossier", args=[application.pk])
+        for _ in range(size):
+            staff_client.get(url)  # each reading is logged: 1 or 3 rows in its log
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
