@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -17,14 +18,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
-from django.db.models.functions import Lower, Right
+from django.db.models.functions import Greatest, Least, Lower, Right, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
-from candidates.search import WORD
+from candidates.search import SEARCHED_TEXTS, WORD
 from eig.programme.models import FaqEntry
 from eig.text import fold
 from projects.models import Defi, DefiPosition
@@ -213,31 +215,37 @@ def application_possible_duplicates(
 # What the pool's pages never read: the search document and its lexemes (kilobytes a row).
 _SEARCH_FIELDS = ("search_document", "search_vector")
 
+# What a result of the pool's pages shows, and only that: the rest of a dossier (the
+# presentation, the files, the other answers) would be read, decoded and dropped 20 times a
+# page.
+_RESULT_FIELDS = (
+    "specialty",
+    "years_experience",
+    "mobility",
+    "available_on",
+    "talent_pool_consent",
+    "submitted_at",
+    *SEARCHED_TEXTS,
+    "candidate__first_name",
+    "candidate__last_name",
+    "candidate__email",
+    "call__title",
+    "call__promotion__name",
+)
 
 # The pool's pages count and rank this many dossiers at most (see `pool_page`,
 # `pool_search`): beyond, staff refine their search.
 POOL_COUNT_MAX = 1000
 POOL_RANKED_MAX = POOL_COUNT_MAX
 
+# Newest first: the order without words, and the order in which matches are bounded.
+_RECENT = ("-submitted_at", "-pk")
+
 
 def pool_applications() -> QuerySet[Application]:
-    """The dossiers of the talent pool (admitted applications whose candidate still has an
-    account), with their candidate, call and promotion, and their held wishes in rank order
-    (`held_wishes`): a page of them is two queries whatever its length."""
-    return (
-        Application.objects.filter(state__in=POOL_STATES, candidate__isnull=False)
-        .select_related("candidate", "call__promotion")
-        .defer(*_SEARCH_FIELDS)
-        .prefetch_related(
-            Prefetch(
-                "wishes",
-                queryset=Wish.objects.filter(withdrawn_at__isnull=True)
-                .select_related("position__defi")
-                .order_by("rank"),
-                to_attr="held_wishes",
-            )
-        )
-    )
+    """The dossiers of the talent pool: admitted applications whose candidate still has an
+    account."""
+    return Application.objects.filter(state__in=POOL_STATES, candidate__isnull=False)
 
 
 def pool_defis() -> list[tuple[int, str]]:
@@ -261,35 +269,31 @@ def pool_search_query(words: str) -> SearchQuery | None:
 def pool_search(data, *, capped: bool = True) -> tuple[PoolFilter, QuerySet[Application], str]:
     """The pool as the filters of `data` (a GET) select it, and the words searched: ranked
     by relevance to the words (`rank`), the most recently submitted first without them.
-    Invalid filters select nothing. `capped`: with words, only the `POOL_RANKED_MAX` most
-    recent matches are ranked (the pages); an export takes them all."""
+    Invalid filters select nothing.
+
+    `capped` (the pages): only the most recent dossiers selected are kept, one more than
+    the pages show (`POOL_COUNT_MAX`, and `POOL_RANKED_MAX` with words) so that the page
+    knows there are more; an export (`capped=False`) takes them all. A word found in most
+    dossiers would otherwise have PostgreSQL rank every one of them at each page, when the
+    newest profiles are the ones staff look for first; the page says so."""
     filterset = PoolFilter(data, queryset=pool_applications(), defis=pool_defis())
     if not filterset.is_valid():
         return filterset, filterset.queryset.none(), ""
     queryset = filterset.qs
     words = filterset.form.cleaned_data.get("q") or ""
     query = pool_search_query(words)
-    if query is None:
-        return filterset, queryset.order_by("-submitted_at", "-pk"), ""
-    # Ranked among the most recent matches only: a word found in most dossiers would have
-    # PostgreSQL rank every one of them at each page (100 ms at 20,000), when the newest
-    # profiles are the ones staff look for first. The page says so (`POOL_RANKED_MAX`).
-    # An export (`capped=False`) takes every match, ranked.
-    matches = queryset.filter(search_vector=query)
+    if query is not None:
+        queryset = queryset.filter(search_vector=query)
     if capped:
-        # One more than shown: the page's bounded count then knows there are more. Read
-        # once, as ids: the page's count and order then rank these rows only, instead of
-        # finding the matches again (a phrase checks each match's text).
-        recent = list(
-            matches.order_by("-submitted_at", "-pk").values_list("pk", flat=True)[
-                : POOL_RANKED_MAX + 1
-            ]
-        )
-        matches = queryset.filter(pk__in=recent)
-    queryset = matches.annotate(rank=SearchRank(F("search_vector"), query)).order_by(
-        "-rank", "-submitted_at", "-pk"
-    )
-    return filterset, queryset, words
+        # A subquery, run once inside the page's query: the newest first, as the
+        # application_pool_recent index lists them, so that PostgreSQL stops after these.
+        bound = POOL_COUNT_MAX if query is None else POOL_RANKED_MAX
+        recent = queryset.order_by(*_RECENT).values("pk")[: bound + 1]
+        queryset = pool_applications().filter(pk__in=recent)
+    if query is None:
+        return filterset, queryset.order_by(*_RECENT), ""
+    ranked = queryset.annotate(rank=SearchRank(F("search_vector"), query))
+    return filterset, ranked.order_by("-rank", *_RECENT), words
 
 
 _MATCHED_WORDS = """
@@ -319,25 +323,56 @@ def pool_matched_words(words: str, candidates: set[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _pool_results() -> QuerySet[Application]:
+    """The pool's results as a page shows them: what `_RESULT_FIELDS` names, with the
+    candidate, the call and its promotion, and the held wishes' défis in rank order
+    (`held_wishes`)."""
+    return (
+        Application.objects.select_related("candidate", "call__promotion")
+        .only(*_RESULT_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.filter(withdrawn_at__isnull=True)
+                .select_related("position__defi")
+                .only("application_id", "rank", "position__defi__title")
+                .order_by("rank"),
+                to_attr="held_wishes",
+            )
+        )
+        .order_by()
+    )
+
+
 def pool_page(queryset: QuerySet[Application], number, size: int) -> Page:
-    """Page `number` of the pool's `queryset` (the last one past it, the first one for
-    junk), in four queries whatever the number of dossiers: the total, counted up to
-    `POOL_COUNT_MAX` (`page.capped` beyond: the page says « plus de … » and asks to refine),
-    the page's ids from rows as narrow as the order allows, then those dossiers, then their
-    wishes. Counting every match of a common word cost 20 ms a page at 20,000 dossiers."""
+    """Page `number` of the pool's `queryset` (as `pool_search` bounds and orders it; the
+    last page past it, the first one for junk), in three queries whatever the number of
+    dossiers: the page's ids and the total, counted up to `POOL_COUNT_MAX` (`page.capped`
+    beyond: the page says « plus de … » and asks to refine); then those dossiers, with only
+    what a result shows; then their held wishes in rank order (`held_wishes`)."""
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    total = queryset.order_by().values("pk")[: POOL_COUNT_MAX + 1].count()
-    shown = min(total, POOL_COUNT_MAX)
-    number = min(number, max((shown - 1) // size + 1, 1))
-    ids = list(
-        queryset.values_list("pk", flat=True)[(number - 1) * size : min(number * size, shown)]
+    # Numbered and counted in the same pass over the bounded rows: the matches of a word
+    # are found once, and no list of ids goes back and forth. Past the last page, the last.
+    last = Greatest(Least(F("total"), POOL_COUNT_MAX) - 1, 0) / size + 1  # integer division
+    skipped = (Least(Value(number), last) - 1) * size
+    rows = list(
+        queryset.annotate(
+            position=Window(RowNumber(), order_by=queryset.query.order_by),
+            total=Window(Count("*")),
+        )
+        .filter(position__gt=skipped, position__lte=Least(skipped + size, POOL_COUNT_MAX))
+        .values_list("pk", "total")
     )
-    found = queryset.order_by().in_bulk(ids) if ids else {}
+    total = rows[0][1] if rows else 0
+    shown = min(total, POOL_COUNT_MAX)
+    ids = [pk for pk, _total in rows]
+    found = _pool_results().in_bulk(ids) if ids else {}
     paginator = Paginator([], size)
     paginator.count = shown
+    number = min(number, max((shown - 1) // size + 1, 1))
     page = Page([found[pk] for pk in ids if pk in found], number, paginator)
     page.capped = total > POOL_COUNT_MAX
     return page
