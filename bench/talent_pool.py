@@ -238,7 +238,7 @@ def seed(*, applications: int, rng: random.Random):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from candidates.models import Application, CandidateCall, Wish
+    from candidates.models import Application, ApplicationSearch, CandidateCall, Wish
     from candidates.search import search_document
     from eig.accounts.models import Role, User
     from eig.programme.models import Administration, Promotion, Specialty
@@ -327,11 +327,17 @@ def seed(*, applications: int, rng: random.Random):
                     talent_pool_consent=rng.random() < 0.8,
                     phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} 00 00",
                     submitted_at=now - datetime.timedelta(days=250, minutes=i),
-                    search_document=search_document(texts),
                     **texts,
                 )
             )
         saved = Application.objects.bulk_create(rows, batch_size=2000)
+        ApplicationSearch.objects.bulk_create(
+            (
+                ApplicationSearch(application=application, document=search_document(application))
+                for application in saved
+            ),
+            batch_size=2000,
+        )
         Wish.objects.bulk_create(
             (
                 Wish(application=application, position=position, rank=rank)
@@ -342,6 +348,7 @@ def seed(*, applications: int, rng: random.Random):
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE candidates_application")
+        cursor.execute("VACUUM ANALYZE candidates_applicationsearch")
         cursor.execute("ANALYZE")
     print(f"données      : créées en {time.perf_counter() - started:.1f} s", flush=True)
     return [defi.pk for defi in defis]

@@ -16,9 +16,7 @@ def application_personal_data(user: User) -> list[dict]:
     fields = [
         field.name
         for field in Application._meta.concrete_fields
-        # The search document and its lexemes only repeat the answers, folded.
-        if field.name
-        not in ("id", "call", "candidate", "cv_checksum", "search_document", "search_vector")
+        if field.name not in ("id", "call", "candidate", "cv_checksum")
     ]
     exported = []
     for application in applications:

@@ -2,7 +2,7 @@
 highlighting of the words that matched.
 
 The embedded PostgreSQL of fresh machines has no `unaccent`: the accents are folded here,
-in Python (`eig.text.fold`), into `Application.search_document`, which PostgreSQL turns into
+in Python (`eig.text.fold`), into `ApplicationSearch.document`, which PostgreSQL turns into
 a French `tsvector`; the searched words are folded the same way, so that « données » finds
 « donnees » and the reverse. Pages show the original, accented texts: a word is highlighted
 when its fold is one of the folded words that PostgreSQL says matched.

@@ -17,10 +17,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    TextField,
     Value,
     Window,
 )
-from django.db.models.functions import Greatest, Least, Lower, Right, RowNumber
+from django.db.models.functions import Coalesce, Greatest, Least, Lower, Right, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -212,9 +214,6 @@ def application_possible_duplicates(
 
 # --- The talent pool (vivier), for staff ---------------------------------------------------
 
-# What the pool's pages never read: the search document and its lexemes (kilobytes a row).
-_SEARCH_FIELDS = ("search_document", "search_vector")
-
 # What a result of the pool's pages shows, and only that: the rest of a dossier (the
 # presentation, the files, the other answers) would be read, decoded and dropped 20 times a
 # page.
@@ -283,7 +282,7 @@ def pool_search(data, *, capped: bool = True) -> tuple[PoolFilter, QuerySet[Appl
     words = filterset.form.cleaned_data.get("q") or ""
     query = pool_search_query(words)
     if query is not None:
-        queryset = queryset.filter(search_vector=query)
+        queryset = queryset.filter(search__vector=query)
     if capped:
         # A subquery, run once inside the page's query: the newest first, as the
         # application_pool_recent index lists them, so that PostgreSQL stops after these.
@@ -292,7 +291,7 @@ def pool_search(data, *, capped: bool = True) -> tuple[PoolFilter, QuerySet[Appl
         queryset = pool_applications().filter(pk__in=recent)
     if query is None:
         return filterset, queryset.order_by(*_RECENT), ""
-    ranked = queryset.annotate(rank=SearchRank(F("search_vector"), query))
+    ranked = queryset.annotate(rank=SearchRank(F("search__vector"), query))
     return filterset, ranked.order_by("-rank", *_RECENT), words
 
 
@@ -384,7 +383,6 @@ def pool_dossier(pk: int) -> Application:
     application = (
         Application.objects.filter(pk=pk, state__in=POOL_STATES, candidate__isnull=False)
         .select_related("candidate", "call__promotion")
-        .defer(*_SEARCH_FIELDS)
         .prefetch_related(
             Prefetch(
                 "wishes",
@@ -409,15 +407,21 @@ def pool_accesses(application: Application) -> QuerySet[PoolAccess]:
 def pool_export_rows(queryset: QuerySet[Application]) -> QuerySet:
     """The rows of an export of the pool (the current filters' dossiers in their order):
     plain tuples, the held wishes' défis joined in rank order, one query."""
-    held = Q(wishes__withdrawn_at__isnull=True)
-    return queryset.annotate(
-        wished=StringAgg(
-            "wishes__position__defi__title",
-            delimiter=" ; ",
-            filter=held,
-            order_by="wishes__rank",
-            default=Value(""),
+    # A subquery per row rather than a join grouped by dossier: the order by relevance
+    # reads the search row, which a GROUP BY on the dossier would not allow.
+    wished = (
+        Wish.objects.filter(application=OuterRef("pk"), withdrawn_at__isnull=True)
+        .order_by()
+        .values("application")
+        .annotate(
+            titles=StringAgg(
+                "position__defi__title", delimiter=" ; ", order_by="rank", output_field=TextField()
+            )
         )
+        .values("titles")
+    )
+    return queryset.annotate(
+        wished=Coalesce(Subquery(wished), Value(""), output_field=TextField())
     ).values_list(
         "pk",
         "state",

@@ -17,6 +17,7 @@ from candidates.models import (
     MIN_WISHES,
     POOL_STATES,
     Application,
+    ApplicationSearch,
     CandidateCall,
     PoolAccess,
     Wish,
@@ -144,10 +145,18 @@ def application_update_section(
             )
         else:
             setattr(application, name, value)
-    if any(name in SEARCHED_TEXTS for name in section.fields):
-        application.search_document = search_document(application)
     application.save()
+    if any(name in SEARCHED_TEXTS for name in section.fields):
+        application_search_save(application)
     return application
+
+
+def application_search_save(application: Application) -> None:
+    """Write what the talent pool's search reads of `application`: its searched answers,
+    folded (PostgreSQL derives the lexemes). For the services that change those answers."""
+    ApplicationSearch.objects.update_or_create(
+        application=application, defaults={"document": search_document(application)}
+    )
 
 
 def _checksum(upload) -> str:
@@ -430,9 +439,9 @@ def application_erase_identity(application: Application) -> None:
         setattr(application, name, "")
     application.birth_year = None
     application.available_on = None
-    application.search_document = ""
     application.candidate = None
     application.save()
+    ApplicationSearch.objects.filter(application=application).update(document="")
     for stored in files:
         if stored:
             transaction.on_commit(

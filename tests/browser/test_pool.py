@@ -4,7 +4,7 @@ each checked by axe-core."""
 import pytest
 from django.urls import reverse
 
-from candidates.models import Application
+from candidates.models import Application, ApplicationSearch
 from candidates.search import search_document
 from tests.browser.login import log_in
 from tests.factories import CandidateCallFactory, CandidateFactory, StaffFactory
@@ -27,9 +27,9 @@ def _pool(count: int) -> list[Application]:
             years_experience=number % 12,
             mobility="france",
             talent_pool_consent=True,
-            search_document=search_document(texts),
             **texts,
         )
+        ApplicationSearch.objects.create(application=application, document=search_document(texts))
         applications.append(application)
     Application.objects.filter(pk__in=[a.pk for a in applications]).update(state="admitted")
     return applications

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from candidates import services
-from candidates.models import Application, PoolAccess, Wish
+from candidates.models import Application, ApplicationSearch, PoolAccess, Wish
 from candidates.search import excerpt, highlight, search_document
 from candidates.sections import SECTIONS_BY_KEY
 from eig.exceptions import DomainError
@@ -40,9 +40,8 @@ def in_pool(call=None, *, state="admitted", first_name="Camille", **fields) -> A
     candidate = CandidateFactory(first_name=first_name)
     fields.setdefault("skills_main", "Python, Django")
     fields.setdefault("submitted_at", datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
-    application = Application.objects.create(
-        call=call, candidate=candidate, search_document=search_document(fields), **fields
-    )
+    application = Application.objects.create(call=call, candidate=candidate, **fields)
+    ApplicationSearch.objects.create(application=application, document=search_document(fields))
     # The selection's states land in another branch: the state is set as data.
     Application.objects.filter(pk=application.pk).update(state=state)
     application.state = state
@@ -431,8 +430,8 @@ def test_saving_a_section_writes_the_folded_search_document():
     )
 
     application.refresh_from_db()
-    assert application.search_document == "donnees, oeuvres\n\n\n\netre utile"
-    assert Application.objects.filter(pk=application.pk, search_vector="donnee").exists()
+    assert application.search.document == "donnees, oeuvres\n\n\n\netre utile"
+    assert Application.objects.filter(pk=application.pk, search__vector="donnee").exists()
 
 
 def test_erasing_an_account_empties_the_search_document():
@@ -441,19 +440,21 @@ def test_erasing_an_account_empties_the_search_document():
     services.applications_anonymise_for_erasure(application.candidate)
 
     application.refresh_from_db()
-    assert application.search_document == ""
-    assert not Application.objects.filter(search_vector="geomatiqu").exists()
+    assert application.search.document == ""
+    assert not Application.objects.filter(search__vector="geomatiqu").exists()
 
 
 def test_the_migration_fills_the_documents_of_earlier_applications():
-    module = __import__("candidates.migrations.0006_talent_pool", fromlist=["x"])
+    module = __import__("candidates.migrations.0008_application_search", fromlist=["x"])
     application = in_pool(skills_main="Accessibilité numérique")
-    Application.objects.filter(pk=application.pk).update(search_document="")
+    kept = in_pool(skills_main="Géomatique")
+    ApplicationSearch.objects.filter(pk=application.pk).delete()
 
-    module.fill_search_documents(django_apps, None)
+    module.fill_searches(django_apps, None)
 
     application.refresh_from_db()
-    assert application.search_document == "accessibilite numerique"
+    assert application.search.document == "accessibilite numerique"
+    assert kept.search.document == "geomatique"
 
 
 def test_pool_access_is_staff_only_and_for_dossiers_of_the_pool():
