@@ -325,12 +325,21 @@ class Application(models.Model):
             ),
         ]
         indexes = [
-            # The talent pool's order without words, newest first (`selectors.pool_page`):
-            # a page and its bounded count read this index, not 20,000 rows.
+            # The talent pool's order, newest first (`selectors.pool_search`): a page, its
+            # bounded count and a word's most recent matches read this index, not 20,000
+            # rows. It carries what the pool's filters compare, so that filtering reads
+            # the index alone (an index-only scan), never the applications' long rows.
             models.Index(
                 fields=["-submitted_at", "-id"],
                 name="application_pool_recent",
                 condition=models.Q(state="admitted", candidate__isnull=False),
+                include=[
+                    "specialty",
+                    "years_experience",
+                    "available_on",
+                    "mobility",
+                    "talent_pool_consent",
+                ],
             ),
         ]
 
