@@ -275,9 +275,10 @@ def _pool_of(count, call):
 def test_pool_page_costs_the_same_queries_for_3_and_30_dossiers(
     staff_client, django_assert_num_queries, params
 ):
-    # The user; the page's ids with its bounded total, its dossiers, their wishes; the site
-    # settings (twice: no row); the défis of the filter; with words, the words that matched.
-    expected = 8 if "q" in params else 7
+    # The user; the page's planner settings, its ids with its bounded total, its dossiers,
+    # their wished défis; the site settings (twice: no row); the défis of the filter; with
+    # words, the words that matched.
+    expected = 9 if "q" in params else 8
     call = CandidateCallFactory()
     _pool_of(3, call)
     staff_client.get(POOL, params)  # warm: content types, first connection
