@@ -36,13 +36,16 @@ def _labels() -> dict[str, str]:
     return {name: str(Application._meta.get_field(name).verbose_name) for name in SEARCHED_TEXTS}
 
 
-def _excerpts(application, matched: set[str], labels: dict[str, str]) -> list[tuple[str, str]]:
+def _excerpts(
+    application, texts_words: dict[str, set[str]], matched: set[str], labels: dict[str, str]
+) -> list[tuple[str, str]]:
     """What a result shows of its texts: each text where a searched word was found (at
-    most two), else the start of the main skills."""
+    most two), else the start of the main skills. `texts_words`: the folded words of each
+    of its texts."""
     found = [
         (labels[name], excerpt(getattr(application, name), matched))
         for name in SEARCHED_TEXTS
-        if matched and words([getattr(application, name)]) & matched
+        if texts_words.get(name, set()) & matched
     ]
     return found[:2] or [(labels["skills_main"], excerpt(application.skills_main, set()))]
 
@@ -52,11 +55,19 @@ def pool_search_page(request):
     _staff_only(request.user)
     filterset, queryset, searched = pool_search(request.GET)
     page = pool_page(queryset, request.GET.get("page"), PAGE_SIZE)
-    texts = [getattr(application, name) for application in page for name in SEARCHED_TEXTS]
-    matched = pool_matched_words(searched, words(texts)) if searched else set()
+    # Each text cut into words once: which of them matched, then where to excerpt.
+    texts_words = {
+        application.pk: {name: words([getattr(application, name)]) for name in SEARCHED_TEXTS}
+        for application in page
+        if searched
+    }
+    shown = set().union(*(found for texts in texts_words.values() for found in texts.values()))
+    matched = pool_matched_words(searched, shown) if searched else set()
     labels = _labels()
     for application in page:
-        application.excerpts = _excerpts(application, matched, labels)
+        application.excerpts = _excerpts(
+            application, texts_words.get(application.pk, {}), matched, labels
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
