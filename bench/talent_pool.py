@@ -81,76 +81,370 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eig_bench_pool"
 TARGET_P95_MS = 100
 TARGET_QUERIES = 12
 CALL_SLUG = "bench-vivier"
+# Names the version of the generated texts: a data set of an earlier version is made again.
+CALL_TITLE = "Appel à candidatures du bench (textes par métier)"
 DEFIS = 24
 
-SKILLS = [
-    "Python",
-    "Django",
-    "SQL",
-    "PostgreSQL",
-    "R",
-    "pandas",
-    "science des données",
-    "analyse de données",
-    "ingénierie des données",
-    "données ouvertes",
-    "visualisation de données",
-    "apprentissage automatique",
-    "traitement automatique des langues",
-    "géomatique",
-    "QGIS",
-    "systèmes d'information géographique",
-    "cartographie",
-    "télédétection",
-    "accessibilité numérique",
-    "RGAA",
-    "design de services",
-    "recherche utilisateur",
-    "prototypage",
-    "Figma",
-    "droit du numérique",
-    "protection des données personnelles",
-    "RGPD",
-    "marchés publics",
-    "JavaScript",
-    "TypeScript",
-    "React",
-    "Vue.js",
-    "Java",
-    "Go",
-    "Rust",
-    "DevOps",
-    "Kubernetes",
-    "Docker",
-    "intégration continue",
-    "sécurité des systèmes",
-    "architecture logicielle",
-    "gestion de produit",
+# Texts as candidates of each métier write them: their own vocabulary, a few words that
+# every métier uses, varied sentences. Invented, nobody real. A word common in a métier
+# (« données » for data people, « python » for developers) is then common in the pool
+# without being in every dossier (in the first version, « données » was in 99 % of them).
+METIERS = {
+    "developpement": {
+        "skills": [
+            "Python",
+            "Django",
+            "JavaScript",
+            "TypeScript",
+            "React",
+            "Vue.js",
+            "Java",
+            "Spring",
+            "Go",
+            "Rust",
+            "PHP",
+            "Symfony",
+            "Ruby on Rails",
+            "PostgreSQL",
+            "tests automatisés",
+            "intégration continue",
+            "API REST",
+            "GraphQL",
+            "accessibilité numérique",
+            "performance web",
+            "Node.js",
+            "Docker",
+        ],
+        "roles": [
+            "développeuse",
+            "développeur",
+            "développeuse full-stack",
+            "développeur back-end",
+            "lead développeur",
+            "développeuse front-end",
+        ],
+        "works": [
+            "réécrit le moteur de facturation d'une plateforme de réservation",
+            "conçu une API de prise de rendez-vous utilisée par trois cents cabinets",
+            "migré une application monolithique vers des services plus petits",
+            "mis en place des tests de bout en bout qui tournent à chaque livraison",
+            "rendu conforme au RGAA le parcours d'inscription d'un service en ligne",
+            "divisé par quatre le temps de chargement d'un site à fort trafic",
+            "développé une application mobile de signalement pour une ville",
+            "maintenu une bibliothèque libre de validation de formulaires",
+            "accompagné deux développeurs débutants jusqu'à leur autonomie",
+            "remplacé un vieux système de fichiers partagés par une vraie application",
+        ],
+    },
+    "data_science": {
+        "skills": [
+            "Python",
+            "pandas",
+            "scikit-learn",
+            "R",
+            "statistiques",
+            "économétrie",
+            "apprentissage automatique",
+            "traitement automatique des langues",
+            "visualisation de données",
+            "analyse de données",
+            "SQL",
+            "Jupyter",
+            "séries temporelles",
+            "modèles de prévision",
+            "PyTorch",
+            "inférence causale",
+            "données ouvertes",
+            "évaluation de politiques publiques",
+        ],
+        "roles": [
+            "data scientist",
+            "statisticienne",
+            "statisticien",
+            "chargée d'études",
+            "chargé d'études",
+            "docteure en statistique",
+        ],
+        "works": [
+            "construit un modèle de prévision de la fréquentation des urgences",
+            "classé automatiquement des milliers de réclamations par thème",
+            "évalué l'effet d'une aide à l'embauche sur les entreprises bénéficiaires",
+            "détecté des anomalies dans des déclarations de chiffre d'affaires",
+            "analysé les données de mobilité d'une métropole pour repenser les lignes de bus",
+            "publié des jeux de données ouvertes accompagnés de leur documentation",
+            "présenté des résultats statistiques à un comité de direction",
+            "mis en production un modèle de détection de fraude",
+            "nettoyé et croisé des données issues de cinq systèmes différents",
+            "animé des formations à R pour des agents d'un service statistique",
+        ],
+    },
+    "data_engineering": {
+        "skills": [
+            "Python",
+            "SQL",
+            "PostgreSQL",
+            "Airflow",
+            "dbt",
+            "Spark",
+            "Kafka",
+            "entrepôt de données",
+            "ingénierie des données",
+            "ETL",
+            "Kubernetes",
+            "Docker",
+            "qualité des données",
+            "API",
+            "Parquet",
+            "infrastructure as code",
+            "Terraform",
+            "données ouvertes",
+        ],
+        "roles": [
+            "ingénieure des données",
+            "ingénieur des données",
+            "data engineer",
+            "architecte de données",
+        ],
+        "works": [
+            "conçu un entrepôt de données pour le suivi des subventions",
+            "automatisé la collecte quotidienne de données de plusieurs partenaires",
+            "mis en place des contrôles de qualité des données avant chaque publication",
+            "ouvert une API de données ouvertes sur les transports",
+            "réduit de plusieurs heures le temps de calcul des tableaux de bord",
+            "migré des traitements nocturnes vers une plateforme moderne",
+            "documenté un catalogue de données pour les équipes métier",
+            "sécurisé l'accès à des données de santé pseudonymisées",
+            "industrialisé des modèles conçus par des data scientists",
+        ],
+    },
+    "design": {
+        "skills": [
+            "design de services",
+            "recherche utilisateur",
+            "entretiens",
+            "prototypage",
+            "Figma",
+            "design d'interface",
+            "accessibilité",
+            "design system",
+            "tests utilisateurs",
+            "parcours usagers",
+            "facilitation",
+            "animation d'ateliers",
+            "cartes d'expérience",
+            "écriture d'interface",
+            "illustration",
+            "DSFR",
+        ],
+        "roles": [
+            "designer",
+            "designer de services",
+            "designeuse d'interface",
+            "chercheuse en expérience utilisateur",
+            "UX designer",
+        ],
+        "works": [
+            "mené des entretiens avec des usagers et des agents d'accueil",
+            "redessiné le parcours de demande d'une aide sociale",
+            "animé des ateliers de co-conception avec des travailleurs sociaux",
+            "créé un design system partagé par quatre équipes",
+            "testé des prototypes avec des personnes âgées peu à l'aise en ligne",
+            "simplifié un formulaire de quarante champs en six étapes",
+            "rendu accessibles les démarches en ligne d'une mairie",
+            "cartographié le parcours d'un créateur d'entreprise",
+            "réécrit les courriers envoyés aux usagers dans un langage clair",
+        ],
+    },
+    "droit_numerique": {
+        "skills": [
+            "RGPD",
+            "protection des données personnelles",
+            "droit du numérique",
+            "marchés publics",
+            "propriété intellectuelle",
+            "licences libres",
+            "analyse d'impact",
+            "CNIL",
+            "contrats informatiques",
+            "droit administratif",
+            "accès aux documents administratifs",
+            "CADA",
+            "open data juridique",
+            "conformité",
+        ],
+        "roles": [
+            "juriste",
+            "juriste en droit du numérique",
+            "déléguée à la protection des données",
+            "délégué à la protection des données",
+            "avocate",
+            "avocat",
+        ],
+        "works": [
+            "rédigé les conditions d'utilisation et l'analyse d'impact d'un service public",
+            "accompagné une collectivité dans la mise en conformité au RGPD",
+            "négocié les clauses de réversibilité d'un contrat d'hébergement",
+            "conseillé une équipe produit sur l'ouverture de ses données",
+            "rédigé un guide des licences libres pour des agents",
+            "répondu aux demandes d'accès aux documents administratifs d'un ministère",
+            "formé des chefs de projet à la protection des données dès la conception",
+            "passé un marché public de développement en méthode agile",
+        ],
+    },
+    "geomatique": {
+        "skills": [
+            "géomatique",
+            "QGIS",
+            "PostGIS",
+            "systèmes d'information géographique",
+            "cartographie",
+            "télédétection",
+            "Python",
+            "GDAL",
+            "données géographiques",
+            "imagerie satellitaire",
+            "OpenStreetMap",
+            "cartographie web",
+            "Leaflet",
+            "MapLibre",
+            "analyse spatiale",
+            "base adresse",
+        ],
+        "roles": [
+            "géomaticienne",
+            "géomaticien",
+            "cartographe",
+            "chargée de mission SIG",
+            "ingénieur en géomatique",
+        ],
+        "works": [
+            "construit un outil de cartographie des risques d'inondation",
+            "produit des cartes d'occupation des sols à partir d'images satellitaires",
+            "fiabilisé la base des adresses d'un département",
+            "publié les données géographiques d'une région en données ouvertes",
+            "développé une carte interactive des équipements sportifs",
+            "suivi l'artificialisation des sols par télédétection",
+            "calculé les temps d'accès aux services publics en zone rurale",
+            "contribué à OpenStreetMap avec une communauté locale",
+        ],
+    },
+    "direction_produit": {
+        "skills": [
+            "gestion de produit",
+            "méthodes agiles",
+            "Scrum",
+            "priorisation",
+            "recherche utilisateur",
+            "indicateurs d'impact",
+            "feuille de route",
+            "animation d'équipe",
+            "tests utilisateurs",
+            "stratégie produit",
+            "lancement de service",
+            "accessibilité",
+        ],
+        "roles": [
+            "cheffe de produit",
+            "chef de produit",
+            "product manager",
+            "responsable produit",
+            "product owner",
+        ],
+        "works": [
+            "lancé un service de covoiturage rural",
+            "piloté la refonte d'un portail d'aides aux entreprises",
+            "fait passer une équipe de livraisons trimestrielles à hebdomadaires",
+            "défini les indicateurs d'impact d'un service de prise de rendez-vous",
+            "arbitré une feuille de route entre quatre directions",
+            "abandonné une fonctionnalité que personne n'utilisait",
+            "conduit des entretiens avec des usagers pour prioriser les besoins",
+            "encadré une équipe de cinq personnes",
+        ],
+    },
+    "direction_technique": {
+        "skills": [
+            "architecture logicielle",
+            "DevOps",
+            "Kubernetes",
+            "sécurité des systèmes",
+            "hébergement",
+            "observabilité",
+            "logiciel libre",
+            "recrutement technique",
+            "Python",
+            "Java",
+            "Go",
+            "PostgreSQL",
+            "nuage",
+            "éco-conception",
+            "revue de code",
+            "gestion de la dette technique",
+        ],
+        "roles": [
+            "directrice technique",
+            "directeur technique",
+            "CTO",
+            "architecte logicielle",
+            "architecte logiciel",
+            "responsable d'équipe technique",
+        ],
+        "works": [
+            "migré un système d'information vers le nuage",
+            "recruté et encadré une équipe de douze développeurs",
+            "mis en place l'intégration continue et les tests",
+            "réduit de moitié la facture d'hébergement d'une plateforme",
+            "remis à plat la sécurité après un audit",
+            "modernisé une application métier vieillissante",
+            "publié sous licence libre le code d'un service public",
+            "défini les règles d'architecture d'un groupe de cinq produits",
+        ],
+    },
+    "direction_impact": {
+        "skills": [
+            "évaluation d'impact",
+            "conduite du changement",
+            "politiques publiques",
+            "animation de communauté",
+            "partenariats",
+            "financements publics",
+            "indicateurs",
+            "stratégie",
+            "plaidoyer",
+            "économie sociale et solidaire",
+            "mesure d'impact social",
+            "gestion de projet",
+        ],
+        "roles": [
+            "responsable de l'impact",
+            "chargée de mission",
+            "chargé de mission",
+            "consultante en politiques publiques",
+            "directrice de programme",
+        ],
+        "works": [
+            "mesuré l'impact d'un programme d'inclusion numérique",
+            "animé une communauté de contributeurs bénévoles",
+            "monté des partenariats avec une dizaine de collectivités",
+            "obtenu le financement d'un projet européen",
+            "accompagné le déploiement d'un outil dans cinquante agences",
+            "conduit le changement auprès d'agents inquiets d'un nouvel outil",
+            "rédigé l'évaluation d'un dispositif d'aide au retour à l'emploi",
+            "créé un tableau de bord pour les élus",
+        ],
+    },
+}
+# Said by candidates of every métier, now and then.
+COMMON_SKILLS = [
+    "gestion de projet",
+    "anglais courant",
+    "travail en équipe",
     "méthodes agiles",
-    "animation d'ateliers",
-    "évaluation d'impact",
-    "statistiques",
-    "économétrie",
-    "API",
+    "prise de parole",
+    "pédagogie",
+    "rédaction",
     "logiciel libre",
-    "éco-conception",
-]
-ROLES = [
-    "développeuse",
-    "développeur",
-    "data scientist",
-    "ingénieure des données",
-    "ingénieur des données",
-    "designer",
-    "juriste",
-    "géomaticienne",
-    "géomaticien",
-    "cheffe de produit",
-    "chef de produit",
-    "directrice technique",
-    "directeur technique",
-    "chargée d'études",
-    "chargé d'études",
+    "données",
+    "analyse de données",
 ]
 PLACES = [
     "une jeune entreprise",
@@ -163,23 +457,23 @@ PLACES = [
     "une coopérative",
     "un établissement hospitalier",
     "un média en ligne",
+    "une banque",
+    "une mutuelle",
+    "un ministère",
+    "une préfecture",
+    "une entreprise de transport",
+    "une université",
+    "une agence web",
+    "une ONG",
 ]
-WORKS = [
-    "conçu un entrepôt de données pour le suivi des subventions",
-    "publié des jeux de données ouvertes sur les transports",
-    "construit un outil de cartographie des risques d'inondation",
-    "rendu accessibles les démarches en ligne d'une mairie",
-    "mené des entretiens avec des usagers et des agents",
-    "automatisé le traitement de milliers de courriers",
-    "animé une communauté de contributeurs bénévoles",
-    "modernisé une application métier vieillissante",
-    "mis en place l'intégration continue et les tests",
-    "rédigé les conditions d'utilisation et l'analyse d'impact",
-    "détecté des anomalies dans des déclarations",
-    "créé un tableau de bord pour les élus",
-    "migré un système d'information vers le nuage",
-    "encadré une équipe de cinq personnes",
-    "lancé un service de covoiturage rural",
+EXPERIENCE_SENTENCES = [
+    "De {start} à {end}, {role} dans {place} : j'ai {work}.",
+    "Pendant {n} ans, j'ai travaillé comme {role} dans {place}, où j'ai {work}.",
+    "Dans {place}, en tant que {role}, j'ai {work} et {work2}.",
+    "Mon projet le plus marquant : j'ai {work}, avec {skill} et {skill2}.",
+    "Auparavant, j'ai {work} pour {place}.",
+    "Depuis {start}, je suis {role} dans {place} ; j'y ai notamment {work}.",
+    "J'ai aussi {work}, ce qui m'a appris l'importance de {skill}.",
 ]
 VENTURES = [
     "J'ai cofondé une entreprise de services numériques, revendue après quatre ans.",
@@ -188,6 +482,12 @@ VENTURES = [
     "J'ai porté de bout en bout un projet interne, de l'idée à la mise en service.",
     "J'ai monté une activité d'indépendante pendant trois ans.",
     "J'ai organisé un hackathon sur les données de santé.",
+    "J'ai créé une épicerie coopérative dans mon quartier, avec une trentaine de voisins.",
+    "J'ai lancé un podcast sur les métiers du numérique public.",
+    "J'ai repris une petite entreprise familiale et l'ai fait passer au numérique.",
+    "J'ai fondé un collectif de bénévoles qui répare des ordinateurs pour des familles.",
+    "J'ai conduit un projet de recherche de trois ans, du financement à la publication.",
+    "J'ai organisé chaque année un festival de musique dans ma commune.",
 ]
 MOTIVES = [
     "Je veux mettre mes compétences au service de l'intérêt général.",
@@ -198,37 +498,66 @@ MOTIVES = [
     "J'aimerais apprendre le fonctionnement de l'administration.",
     "La sobriété numérique et l'éco-conception me tiennent à cœur.",
     "Je veux contribuer à une administration plus transparente.",
+    "Après dix ans dans le privé, je cherche un travail qui ait du sens.",
+    "Mes parents étaient agents publics : je veux à mon tour servir.",
+    "Les défis de cette promotion touchent à des sujets que je connais bien.",
+    "Je crois qu'une petite équipe peut changer la vie de milliers d'usagers.",
+    "Dix mois pour livrer quelque chose d'utile, c'est exactement le rythme qui me convient.",
+    "J'ai envie d'apprendre des autres entrepreneurs de la promotion.",
+    "Je veux montrer qu'on peut construire vite et bien dans l'administration.",
+    "Le logiciel libre et les communs numériques sont au cœur de mon engagement.",
 ]
 FIRST_NAMES = ["Camille", "Dominique", "Alix", "Sacha", "Claude", "Maxime", "Noa", "Lou"]
 
 
-def _plain(text: str, rng: random.Random) -> str:
-    """About a third of the candidates type without accents."""
-    if rng.random() < 0.35:
-        from eig.text import fold
+def _plain(text: str) -> str:
+    """`text` as typed without accents, case kept where it had none: « Données » → « Donnees »."""
+    from eig.text import fold
 
-        # Accents dropped, case kept where it had none: « Données » → « Donnees ».
-        return "".join(fold(char) if not char.isascii() else char for char in text)
-    return text
+    return "".join(fold(char) if not char.isascii() else char for char in text)
 
 
-def _texts(rng: random.Random) -> dict[str, str]:
-    skills = rng.sample(SKILLS, 6)
+def _texts(specialty: str, rng: random.Random) -> dict[str, str]:
+    """The answers of a candidate of `specialty`, in their métier's words."""
+    metier = METIERS[specialty]
+    skills = rng.sample(metier["skills"], rng.randint(5, 8))
+    if rng.random() < 0.5:
+        skills.append(rng.choice(COMMON_SKILLS))
+    cut = rng.randint(3, 4)
     years = rng.randint(0, 20)
-    experience = " ".join(
-        f"Pendant {rng.randint(1, 6)} ans, {rng.choice(ROLES)} dans {rng.choice(PLACES)}, "
-        f"j'ai {rng.choice(WORKS)} et {rng.choice(WORKS)}, avec {rng.choice(SKILLS)} "
-        f"et {rng.choice(SKILLS)}."
-        for _ in range(rng.randint(3, 6))
-    )
-    return {
-        "skills_main": _plain(", ".join(skills[:4]), rng),
-        "skills_secondary": _plain(", ".join(skills[4:]), rng),
-        "experience_specialty": _plain(experience, rng),
-        "experience_entrepreneurship": _plain(" ".join(rng.sample(VENTURES, 2)), rng),
-        "motivation": _plain(" ".join(rng.sample(MOTIVES, 4)), rng),
-        "years": years,
+    end = 2026 - rng.randint(0, 4)
+    sentences = []
+    # Each achievement told once, as long as there are new ones.
+    works = rng.sample(metier["works"], len(metier["works"]))
+    for number, template in enumerate(rng.sample(EXPERIENCE_SENTENCES, rng.randint(3, 6))):
+        work, work2 = works[2 * number % len(works)], works[(2 * number + 1) % len(works)]
+        skill, skill2 = rng.sample(metier["skills"], 2)
+        start = end - rng.randint(1, 6)
+        sentences.append(
+            template.format(
+                start=start,
+                end=end,
+                n=end - start,
+                role=rng.choice(metier["roles"]),
+                place=rng.choice(PLACES),
+                work=work,
+                work2=work2,
+                skill=skill,
+                skill2=skill2,
+            )
+        )
+        end = start
+    texts = {
+        "skills_main": ", ".join(skills[:cut]),
+        "skills_secondary": ", ".join(skills[cut:]),
+        "experience_specialty": " ".join(sentences),
+        "experience_entrepreneurship": " ".join(rng.sample(VENTURES, rng.randint(1, 3))),
+        "motivation": " ".join(rng.sample(MOTIVES, rng.randint(3, 6))),
     }
+    # About a third of the candidates type without accents.
+    if rng.random() < 0.35:
+        texts = {name: _plain(text) for name, text in texts.items()}
+    return {**texts, "years": years}
 
 
 def seed(*, applications: int, rng: random.Random):
@@ -248,6 +577,7 @@ def seed(*, applications: int, rng: random.Random):
     call = CandidateCall.objects.filter(slug=CALL_SLUG).first()
     if (
         call is not None
+        and call.title == CALL_TITLE
         and Application.objects.filter(call=call, state="admitted").count() == applications
         and User.objects.filter(email=STAFF_EMAIL).exists()
     ):
@@ -279,9 +609,9 @@ def seed(*, applications: int, rng: random.Random):
                 call=project_call,
                 administration=administration,
                 state=Defi.State.SELECTED,
-                title=f"Défi n° {i + 1} : {rng.choice(SKILLS)}",
+                title=f"Défi n° {i + 1} : {rng.choice(METIERS[specialty]['skills'])}",
             )
-            for i in range(DEFIS)
+            for i, specialty in enumerate(specialties[i % len(specialties)] for i in range(DEFIS))
         )
         positions = DefiPosition.objects.bulk_create(
             DefiPosition(defi=defi, rank=1, specialty=specialties[i % len(specialties)])
@@ -289,7 +619,7 @@ def seed(*, applications: int, rng: random.Random):
         )
         call = CandidateCall.objects.create(
             promotion=promotion,
-            title="Appel à candidatures du bench",
+            title=CALL_TITLE,
             slug=CALL_SLUG,
             opens_at=now - datetime.timedelta(days=300),
             closes_at=now - datetime.timedelta(days=200),
@@ -312,7 +642,7 @@ def seed(*, applications: int, rng: random.Random):
         )
         rows = []
         for i, person in enumerate(people):
-            texts = _texts(rng)
+            texts = _texts(specialties[i % len(specialties)], rng)
             years = texts.pop("years")
             rows.append(
                 Application(
