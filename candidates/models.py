@@ -304,6 +304,9 @@ class Application(models.Model):
     # runs from the last contact (admission, then each re-consent), and its re-consent mail
     # is sent once per contact.
     decided_at = models.DateTimeField(_("décision du jury le"), null=True, blank=True)
+    # When the jury's decisions were last mailed (`eig.jury.decisions.decisions_send`): the
+    # candidate reads a decision once it is sent, never while the jury may still weigh it.
+    decision_sent_at = models.DateTimeField(_("décision envoyée le"), null=True, blank=True)
     pool_contact_at = models.DateTimeField(_("dernier contact (vivier)"), null=True, blank=True)
     reconsent_asked_at = models.DateTimeField(
         _("renouvellement du consentement demandé le"), null=True, blank=True
@@ -350,6 +353,13 @@ class Application(models.Model):
 
     def get_absolute_url(self):
         return reverse("candidates:application", kwargs={"slug": self.call.slug})
+
+    @property
+    def decision_disclosed(self) -> bool:
+        """Whether the candidate may read the jury's latest decision: it was mailed."""
+        return self.decided_at is None or (
+            self.decision_sent_at is not None and self.decision_sent_at >= self.decided_at
+        )
 
 
 class Wish(models.Model):

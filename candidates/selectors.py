@@ -25,6 +25,7 @@ from django.utils import timezone
 from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
 from candidates.search import WORD
+from eig.history.selectors import history_for
 from eig.programme.models import FaqEntry
 from eig.text import fold
 from projects.models import Defi, DefiPosition
@@ -401,3 +402,26 @@ def pool_export_rows(queryset: QuerySet[Application]) -> QuerySet:
         "skills_main",
         "skills_secondary",
     )
+
+
+def application_for_candidate(application: Application, *, with_history: bool = True):
+    """(the state the candidate reads, its label, their application's history, oldest
+    first). A decision the jury has not sent yet stays out of all three: the candidate
+    reads the state before it, and the history up to it (`Application.decision_disclosed`).
+    Without `with_history`, the history is read only when a decision is held back (the
+    state before it is in it), and not returned."""
+    if application.decision_disclosed and not with_history:
+        return application.state, application.get_state_display(), []
+    events = list(history_for(application))
+    if application.decision_disclosed:
+        return application.state, application.get_state_display(), events
+    sent = application.decision_sent_at
+    hidden = [
+        event
+        for event in events
+        if event.action == Application.Action.DECIDED and (sent is None or event.at > sent)
+    ]
+    state = hidden[0].from_state if hidden else application.state
+    labels = dict(Application.State.choices)
+    kept = [event for event in events if event not in hidden] if with_history else []
+    return state, str(labels.get(state, state)), kept

@@ -235,6 +235,7 @@ def test_decisions_move_the_application_with_history_and_mail(
     application = _application(jury)
     review_shortlist(domain=CANDIDATE_JURY, jury=jury, dossier=application, actor=staff)
 
+    reason = {"waiting_list": "attente_places", "not_selected": "coherence"}.get(decision, "")
     with django_capture_on_commit_callbacks(execute=True):
         decisions.review_decide(
             domain=CANDIDATE_JURY,
@@ -242,8 +243,13 @@ def test_decisions_move_the_application_with_history_and_mail(
             dossier=application,
             decision=decision,
             motivation="Motivation du jury.",
+            reason=reason,
             actor=staff,
         )
+    # The decisions of candidates leave together, when staff send them.
+    assert not OutboxMessage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert decisions.decisions_send(domain=CANDIDATE_JURY, jury=jury, actor=staff) == 1
 
     application.refresh_from_db()
     assert application.state == state
@@ -252,9 +258,12 @@ def test_decisions_move_the_application_with_history_and_mail(
         for event in history_for(application).exclude(to_state="")
     ]
     assert moves[-1] == (Application.Action.DECIDED, State.PRESELECTED, state)
-    (message,) = OutboxMessage.objects.filter(template=f"application_jury_decision_{decision}")
+    (message,) = OutboxMessage.objects.filter(template="application_jury_decision_letter")
     assert message.recipients == [application.candidate.email]
-    assert "Bonjour Camille," in message.body
+    assert f"Bonjour {application.candidate.get_full_name()}," in message.body
+    assert "Motivation du jury." in message.body
+    if reason:
+        assert f"Motif : {CANDIDATE_JURY.reason_label(decision, reason)}" in message.body
 
 
 def test_jury_move_refused_while_the_call_is_open_or_from_a_wrong_state():

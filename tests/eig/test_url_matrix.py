@@ -565,6 +565,12 @@ MATRIX: dict[str, Row] = {
         actors=("juror", "staff"),
     ),
     "jury:selection_deliberation": Row(_jury, JURY_STAFF),
+    # The decision letters: a jury whose domain has some (candidates); a POST names one.
+    "jury:selection_letters": Row(
+        lambda w: {"jury_pk": w.candidate_call.jury.pk},
+        JURY_STAFF,
+        post=statuses(403, staff=404),
+    ),
     "jury:selection_decision_record": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.record.pk},
         JURY_STAFF,
