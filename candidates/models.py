@@ -427,6 +427,12 @@ class ApplicationEvaluation(AbstractEvaluation):
     def __str__(self):
         return f"{self.application_id} — {self.member}"
 
+    @property
+    def made_on_earlier_version(self) -> bool:
+        # What the jury's staff page of a dossier asks of each evaluation: an application
+        # is not versioned (its text is frozen once submitted), so never.
+        return False
+
 
 class ApplicationScore(AbstractScore):
     evaluation = models.ForeignKey(
