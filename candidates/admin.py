@@ -147,6 +147,17 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # an application is anonymised, never deleted
 
+    def view_on_site(self, application):
+        # The staff's page of it, not the candidate's own (`get_absolute_url`).
+        return reverse("candidates:staff_application", args=[application.pk])
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        response = super().render_change_form(request, context, *args, obj=obj, **kwargs)
+        # A draft has no staff page: the same rule as the page's says so.
+        if obj is not None and not request.user.has_perm("candidates.read_application", obj):
+            response.context_data["has_absolute_url"] = False
+        return response
+
     @admin.display(description="doublon possible", boolean=True, ordering="possible_duplicate")
     def duplicate(self, application):
         return application.possible_duplicate
