@@ -22,13 +22,14 @@ from candidates.selectors import (
 from candidates.services import JURY_STATES
 from eig.history.selectors import history_for
 
-# The files of an application as their address names them: (field, what the log says).
+# The files of an application as their address names them: (field, what the log says, the
+# link's words).
 DOCUMENTS = {
-    "cv": ("cv", PoolAccess.Kind.CV),
-    "cv-anonymise": ("cv_anonymised", PoolAccess.Kind.CV_ANONYMISED),
-    "portfolio": ("portfolio", PoolAccess.Kind.PORTFOLIO),
+    "cv": ("cv", PoolAccess.Kind.CV, "Ouvrir le CV"),
+    "cv-anonymise": ("cv_anonymised", PoolAccess.Kind.CV_ANONYMISED, "Ouvrir le CV anonymisé"),
+    "portfolio": ("portfolio", PoolAccess.Kind.PORTFOLIO, "Ouvrir le portfolio"),
 }
-DOCUMENT_OF_FIELD = {field: document for document, (field, _kind) in DOCUMENTS.items()}
+DOCUMENT_OF_FIELD = {field: document for document, (field, *_rest) in DOCUMENTS.items()}
 
 
 def _answer(application: Application, name: str) -> dict:
@@ -38,7 +39,8 @@ def _answer(application: Application, name: str) -> dict:
     value = getattr(application, name)
     answer = {"label": field.verbose_name, "name": name}
     if name in DOCUMENT_OF_FIELD:
-        return {**answer, "document": DOCUMENT_OF_FIELD[name] if value else ""}
+        document = DOCUMENT_OF_FIELD[name]
+        return {**answer, "document": document if value else "", "opens": DOCUMENTS[document][2]}
     if isinstance(field, models.URLField):
         return {**answer, "link": value}
     if field.choices:
@@ -105,7 +107,7 @@ def staff_application_document(request, pk, document):
     if document not in DOCUMENTS:
         raise Http404
     application = get_application_for_staff(request.user, pk)
-    field, kind = DOCUMENTS[document]
+    field, kind, _words = DOCUMENTS[document]
     file = getattr(application, field)
     if not file:
         raise Http404

@@ -107,7 +107,7 @@ def test_staff_application_page_passes_axe(live_server, page, axe):
     assert "Alix Double" in main and "même téléphone" in main
     assert "Évaluations soumises : 2 sur 2" in main
     assert "Consultation de la candidature" in main
-    assert page.get_by_role("link", name="Ouvrir CV (PDF)").count() == 1
+    assert page.get_by_role("link", name="Ouvrir le CV (PDF)").count() == 1
     axe(page)
 
     assert len(axe.visited) == 2

@@ -259,7 +259,8 @@ def test_staff_application_files_are_streamed_to_staff_and_logged(staff_client):
     cv = get("cv")
     portfolio = get("portfolio")
 
-    assert reverse("candidates:staff_application_document", args=[application.pk, "cv"]) in page
+    cv_url = reverse("candidates:staff_application_document", args=[application.pk, "cv"])
+    assert f'href="{cv_url}">Ouvrir le CV (PDF)</a>' in page
     assert cv["Content-Type"] == "application/pdf"
     assert b"".join(cv.streaming_content) == pdf_bytes(1)
     assert b"".join(portfolio.streaming_content) == pdf_bytes(3)
