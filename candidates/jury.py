@@ -29,7 +29,8 @@ from candidates.services import JURY_STATES, application_jury_move
 from eig.jury.bookings import booking_stage
 from eig.jury.domain import ConflictMap, DossierGroup, DossierNouns, JuryDomain
 from eig.jury.models import Jury, JuryMember
-from eig.jury.selectors import slot_list_bookable
+from eig.jury.selectors import jury_ranking, slot_list_bookable
+from eig.jury.stages import jury_stages
 from eig.programme.models import Specialty
 
 # Addresses anyone may open: sharing one of these domains says nothing of an employer.
@@ -291,6 +292,15 @@ CANDIDATE_JURY = JuryDomain(
     # As `application_jury_move` has it: selection starts at the call's closing instant.
     selection_starts_at=lambda jury: jury.candidate_call.closes_at,
     holder_field="candidate__last_name",
+    # The staff's page of the application, from the ranking, the pre-selection, the hearings
+    # and the deliberation: staff screens only (`get_jury_for_staff`), never a juror's, whose
+    # pages name the application by `label_for_juror` alone.
+    dossier_read_url=lambda application: reverse(
+        "candidates:staff_application", args=[application.pk]
+    ),
+    dossier_preview_url=lambda application: reverse(
+        "candidates:staff_application", args=[application.pk]
+    ),
     recipients_label="la personne candidate",
     call_noun="appel à candidatures",
     automatic_conflicts_label=(
@@ -310,6 +320,39 @@ CANDIDATE_JURY = JuryDomain(
         field="specialty", label="Métier", choices=lambda: Specialty.choices
     ),
 )
+
+
+def application_jury_figures(application: Application) -> list[dict]:
+    """What the call's jury made of the application, stage by stage, for the staff's page of
+    it: `figures`, its row of the stage's ranking (`jury_ranking`: evaluations due and
+    submitted, rank, weighted score, mean, median, spread), and `review`, what followed
+    there (pre-selection, hearing opinion, decision); the stages it never reached left
+    out. Two queries, then three a stage, whatever the number of jurors."""
+    jury = application.call.jury
+    if jury is None:
+        return []
+    reviews = {
+        review.stage_id: review
+        for review in ApplicationReview.objects.filter(application=application, jury=jury)
+    }
+    found = []
+    for stage in jury_stages(jury):
+        figures = jury_ranking(CANDIDATE_JURY, jury, stage=stage).filter(pk=application.pk).first()
+        review = reviews.get(stage.pk)
+        if figures is not None or review is not None:
+            decision = review.decision if review is not None else ""
+            found.append(
+                {
+                    "stage": stage,
+                    "figures": figures,
+                    "review": review,
+                    "decision": CANDIDATE_JURY.decision_label(decision) if decision else "",
+                    "reason": CANDIDATE_JURY.reason_label(decision, review.reason)
+                    if decision and review.reason
+                    else "",
+                }
+            )
+    return found
 
 
 # --- The candidate's interview ------------------------------------------------------------

@@ -437,6 +437,12 @@ class ApplicationEvaluation(AbstractEvaluation):
     def __str__(self):
         return f"{self.application_id} — {self.member}"
 
+    @property
+    def made_on_earlier_version(self) -> bool:
+        # What the jury's staff page of a dossier asks of each evaluation: an application
+        # is not versioned (its text is frozen once submitted), so never.
+        return False
+
 
 class ApplicationScore(AbstractScore):
     evaluation = models.ForeignKey(
@@ -500,17 +506,22 @@ POOL_STATES = ("admitted",)
 
 
 class PoolAccess(models.Model):
-    """One reading of a dossier of the talent pool by programme staff: its page opened, its
-    CV downloaded, or its row in an export (one row per dossier exported, so that each
-    dossier's log says who took its data, and when). Kept when either side goes: the
-    dossier is anonymised, never deleted (PROTECT); a staff account deleted leaves its
-    name here (`viewer_name`)."""
+    """One reading of an application's personal data by programme staff: a dossier of the
+    talent pool (its page opened, its CV downloaded, or its row in an export: one row per
+    dossier exported, so that each dossier's log says who took its data, and when), or any
+    application on the staff's page of it (the page, each of its files). Kept when either
+    side goes: the application is anonymised, never deleted (PROTECT); a staff account
+    deleted leaves its name here (`viewer_name`)."""
 
     class Kind(models.TextChoices):
         DOSSIER = "dossier", _("Consultation du dossier")
         CV = "cv", _("Téléchargement du CV")
         EXPORT_CSV = "export_csv", _("Export CSV")
         EXPORT_XLSX = "export_xlsx", _("Export XLSX")
+        # The staff's page of an application (`views/staff.py`), outside the pool.
+        APPLICATION = "application", _("Consultation de la candidature")
+        CV_ANONYMISED = "cv_anonymised", _("Téléchargement du CV anonymisé")
+        PORTFOLIO = "portfolio", _("Téléchargement du portfolio")
 
     application = models.ForeignKey(
         Application,
@@ -532,8 +543,8 @@ class PoolAccess(models.Model):
     exported = models.PositiveIntegerField(_("dossiers dans l'export"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("consultation du vivier")
-        verbose_name_plural = _("consultations du vivier")
+        verbose_name = _("consultation d'une candidature")
+        verbose_name_plural = _("consultations des candidatures")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["application", "-at"], name="poolaccess_application_at")]
 

@@ -26,6 +26,7 @@ from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
 from candidates.search import WORD
 from eig.history.selectors import history_for
+from eig.permissions import require_perm
 from eig.programme.models import FaqEntry
 from eig.text import fold
 from projects.models import Defi, DefiPosition
@@ -368,7 +369,8 @@ def pool_dossier(pk: int) -> Application:
 
 
 def pool_accesses(application: Application) -> QuerySet[PoolAccess]:
-    """Who read the dossier in the pool, and how, the latest first."""
+    """Who read the application's personal data, and how (in the pool, or on the staff's
+    page of it), the latest first."""
     return PoolAccess.objects.filter(application=application).order_by("-at", "-pk")
 
 
@@ -425,3 +427,33 @@ def application_for_candidate(application: Application, *, with_history: bool = 
     labels = dict(Application.State.choices)
     kept = [event for event in events if event not in hidden] if with_history else []
     return state, str(labels.get(state, state)), kept
+
+
+# --- One application, for staff ------------------------------------------------------------
+
+
+def get_application_for_staff(user, pk: int) -> Application:
+    """The one access check of the staff's page of an application and of its files
+    (`candidates.read_application`): programme staff read any application its candidate
+    handed in. Anyone else, the candidate included, gets a 404, as for any application not
+    theirs, and so do staff for a draft. The application comes with what its page shows:
+    the candidate, the call, its promotion and jury, every wish (held first, by rank, then
+    the withdrawn ones) with its défi and administration."""
+    held_first = F("withdrawn_at").asc(nulls_first=True)
+    application = (
+        Application.objects.filter(pk=pk)
+        .select_related("candidate", "call__promotion", "call__jury")
+        .defer(*_SEARCH_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.select_related("position__defi__administration").order_by(
+                    held_first, "rank", "pk"
+                ),
+                to_attr="all_wishes",
+            )
+        )
+        .first()
+    )
+    require_perm(user, "candidates.read_application", application)
+    return application

@@ -201,6 +201,21 @@ def test_evaluations_and_ranking():
     assert [row["weighted"] for row in ranking] == [row["weighted"] for row in computed]
 
 
+def test_staff_page_of_a_scored_applications_evaluations(client):
+    # The engine's page asks each evaluation whether it was made on an earlier text.
+    jury = _jury(jurors=1, k=1)
+    staff = StaffFactory()
+    application = _application(jury)
+    services.jury_assign(domain=CANDIDATE_JURY, jury=jury, actor=staff)
+    _score(ApplicationEvaluation.objects.get(application=application), 3)
+    client.force_login(staff)
+
+    response = client.get(reverse("jury:selection_dossier", args=[jury.pk, application.pk]))
+
+    assert response.status_code == 200
+    assert "Évaluations soumises : 1 sur 1" in _text(response)
+
+
 def test_shortlist_preselects_the_application_with_history():
     jury = _jury()
     staff = StaffFactory()

@@ -465,6 +465,16 @@ MATRIX: dict[str, Row] = {
     "candidates:pool_xlsx": Row(_none, staff_only()),
     "candidates:pool_dossier": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
     "candidates:pool_cv": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
+    # One application, for staff: like any application, hidden (404) from everyone else,
+    # the juror who evaluates it included.
+    "candidates:staff_application": Row(
+        lambda w: {"pk": w.application.pk},
+        statuses(404, staff=200),
+        private=lambda w: ("candidate@ecole.example.org", {"staff"}),
+    ),
+    "candidates:staff_application_document": Row(
+        lambda w: {"pk": w.application.pk, "document": "cv"}, statuses(404, staff=200)
+    ),
     # The candidate's interview: their own application only, as the pages above.
     "candidates:application_interview": Row(_candidate_call, statuses(403, candidate=404)),
     "candidates:application_interview_book": Row(

@@ -15,7 +15,7 @@ def decisions_already_sent(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0007_pool_recent_index'),
+        ('candidates', '0008_staff_application_reading'),
     ]
 
     operations = [
