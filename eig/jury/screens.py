@@ -146,10 +146,11 @@ def assignment_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
     2,000 dossiers that query takes the time the grouped page alone took."""
     dossiers = _plain(domain, jury)
     field = domain.dossier_id_field
-    # Only the jury's dossiers' evaluations: the table of every jury's evaluations grows
-    # with each call.
+    # Only the jury's evaluations (the table of every jury's grows with each call), found
+    # by their jurors: a juror evaluates only their jury's dossiers, and 60 jurors are a
+    # cheaper filter than 2,000 dossiers (the outer join keeps only the jury's dossiers).
     counted = (
-        domain.evaluation_model.objects.filter(**{f"{field}__in": dossiers.values("pk")})
+        domain.evaluation_model.objects.filter(member__jury=jury)
         .order_by()
         .values(dossier_id=F(field))
         .annotate(assigned=Count("pk"))

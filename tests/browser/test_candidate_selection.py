@@ -11,27 +11,17 @@ from candidates.jury import CANDIDATE_JURY
 from candidates.models import Application, ApplicationEvaluation
 from eig.notifications.models import OutboxMessage
 from eig.programme.models import Specialty
-from tests.browser.login import log_in
+from tests.browser.login import logged_in_page
 from tests.candidates.test_jury_domain import _application, _identity, _jury, juror_world  # noqa: F401
 from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(browser, live_server, user):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_server, user)
-    # Logged in once the login pages are left (staff give their second factor first).
-    page.wait_for_url(re.compile(r"^(?!.*/comptes/).*$"))
-    return page
-
-
 def test_juror_scores_an_anonymous_application(live_server, browser, axe, juror_world):  # noqa: F811
     jury, application, evaluation = juror_world(anonymous=True)
     number = f"Candidature n° {application.pk:05d}"
-    page = _login(browser, live_server, evaluation.member.user)
+    page = logged_in_page(browser, live_server, evaluation.member.user)
 
     page.goto(live_server.url + reverse("jury:dashboard"))
     axe(page)
@@ -64,7 +54,7 @@ def test_staff_deliberate_by_metier_and_send_the_decisions(live_server, browser,
     designer = _application(jury, specialty=Specialty.DESIGN)
     developer = _application(jury, specialty=Specialty.DEVELOPMENT)
     staff = StaffFactory()
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
 
     # The letters first: staff rewrite the refusal.
     page.goto(live_server.url + reverse("jury:selection_letters", args=[jury.pk]))
@@ -112,7 +102,7 @@ def test_staff_deliberate_by_metier_and_send_the_decisions(live_server, browser,
     assert not reviews.exclude(decision="").exists()
 
     # The candidate reads their decision in their space.
-    page = _login(browser, live_server, designer.candidate)
+    page = logged_in_page(browser, live_server, designer.candidate)
     page.goto(live_server.url + reverse("candidates:application", args=[jury.candidate_call.slug]))
     page.get_by_text("« Non retenue », envoyée par courriel le", exact=False).wait_for()
     axe(page)
