@@ -352,6 +352,7 @@ def test_the_candidate_reads_the_decision_once_it_is_sent(client):
     before = _text(client.get(url))
     assert "Admise au vivier" not in before and "Décision du jury" not in before
     assert "Déposée" in before
+    assert "Présélection sur dossier</strong> : en cours depuis la clôture de l’appel" in before
     dashboard = _text(client.get(reverse("accounts:dashboard")))
     assert "En cours de sélection" in dashboard and "Admise au vivier" not in dashboard
 
@@ -360,3 +361,4 @@ def test_the_candidate_reads_the_decision_once_it_is_sent(client):
     after = _text(client.get(url))
     assert "« Admise au vivier », envoyée par courriel le" in after
     assert "Décision du jury" in after
+    assert "Présélection sur dossier</strong> : faite." in after

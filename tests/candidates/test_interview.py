@@ -102,6 +102,7 @@ def test_interview_journey_book_move_cancel_book(client, jury):
 
     detail = _text(client.get(reverse("candidates:application", args=[jury.candidate_call.slug])))
     assert "Choisir mon créneau d’entretien" in detail
+    assert "Présélection sur dossier</strong> : présélectionnée le " in detail
     page = _text(client.get(_url(jury)))
     assert "Choisir un créneau" in page
     assert "45 min" in page
