@@ -12,6 +12,7 @@ the real grid of promotion 7's pre-selection, is at work: most evaluations submi
 waiting, a few applications pre-selected and invited to book an interview, one booked.
 """
 
+import dataclasses
 import datetime
 import io
 import json
@@ -218,8 +219,7 @@ def demo_applicants(year: int) -> list[Applicant]:
 
 
 def _copy(applicant: Applicant, **changes) -> Applicant:
-    values = {**applicant.__dict__, "texts": dict(applicant.texts), **changes}
-    return Applicant(**values)
+    return dataclasses.replace(applicant, texts=dict(applicant.texts), **changes)
 
 
 # --- CVs ------------------------------------------------------------------------------------
@@ -447,7 +447,13 @@ def _jury(
 ) -> Jury:
     """The session's jury on the pre-selection grid of promotion 7, two jurors per
     application (as the défis' demo juries), scoring still open for ten days; its
-    applications assigned the day after the closing."""
+    applications assigned the day after the closing.
+
+    One stage, the written dossier, on whose reviews the interviews are booked too: the
+    staff's pre-selection, hearings and deliberation pages read a jury's first stage while
+    decisions go to its last, so an interview stage would hide its bookings and decisions
+    from them. Add it (`jury_stage_add`, preset « candidats-p7-entretien ») once those
+    pages follow the stages."""
     today = now.astimezone(PARIS).date()
     jury = Jury.objects.create(
         name="Jury des candidatures EIG 8 – première session",

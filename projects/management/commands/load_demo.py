@@ -1,8 +1,10 @@
 """`manage.py load_demo`: demo accounts, an open call for projects and two défis, so that the
 platform can be tried at once, and two closed sessions of the same promotion: one already
 judged (a selected défi, for the conventions), one whose jury is under way (for ranking,
-pre-selection, hearings and deliberation). Refused in production; can be run again without
-duplicating anything (the open call's dates are moved so that it stays open)."""
+pre-selection, hearings and deliberation). The promotion's call for candidates is open, with
+the demo candidate's draft; a first session of it, closed, has its jury at work
+(`candidates/demo.py`). Refused in production; can be run again without duplicating anything
+(the open calls' dates are moved so that they stay open)."""
 
 import datetime
 import io
