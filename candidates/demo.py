@@ -450,10 +450,10 @@ def _jury(
     applications assigned the day after the closing.
 
     One stage, the written dossier, on whose reviews the interviews are booked too: the
-    staff's pre-selection, hearings and deliberation pages read a jury's first stage while
-    decisions go to its last, so an interview stage would hide its bookings and decisions
-    from them. Add it (`jury_stage_add`, preset « candidats-p7-entretien ») once those
-    pages follow the stages."""
+    staff's pre-selection and hearings pages read a jury's first stage, so with an
+    interview stage staff could neither invite candidates to it nor see its bookings in
+    the hearings' table. Add it (`jury_stage_add`, preset « candidats-p7-entretien ») once
+    those pages follow the stages, as the deliberation does."""
     today = now.astimezone(PARIS).date()
     jury = Jury.objects.create(
         name="Jury des candidatures EIG 8 – première session",
