@@ -268,11 +268,16 @@ def application_missing(application: Application) -> dict[str, str]:
 
 @transaction.atomic
 def application_submit(
-    *, application: Application, actor: User, now: datetime.datetime | None = None
+    *,
+    application: Application,
+    actor: User,
+    now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Application:
     """Submit the draft before the call's deadline.
 
-    Side effects: a "submitted" history event; a confirmation mail to the candidate."""
+    Side effects: a "submitted" history event; a confirmation mail to the candidate, unless
+    `notify` is false (the demo's invented candidates, whose addresses reach nobody)."""
     application = _locked(application)
     _ensure_candidate(application, actor)
     _ensure_draft(application)
@@ -294,6 +299,8 @@ def application_submit(
         actor=actor,
         at=now,
     )
+    if not notify:
+        return application
     email_queue(
         to=[actor.email],
         template="application_submitted",
@@ -310,11 +317,12 @@ def application_withdraw(
     actor: User,
     note: str = "",
     now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Application:
     """Withdraw the application, draft or submitted, at any time: it leaves the selection.
 
     Side effects: a "withdrawn" history event with the candidate's reason, if any; a mail
-    confirming it."""
+    confirming it, unless `notify` is false (as for `application_submit`)."""
     application = _locked(application)
     _ensure_candidate(application, actor)
     if application.state == State.WITHDRAWN:
@@ -332,6 +340,8 @@ def application_withdraw(
         note=note,
         at=now,
     )
+    if not notify:
+        return application
     email_queue(
         to=[actor.email],
         template="application_withdrawn",
