@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from candidates.models import Application, CandidateCall, RetentionRun, Wish
+from candidates.models import (
+    Application,
+    ApplicationConflict,
+    CandidateCall,
+    PoolAccess,
+    RetentionRun,
+    Wish,
+)
 from candidates.retention import with_purge_date
 from candidates.selectors import application_possible_duplicates, applications_with_duplicate_flag
 from eig.forms import AdminInputMixin
@@ -147,6 +154,17 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # an application is anonymised, never deleted
 
+    def view_on_site(self, application):
+        # The staff's page of it, not the candidate's own (`get_absolute_url`).
+        return reverse("candidates:staff_application", args=[application.pk])
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        response = super().render_change_form(request, context, *args, obj=obj, **kwargs)
+        # A draft has no staff page: the same rule as the page's says so.
+        if obj is not None and not request.user.has_perm("candidates.read_application", obj):
+            response.context_data["has_absolute_url"] = False
+        return response
+
     @admin.display(description="doublon possible", boolean=True, ordering="possible_duplicate")
     def duplicate(self, application):
         return application.possible_duplicate
@@ -170,12 +188,8 @@ class ApplicationAdmin(HistoryMixin, admin.ModelAdmin):
         )
 
 
-@admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
-    """The passes of the retention task, as it recorded them: read only."""
-
-    list_display = ["ran_at", "purged_selection", "purged_pool", "reconsent_asked"]
-    readonly_fields = list_display
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record that its services write: staff read it here, never add, change or delete."""
 
     def has_add_permission(self, request):
         return False
@@ -185,3 +199,60 @@ class RetentionRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """The passes of the retention task, as it recorded them: read only."""
+
+    list_display = ["ran_at", "purged_selection", "purged_pool", "reconsent_asked"]
+    readonly_fields = list_display
+
+
+@admin.register(PoolAccess)
+class PoolAccessAdmin(ReadOnlyAdmin):
+    """Who read which application's personal data, and how (the pool's pages and exports,
+    the staff's page of an application and its files), as the services logged it: the
+    record a candidate may ask for."""
+
+    list_display = ["at", "kind", "viewer_name", "application", "exported"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter), "application__call"]
+    search_fields = [
+        "viewer_name",
+        "application__candidate__last_name",
+        "application__candidate__email",
+        "=application__pk",
+    ]
+    list_select_related = ["application__candidate", "application__call"]
+    date_hierarchy = "at"
+    fields = ["at", "kind", "viewer_name", "viewer", "application", "exported"]
+    readonly_fields = fields
+
+
+@admin.register(ApplicationConflict)
+class ApplicationConflictAdmin(ReadOnlyAdmin):
+    """Conflicts of interest that jurors declared on applications, through the jury's
+    services: read only, as no service takes one back. Automatic conflicts (same e-mail
+    domain, the juror's administration as employer) are computed, not listed here."""
+
+    list_display = ["member", "application", "jury", "reason", "declared_at"]
+    list_filter = ["member__jury", ("declared_at", admin.DateFieldListFilter)]
+    search_fields = [
+        "member__user__email",
+        "member__user__last_name",
+        "application__candidate__last_name",
+        "application__candidate__email",
+        "=application__pk",
+    ]
+    list_select_related = [
+        "member__user",
+        "member__jury",
+        "application__candidate",
+        "application__call",
+    ]
+    fields = ["member", "application", "reason", "declared_at"]
+    readonly_fields = fields
+
+    @admin.display(description="jury", ordering="member__jury__name")
+    def jury(self, conflict):
+        return conflict.member.jury

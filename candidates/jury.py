@@ -27,9 +27,11 @@ from candidates.models import (
 )
 from candidates.services import JURY_STATES, application_jury_move
 from eig.jury.bookings import booking_stage
-from eig.jury.domain import ConflictMap, DossierNouns, JuryDomain
+from eig.jury.domain import ConflictMap, DossierGroup, DossierNouns, JuryDomain
 from eig.jury.models import Jury, JuryMember
-from eig.jury.selectors import slot_list_bookable
+from eig.jury.selectors import jury_ranking, slot_list_bookable
+from eig.jury.stages import jury_stages
+from eig.programme.models import Specialty
 
 # Addresses anyone may open: sharing one of these domains says nothing of an employer.
 PERSONAL_MAIL_DOMAINS = frozenset(
@@ -168,6 +170,73 @@ def application_juror_context(application: Application) -> dict:
     return {"wishes": list(wishes)}
 
 
+# The deliberation in the programme's words: a selected candidate joins the vivier (the
+# pool from which missions are offered, EIG 7 regulations art. 2.6), the others wait on
+# the list « sollicitable en cas de désistement » (AAC EIG 6, art. 5.4) or are declined.
+DECISION_LABELS = {
+    "selected": "Admise au vivier",
+    "waiting_list": "Liste d'attente",
+    "not_selected": "Non retenue",
+}
+
+# Why, in the words of the regulations: the dossier's completeness and eligibility
+# (AAC EIG 7, art. 2.5), the criteria of the pre-selection and of the interview (art. 2.7),
+# the missions and places open (art. 2.6).
+DECISION_REASONS = {
+    "waiting_list": (
+        ("attente_places", "Nombre de places limité : sollicitable en cas de désistement"),
+        (
+            "attente_voeux",
+            "Aucune mission ne correspond pour l'instant au profil et aux vœux exprimés",
+        ),
+    ),
+    "not_selected": (
+        ("incomplet", "Dossier incomplet"),
+        ("eligibilite", "Conditions d'éligibilité non remplies"),
+        ("coherence", "Cohérence du profil avec la spécialité métier insuffisante"),
+        ("entrepreneuriat", "Expérience entrepreneuriale insuffisante"),
+        ("entretien", "Capacités d'adaptation et de communication évaluées en entretien"),
+        ("thematique", "Intérêt pour la thématique insuffisamment démontré"),
+        ("voeux", "Aucune mission ne correspond au profil et aux vœux exprimés"),
+        ("places", "Nombre de places limité"),
+    ),
+}
+
+_SIGNATURE = "L'équipe du programme Entrepreneurs d'intérêt général"
+
+# The texts staff start from (`eig.jury.decisions.LETTER_MARKERS` for the markers).
+DECISION_LETTERS = {
+    "selected": (
+        "Votre candidature à « [appel] » : vous rejoignez le vivier des EIG",
+        "Bonjour [personne],\n\n"
+        "Le jury de « [appel] » a retenu votre candidature : vous intégrez le vivier "
+        "d'entrepreneur(e)s d'intérêt général.\n\n"
+        "La sélection n'a pas valeur de proposition d'embauche. Elle vous permet d'accéder à "
+        "des entretiens sur mission, en fonction des défis de la promotion et de vos vœux : "
+        "nous vous écrirons dès qu'une mission correspond à votre profil.\n\n"
+        "[motivation]\n\n"
+        "Votre candidature : [lien]\n\n" + _SIGNATURE,
+    ),
+    "waiting_list": (
+        "Votre candidature à « [appel] » : liste d'attente",
+        "Bonjour [personne],\n\n"
+        "Le jury de « [appel] » a placé votre candidature sur liste d'attente : vous pourrez "
+        "être sollicité(e) en cas de désistement.\n\n"
+        "Motif : [motif]\n\n"
+        "La motivation du jury :\n[motivation]\n\n"
+        "Votre candidature : [lien]\n\n" + _SIGNATURE,
+    ),
+    "not_selected": (
+        "Votre candidature à « [appel] » n'est pas retenue",
+        "Bonjour [personne],\n\n"
+        "Le jury de « [appel] » n'a pas retenu votre candidature.\n\n"
+        "Motif : [motif]\n\n"
+        "La motivation du jury :\n[motivation]\n\n"
+        "Nous vous remercions de l'intérêt que vous portez au programme.\n\n" + _SIGNATURE,
+    ),
+}
+
+
 CANDIDATE_JURY = JuryDomain(
     key="candidatures",
     nouns=DossierNouns("candidature", "candidatures", feminine=True),
@@ -223,13 +292,67 @@ CANDIDATE_JURY = JuryDomain(
     # As `application_jury_move` has it: selection starts at the call's closing instant.
     selection_starts_at=lambda jury: jury.candidate_call.closes_at,
     holder_field="candidate__last_name",
+    # The staff's page of the application, from the ranking, the pre-selection, the hearings
+    # and the deliberation: staff screens only (`get_jury_for_staff`), never a juror's, whose
+    # pages name the application by `label_for_juror` alone.
+    dossier_read_url=lambda application: reverse(
+        "candidates:staff_application", args=[application.pk]
+    ),
+    dossier_preview_url=lambda application: reverse(
+        "candidates:staff_application", args=[application.pk]
+    ),
     recipients_label="la personne candidate",
     call_noun="appel à candidatures",
     automatic_conflicts_label=(
         "Les candidatures venues du domaine de votre adresse électronique, ou de personnes "
         "qui travaillent dans votre administration, sont repérées automatiquement."
     ),
+    decision_labels=DECISION_LABELS,
+    decision_reasons=DECISION_REASONS,
+    decision_letters=DECISION_LETTERS,
+    # The jury deliberates métier by métier, then the decisions leave together: a
+    # candidate never reads a decision the jury may still weigh against another.
+    decisions_sent_together=True,
+    decisions_sent=lambda pks, now: Application.objects.filter(pk__in=pks).update(
+        decision_sent_at=now
+    ),
+    dossier_group=DossierGroup(
+        field="specialty", label="Métier", choices=lambda: Specialty.choices
+    ),
 )
+
+
+def application_jury_figures(application: Application) -> list[dict]:
+    """What the call's jury made of the application, stage by stage, for the staff's page of
+    it: `figures`, its row of the stage's ranking (`jury_ranking`: evaluations due and
+    submitted, rank, weighted score, mean, median, spread), and `review`, what followed
+    there (pre-selection, hearing opinion, decision); the stages it never reached left
+    out. Two queries, then three a stage, whatever the number of jurors."""
+    jury = application.call.jury
+    if jury is None:
+        return []
+    reviews = {
+        review.stage_id: review
+        for review in ApplicationReview.objects.filter(application=application, jury=jury)
+    }
+    found = []
+    for stage in jury_stages(jury):
+        figures = jury_ranking(CANDIDATE_JURY, jury, stage=stage).filter(pk=application.pk).first()
+        review = reviews.get(stage.pk)
+        if figures is not None or review is not None:
+            decision = review.decision if review is not None else ""
+            found.append(
+                {
+                    "stage": stage,
+                    "figures": figures,
+                    "review": review,
+                    "decision": CANDIDATE_JURY.decision_label(decision) if decision else "",
+                    "reason": CANDIDATE_JURY.reason_label(decision, review.reason)
+                    if decision and review.reason
+                    else "",
+                }
+            )
+    return found
 
 
 # --- The candidate's interview ------------------------------------------------------------

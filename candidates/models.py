@@ -305,6 +305,9 @@ class Application(models.Model):
     # runs from the last contact (admission, then each re-consent), and its re-consent mail
     # is sent once per contact.
     decided_at = models.DateTimeField(_("décision du jury le"), null=True, blank=True)
+    # When the jury's decisions were last mailed (`eig.jury.decisions.decisions_send`): the
+    # candidate reads a decision once it is sent, never while the jury may still weigh it.
+    decision_sent_at = models.DateTimeField(_("décision envoyée le"), null=True, blank=True)
     pool_contact_at = models.DateTimeField(_("dernier contact (vivier)"), null=True, blank=True)
     reconsent_asked_at = models.DateTimeField(
         _("renouvellement du consentement demandé le"), null=True, blank=True
@@ -350,6 +353,13 @@ class Application(models.Model):
     def get_absolute_url(self):
         return reverse("candidates:application", kwargs={"slug": self.call.slug})
 
+    @property
+    def decision_disclosed(self) -> bool:
+        """Whether the candidate may read the jury's latest decision: it was mailed."""
+        return self.decided_at is None or (
+            self.decision_sent_at is not None and self.decision_sent_at >= self.decided_at
+        )
+
 
 class ApplicationSearch(models.Model):
     """What the talent pool's search reads of an application (`candidates/search.py`): its
@@ -359,7 +369,7 @@ class ApplicationSearch(models.Model):
     A table of its own, one row per application that has answers: on the application's
     row, the lexemes (about 1.5 kB a dossier) went to TOAST storage, and matching or
     ranking a thousand dossiers read each one from there (three pages a dossier); here they
-    stay inline (`0008_application_search` stores them MAIN), and ranking reads one page a
+    stay inline (`0010_application_search` stores them MAIN), and ranking reads one page a
     dossier, four times faster. The application's rows, which every filter reads, are
     thinner for it."""
 
@@ -461,6 +471,12 @@ class ApplicationEvaluation(AbstractEvaluation):
     def __str__(self):
         return f"{self.application_id} — {self.member}"
 
+    @property
+    def made_on_earlier_version(self) -> bool:
+        # What the jury's staff page of a dossier asks of each evaluation: an application
+        # is not versioned (its text is frozen once submitted), so never.
+        return False
+
 
 class ApplicationScore(AbstractScore):
     evaluation = models.ForeignKey(
@@ -524,17 +540,22 @@ POOL_STATES = ("admitted",)
 
 
 class PoolAccess(models.Model):
-    """One reading of a dossier of the talent pool by programme staff: its page opened, its
-    CV downloaded, or its row in an export (one row per dossier exported, so that each
-    dossier's log says who took its data, and when). Kept when either side goes: the
-    dossier is anonymised, never deleted (PROTECT); a staff account deleted leaves its
-    name here (`viewer_name`)."""
+    """One reading of an application's personal data by programme staff: a dossier of the
+    talent pool (its page opened, its CV downloaded, or its row in an export: one row per
+    dossier exported, so that each dossier's log says who took its data, and when), or any
+    application on the staff's page of it (the page, each of its files). Kept when either
+    side goes: the application is anonymised, never deleted (PROTECT); a staff account
+    deleted leaves its name here (`viewer_name`)."""
 
     class Kind(models.TextChoices):
         DOSSIER = "dossier", _("Consultation du dossier")
         CV = "cv", _("Téléchargement du CV")
         EXPORT_CSV = "export_csv", _("Export CSV")
         EXPORT_XLSX = "export_xlsx", _("Export XLSX")
+        # The staff's page of an application (`views/staff.py`), outside the pool.
+        APPLICATION = "application", _("Consultation de la candidature")
+        CV_ANONYMISED = "cv_anonymised", _("Téléchargement du CV anonymisé")
+        PORTFOLIO = "portfolio", _("Téléchargement du portfolio")
 
     application = models.ForeignKey(
         Application,
@@ -556,8 +577,8 @@ class PoolAccess(models.Model):
     exported = models.PositiveIntegerField(_("dossiers dans l'export"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("consultation du vivier")
-        verbose_name_plural = _("consultations du vivier")
+        verbose_name = _("consultation d'une candidature")
+        verbose_name_plural = _("consultations des candidatures")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["application", "-at"], name="poolaccess_application_at")]
 

@@ -30,6 +30,8 @@ from django.utils import timezone
 from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
 from candidates.search import SEARCHED_TEXTS, WORD
+from eig.history.selectors import history_for
+from eig.permissions import require_perm
 from eig.programme.models import FaqEntry
 from eig.text import fold
 from projects.models import Defi, DefiPosition
@@ -433,7 +435,8 @@ def pool_dossier(pk: int) -> Application:
 
 
 def pool_accesses(application: Application) -> QuerySet[PoolAccess]:
-    """Who read the dossier in the pool, and how, the latest first."""
+    """Who read the application's personal data, and how (in the pool, or on the staff's
+    page of it), the latest first."""
     return PoolAccess.objects.filter(application=application).order_by("-at", "-pk")
 
 
@@ -473,3 +476,55 @@ def pool_export_rows(queryset: QuerySet[Application]) -> QuerySet:
         "skills_main",
         "skills_secondary",
     )
+
+
+def application_for_candidate(application: Application, *, with_history: bool = True):
+    """(the state the candidate reads, its label, their application's history, oldest
+    first). A decision the jury has not sent yet stays out of all three: the candidate
+    reads the state before it, and the history up to it (`Application.decision_disclosed`).
+    Without `with_history`, the history is read only when a decision is held back (the
+    state before it is in it), and not returned."""
+    if application.decision_disclosed and not with_history:
+        return application.state, application.get_state_display(), []
+    events = list(history_for(application))
+    if application.decision_disclosed:
+        return application.state, application.get_state_display(), events
+    sent = application.decision_sent_at
+    hidden = [
+        event
+        for event in events
+        if event.action == Application.Action.DECIDED and (sent is None or event.at > sent)
+    ]
+    state = hidden[0].from_state if hidden else application.state
+    labels = dict(Application.State.choices)
+    kept = [event for event in events if event not in hidden] if with_history else []
+    return state, str(labels.get(state, state)), kept
+
+
+# --- One application, for staff ------------------------------------------------------------
+
+
+def get_application_for_staff(user, pk: int) -> Application:
+    """The one access check of the staff's page of an application and of its files
+    (`candidates.read_application`): programme staff read any application its candidate
+    handed in. Anyone else, the candidate included, gets a 404, as for any application not
+    theirs, and so do staff for a draft. The application comes with what its page shows:
+    the candidate, the call, its promotion and jury, every wish (held first, by rank, then
+    the withdrawn ones) with its défi and administration."""
+    held_first = F("withdrawn_at").asc(nulls_first=True)
+    application = (
+        Application.objects.filter(pk=pk)
+        .select_related("candidate", "call__promotion", "call__jury")
+        .prefetch_related(
+            Prefetch(
+                "wishes",
+                queryset=Wish.objects.select_related("position__defi__administration").order_by(
+                    held_first, "rank", "pk"
+                ),
+                to_attr="all_wishes",
+            )
+        )
+        .first()
+    )
+    require_perm(user, "candidates.read_application", application)
+    return application

@@ -277,11 +277,16 @@ def application_missing(application: Application) -> dict[str, str]:
 
 @transaction.atomic
 def application_submit(
-    *, application: Application, actor: User, now: datetime.datetime | None = None
+    *,
+    application: Application,
+    actor: User,
+    now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Application:
     """Submit the draft before the call's deadline.
 
-    Side effects: a "submitted" history event; a confirmation mail to the candidate."""
+    Side effects: a "submitted" history event; a confirmation mail to the candidate, unless
+    `notify` is false (the demo's invented candidates, whose addresses reach nobody)."""
     application = _locked(application)
     _ensure_candidate(application, actor)
     _ensure_draft(application)
@@ -303,6 +308,8 @@ def application_submit(
         actor=actor,
         at=now,
     )
+    if not notify:
+        return application
     email_queue(
         to=[actor.email],
         template="application_submitted",
@@ -319,11 +326,12 @@ def application_withdraw(
     actor: User,
     note: str = "",
     now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Application:
     """Withdraw the application, draft or submitted, at any time: it leaves the selection.
 
     Side effects: a "withdrawn" history event with the candidate's reason, if any; a mail
-    confirming it."""
+    confirming it, unless `notify` is false (as for `application_submit`)."""
     application = _locked(application)
     _ensure_candidate(application, actor)
     if application.state == State.WITHDRAWN:
@@ -341,6 +349,8 @@ def application_withdraw(
         note=note,
         at=now,
     )
+    if not notify:
+        return application
     email_queue(
         to=[actor.email],
         template="application_withdrawn",
@@ -540,6 +550,11 @@ def application_jury_move(
     )
 
 
+def _viewer_name(viewer: User) -> str:
+    # Kept in the log as written then: the account may be deleted later.
+    return f"{viewer.get_full_name()} <{viewer.email}>".strip()
+
+
 @transaction.atomic
 def pool_access_record(
     *,
@@ -558,7 +573,7 @@ def pool_access_record(
     if Application.objects.filter(pk__in=application_ids).exclude(state__in=POOL_STATES).exists():
         raise DomainError("Seuls les dossiers du vivier se consultent ici.", code="not_in_pool")
     at = now or timezone.now()
-    name = f"{viewer.get_full_name()} <{viewer.email}>".strip()
+    name = _viewer_name(viewer)
     export = kind in (PoolAccess.Kind.EXPORT_CSV, PoolAccess.Kind.EXPORT_XLSX)
     return PoolAccess.objects.bulk_create(
         PoolAccess(
@@ -570,4 +585,40 @@ def pool_access_record(
             exported=len(application_ids) if export else None,
         )
         for pk in application_ids
+    )
+
+
+# What the staff's page of an application logs, page or file (`views/staff.py`).
+APPLICATION_ACCESS_KINDS = (
+    PoolAccess.Kind.APPLICATION,
+    PoolAccess.Kind.CV,
+    PoolAccess.Kind.CV_ANONYMISED,
+    PoolAccess.Kind.PORTFOLIO,
+)
+
+
+def application_access_record(
+    *,
+    application: Application,
+    viewer: User,
+    kind: str,
+    now: datetime.datetime | None = None,
+) -> PoolAccess:
+    """Log that `viewer` read this application on the staff's page of it (`kind`: the page,
+    or one of its files), before the data leaves, in the same log as the pool's readings.
+    Only staff read an application, once its candidate handed it in."""
+    ensure_perm(
+        viewer,
+        "candidates.read_application",
+        application,
+        message="Seule l'équipe du programme lit les candidatures déposées.",
+    )
+    if kind not in APPLICATION_ACCESS_KINDS:
+        raise DomainError("Cet accès ne se consigne pas ici.", code="kind")
+    return PoolAccess.objects.create(
+        application=application,
+        viewer=viewer,
+        viewer_name=_viewer_name(viewer),
+        kind=kind,
+        at=now or timezone.now(),
     )

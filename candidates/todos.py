@@ -1,14 +1,17 @@
 """What waits for a candidate, for "À faire" on the personal space (registered in
-CandidatesConfig.ready): their drafts to submit before their calls close. One query."""
+CandidatesConfig.ready): their drafts to submit before their calls close, wishes to rank
+after a pre-selection, an interview to book. Three queries."""
 
 import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.urls import reverse
 
-from candidates.models import MIN_WISHES, Application, CandidateCall
+from candidates.jury import CANDIDATE_JURY
+from candidates.models import MIN_WISHES, Application, ApplicationReview, CandidateCall
 from eig.accounts.models import Role, User
 from eig.accounts.todos import Todo, counted, deadline_text, urgency_for
+from eig.jury.models import HearingSlot
 
 
 def candidate_todos(user: User, now: datetime.datetime) -> list[Todo]:
@@ -20,7 +23,7 @@ def candidate_todos(user: User, now: datetime.datetime) -> list[Todo]:
         due=Min("call__closes_at", filter=open_drafts),
         slug=Min("call__slug", filter=open_drafts),
     )
-    todos = _wishes_todos(user, now)
+    todos = _wishes_todos(user, now) + _interview_todos(user, now)
     if not figures["drafts"]:
         return todos
     due = figures["due"]
@@ -66,4 +69,37 @@ def _wishes_todos(user: User, now: datetime.datetime) -> list[Todo]:
             detail=f"Avant le {deadline_text(due)} (heure de Paris).",
         )
         for slug, due in waiting
+    ]
+
+
+def _interview_todos(user: User, now: datetime.datetime) -> list[Todo]:
+    """Invited to an interview (shortlisted, undecided) without a slot, while the jury
+    offers slots that candidates book and that are still open to them (the notice before
+    the start, the slot's own deadline)."""
+    bookable = HearingSlot.objects.filter(
+        jury=OuterRef("jury"),
+        booking=HearingSlot.Booking.OWNER,
+        starts_at__gt=now + CANDIDATE_JURY.booking_notice,
+    ).filter(Q(booking_deadline__isnull=True) | Q(booking_deadline__gt=now))
+    invited = (
+        ApplicationReview.objects.filter(
+            application__candidate=user,
+            application__state__in=[Application.State.SUBMITTED, Application.State.PRESELECTED],
+            shortlisted_at__isnull=False,
+            slot__isnull=True,
+            decision="",
+        )
+        .filter(Exists(bookable))
+        .values_list(F("application__call__slug"), flat=True)
+        .distinct()
+    )
+    return [
+        Todo(
+            role=Role.CANDIDATE,
+            count=1,
+            label="Entretien à réserver : vous êtes présélectionné·e",
+            url=reverse("candidates:application_interview", args=[slug]),
+            detail="Choisissez votre créneau parmi ceux que le jury propose.",
+        )
+        for slug in invited
     ]

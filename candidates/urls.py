@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.views import application, interview, jury, pool, public
+from candidates.views import application, interview, jury, pool, public, staff
 
 app_name = "candidates"
 
@@ -74,4 +74,11 @@ urlpatterns = [
     path("vivier/export.xlsx", pool.pool_export_xlsx, name="pool_xlsx"),
     path("vivier/<int:pk>/", pool.pool_dossier_page, name="pool_dossier"),
     path("vivier/<int:pk>/cv/", pool.pool_cv, name="pool_cv"),
+    # One application, for programme staff, whatever its state once handed in.
+    path("candidatures/<int:pk>/", staff.staff_application_page, name="staff_application"),
+    path(
+        "candidatures/<int:pk>/<slug:document>.pdf",
+        staff.staff_application_document,
+        name="staff_application_document",
+    ),
 ]

@@ -102,7 +102,7 @@ TEMPLATES = [
                 "dsfr.context_processors.site_config",
                 "eig.context_processors.platform",
             ],
-            "libraries": {"eig_forms": "eig.formtags"},
+            "libraries": {"eig_forms": "eig.formtags", "eig_pages": "eig.pagetags"},
         },
     },
 ]

@@ -19,10 +19,14 @@ from candidates.forms import WishesForm, WithdrawForm, application_section_form_
 from candidates.jury import application_interview
 from candidates.models import Wish
 from candidates.sections import SECTIONS_BY_KEY
-from candidates.selectors import candidate_application, candidate_call_detail, position_choices
+from candidates.selectors import (
+    application_for_candidate,
+    candidate_application,
+    candidate_call_detail,
+    position_choices,
+)
 from eig.confirm import Confirmation, confirmation_page, is_confirmed
 from eig.exceptions import DomainError, IncompleteDossier
-from eig.history.selectors import history_for
 
 NOT_CANDIDATE = (
     "Cette page est celle des candidat·es : votre compte n'a pas ce rôle. Créez un compte de "
@@ -72,12 +76,15 @@ def application_detail(request, slug):
         "jurors_never_see": JURORS_NEVER_SEE,
     }
     if application is not None:
+        state, state_label, events = application_for_candidate(application)
         context |= {
+            "state": state,
+            "state_label": state_label,
             "sections": _sections_status(application),
             "editable": application.state == application.State.DRAFT and call.is_open(now),
             "wishes_open": services.wishes_open(application, now),
             "wishes_withdrawable": application.state in services.WISH_WITHDRAWAL_STATES,
-            "events": history_for(application),
+            "events": events,
             "interview": application_interview(application, now=now),
         }
     context["title"] = f"Ma candidature – {call}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candidates.jury import CANDIDATE_JURY, application_interview
+from candidates.selectors import application_for_candidate
 from candidates.views.application import _application
 from eig.confirm import Confirmation, confirmation_page, is_confirmed
 from eig.exceptions import DomainError
@@ -36,12 +37,15 @@ def _breadcrumb(call):
 def application_interview_detail(request, slug):
     call, application = _application(request, slug)
     interview = application_interview(application)
+    state, state_label, _ = application_for_candidate(application, with_history=False)
     return render(
         request,
         "candidates/application_interview.html",
         {
             "call": call,
             "application": application,
+            "state": state,
+            "state_label": state_label,
             "interview": interview,
             "notice": notice_label(CANDIDATE_JURY.booking_notice),
             "title": f"Mon entretien – Ma candidature – {call}",

@@ -76,7 +76,6 @@ def pool_search_page(request):
         {
             "filter": filterset,
             "page_obj": page,
-            "elided_range": page.paginator.get_elided_page_range(page.number),
             "searched": searched,
             "filters_query": query.urlencode(),
             "title": "Vivier des talents",

@@ -25,6 +25,7 @@ class JuryConfig(AppConfig):
         labels.register(models.JuryMember, actions=models.MemberAction)
         labels.register(models.JuryGroup, actions=models.GroupAction)
         labels.register(models.HearingSlot, actions=models.SlotAction)
+        labels.register(models.DecisionLetter, actions=models.LetterAction)
 
         from eig.accounts.personal_data import register_personal_data
         from eig.jury.personal_data import jury_personal_data

@@ -167,6 +167,7 @@ def slot_book(
     actor,
     now=None,
     stage: JuryStage | None = None,
+    notify: bool = True,
 ):
     """Book `slot` for a shortlisted dossier, on behalf of one of its owners; a dossier that
     already holds another slot of the jury moves there (one booking per dossier per jury and
@@ -179,7 +180,8 @@ def slot_book(
     Side effects: a "slot booked" (or "booking moved") event on the review, with the slots
     from and to in its data; the booking counts as the convocation (`convoked_at`), and the
     dossier's recipients get its confirmation with the .ics of the slot (and, for a move,
-    the .ics cancelling the previous one), through the outbox.
+    the .ics cancelling the previous one), through the outbox, unless `notify` is false (the
+    demo's bookings, made for invented people whose addresses reach nobody).
     """
     now = now or timezone.now()
     review = _review_lock_for_owner(domain, jury, dossier, actor, stage=stage, now=now)
@@ -208,7 +210,8 @@ def slot_book(
     review.slot = slot
     review.convoked_at = now
     review.save(update_fields=["slot", "convoked_at"])
-    _mail_owners(domain, review, template="slot_booked", slot=slot, previous=previous, now=now)
+    if notify:
+        _mail_owners(domain, review, template="slot_booked", slot=slot, previous=previous, now=now)
     return review
 
 

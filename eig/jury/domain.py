@@ -7,7 +7,7 @@ two rules that depend on what a dossier is: automatic conflicts and matching exp
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -71,6 +71,17 @@ class DossierNouns:
     @property
     def these(self) -> str:
         return f"ces {self.plural}"
+
+
+@dataclass(frozen=True)
+class DossierGroup:
+    """A field that splits a jury's dossiers for its deliberation (candidates by métier):
+    the deliberation page shows one group at a time and sends its decisions."""
+
+    field: str
+    label: str
+    # The groups, as (value, label): read when the page is built (a référentiel may grow).
+    choices: Callable[[], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,27 @@ class JuryDomain:
     # What changed in the dossier since its submitted version `number` (see
     # the domain's version history), or None.
     changes_since: Callable[[Any, int | None], Any] = lambda dossier, number: None
+    # --- The deliberation ---
+    # The decisions as the domain names them (« Admise au vivier »), over
+    # `AbstractReview.Decision`'s labels.
+    decision_labels: dict[str, str] = field(default_factory=dict, compare=False)
+    # Per decision, the reasons staff choose from, as (code, label), in the domain's own
+    # wording; a decision with a list needs one of them.
+    decision_reasons: dict[str, tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, compare=False
+    )
+    # Per decision, the default (subject, text) of its mail, which staff may rewrite for
+    # their jury (`DecisionLetter`); without it, the `<mail_prefix>decision_<decision>`
+    # template.
+    decision_letters: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    # The decisions wait until staff send them together (`decisions.decisions_send`), once
+    # the deliberation is over, instead of leaving one by one as they are taken.
+    decisions_sent_together: bool = False
+    # Told the pks of the dossiers whose decision was just mailed, and when (the candidate
+    # reads a decision once it is sent).
+    decisions_sent: Callable[[list[int], Any], Any] = lambda pks, now: None
+    # The deliberation goes group by group (see `DossierGroup`), or as one list.
+    dossier_group: DossierGroup | None = None
 
     @property
     def dossier_model(self):
@@ -230,6 +262,17 @@ class JuryDomain:
         if not self.jury_states:
             return Q()
         return Q(**{f"{prefix}{self.state_field}__in": self.jury_states})
+
+    def decision_label(self, decision: str) -> str:
+        if decision in self.decision_labels:
+            return self.decision_labels[decision]
+        return str(dict(AbstractReview.Decision.choices).get(decision, decision))
+
+    def decision_choices(self) -> list[tuple[str, str]]:
+        return [(value, self.decision_label(value)) for value in AbstractReview.Decision.values]
+
+    def reason_label(self, decision: str, reason: str) -> str:
+        return dict(self.decision_reasons.get(decision, ())).get(reason, reason)
 
     def state_labels(self) -> dict[str, str]:
         """Each state of the dossier model with its label: read once for a list."""

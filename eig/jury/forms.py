@@ -559,12 +559,32 @@ class DecisionForm(eig_forms.Form):
         error_messages={"max_length": _too_long(decisions.MOTIVATION_MAX)},
     )
 
-    def __init__(self, *args, allowed=None, **kwargs):
+    def __init__(self, *args, allowed=None, domain=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if allowed is not None:
-            self.fields["decision"].choices = [("", "— Choisir —")] + [
-                (value, label) for value, label in Decision.choices if value in allowed
-            ]
+        choices = domain.decision_choices() if domain is not None else Decision.choices
+        self.labels = dict(choices)
+        self.fields["decision"].choices = [("", "— Choisir —")] + [
+            (value, label) for value, label in choices if allowed is None or value in allowed
+        ]
+        # The domain's reasons, grouped by decision: the service checks the pair.
+        self.reasons = {
+            decision: dict(reasons)
+            for decision, reasons in (domain.decision_reasons if domain else {}).items()
+            if allowed is None or decision in allowed
+        }
+        if self.reasons:
+            self.fields["reason"] = forms.ChoiceField(
+                label="Motif",
+                help_text="Pour la liste d'attente et un refus, envoyé avec la décision.",
+                required=False,
+                choices=[("", "— Choisir —")]
+                + [
+                    (self.labels[decision], list(reasons.items()))
+                    for decision, reasons in self.reasons.items()
+                ],
+                error_messages={"invalid_choice": "Choisissez un motif de la liste."},
+            )
+            self.order_fields(["decision", "reason", "motivation"])
         self.helper = _helper()
 
     def clean(self):
@@ -574,13 +594,52 @@ class DecisionForm(eig_forms.Form):
             self.add_error(
                 "decision", forms.ValidationError("Choisissez une décision.", code="required")
             )
+        label = self.labels.get(decision, decision)
         if decision and decision != Decision.SELECTED and not data.get("motivation", "").strip():
             self.add_error(
                 "motivation",
                 forms.ValidationError(
-                    f"Motivez la décision « {Decision(decision).label} » : la motivation est "
+                    f"Motivez la décision « {label} » : la motivation est "
                     "transmise avec la décision.",
                     code="required",
                 ),
             )
+        reasons = self.reasons.get(decision)
+        if reasons and not self.has_error("reason") and data.get("reason") not in reasons:
+            self.add_error(
+                "reason",
+                forms.ValidationError(
+                    f"Choisissez le motif de la décision « {label} » dans sa liste.",
+                    code="reason",
+                ),
+            )
+        if not reasons:
+            data["reason"] = ""
         return data
+
+
+class DecisionLetterForm(eig_forms.Form):
+    """The mail of one decision, as staff rewrite it; the markers are the service's to
+    check (`decisions.decision_letter_save`)."""
+
+    subject = forms.CharField(
+        label="Objet",
+        max_length=decisions.LETTER_SUBJECT_MAX,
+        error_messages={
+            "required": "Écrivez l'objet du courrier.",
+            "max_length": _too_long(decisions.LETTER_SUBJECT_MAX),
+        },
+    )
+    body = forms.CharField(
+        label="Texte",
+        max_length=decisions.LETTER_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        error_messages={
+            "required": "Écrivez le texte du courrier.",
+            "max_length": _too_long(decisions.LETTER_BODY_MAX),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

@@ -425,6 +425,36 @@ class DecisionRecord(models.Model):
         return f"{self.jury} — relevé v{self.version}"
 
 
+class DecisionLetter(models.Model):
+    """The mail a jury sends with one of its decisions, as staff wrote it for this jury:
+    its subject and text, with the markers `decisions.LETTER_MARKERS` filled in for each
+    dossier. Without one, the domain's default text goes (`JuryDomain.decision_letters`)."""
+
+    jury = models.ForeignKey(Jury, on_delete=models.PROTECT, related_name="decision_letters")
+    # One of `AbstractReview.Decision` (not bound here: the abstract class comes below).
+    decision = models.CharField(_("décision"), max_length=16)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("texte"), validators=[MaxLengthValidator(5000)])
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("courrier de décision")
+        verbose_name_plural = _("courriers de décision")
+        constraints = [
+            models.UniqueConstraint(fields=["jury", "decision"], name="decisionletter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.jury} — {self.decision}"
+
+
+class LetterAction(models.TextChoices):
+    EDITED = "edited", _("Courrier modifié")
+
+
 class DossierAggregate(models.Model):
     """The jury's figures for one dossier, over its submitted evaluations, stored so that
     the staff pages read them instead of aggregating every score of the jury at each
@@ -598,6 +628,8 @@ class ReviewAction(models.TextChoices):
     OPINION_RECORDED = "opinion_recorded", _("Avis du groupe d'audition enregistré")
     DECIDED = "decided", _("Décision prise")
     DECISION_CHANGED = "decision_changed", _("Décision modifiée")
+    # Domains whose decisions leave together once the deliberation is over.
+    DECISION_SENT = "decision_sent", _("Décision envoyée")
 
 
 class MemberAction(models.TextChoices):
@@ -673,6 +705,11 @@ class AbstractReview(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The reason, among the domain's list for this decision (`JuryDomain.decision_reasons`).
+    reason = models.CharField(_("motif"), max_length=40, blank=True)
+    # When the decision's mail went; empty until it did, and again when the decision
+    # changes (a waiting list resolved): each decision is mailed once.
+    decision_sent_at = models.DateTimeField(_("décision envoyée le"), null=True, blank=True)
 
     class Meta:
         abstract = True

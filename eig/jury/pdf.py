@@ -29,12 +29,19 @@ def decision_record_context(domain: JuryDomain, record: DecisionRecord, *, now) 
         review = reviews.get(dossier.pk)
         decision = review.decision if review else ""
         by_decision[decision].append(
-            {"dossier": dossier, "holder": domain.dossier_holder(dossier), "review": review}
+            {
+                "dossier": dossier,
+                "holder": domain.dossier_holder(dossier),
+                "review": review,
+                "reason": domain.reason_label(decision, review.reason)
+                if review and review.reason
+                else "",
+            }
         )
     sections = [
         {
             "decision": value,
-            "label": Decision(value).label if value else "Sans décision",
+            "label": domain.decision_label(value) if value else "Sans décision",
             "rows": sorted(by_decision[value], key=lambda row: str(row["dossier"]).lower()),
         }
         for value in [*Decision.values, ""]

@@ -105,6 +105,11 @@ urlpatterns = [
         name="selection_deliberation",
     ),
     path(
+        "selection/<int:jury_pk>/deliberation/courriers/",
+        deliberation.selection_letters,
+        name="selection_letters",
+    ),
+    path(
         "selection/<int:jury_pk>/releves/<int:pk>.pdf",
         deliberation.selection_decision_record,
         name="selection_decision_record",

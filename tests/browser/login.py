@@ -36,3 +36,15 @@ def log_in(page, live_server, user) -> None:
     page.click("main button[type=submit]")
     if user.requires_two_factor:
         enter_totp_code(page, user)
+
+
+def logged_in_page(browser, live_server, user):
+    """A page of a new browser context (French, Paris time) where `user` is logged in:
+    several people in one test each have their own."""
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, user)
+    # Logged in once the login pages are left (staff give their second factor first).
+    page.wait_for_url(re.compile(r"^(?!.*/comptes/).*$"))
+    return page

@@ -14,7 +14,7 @@ from django.urls import reverse
 from dsfr.models import DsfrConfig
 
 from candidates import services as candidate_services
-from candidates.models import RetentionRun
+from candidates.models import ApplicationConflict, PoolAccess, RetentionRun
 from eig.jury import hearings
 from eig.jury.models import DecisionRecord
 from eig.notifications.models import Reminder
@@ -26,9 +26,11 @@ from tests.factories import (
     CandidateCallFactory,
     CandidateFactory,
     ClosedProjectCallFactory,
+    JuryMemberFactory,
     StaffFactory,
     funded_promotion,
     jury_for_call,
+    jury_with_grid,
     ministry,
     selected_defi,
     submitted_defi,
@@ -70,7 +72,17 @@ def _one_row_of_every_model(staff):
     )
     DsfrConfig.objects.get_or_create(language="fr")
     candidate_call = CandidateCallFactory(promotion=promotion, title="Appel à candidatures EIG 6")
-    candidate_services.application_start(call=candidate_call, candidate=CandidateFactory())
+    application = candidate_services.application_start(
+        call=candidate_call, candidate=CandidateFactory()
+    )
+    PoolAccess.objects.create(
+        application=application, viewer=staff, viewer_name=str(staff), kind=PoolAccess.Kind.CV
+    )
+    ApplicationConflict.objects.create(
+        member=JuryMemberFactory(jury=jury_with_grid(criteria=1, domain="candidatures")),
+        application=application,
+        reason="Ancienne collègue",
+    )
     RetentionRun.objects.create(purged_selection=2, reconsent_asked=1)
     FaqEntry.objects.create(
         audience=FaqEntry.Audience.CANDIDATES,

@@ -1,11 +1,22 @@
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
-from candidates.models import Application
+from candidates.jury import CANDIDATE_JURY
+from candidates.models import Application, ApplicationReview
+from eig.jury.shortlist import review_shortlist
 from eig.programme.models import Specialty
 from projects.models import DefiPosition
-from tests.factories import AdministrationFactory, CandidateCallFactory, selected_defi
+from tests.candidates.test_interview import _slots
+from tests.factories import (
+    AdministrationFactory,
+    CandidateCallFactory,
+    StaffFactory,
+    jury_with_grid,
+    selected_defi,
+)
 from tests.pdfs import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +29,7 @@ def _submit(page, name="save_continue"):
     page.wait_for_load_state()
 
 
-def test_candidate_from_signup_to_submitted_application(
+def test_candidate_from_signup_to_submitted_application_and_booked_interview(
     live_server, page, axe, mailoutbox, tmp_path
 ):
     call = CandidateCallFactory(
@@ -114,3 +125,23 @@ def test_candidate_from_signup_to_submitted_application(
     page.goto(f"{live_server.url}/candidater/{call.slug}/ma-candidature/vivier/")
     axe(page)
     assert "n’est pas dans le vivier" in page.content()
+
+    # The call closes; the jury pre-selects the application and opens interview slots:
+    # the candidate books one.
+    call.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    call.jury = jury_with_grid(criteria=2, k=1, domain="candidatures")
+    call.save(update_fields=["closes_at", "jury"])
+    review_shortlist(
+        domain=CANDIDATE_JURY, jury=call.jury, dossier=application, actor=StaffFactory()
+    )
+    (slot,) = _slots(call.jury, 96)
+    page.goto(f"{live_server.url}/candidater/{call.slug}/ma-candidature/")
+    axe(page)
+    page.get_by_role("link", name="Choisir mon créneau d’entretien").click()
+    page.wait_for_load_state()
+    axe(page)
+    page.locator(f"main form:has(input[name=slot][value='{slot.pk}']) button").click()
+    page.wait_for_load_state()
+    assert "Votre entretien est réservé" in page.content()
+    axe(page)
+    assert ApplicationReview.objects.get(application=application).slot == slot

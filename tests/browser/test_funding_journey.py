@@ -3,7 +3,6 @@ signatory administration's agent uploads it signed, staff countersign and put it
 axe-core checks every page on the way."""
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,7 @@ from django.urls import reverse
 
 from eig.history.selectors import history_for
 from funding.models import Convention, ConventionVersion
-from tests.browser.login import log_in
+from tests.browser.login import logged_in_page
 from tests.factories import (
     SignatoryAgentFactory,
     StaffFactory,
@@ -25,15 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 State = ConventionVersion.State
 
 
-def _login(browser, live_server, user):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_server, user)
-    page.wait_for_url(re.compile(r".*/espace/.*|.*/administrations/.*|.*/$"))
-    return page
-
-
 def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, browser, axe):
     promotion = funded_promotion("6", envelope=Decimal("100000.00"), name="Promotion 6")
     culture = ministry(name="Ministère de la Culture", budget_programme="361")
@@ -43,7 +33,7 @@ def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, bro
     staff = StaffFactory()
 
     # Staff prepare the conventions from the promotion's budget, then send the one made.
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     page.get_by_role("link", name="Financement").click()
     axe(page)
     page.get_by_role("link", name="Promotion 6").click()
@@ -70,7 +60,7 @@ def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, bro
     page.context.close()
 
     # The agent finds it in their conventions and uploads it signed.
-    page = _login(browser, live_server, agent)
+    page = logged_in_page(browser, live_server, agent)
     page.get_by_role("link", name="Conventions", exact=True).click()
     page.get_by_text("1 convention à signer").wait_for()
     axe(page)
@@ -88,7 +78,7 @@ def test_staff_prepare_and_send_agent_uploads_staff_countersign(live_server, bro
     page.context.close()
 
     # Staff countersign and put it in force.
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     page.goto(live_server.url + reverse("funding:convention_detail", args=[convention.pk]))
     axe(page)
     page.get_by_role("button", name="Enregistrer la signature de la DINUM").click()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from eig.history.selectors import history_for
 from projects.models import Defi, DefiEvaluation
-from tests.browser.login import log_in
+from tests.browser.login import logged_in_page
 from tests.factories import (
     ClosedProjectCallFactory,
     JurorFactory,
@@ -21,15 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, user):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_server, user)
-    page.wait_for_url(re.compile(r".*/espace/.*|.*/administrations/.*|.*/$"))
-    return page
 
 
 def _score_all(page, evaluation, value):
@@ -51,7 +42,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
     staff = StaffFactory()
 
     # Staff assign the dossiers.
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     page.goto(live_server.url + reverse("jury:selection_jury", args=[jury.pk]))
     axe(page)
     page.get_by_role("link", name="Affectation").click()
@@ -64,7 +55,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
 
     # Each juror scores both dossiers in the browser: the strong one 4, the weak one 2.
     for juror in jurors:
-        page = _login(browser, live_server, juror)
+        page = logged_in_page(browser, live_server, juror)
         page.goto(live_server.url + reverse("jury:dashboard"))
         axe(page)
         page.get_by_role("link", name=re.compile("Déclarer un conflit")).click()
@@ -90,7 +81,7 @@ def test_staff_assign_two_jurors_score_staff_rank_and_decide(live_server, browse
         page.context.close()
 
     # Staff rank: the strong défi comes first, with both evaluations done.
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     page.goto(live_server.url + reverse("jury:selection_ranking", args=[jury.pk]))
     axe(page)
     rows = page.locator("main table tbody tr")
@@ -150,7 +141,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     hearings.review_assign_slot(domain=DEFI_JURY, jury=jury, dossier=defi, slot=slot, actor=staff)
     hearings.hearing_convoke(domain=DEFI_JURY, jury=jury, actor=staff)
 
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     staff_pages = [
         reverse("jury:selection_index"),
         reverse("jury:selection_assignment", args=[jury.pk]),
@@ -168,7 +159,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     page.context.close()
 
     # The group member sees the hearing on their dashboard and records the opinion page.
-    page = _login(browser, live_server, members[0].user)
+    page = logged_in_page(browser, live_server, members[0].user)
     page.goto(live_server.url + reverse("jury:dashboard"))
     page.get_by_text("Mes auditions").wait_for()
     axe(page)
@@ -177,7 +168,7 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     page.context.close()
 
     # The agent sees their convocation on the défi page.
-    page = _login(browser, live_server, defi.owner)
+    page = logged_in_page(browser, live_server, defi.owner)
     page.goto(live_server.url + reverse("projects:defi_detail", args=[defi.pk]))
     page.get_by_text("Votre audition").wait_for()
     axe(page)
@@ -217,7 +208,7 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     )
     services.defi_submit(defi=defi, actor=defi.owner)
 
-    page = _login(browser, live_server, member.user)
+    page = logged_in_page(browser, live_server, member.user)
     page.goto(live_server.url + reverse("jury:dashboard"))
     page.get_by_text("Faite sur une version antérieure").wait_for()
     axe(page)
@@ -234,7 +225,7 @@ def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     axe(page)
     page.context.close()
 
-    page = _login(browser, live_server, staff)
+    page = logged_in_page(browser, live_server, staff)
     for path in [
         reverse("jury:selection_dossier", args=[jury.pk, defi.pk]),
         reverse("jury:selection_shortlist", args=[jury.pk]),

@@ -301,6 +301,31 @@ def test_withdrawing_the_application_at_any_time(django_capture_on_commit_callba
         )
 
 
+def test_submitting_and_withdrawing_without_notify_mail_nobody(
+    django_capture_on_commit_callbacks,
+):
+    # The demo's invented candidates: their history is written, no mail leaves.
+    call = CandidateCallFactory()
+    positions = _positions(call)
+    candidate = CandidateFactory()
+    application = services.application_start(call=call, candidate=candidate)
+    _complete(application, candidate, positions)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(application=application, actor=candidate, notify=False)
+        services.application_withdraw(application=application, actor=candidate, notify=False)
+
+    application.refresh_from_db()
+    assert application.state == Application.State.WITHDRAWN
+    assert list(history_for(application).values_list("to_state", flat=True)) == [
+        "draft",
+        "",
+        "submitted",
+        "withdrawn",
+    ]
+    assert mail.outbox == []
+
+
 # --- Pages --------------------------------------------------------------------------------
 
 

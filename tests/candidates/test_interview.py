@@ -102,6 +102,7 @@ def test_interview_journey_book_move_cancel_book(client, jury):
 
     detail = _text(client.get(reverse("candidates:application", args=[jury.candidate_call.slug])))
     assert "Choisir mon créneau d’entretien" in detail
+    assert "Présélection sur dossier</strong> : présélectionnée le " in detail
     page = _text(client.get(_url(jury)))
     assert "Choisir un créneau" in page
     assert "45 min" in page
@@ -329,3 +330,32 @@ def test_two_candidates_racing_for_the_last_place_cannot_both_get_it():
     assert waited
     assert outcome == {"first": "booked", "second": "slot_full"}
     assert [_slot_of(a) for a in (first, second)] == [slot, None]
+
+
+def test_an_interview_to_book_waits_in_the_candidates_todos(client, jury):
+    application = _application(jury)
+    client.force_login(application.candidate)
+    dashboard = reverse("accounts:dashboard")
+    # No slot that candidates book yet: nothing they can do.
+    assert "Entretien à réserver" not in _text(client.get(dashboard))
+
+    first, _second = _slots(jury, 72, 96)
+    page = _text(client.get(dashboard))
+    assert "Entretien à réserver : vous êtes présélectionné·e" in page
+    assert _url(jury) in page
+
+    bookings.slot_book(
+        domain=CANDIDATE_JURY,
+        jury=jury,
+        dossier=application,
+        slot=first,
+        actor=application.candidate,
+    )
+    assert "Entretien à réserver" not in _text(client.get(dashboard))
+
+
+def test_no_interview_to_book_once_the_slots_are_too_close(client, jury):
+    application = _application(jury)
+    _slots(jury, 24)  # within the 48 hours' notice
+    client.force_login(application.candidate)
+    assert "Entretien à réserver" not in _text(client.get(reverse("accounts:dashboard")))

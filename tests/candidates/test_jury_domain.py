@@ -201,6 +201,21 @@ def test_evaluations_and_ranking():
     assert [row["weighted"] for row in ranking] == [row["weighted"] for row in computed]
 
 
+def test_staff_page_of_a_scored_applications_evaluations(client):
+    # The engine's page asks each evaluation whether it was made on an earlier text.
+    jury = _jury(jurors=1, k=1)
+    staff = StaffFactory()
+    application = _application(jury)
+    services.jury_assign(domain=CANDIDATE_JURY, jury=jury, actor=staff)
+    _score(ApplicationEvaluation.objects.get(application=application), 3)
+    client.force_login(staff)
+
+    response = client.get(reverse("jury:selection_dossier", args=[jury.pk, application.pk]))
+
+    assert response.status_code == 200
+    assert "Évaluations soumises : 1 sur 1" in _text(response)
+
+
 def test_shortlist_preselects_the_application_with_history():
     jury = _jury()
     staff = StaffFactory()
@@ -235,6 +250,7 @@ def test_decisions_move_the_application_with_history_and_mail(
     application = _application(jury)
     review_shortlist(domain=CANDIDATE_JURY, jury=jury, dossier=application, actor=staff)
 
+    reason = {"waiting_list": "attente_places", "not_selected": "coherence"}.get(decision, "")
     with django_capture_on_commit_callbacks(execute=True):
         decisions.review_decide(
             domain=CANDIDATE_JURY,
@@ -242,8 +258,13 @@ def test_decisions_move_the_application_with_history_and_mail(
             dossier=application,
             decision=decision,
             motivation="Motivation du jury.",
+            reason=reason,
             actor=staff,
         )
+    # The decisions of candidates leave together, when staff send them.
+    assert not OutboxMessage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert decisions.decisions_send(domain=CANDIDATE_JURY, jury=jury, actor=staff) == 1
 
     application.refresh_from_db()
     assert application.state == state
@@ -252,9 +273,12 @@ def test_decisions_move_the_application_with_history_and_mail(
         for event in history_for(application).exclude(to_state="")
     ]
     assert moves[-1] == (Application.Action.DECIDED, State.PRESELECTED, state)
-    (message,) = OutboxMessage.objects.filter(template=f"application_jury_decision_{decision}")
+    (message,) = OutboxMessage.objects.filter(template="application_jury_decision_letter")
     assert message.recipients == [application.candidate.email]
-    assert "Bonjour Camille," in message.body
+    assert f"Bonjour {application.candidate.get_full_name()}," in message.body
+    assert "Motivation du jury." in message.body
+    if reason:
+        assert f"Motif : {CANDIDATE_JURY.reason_label(decision, reason)}" in message.body
 
 
 def test_jury_move_refused_while_the_call_is_open_or_from_a_wrong_state():

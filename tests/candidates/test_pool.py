@@ -446,7 +446,7 @@ def test_erasing_an_account_empties_the_search_document():
 
 
 def test_the_migration_fills_the_documents_of_earlier_applications():
-    module = __import__("candidates.migrations.0008_application_search", fromlist=["x"])
+    module = __import__("candidates.migrations.0010_application_search", fromlist=["x"])
     application = in_pool(skills_main="Accessibilité numérique")
     kept = in_pool(skills_main="Géomatique")
     ApplicationSearch.objects.filter(pk=application.pk).delete()

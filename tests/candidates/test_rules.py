@@ -1,8 +1,10 @@
 """candidates/rules.py, pinned: who holds each permission on calls and applications."""
 
 import pytest
+from django.utils import timezone
 
 from candidates import services
+from candidates.models import Application
 from eig.accounts.models import Role
 from tests.factories import (
     AgentFactory,
@@ -24,6 +26,13 @@ TABLE = {
     # account closed by the programme.
     "candidates.apply_to_call": {"call": {"applicant", "candidate_other"}},
     "candidates.edit_application": {"application": {"applicant"}},
+    # Staff read an application once handed in, never a draft; its candidate reads it on
+    # their own pages (`edit_application`), not on the staff's.
+    "candidates.read_application": {
+        "application": set(),
+        "submitted": {"staff", "superuser"},
+        "withdrawn_draft": set(),
+    },
     # The talent pool: programme staff only (the superuser holds every role's rights).
     "candidates.read_pool": {"pool": {"staff", "superuser"}},
 }
@@ -34,6 +43,14 @@ def world():
     call = CandidateCallFactory()
     applicant = CandidateFactory()
     application = services.application_start(call=call, candidate=applicant)
+    submitted = services.application_start(call=call, candidate=CandidateFactory())
+    Application.objects.filter(pk=submitted.pk).update(
+        state=Application.State.SUBMITTED, submitted_at=timezone.now()
+    )
+    submitted.refresh_from_db()
+    withdrawn_draft = services.application_start(call=call, candidate=CandidateFactory())
+    Application.objects.filter(pk=withdrawn_draft.pk).update(state=Application.State.WITHDRAWN)
+    withdrawn_draft.refresh_from_db()
     users = {
         "anonymous": None,
         "applicant": applicant,
@@ -46,7 +63,14 @@ def world():
         "superuser": UserFactory(is_superuser=True, is_staff=True),
     }
     # The pool is asked about as a whole: no object.
-    return users, {"call": call, "application": application, "pool": None}
+    objects = {
+        "call": call,
+        "application": application,
+        "submitted": submitted,
+        "withdrawn_draft": withdrawn_draft,
+        "pool": None,
+    }
+    return users, objects
 
 
 def test_candidates_rules_table_pins_every_permission():

@@ -292,6 +292,27 @@ def test_slot_book_confirms_with_an_ics_and_writes_history(kit, jury, group, sta
     assert str(event["uid"]).startswith(f"audition-{slot.pk}-{kit.domain.dossier_field}-")
 
 
+def test_slot_book_without_notify_books_and_mails_nobody(kit, jury, group, staff):
+    # The demo's bookings, made for invented people.
+    slot = make_slot(jury, group)
+    dossier = shortlisted(kit, jury, staff)
+
+    with delivered():
+        review = bookings.slot_book(
+            domain=kit.domain,
+            jury=jury,
+            dossier=dossier,
+            slot=slot,
+            actor=dossier.owner,
+            now=NOW,
+            notify=False,
+        )
+
+    assert (review.slot, review.convoked_at) == (slot, NOW)
+    assert [event[0] for event in booking_events(kit, dossier)] == [ReviewAction.SLOT_BOOKED]
+    assert mail.outbox == []
+
+
 def test_slot_book_another_slot_moves_the_booking(kit, jury, group, staff):
     first = make_slot(jury, group)
     second = make_slot(jury, group, start=paris(2026, 3, 24, 10, 0))

@@ -377,6 +377,37 @@ def test_ranking_page_shows_the_stage_asked(kit, staff, client):
     assert client.get(url, {"etape": "x"}).status_code == 404
 
 
+def test_deliberation_shows_the_last_stage_and_its_decisions(kit, staff, client):
+    jury, (alpha, bravo, _charlie), _written, interview = _two_stage_jury(kit)
+    _shortlist(kit, jury, alpha, staff)
+    client.force_login(staff)
+    url = reverse("jury:selection_deliberation", args=[jury.pk])
+    decided = decisions.review_decide(
+        domain=kit.domain,
+        jury=jury,
+        dossier=alpha,
+        decision="not_selected",
+        motivation="Entretien peu convaincant.",
+        actor=staff,
+    )
+    assert decided.stage == interview
+
+    last = client.get(url)
+    first = client.get(url, {"etape": 1})
+
+    # At the interview, the one dossier kept, with its decision (no form left).
+    assert [row["dossier"].pk for row in last.context["rows"]] == [alpha.pk]
+    assert [row["review"].decision for row in last.context["rows"]] == ["not_selected"]
+    assert dict(last.context["counts"])["Sans décision"] == 0
+    # At the written stage, every dossier, each with its decision of the last stage.
+    rows = {row["dossier"].pk: row for row in first.context["rows"]}
+    assert set(rows) == {dossier.pk for dossier in kit.domain.dossiers(jury)}
+    assert rows[alpha.pk]["review"].decision == "not_selected"
+    assert not rows[alpha.pk]["allowed"] and rows[bravo.pk]["allowed"]
+    assert dict(first.context["counts"])["Sans décision"] == 2
+    assert client.get(url, {"etape": 9}).status_code == 404
+
+
 def test_a_preset_applies_to_one_stage(kit):
     jury, _dossiers, written, interview = _two_stage_jury(kit)
     key = next(iter(presets()))

@@ -156,6 +156,7 @@ def _pages(world):
             reverse("jury:selection_deliberation", args=[jury.pk]),
             reverse("candidates:pool"),
             reverse("candidates:pool_dossier", args=[world["pooled"].pk]),
+            reverse("candidates:staff_application", args=[world["pooled"].pk]),
             reverse("funding:budget_index"),
             reverse("funding:budget", args=[world["promotion"].pk]),
             reverse("funding:convention_detail", args=[world["convention"].pk]),

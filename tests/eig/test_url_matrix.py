@@ -465,6 +465,16 @@ MATRIX: dict[str, Row] = {
     "candidates:pool_xlsx": Row(_none, staff_only()),
     "candidates:pool_dossier": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
     "candidates:pool_cv": Row(lambda w: {"pk": w.pooled.pk}, staff_only()),
+    # One application, for staff: like any application, hidden (404) from everyone else,
+    # the juror who evaluates it included.
+    "candidates:staff_application": Row(
+        lambda w: {"pk": w.application.pk},
+        statuses(404, staff=200),
+        private=lambda w: ("candidate@ecole.example.org", {"staff"}),
+    ),
+    "candidates:staff_application_document": Row(
+        lambda w: {"pk": w.application.pk, "document": "cv"}, statuses(404, staff=200)
+    ),
     # The candidate's interview: their own application only, as the pages above.
     "candidates:application_interview": Row(_candidate_call, statuses(403, candidate=404)),
     "candidates:application_interview_book": Row(
@@ -565,6 +575,12 @@ MATRIX: dict[str, Row] = {
         actors=("juror", "staff"),
     ),
     "jury:selection_deliberation": Row(_jury, JURY_STAFF),
+    # The decision letters: a jury whose domain has some (candidates); a POST names one.
+    "jury:selection_letters": Row(
+        lambda w: {"jury_pk": w.candidate_call.jury.pk},
+        JURY_STAFF,
+        post=statuses(403, staff=404),
+    ),
     "jury:selection_decision_record": Row(
         lambda w: {"jury_pk": w.jury.pk, "pk": w.record.pk},
         JURY_STAFF,

@@ -8,7 +8,7 @@ The forms (in `eig/jury/forms.py`) validate input only; the services in
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.http import FileResponse, Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
@@ -26,6 +27,7 @@ from eig.exceptions import DomainError
 from eig.jury import decisions, hearings, shortlist
 from eig.jury.forms import (
     DecisionForm,
+    DecisionLetterForm,
     HearingRecordForm,
     HearingSlotForm,
     JuryGroupForm,
@@ -34,7 +36,7 @@ from eig.jury.forms import (
     slot_label,
     slot_offered,
 )
-from eig.jury.models import AbstractReview, DecisionRecord, JuryGroup
+from eig.jury.models import AbstractReview, DecisionLetter, DecisionRecord, JuryGroup
 from eig.jury.screens import (
     decision_record_list,
     decision_rows,
@@ -47,6 +49,7 @@ from eig.jury.screens import (
     jury_group_rows,
 )
 from eig.jury.selectors import jury_ranking
+from eig.jury.stages import jury_stages
 from eig.jury.views.paging import counted_page
 from eig.programme.french import ordinal_suffix
 
@@ -114,27 +117,52 @@ def _figures_cell(figures: dict | None) -> SafeString:
     )
 
 
-def _ranked_page(request, domain, jury, bound: dict, counts: dict[str, Q]):
+def _ranked_page(
+    request,
+    domain,
+    jury,
+    bound: dict,
+    counts: dict[str, Q],
+    *,
+    stage=None,
+    decision_stage=None,
+    group: str = "",
+):
     """One page of the jury's dossiers in the ranking's order (best weighted score first,
     dossiers without figures last), as rows with the dossier, its review and its figures,
     and the number of the jury's dossiers that match each of `counts` (and `total`).
     Only the page's rows are read, figures and dossiers: a page costs the same with 20
     dossiers or 2,000, and the counts come with its figures (window counts over every
     dossier, which the page's LIMIT leaves whole). A posted form opens on its page, so
-    that its errors are in sight."""
+    that its errors are in sight. At one `stage` (the first when None), of one `group` of
+    the domain's dossiers when given; the rows' reviews at `decision_stage` when it is
+    another stage (the decisions are taken at the last), which `counts` then reach as
+    `decision_review`."""
     number = request.GET.get("page")
+    ranking = jury_ranking(domain, jury, stage=stage)
+    if decision_stage is not None and decision_stage != stage:
+        relation = domain.review_relation
+        ranking = ranking.annotate(
+            decision_review=FilteredRelation(
+                relation, condition=Q(**{f"{relation}__stage": decision_stage.pk})
+            )
+        )
+    else:
+        decision_stage = stage
+    if group:
+        ranking = ranking.filter(**{domain.dossier_group.field: group})
     if bound:
-        order = list(jury_ranking(domain, jury).values_list("pk", flat=True))
+        order = list(ranking.values_list("pk", flat=True))
         posted = next((index for index, pk in enumerate(order) if pk in bound), None)
         if posted is not None:
             number = posted // DELIBERATION_PAGE_SIZE + 1
     # The figures `_figures_cell` prints, no more: the window counts keep every row of the
     # jury's dossiers until the page is sorted out of them, and the ranking's 20 columns
     # made that twice as slow.
-    ranking = jury_ranking(domain, jury).values("pk", *_FIGURES)
+    ranking = ranking.values("pk", *_FIGURES)
     page, totals = counted_page(ranking, number, DELIBERATION_PAGE_SIZE, counts)
     figures = page.object_list
-    dossiers = decision_rows(domain, jury).in_bulk([row["pk"] for row in figures])
+    dossiers = decision_rows(domain, jury, decision_stage).in_bulk([row["pk"] for row in figures])
     rows = []
     for row in figures:
         dossier = dossiers.get(row["pk"])
@@ -359,7 +387,7 @@ def _deliberation_row(
     review, pk = row["review"], row["dossier"].pk
     decision = ""
     if review and review.decision:
-        decision = _decision_badge(review.decision, decisions)
+        decision = _decision_badge(review.decision, decisions) + row["decision_note"]
         if review.motivation:
             motivation = linebreaksbr(review.motivation, True)
             decision += f'<p class="fr-text--sm fr-mb-1w">{motivation}</p>'
@@ -494,7 +522,10 @@ def selection_shortlist(request, jury_pk):
         else:
             row["form_html"] = _shortlist_form_html(forms, pk, review.questions if review else "")
     csrf = get_token(request)
-    decision_labels = _labels(Decision.choices)
+    decision_labels = _labels(domain.decision_choices())
+    for row in rows:
+        review = row["review"]
+        row["decision_label"] = decision_labels.get(review.decision, "") if review else ""
     table_rows = _table_rows(
         rows,
         lambda row: _shortlist_row(row, csrf=csrf, decisions=decision_labels),
@@ -813,6 +844,57 @@ def selection_hearing_record(request, jury_pk, dossier_pk):
     )
 
 
+def _deliberation_stages(request, jury):
+    """(the stage whose dossiers and figures the deliberation shows, the stage its decisions
+    are taken at): `?etape=<position>`, else the last, where the jury heard the dossiers it
+    kept. (None, None) for a jury of one stage, read inside the queries."""
+    stages = jury_stages(jury)
+    if len(stages) == 1:
+        return None, None
+    position = request.GET.get("etape")
+    if not position:
+        return stages[-1], stages[-1]
+    shown = next((stage for stage in stages if str(stage.position) == position), None)
+    if shown is None:
+        raise Http404
+    return shown, stages[-1]
+
+
+def _deliberation_group(request, domain) -> tuple[str, list[tuple[str, str]]]:
+    """The group (`?groupe=`) the deliberation shows, "" for all, and the domain's groups."""
+    if domain.dossier_group is None:
+        return "", []
+    choices = [(str(value), str(label)) for value, label in domain.dossier_group.choices()]
+    group = request.GET.get("groupe") or ""
+    return (group if group in dict(choices) else ""), choices
+
+
+def _deliberation_url(jury, query: dict) -> str:
+    url = reverse("jury:selection_deliberation", args=[jury.pk])
+    query = {key: value for key, value in query.items() if value}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _decision_note(domain, review, labels: dict) -> SafeString:
+    """Under a row's decision: its reason, and whether it was sent (for a domain that sends
+    its decisions together). Printed alike by the string rows and the row template."""
+    if review is None or not review.decision:
+        return SafeString("")
+    parts = []
+    if review.reason:
+        reason = escape(domain.reason_label(review.decision, review.reason))
+        parts.append(f'<p class="fr-text--sm fr-mb-1v">Motif : {reason}</p>')
+    if domain.decisions_sent_together:
+        if review.decision_sent_at:
+            parts.append(
+                '<p class="fr-text--xs fr-mb-1w">Envoyée le '
+                f"{_date(review.decision_sent_at, _DATE_TIME)}</p>"
+            )
+        else:
+            parts.append('<p class="fr-badge fr-badge--sm fr-badge--new fr-mb-1w">À envoyer</p>')
+    return SafeString("".join(parts))
+
+
 @login_required
 def selection_deliberation(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
@@ -821,6 +903,10 @@ def selection_deliberation(request, jury_pk):
     )
     if unavailable:
         return unavailable
+    stage, decision_stage = _deliberation_stages(request, jury)
+    group, groups = _deliberation_group(request, domain)
+    query = {"etape": request.GET.get("etape") if stage is not None else "", "groupe": group}
+    here = _deliberation_url(jury, query)
     bound = {}
     if request.method == "POST":
         action = request.POST.get("action")
@@ -837,13 +923,19 @@ def selection_deliberation(request, jury_pk):
                     f"Le relevé de décision (version {record.version}) est en cours de "
                     "production : rechargez la page dans quelques instants.",
                 )
-                return redirect("jury:selection_deliberation", jury_pk=jury.pk)
+                return redirect(here)
+        elif action == "send":
+            response = _decisions_send(request, domain, jury, group, here)
+            if response is not None:
+                return response
         elif action == "decide":
             dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
-            form = DecisionForm(request.POST, prefix=f"dossier-{dossier.pk}")
+            form = DecisionForm(request.POST, prefix=f"dossier-{dossier.pk}", domain=domain)
             bound[dossier.pk] = form
             if form.is_valid() and not is_confirmed(request):
-                confirmation = _decision_confirmation(domain, jury, dossier, form.cleaned_data)
+                confirmation = _decision_confirmation(
+                    domain, jury, dossier, form.cleaned_data, here
+                )
                 if confirmation is not None:
                     return confirmation_page(request, confirmation)
             if form.is_valid():
@@ -854,39 +946,57 @@ def selection_deliberation(request, jury_pk):
                         dossier=dossier,
                         decision=form.cleaned_data["decision"],
                         motivation=form.cleaned_data["motivation"],
+                        reason=form.cleaned_data.get("reason", ""),
                         actor=request.user,
                     )
                 except DomainError as error:
                     form.add_error(None, error.message)
                 else:
-                    messages.success(
-                        request,
-                        f"Décision enregistrée pour « {dossier} » : "
-                        f"{Decision(form.cleaned_data['decision']).label.lower()}. "
-                        f"Un e-mail en informe {domain.recipients_label}.",
+                    label = domain.decision_label(form.cleaned_data["decision"]).lower()
+                    sent = (
+                        "Elle partira avec les autres décisions, quand vous les enverrez."
+                        if domain.decisions_sent_together
+                        else f"Un e-mail en informe {domain.recipients_label}."
                     )
-                    return redirect("jury:selection_deliberation", jury_pk=jury.pk)
+                    messages.success(
+                        request, f"Décision enregistrée pour « {dossier} » : {label}. {sent}"
+                    )
+                    return redirect(here)
         else:
             messages.error(request, "Action inconnue.")
-    # Every count with the page's figures: the dossiers by decision ("" without one).
+    # Every count with the page's figures: the dossiers by decision ("" without one), and
+    # the decisions still to send.
+    review = "stage_review" if decision_stage == stage else "decision_review"
+    counts = {
+        value or "none": Q(**{f"{review}__decision": value})
+        if value
+        else Q(**{f"{review}__isnull": True}) | Q(**{f"{review}__decision": ""})
+        for value in [*Decision.values, ""]
+    }
+    if domain.decisions_sent_together:
+        counts["unsent"] = Q(**{f"{review}__decision_sent_at__isnull": True}) & ~Q(
+            **{f"{review}__decision": ""}
+        )
     page, rows, counts = _ranked_page(
         request,
         domain,
         jury,
         bound,
-        {
-            value or "none": Q(stage_review__decision=value)
-            if value
-            else Q(stage_review__isnull=True) | Q(stage_review__decision="")
-            for value in [*Decision.values, ""]
-        },
+        counts,
+        stage=stage,
+        decision_stage=decision_stage,
+        group=group,
     )
+    unsent = counts.pop("unsent", 0)
     counts = {("" if key == "none" else key): count for key, count in counts.items()}
+    decision_labels = _labels(domain.decision_choices())
     # Forms for the rows of the page only: 2,000 decision forms made 4 MB of HTML.
     forms = {}
     for row in rows:
         pk, review = row["dossier"].pk, row["review"]
         row["allowed"] = decisions.DECISION_MOVES.get(review.decision if review else "", set())
+        row["decision_label"] = decision_labels.get(review.decision, "") if review else ""
+        row["decision_note"] = _decision_note(domain, review, decision_labels)
         if not row["allowed"]:  # the row shows no form any more
             _errors_to_messages(request, bound.get(pk))
         elif pk not in bound:
@@ -897,12 +1007,12 @@ def selection_deliberation(request, jury_pk):
                 DecisionForm,
                 pk,
                 allowed=row["allowed"],
+                domain=domain,
             )
         # A form object only where the row does not print the shared HTML above.
         row["form"] = bound.get(pk) if row["allowed"] else None
     csrf = get_token(request)
     recipients = escape(domain.recipients_label)
-    decision_labels = _labels(Decision.choices)
     opinion_labels = _labels(AbstractReview.Opinion.choices)
     table_rows = _table_rows(
         rows,
@@ -927,46 +1037,103 @@ def selection_deliberation(request, jury_pk):
             "rows": rows,
             "table_rows": table_rows,
             "page_obj": page,
-            "counts": [(label, counts[value]) for value, label in Decision.choices]
+            "counts": [(label, counts[value]) for value, label in decision_labels.items()]
             + [("Sans décision", counts[""])],
+            "unsent": unsent,
+            "group": group,
+            "group_label": dict(groups).get(group, ""),
+            "groups": groups,
+            "stage": stage,
+            "stages": jury_stages(jury) if stage is not None else [],
+            "query": urlencode({key: value for key, value in query.items() if value}),
             "records": decision_record_list(jury),
-            "title": f"Délibération — {jury}",
+            "title": f"Délibération — {jury}" + (f" — {dict(groups)[group]}" if group else ""),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-def _decision_confirmation(domain, jury, dossier, data: dict) -> Confirmation | None:
+def _decisions_send(request, domain, jury, group: str, here: str):
+    """The "send the decisions" button: what it will do, asked first; then the mails."""
+    if not domain.decisions_sent_together:
+        messages.error(request, "Les décisions partent une à une, dès qu'elles sont prises.")
+        return None
+    unsent = decisions.decisions_unsent(domain, jury, group).count()
+    if not unsent:
+        messages.info(request, "Aucune décision à envoyer : toutes sont déjà parties.")
+        return redirect(here)
+    groups = dict(domain.dossier_group.choices()) if domain.dossier_group else {}
+    scope = f" ({domain.dossier_group.label} : {groups[group]})" if group else ""
+    plural = "s" if unsent > 1 else ""
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Envoyer {unsent} décision{plural}{scope} ?",
+                consequences=[
+                    f"{unsent} e-mail{plural} partiront vers {domain.recipients_label}, chacun "
+                    "avec le courrier de sa décision, son motif et sa motivation.",
+                    "Un courriel envoyé ne se reprend pas ; une décision envoyée ne sera pas "
+                    "envoyée une seconde fois.",
+                ],
+                summary=[("Décisions", str(unsent))]
+                + ([(domain.dossier_group.label, groups[group])] if group else []),
+                submit_label=f"Envoyer {unsent} décision{plural}",
+                cancel_url=here,
+                breadcrumb=[
+                    (reverse("jury:selection_index"), "Sélection"),
+                    (reverse("jury:selection_jury", args=[jury.pk]), str(jury)),
+                    (reverse("jury:selection_deliberation", args=[jury.pk]), "Délibération"),
+                ],
+            ),
+        )
+    count = decisions.decisions_send(domain=domain, jury=jury, actor=request.user, group=group)
+    plural = "s" if count > 1 else ""
+    messages.success(request, f"{count} décision{plural} envoyée{plural}.")
+    return redirect(here)
+
+
+def _decision_confirmation(domain, jury, dossier, data: dict, here: str) -> Confirmation | None:
     """What deciding on `dossier` will do and what the jury would decide without; None when
     the decision is not open to this dossier any more (the service then says why)."""
     current = (
         domain.review_model.objects.filter(**{domain.dossier_field: dossier})
+        .exclude(decision="")
         .values_list("decision", flat=True)
         .first()
     )
     decision = data["decision"]
     if decision not in decisions.DECISION_MOVES.get(current or "", set()):
         return None
-    label = Decision(decision).label
+    label = domain.decision_label(decision)
     final = (
-        "Elle pourra encore devenir « Retenu » ou « Non retenu »."
+        f"Elle pourra encore devenir « {domain.decision_label(Decision.SELECTED)} » ou "
+        f"« {domain.decision_label(Decision.NOT_SELECTED)} »."
         if decision == Decision.WAITING_LIST
         else "Elle est définitive : elle ne pourra plus être changée."
     )
+    sent = (
+        "et envoyée par e-mail à "
+        f"{domain.recipients_label} avec les autres décisions, quand vous les enverrez"
+        if domain.decisions_sent_together
+        else f"et envoyée aussitôt par e-mail à {domain.recipients_label}"
+    )
+    summary = [("Décision", label)]
+    if data.get("reason"):
+        summary.append(("Motif", domain.reason_label(decision, data["reason"])))
+    summary.append(("Motivation", data["motivation"]))
     return Confirmation(
         title=f"Décider « {label} » pour « {dossier} » ?",
         consequences=[
             f"La décision « {label} » sera enregistrée pour {domain.nouns.the} « {dossier} » "
-            f"({domain.dossier_holder(dossier)}) et envoyée aussitôt par e-mail à "
-            f"{domain.recipients_label}, avec sa motivation.",
+            f"({domain.dossier_holder(dossier)}) {sent}, avec sa motivation.",
             final,
         ],
         warnings=decision_warnings(domain, dossier),
         warnings_title="Éléments manquants pour décider",
-        summary=[("Décision", str(label)), ("Motivation", data["motivation"])],
+        summary=summary,
         submit_label=f"Confirmer la décision « {label} »",
-        cancel_url=reverse("jury:selection_deliberation", args=[jury.pk])
-        + f"#dossier-{dossier.pk}",
+        cancel_url=f"{here}#dossier-{dossier.pk}",
         breadcrumb=[
             (reverse("jury:selection_index"), "Sélection"),
             (reverse("jury:selection_jury", args=[jury.pk]), str(jury)),
@@ -988,4 +1155,63 @@ def selection_decision_record(request, jury_pk, pk):
         content_type="application/pdf",
         as_attachment=False,
         filename=f"releve-decision-jury-{jury.pk}-v{record.version}-{local:%Y%m%d}.pdf",
+    )
+
+
+@login_required
+def selection_letters(request, jury_pk):
+    """The mails of the jury's decisions, one form per decision, as its staff rewrite them
+    before sending; with the markers each mail fills in."""
+    jury, domain = get_jury_for_staff(request.user, jury_pk)
+    if not domain.decision_letters:
+        raise Http404("Les décisions de ce jury n'ont pas de courrier à rédiger.")
+    letters = decisions.decision_letters(domain, jury)
+    posted = request.POST.get("decision", "") if request.method == "POST" else None
+    if posted is not None and posted not in letters:
+        raise Http404
+    forms = {}
+    for decision, (subject, body) in letters.items():
+        if decision == posted:
+            form = DecisionLetterForm(request.POST, prefix=decision)
+            if form.is_valid():
+                try:
+                    decisions.decision_letter_save(
+                        domain=domain,
+                        jury=jury,
+                        decision=decision,
+                        subject=form.cleaned_data["subject"],
+                        body=form.cleaned_data["body"],
+                        actor=request.user,
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        f"Le courrier « {domain.decision_label(decision)} » est enregistré.",
+                    )
+                    return redirect("jury:selection_letters", jury_pk=jury.pk)
+        else:
+            form = DecisionLetterForm(prefix=decision, initial={"subject": subject, "body": body})
+        forms[decision] = form
+    saved = {
+        letter.decision: letter
+        for letter in DecisionLetter.objects.filter(jury=jury).select_related("updated_by")
+    }
+    return render(
+        request,
+        "jury/deliberation/letters.html",
+        {
+            "jury": jury,
+            "domain": domain,
+            "nouns": domain.nouns,
+            "call": domain.jury_call(jury),
+            "letters": [
+                (decision, domain.decision_label(decision), forms[decision], saved.get(decision))
+                for decision in letters
+            ],
+            "markers": decisions.LETTER_MARKERS.items(),
+            "title": f"Courriers de décision — {jury}",
+        },
+        status=400 if posted is not None else 200,
     )

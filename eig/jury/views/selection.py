@@ -224,13 +224,19 @@ def selection_assignment(request, jury_pk):
     )
     # The page and its counts in one query (window counts over the filtered rows).
     page, totals = counted_page(
-        filterset.qs, request.GET.get("page"), ASSIGNMENT_PAGE_SIZE, assignment_counts(jury)
+        filterset.qs,
+        request.GET.get("page"),
+        ASSIGNMENT_PAGE_SIZE,
+        assignment_counts(jury),
+        sums={"due": "assigned", "submitted": "submitted"},
     )
     if filterset.is_valid() and not any(filterset.form.cleaned_data.values()):
-        # Unfiltered, the page counted every dossier already.
-        summary = totals
+        # Unfiltered, the page counted every dossier and summed its evaluations already.
+        summary = {key: totals[key] for key in ("total", *assignment_counts(jury))}
+        progress = {"due": totals["due"] or 0, "submitted": totals["submitted"] or 0}
     else:
         summary = assignment_summary(domain, jury)
+        progress = jury_progress(domain, jury)
     rows = _assignment_rows(domain, page.object_list, jury)
     csrf = get_token(request)
     table_rows = SafeString(
@@ -252,7 +258,7 @@ def selection_assignment(request, jury_pk):
             "table_rows": table_rows,
             "summary": summary,
             "conflict_count": conflict_count(domain, jury, members),
-            "progress": jury_progress(domain, jury),
+            "progress": progress,
             "title": f"Affectation — {jury}",
         },
         status=400 if request.method == "POST" else 200,

@@ -1,8 +1,10 @@
 """`manage.py load_demo`: demo accounts, an open call for projects and two défis, so that the
 platform can be tried at once, and two closed sessions of the same promotion: one already
 judged (a selected défi, for the conventions), one whose jury is under way (for ranking,
-pre-selection, hearings and deliberation). Refused in production; can be run again without
-duplicating anything (the open call's dates are moved so that it stays open)."""
+pre-selection, hearings and deliberation). The promotion's call for candidates is open, with
+the demo candidate's draft; a first session of it, closed, has its jury at work
+(`candidates/demo.py`). Refused in production; can be run again without duplicating anything
+(the open calls' dates are moved so that they stay open)."""
 
 import datetime
 import io
@@ -23,6 +25,8 @@ from dsfr.models import DsfrConfig
 from pypdf import PdfWriter
 
 from candidates import services as candidate_services
+from candidates.demo import JURORS as CANDIDATE_JURORS
+from candidates.demo import candidate_session_load
 from candidates.models import CandidateCall
 from candidates.sections import SECTIONS_BY_KEY as CANDIDATE_SECTIONS
 from eig.accounts.models import Role, User
@@ -101,6 +105,32 @@ ACCOUNTS = (
         "candidat·e (un brouillon de candidature à l'appel EIG 8)",
     ),
     DemoAccount("coach@demo.eig.fr", "Julien", "Petit", Role.COACH, "coach"),
+    # The jury of the candidates' closed session (`candidates/demo.py`), each on the métiers
+    # of `JURORS` there.
+    DemoAccount(
+        "jure.candidatures@demo.eig.fr",
+        "Agnès",
+        "Tournier",
+        Role.JUROR,
+        "juré·e des candidatures (développement, data engineering)",
+    ),
+    DemoAccount(
+        "jure.design@demo.eig.fr", "Rémi", "Castel", Role.JUROR, "juré·e des candidatures (design)"
+    ),
+    DemoAccount(
+        "jure.data@demo.eig.fr",
+        "Nadia",
+        "Belkacem",
+        Role.JUROR,
+        "juré·e des candidatures (data science, data engineering)",
+    ),
+    DemoAccount(
+        "jure.produit@demo.eig.fr",
+        "Vincent",
+        "Lebreton",
+        Role.JUROR,
+        "juré·e des candidatures (design, développement)",
+    ),
 )
 
 DRAFT_TITLE = "Tableau de bord des délais de traitement"
@@ -321,7 +351,13 @@ class Command(BaseCommand):
             candidate_call = self._candidate_call(call.promotion)
             self._candidate_draft(candidate_call, users["candidate@demo.eig.fr"])
             session = self._second_session(call.promotion, users)
-        self._print_accounts(call, session)
+            candidate_session = candidate_session_load(
+                promotion=call.promotion,
+                staff=users["staff@demo.eig.fr"],
+                jurors={email: users[email] for email in CANDIDATE_JURORS},
+                now=timezone.now(),
+            )
+        self._print_accounts(call, session, candidate_session)
 
     def _site_config(self) -> None:
         DsfrConfig.objects.get_or_create(
@@ -767,13 +803,17 @@ class Command(BaseCommand):
             user_grant_role(user=user, role=Role.AGENT)
         return user
 
-    def _print_accounts(self, call: ProjectCall, session: ProjectCall) -> None:
+    def _print_accounts(
+        self, call: ProjectCall, session: ProjectCall, candidate_session: CandidateCall
+    ) -> None:
         closes = call.closes_at.astimezone(PARIS)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démonstration prête : « {call} » est ouvert jusqu'au "
                 f"{closes:%d/%m/%Y à %H:%M} (heure de Paris) ; « {session} » est clos et "
-                "son jury est à l'œuvre (classement, présélection, auditions, délibération)."
+                "son jury est à l'œuvre (classement, présélection, auditions, délibération) ; "
+                f"« {candidate_session} » est clos, son jury présélectionne et fait passer "
+                "les entretiens."
             )
         )
         width = max(len(a.email) for a in ACCOUNTS)

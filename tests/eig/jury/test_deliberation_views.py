@@ -38,7 +38,8 @@ QUERIES_SHORTLIST = 8
 # The hearing group form (every juror of the jury) is on a page of its own.
 QUERIES_HEARINGS = 9
 QUERIES_GROUP_CREATE = 5
-QUERIES_DELIBERATION = 9
+# The deliberation reads the jury's stages too: decisions are taken at the last one.
+QUERIES_DELIBERATION = 10
 # One more than when the page was the défis' own: the engine reads the jury first, to learn
 # its domain (which review table to read), since the URL names only the jury and the dossier.
 QUERIES_HEARING_RECORD = 8
@@ -973,13 +974,19 @@ def test_deliberation_page_shows_the_page_of_a_form_with_errors(client, jury, st
     assert "Motivez la décision « Non retenu »" in response.content.decode()
 
 
-def test_deliberation_decision_form_renders_as_crispy_does():
+@pytest.mark.parametrize("with_reasons", [False, True])
+def test_deliberation_decision_form_renders_as_crispy_does(with_reasons):
     from django.template import Context, Template
     from django.test.html import parse_html
 
+    from candidates.jury import CANDIDATE_JURY
     from eig.jury.forms import DecisionForm
 
-    form = DecisionForm(prefix="dossier-7", allowed=decisions.DECISION_MOVES[""])
+    form = DecisionForm(
+        prefix="dossier-7",
+        allowed=decisions.DECISION_MOVES[""],
+        domain=CANDIDATE_JURY if with_reasons else None,
+    )
     crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
         Context({"form": form})
     )
@@ -1195,15 +1202,42 @@ def test_shortlist_row_prints_as_its_template_did(review, url):
 )
 @pytest.mark.parametrize("url", ["/espace/defis/7/apercu/", ""])
 def test_deliberation_row_prints_as_its_template_did(review, url):
+    _assert_deliberation_row(DEFI_JURY, None if review is None else _review(**review), url)
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        None,
+        {**HEARD, "decision": "waiting_list", "reason": "attente_places", "motivation": "<Ok>"},
+        {
+            "decision": "not_selected",
+            "reason": "coherence",
+            "motivation": "Hors sujet",
+            "decision_sent_at": paris(2026, 6, 2, 9, 30),
+        },
+        {"decision": "selected", "decision_sent_at": paris(2026, 6, 2, 9, 30)},
+    ],
+)
+def test_deliberation_row_with_reasons_and_sending_prints_as_its_template(review):
+    # A domain with its own decision labels, reasons, and decisions sent together.
+    from candidates.jury import CANDIDATE_JURY
+
+    _assert_deliberation_row(CANDIDATE_JURY, None if review is None else _review(**review), "")
+
+
+def _assert_deliberation_row(domain, review, url):
     from eig.jury.forms import DecisionForm
     from eig.jury.views import deliberation as views
 
-    review = None if review is None else _review(**review)
+    labels = views._labels(domain.decision_choices())
     row = _row(review, url)
     row["allowed"] = decisions.DECISION_MOVES.get(review.decision if review else "", set())
+    row["decision_label"] = labels.get(review.decision, "") if review else ""
+    row["decision_note"] = views._decision_note(domain, review, labels)
     old = {**row, "form": None}
     if row["allowed"]:
-        old["form"] = DecisionForm(prefix="dossier-7", allowed=row["allowed"])
+        old["form"] = DecisionForm(prefix="dossier-7", allowed=row["allowed"], domain=domain)
         row["form_html"] = views._unbound_form_html(
             {},
             None,
@@ -1211,21 +1245,24 @@ def test_deliberation_row_prints_as_its_template_did(review, url):
             DecisionForm,
             7,
             allowed=row["allowed"],
+            domain=domain,
         )
 
     fast = views._deliberation_row(
         row,
         csrf="jeton",
-        recipients=escape(DEFI_JURY.recipients_label),
-        decisions=views._labels(DefiReview.Decision.choices),
+        recipients=escape(domain.recipients_label),
+        decisions=labels,
         opinions=views._labels(DefiReview.Opinion.choices),
     )
 
     _assert_rows_equal(
         fast,
         "jury/deliberation/includes/deliberation_row.html",
-        {"row": old, "domain": DEFI_JURY},
+        {"row": old, "domain": domain},
     )
+    if review is not None and review.reason:
+        assert escape(domain.reason_label(review.decision, review.reason)) in fast
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 INDEX_QUERIES = 4
 # The jury's page counts each juror's evaluations apart from the list of jurors.
 JURY_QUERIES = 8
-# Unfiltered, the summary is counted with the table's page (window counts): one query.
-ASSIGNMENT_QUERIES = 10
+# Unfiltered, the summary and the evaluations' progress are counted with the table's page
+# (window aggregates): one query.
+ASSIGNMENT_QUERIES = 9
 
 
 @pytest.fixture
@@ -307,9 +308,9 @@ def test_selection_assignment_filtered_queries_are_constant(
     member = jury.members.first()
     url = reverse("jury:selection_assignment", args=[jury.pk])
 
-    # The juror of the filter is checked against the jury, and the summary counts every
-    # défi apart from the filtered page (which counts its rows itself): two queries more.
-    with django_assert_num_queries(ASSIGNMENT_QUERIES + 2):
+    # The juror of the filter is checked against the jury, and the summary and the
+    # progress count every défi apart from the filtered page: three queries more.
+    with django_assert_num_queries(ASSIGNMENT_QUERIES + 3):
         response = client.get(url, {"jure": member.pk, "page": "1"})
     assert response.status_code == 200
 
@@ -481,3 +482,23 @@ def test_assignment_row_renders_as_the_template_did(assigned):
     fast = views._assignment_row(row, expected=2, csrf="jeton")
 
     assert parse_html(fast) == parse_html(template)
+
+
+def test_assignment_progress_counted_with_the_page_is_the_jurys(client, staff, jury):
+    from eig.jury.selectors import jury_progress
+
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    DefiEvaluation.objects.filter(member__jury=jury).filter(
+        pk__in=DefiEvaluation.objects.filter(member__jury=jury).values("pk")[:3]
+    ).update(state=DefiEvaluation.State.SUBMITTED)
+    member = jury.members.first()
+    url = reverse("jury:selection_assignment", args=[jury.pk])
+    client.force_login(staff)
+
+    unfiltered = client.get(url).context["progress"]
+    filtered = client.get(url, {"jure": member.pk}).context["progress"]
+
+    expected = jury_progress(DEFI_JURY, jury)
+    assert expected["submitted"] == 3
+    for progress in (unfiltered, filtered):
+        assert (progress["due"], progress["submitted"]) == (expected["due"], 3)

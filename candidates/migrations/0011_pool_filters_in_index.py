@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("candidates", "0008_application_search"),
+        ("candidates", "0010_application_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -36,7 +36,7 @@ def copy_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("candidates", "0007_pool_recent_index"),
+        ("candidates", "0009_decision_reasons_and_letters"),
     ]
 
     operations = [
