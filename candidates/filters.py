@@ -5,7 +5,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from candidates.models import Application, Wish
+from candidates.models import Application, ApplicationReview, Wish
+from eig.jury.models import DossierAggregate
 from eig.programme.models import Specialty
 
 
@@ -101,6 +102,20 @@ class PoolFilter(django_filters.FilterSet):
         method="filter_consent",
         widget=forms.CheckboxInput,
     )
+    # The jury's figures of the application (its stored weighted score at one of the
+    # stages), and the hearing panel's « coup de cœur » (P5's internal grid).
+    score_min = django_filters.NumberFilter(
+        label=_("Note pondérée du jury, au moins"),
+        method="filter_score",
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    favourite = django_filters.BooleanFilter(
+        label=_("Coup de cœur du jury"),
+        method="filter_favourite",
+        widget=forms.CheckboxInput,
+    )
 
     def __init__(self, *args, defis: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +135,19 @@ class PoolFilter(django_filters.FilterSet):
             application=OuterRef("pk"), withdrawn_at__isnull=True, position__defi_id=int(value)
         )
         return queryset.filter(Exists(held))
+
+    def filter_score(self, queryset, name, value):
+        scored = DossierAggregate.objects.filter(
+            jury_id=OuterRef("call__jury_id"), dossier_id=OuterRef("pk"), weighted__gte=value
+        )
+        return queryset.filter(Exists(scored))
+
+    def filter_favourite(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(ApplicationReview.objects.filter(application=OuterRef("pk"), favourite=True))
+        )
 
     def filter_consent(self, queryset, name, value):
         return queryset.filter(talent_pool_consent=True) if value else queryset

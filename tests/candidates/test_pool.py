@@ -234,6 +234,30 @@ def test_pool_filters_by_consent_to_stay(staff_client):
     assert len(_found(staff_client)) == 2
 
 
+def test_pool_filters_by_the_jurys_score_and_favourites(staff_client):
+    from candidates.models import ApplicationReview
+    from eig.jury.models import DossierAggregate
+    from eig.jury.stages import jury_first_stage
+    from tests.factories import jury_with_grid
+
+    jury = jury_with_grid(criteria=2, k=1, domain="candidatures")
+    call = CandidateCallFactory(jury=jury)
+    stage = jury_first_stage(jury)
+    strong, weak, unscored = in_pool(call), in_pool(call), in_pool(call)
+    for application, weighted in [(strong, 4.25), (weak, 2.5)]:
+        DossierAggregate.objects.create(
+            jury=jury, stage=stage, dossier_id=application.pk, due=1, done=1, weighted=weighted
+        )
+    ApplicationReview.objects.create(jury=jury, stage=stage, application=weak, favourite=True)
+
+    assert _found(staff_client, score_min="4.25") == [strong.pk]
+    assert set(_found(staff_client, score_min="2")) == {strong.pk, weak.pk}
+    assert _found(staff_client, favourite="on") == [weak.pk]
+    assert len(_found(staff_client)) == 3 and unscored.pk in _found(staff_client)
+    # A score out of bounds is refused, and selects nothing.
+    assert _found(staff_client, score_min="-1") == []
+
+
 def test_pool_filters_combine_with_the_search(staff_client):
     match = in_pool(
         specialty=Specialty.GEOMATICS, skills_main="SIG et géomatique", mobility="france"
