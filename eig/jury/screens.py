@@ -73,7 +73,15 @@ def get_jury_for_staff(user, pk: int) -> tuple[Jury, JuryDomain]:
     a 403 (the page exists, it is not theirs). The jury comes with its domain."""
     if not user.is_authenticated or not user.has_perm("jury.manage_jury"):
         raise PermissionDenied("Cette page est réservée à l'équipe du programme.")
-    jury = Jury.objects.filter(_served_juries(), pk=pk).select_related(*_jury_related()).first()
+    # With its number of stages: the pages that follow stages need no query to learn that
+    # the jury has one.
+    stages = JuryStage.objects.filter(jury=OuterRef("pk")).order_by().values("jury")
+    jury = (
+        Jury.objects.filter(_served_juries(), pk=pk)
+        .select_related(*_jury_related())
+        .annotate(stage_count=Subquery(stages.annotate(n=Count("pk")).values("n")))
+        .first()
+    )
     if jury is None:
         raise Http404
     return jury, domain_for(jury)

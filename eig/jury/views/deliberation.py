@@ -848,6 +848,8 @@ def _deliberation_stages(request, jury):
     """(the stage whose dossiers and figures the deliberation shows, the stage its decisions
     are taken at): `?etape=<position>`, else the last, where the jury heard the dossiers it
     kept. (None, None) for a jury of one stage, read inside the queries."""
+    if getattr(jury, "stage_count", None) is not None and jury.stage_count <= 1:
+        return None, None  # counted with the jury (`get_jury_for_staff`): no query
     stages = jury_stages(jury)
     if len(stages) == 1:
         return None, None

@@ -38,8 +38,7 @@ QUERIES_SHORTLIST = 8
 # The hearing group form (every juror of the jury) is on a page of its own.
 QUERIES_HEARINGS = 9
 QUERIES_GROUP_CREATE = 5
-# The deliberation reads the jury's stages too: decisions are taken at the last one.
-QUERIES_DELIBERATION = 10
+QUERIES_DELIBERATION = 9
 # One more than when the page was the défis' own: the engine reads the jury first, to learn
 # its domain (which review table to read), since the URL names only the jury and the dossier.
 QUERIES_HEARING_RECORD = 8
