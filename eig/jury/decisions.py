@@ -164,7 +164,7 @@ def _decision_mail(domain: JuryDomain, jury: Jury, review, *, previous: str = ""
     dossier = getattr(review, domain.dossier_field)
     key = f"jury-decision:{domain.key}:{review.pk}:{review.decision}"
     to = domain.dossier_recipients(dossier)
-    if domain.decision_letters:
+    if review.decision in domain.decision_letters:
         if letters is None:
             letters = decision_letters(domain, jury)
         subject, body = letters[review.decision]
@@ -172,7 +172,8 @@ def _decision_mail(domain: JuryDomain, jury: Jury, review, *, previous: str = ""
         return outbox_write(
             to=to,
             subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + letter_fill(subject, values),
-            body=letter_fill(body, values).strip() + "\n",
+            # A marker left empty (no motivation) leaves no gap of blank lines.
+            body=re.sub(r"\n{3,}", "\n\n", letter_fill(body, values)).strip() + "\n",
             template=f"{domain.mail_prefix}decision_letter",
             idempotency_key=key,
         )

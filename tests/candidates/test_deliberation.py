@@ -109,6 +109,8 @@ def test_decisions_wait_then_leave_once(django_capture_on_commit_callbacks):
     assert "Le profil ne répond pas aux défis." in refused.body
     assert "vivier" in welcome.subject
     assert f"/candidater/{jury.candidate_call.slug}/ma-candidature/" in welcome.body
+    # Admitted without a motivation: its marker leaves no gap.
+    assert "\n\n\n" not in welcome.body
     for application in (declined, admitted):
         application.refresh_from_db()
         assert application.decision_sent_at is not None and application.decision_disclosed
