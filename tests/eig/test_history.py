@@ -374,6 +374,8 @@ CASCADES_ALLOWED = {
     ("jury.DossierAggregate", "stage"): "figures derived from the scores, rebuilt at will",
     ("projects.DefiPosition", "defi"): "part of the défi's text; versions keep it",
     ("projects.DefiInvitation", "defi"): "an invitation to co-edit, no decision",
+    ("candidates.ApplicationSearch", "application"): "the talent pool's search index, derived "
+    "from the application's answers (the services write it with them)",
 }
 PROJECT_APPS = {
     "accounts",
