@@ -364,3 +364,23 @@ def test_the_candidate_reads_the_decision_once_it_is_sent(client):
     assert "« Admise au vivier », envoyée par courriel le" in after
     assert "Décision du jury" in after
     assert "Présélection sur dossier</strong> : faite." in after
+
+
+def test_the_decision_record_names_each_reason():
+    from django.utils import timezone
+
+    from eig.jury.models import DecisionRecord
+    from eig.jury.pdf import decision_record_context
+
+    jury, staff = _jury(), StaffFactory()
+    application = _application(jury)
+    _decide(jury, application, staff, "not_selected", "entrepreneuriat")
+    record = DecisionRecord.objects.create(jury=jury, version=1, created_by=staff)
+
+    context = decision_record_context(CANDIDATE_JURY, record, now=timezone.now())
+
+    section = next(item for item in context["sections"] if item["decision"] == "not_selected")
+    assert section["label"] == "Non retenue"
+    assert [row["reason"] for row in section["rows"]] == [
+        "Expérience entrepreneuriale insuffisante"
+    ]

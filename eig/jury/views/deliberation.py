@@ -1047,7 +1047,6 @@ def selection_deliberation(request, jury_pk):
             "groups": groups,
             "stage": stage,
             "stages": jury_stages(jury) if stage is not None else [],
-            "query": urlencode({key: value for key, value in query.items() if value}),
             "records": decision_record_list(jury),
             "title": f"Délibération — {jury}" + (f" — {dict(groups)[group]}" if group else ""),
         },
