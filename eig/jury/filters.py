@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from eig.jury.forms import model_choices_set
 from eig.jury.models import JuryMember
 from eig.jury.selectors import jury_members_active
+from eig.jury.stages import stage_ref
 
 # The orders of the ranking: (label, field, descending). Empty figures always go last, and
 # ties go by dossier number so that a page boundary never moves. The title's label and
@@ -117,11 +118,11 @@ class AssignmentFilter(django_filters.FilterSet):
         widget=forms.Select(attrs={"class": "fr-select"}),
     )
 
-    def __init__(self, *args, domain, jury, members=None, **kwargs):
+    def __init__(self, *args, domain, jury, members=None, stage=None, **kwargs):
         """`members`: the jury's active members when the page has them already (see
-        `EvaluationAddForm`)."""
+        `EvaluationAddForm`); `stage`: the stage the page shows (the first when None)."""
         super().__init__(*args, **kwargs)
-        self.domain, self.jury = domain, jury
+        self.domain, self.jury, self.stage = domain, jury, stage
         self.filters["manque"].label = f"Seulement les {domain.nouns.plural} qui manquent de jurés"
         self.filters["jure"].queryset = jury_members_active(jury).select_related("user")
         if members is not None:
@@ -132,5 +133,7 @@ class AssignmentFilter(django_filters.FilterSet):
 
     def filter_member(self, queryset, name, value):
         # A subquery, not a join: the join would multiply the rows that `assigned` counts.
-        mine = self.domain.evaluation_model.objects.filter(member=value)
+        mine = self.domain.evaluation_model.objects.filter(
+            member=value, stage=stage_ref(self.jury, self.stage)
+        )
         return queryset.filter(pk__in=mine.values(self.domain.dossier_id_field))

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from eig.accounts.models import display_name
@@ -50,7 +51,7 @@ from eig.jury.selectors import (
     jury_conflicts,
     slot_occupancy,
 )
-from eig.jury.stages import stage_ref
+from eig.jury.stages import stage_dossiers, stage_ref
 
 EvaluationState = AbstractEvaluation.State
 
@@ -133,6 +134,19 @@ def jury_list_for_staff() -> QuerySet[Jury]:
 # --- Assignment (staff) -----------------------------------------------------------------------
 
 
+def stage_asked(request, jury: Jury) -> JuryStage | None:
+    """The stage a staff page shows: `?etape=<position>`, else None (the jury's first
+    stage, read inside the queries); 404 for a stage the jury does not have."""
+    position = request.GET.get("etape")
+    if not position:
+        return None
+    if not position.isdigit():
+        raise Http404
+    stage = get_object_or_404(JuryStage, jury=jury, position=int(position))
+    stage.jury = jury
+    return stage
+
+
 def _plain(domain: JuryDomain, jury: Jury) -> QuerySet:
     """The jury's dossiers, without what `domain.dossiers` joins or prefetches for itself."""
     return domain.dossiers(jury).select_related(None).prefetch_related(None)
@@ -143,8 +157,9 @@ def _holder_related(domain: JuryDomain) -> list[str]:
     return [domain.holder_field.rsplit("__", 1)[0]] if "__" in domain.holder_field else []
 
 
-def assignment_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
-    """Each dossier of the jury with its number of evaluations at the first stage
+def assignment_rows(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> QuerySet:
+    """Each dossier of one stage of the jury (the first unless `stage` says otherwise; at a
+    later one, those shortlisted at the stage before) with its number of evaluations there
     (`assigned`, and `submitted`), for the assignment page: those with the fewest jurors
     first (the ones staff must see to), then by number. Only what the table prints: a
     dossier's texts are long.
@@ -154,12 +169,14 @@ def assignment_rows(domain: JuryDomain, jury: Jury) -> QuerySet:
     count (`assignment_counts`) so that the page and the summary are one query; and at
     2,000 dossiers that query takes the time the grouped page alone took."""
     dossiers = _plain(domain, jury)
+    if stage is not None:
+        dossiers = dossiers.filter(pk__in=stage_dossiers(domain, stage).values("pk"))
     field = domain.dossier_id_field
     # Only the jury's evaluations (the table of every jury's grows with each call), found
     # by their jurors: a juror evaluates only their jury's dossiers, and 60 jurors are a
     # cheaper filter than 2,000 dossiers (the outer join keeps only the jury's dossiers).
     counted = (
-        domain.evaluation_model.objects.filter(member__jury=jury, stage=stage_ref(jury))
+        domain.evaluation_model.objects.filter(member__jury=jury, stage=stage_ref(jury, stage))
         .order_by()
         .values(dossier_id=F(field))
         .annotate(
@@ -187,25 +204,24 @@ def assignment_counts(jury: Jury) -> dict[str, Q]:
     return {"lacking": Q(assigned__lt=jury.jurors_per_dossier), "unassigned": Q(assigned=0)}
 
 
-def assignment_evaluations(domain: JuryDomain, dossier_pks) -> dict[int, list[dict]]:
+def assignment_evaluations(domain: JuryDomain, dossier_pks, stage=None) -> dict[int, list[dict]]:
     """The evaluations of the page's dossiers, by dossier: each juror's name, the state and
-    whether staff gave it by hand. One query of values: a page shows ~150 evaluations, and
-    a model instance for each, its juror and their account cost more than the rest of the
-    page."""
+    whether staff gave it by hand; at one `stage` when given. One query of values: a page
+    shows ~150 evaluations, and a model instance for each, its juror and their account cost
+    more than the rest of the page."""
     field = domain.dossier_id_field
-    rows = (
-        domain.evaluation_model.objects.filter(**{f"{field}__in": list(dossier_pks)})
-        .order_by("pk")
-        .values(
-            "pk",
-            field,
-            "state",
-            "manual",
-            "member__user_id",
-            "member__user__first_name",
-            "member__user__last_name",
-            "member__user__email",
-        )
+    evaluations = domain.evaluation_model.objects.filter(**{f"{field}__in": list(dossier_pks)})
+    if stage is not None:
+        evaluations = evaluations.filter(stage=stage)
+    rows = evaluations.order_by("pk").values(
+        "pk",
+        field,
+        "state",
+        "manual",
+        "member__user_id",
+        "member__user__first_name",
+        "member__user__last_name",
+        "member__user__email",
     )
     by_dossier: dict[int, list[dict]] = {}
     for row in rows:
@@ -222,11 +238,11 @@ def assignment_evaluations(domain: JuryDomain, dossier_pks) -> dict[int, list[di
     return by_dossier
 
 
-def assignment_summary(domain: JuryDomain, jury: Jury) -> dict:
+def assignment_summary(domain: JuryDomain, jury: Jury, stage: JuryStage | None = None) -> dict:
     """Counts above the assignment table, in one query: the dossiers (`total`) and each
     of `assignment_counts`. The unfiltered page counts them with its rows instead."""
     return (
-        assignment_rows(domain, jury)
+        assignment_rows(domain, jury, stage)
         .order_by()
         .aggregate(
             total=Count("pk"),

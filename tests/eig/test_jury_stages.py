@@ -408,6 +408,34 @@ def test_deliberation_shows_the_last_stage_and_its_decisions(kit, staff, client)
     assert client.get(url, {"etape": 9}).status_code == 404
 
 
+def test_assignment_page_assigns_a_later_stage_on_its_own(kit, staff, client):
+    jury, (alpha, bravo, _charlie), written, interview = _two_stage_jury(kit)
+    services.jury_assign(domain=kit.domain, jury=jury, actor=staff)
+    _shortlist(kit, jury, alpha, staff)
+    client.force_login(staff)
+    url = reverse("jury:selection_assignment", args=[jury.pk])
+
+    first = client.get(url)
+    response = client.post(f"{url}?etape=2", {"action": "assign"})
+
+    assert response.status_code == 302 and response["Location"] == f"{url}?etape=2"
+    later = client.get(url, {"etape": 2})
+    # The interview examines the one dossier kept, with its own jurors, on its own grid.
+    assert [row["pk"] for row in later.context["rows"]] == [alpha.pk]
+    assert later.context["summary"]["total"] == 1
+    assert len(first.context["rows"]) == 3 and later.context["stage"] == interview
+    evaluations = kit.domain.evaluations(jury, stage=interview)
+    assert evaluations.count() == jury.jurors_per_dossier
+    assert {getattr(e, kit.domain.dossier_id_field) for e in evaluations} == {alpha.pk}
+    assert later.context["progress"]["due"] == jury.jurors_per_dossier
+    # The first stage's table is as it was.
+    assert kit.domain.evaluations(jury, stage=written).count() == 3 * jury.jurors_per_dossier
+    assert "Étape" in first.content.decode() and bravo.pk in [
+        row["pk"] for row in first.context["rows"]
+    ]
+    assert client.get(url, {"etape": 9}).status_code == 404
+
+
 def test_a_preset_applies_to_one_stage(kit):
     jury, _dossiers, written, interview = _two_stage_jury(kit)
     key = next(iter(presets()))

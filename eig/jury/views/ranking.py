@@ -20,8 +20,8 @@ from eig.exports import csv_response, xlsx_response
 from eig.jury import services as jury_services
 from eig.jury.filters import RankingFilter
 from eig.jury.forms import EvaluationReopenForm
-from eig.jury.models import Criterion, JuryStage
-from eig.jury.screens import get_jury_for_staff, score_table
+from eig.jury.models import Criterion
+from eig.jury.screens import get_jury_for_staff, score_table, stage_asked
 from eig.jury.selectors import (
     jury_dossier,
     jury_dossier_evaluations,
@@ -55,19 +55,6 @@ def _digits(value) -> str:
     return "" if value is None else SafeString(value)
 
 
-def _ranking_stage(request, jury):
-    """The stage whose ranking the page shows: `?etape=<position>`, else None (the jury's
-    first stage, read inside the queries)."""
-    position = request.GET.get("etape")
-    if not position:
-        return None
-    if not position.isdigit():
-        raise Http404
-    stage = get_object_or_404(JuryStage, jury=jury, position=int(position))
-    stage.jury = jury
-    return stage
-
-
 def _ranking_criteria(jury, stage) -> list:
     """The grid of the ranking's stage (one query, the stage read inside it)."""
     return list(Criterion.objects.filter(stage=stage_ref(jury, stage)).order_by("position"))
@@ -90,7 +77,7 @@ def _filters_query(request) -> str:
 @login_required
 def selection_ranking(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    stage = _ranking_stage(request, jury)
+    stage = stage_asked(request, jury)
     criteria = _ranking_criteria(jury, stage)
     # No cache: the figures and ranks are stored per dossier (`DossierAggregate`), so a
     # render reads one page of rows, joined on their dossiers.
@@ -285,7 +272,7 @@ def _export_filename(domain, jury, extension: str) -> str:
 def selection_ranking_csv(request, jury_pk):
     """The ranking for Excel: UTF-8 with a BOM, semicolons, decimal commas."""
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    stage = _ranking_stage(request, jury)
+    stage = stage_asked(request, jury)
     criteria = _ranking_criteria(jury, stage)
     filterset = _ranking(request, domain, jury, criteria, stage)
     return csv_response(
@@ -300,7 +287,7 @@ def selection_ranking_xlsx(request, jury_pk):
     """The ranking as one sheet: bold frozen header, figures as numbers shown with two
     decimals."""
     jury, domain = get_jury_for_staff(request.user, jury_pk)
-    stage = _ranking_stage(request, jury)
+    stage = stage_asked(request, jury)
     criteria = _ranking_criteria(jury, stage)
     filterset = _ranking(request, domain, jury, criteria, stage)
     return xlsx_response(

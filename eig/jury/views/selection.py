@@ -24,12 +24,14 @@ from eig.jury.screens import (
     conflict_count,
     get_jury_for_staff,
     jury_list_for_staff,
+    stage_asked,
 )
 from eig.jury.selectors import (
     jury_member_loads,
     jury_members_listed,
     jury_progress,
 )
+from eig.jury.stages import jury_stages
 from eig.jury.views.paging import counted_page
 
 EvaluationState = AbstractEvaluation.State
@@ -134,7 +136,7 @@ def _assignment_row(row: dict, *, expected: int, csrf: str) -> str:
     )
 
 
-def _assignment_rows(domain, dossiers, jury) -> list[dict]:
+def _assignment_rows(domain, dossiers, jury, stage=None) -> list[dict]:
     """The rows of the assignment table as the template prints them: ~50 dossiers and
     ~150 jurors a page, so labels, badges and links are made here once rather than per
     cell by the template."""
@@ -142,7 +144,7 @@ def _assignment_rows(domain, dossiers, jury) -> list[dict]:
     unassign_url = reverse("jury:selection_unassign", args=[jury.pk, 0]).removesuffix("0/retirer/")
     labels = dict(EvaluationState.choices)
     dossiers = list(dossiers)
-    by_dossier = assignment_evaluations(domain, [dossier.pk for dossier in dossiers])
+    by_dossier = assignment_evaluations(domain, [dossier.pk for dossier in dossiers], stage)
     rows = []
     for dossier in dossiers:
         evaluations = [
@@ -173,6 +175,11 @@ def _assignment_rows(domain, dossiers, jury) -> list[dict]:
 @login_required
 def selection_assignment(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
+    # A later stage (an interview) is assigned on its own: `?etape=`.
+    stage = stage_asked(request, jury)
+    here = reverse("jury:selection_assignment", args=[jury.pk]) + (
+        f"?etape={stage.position}" if stage is not None else ""
+    )
     # Loaded once for the conflicts, the filter and the form (each would query them).
     members = list(jury_members_listed(domain, jury))
     run_form = AssignmentRunForm()
@@ -187,17 +194,18 @@ def selection_assignment(request, jury_pk):
                     jury=jury,
                     actor=request.user,
                     rebalance=run_form.cleaned_data["rebalance"],
+                    stage=stage,
                 )
                 level = messages.SUCCESS if result.feasible else messages.WARNING
                 messages.add_message(request, level, result.explain())
-                return redirect("jury:selection_assignment", jury_pk=jury.pk)
+                return redirect(here)
         elif action == "notify":
             count = jury_services.jury_notify_jurors(domain=domain, jury=jury)
             if count:
                 messages.success(request, f"{count} juré(s) ont reçu leur liste de dossiers.")
             else:
                 messages.info(request, "Aucun juré n'a de nouveau dossier à apprendre.")
-            return redirect("jury:selection_assignment", jury_pk=jury.pk)
+            return redirect(here)
         elif action == "add":
             add_form = EvaluationAddForm(request.POST, domain=domain, jury=jury, members=members)
             if add_form.is_valid():
@@ -207,20 +215,22 @@ def selection_assignment(request, jury_pk):
                         member=add_form.cleaned_data["member"],
                         dossier=add_form.cleaned_data["dossier"],
                         actor=request.user,
+                        stage=stage,
                     )
                 except DomainError as error:
                     add_form.add_error(None, error.message)
                 else:
                     messages.success(request, "Le dossier est confié à ce juré.")
-                    return redirect("jury:selection_assignment", jury_pk=jury.pk)
+                    return redirect(here)
         else:
             messages.error(request, "Action inconnue.")
     filterset = AssignmentFilter(
         request.GET,
-        queryset=assignment_rows(domain, jury),
+        queryset=assignment_rows(domain, jury, stage),
         domain=domain,
         jury=jury,
         members=members,
+        stage=stage,
     )
     # The page and its counts in one query (window counts over the filtered rows).
     page, totals = counted_page(
@@ -235,9 +245,9 @@ def selection_assignment(request, jury_pk):
         summary = {key: totals[key] for key in ("total", *assignment_counts(jury))}
         progress = {"due": totals["due"] or 0, "submitted": totals["submitted"] or 0}
     else:
-        summary = assignment_summary(domain, jury)
-        progress = jury_progress(domain, jury)
-    rows = _assignment_rows(domain, page.object_list, jury)
+        summary = assignment_summary(domain, jury, stage)
+        progress = jury_progress(domain, jury, stage)
+    rows = _assignment_rows(domain, page.object_list, jury, stage)
     csrf = get_token(request)
     table_rows = SafeString(
         "".join(_assignment_row(row, expected=jury.jurors_per_dossier, csrf=csrf) for row in rows)
@@ -259,6 +269,8 @@ def selection_assignment(request, jury_pk):
             "summary": summary,
             "conflict_count": conflict_count(domain, jury, members),
             "progress": progress,
+            "stage": stage,
+            "stages": jury_stages(jury) if (jury.stage_count or 0) > 1 else [],
             "title": f"Affectation — {jury}",
         },
         status=400 if request.method == "POST" else 200,
