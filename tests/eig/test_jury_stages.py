@@ -436,6 +436,31 @@ def test_assignment_page_assigns_a_later_stage_on_its_own(kit, staff, client):
     assert client.get(url, {"etape": 9}).status_code == 404
 
 
+def test_shortlist_page_invites_at_a_later_stage(kit, staff, client):
+    jury, (alpha, bravo, _charlie), written, interview = _two_stage_jury(kit)
+    _shortlist(kit, jury, alpha, staff)
+    client.force_login(staff)
+    url = reverse("jury:selection_shortlist", args=[jury.pk])
+
+    later = client.get(url, {"etape": 2})
+    assert [row["dossier"].pk for row in later.context["rows"]] == [alpha.pk]
+    response = client.post(
+        f"{url}?etape=2",
+        {"dossier": alpha.pk, "action": "shortlist", f"dossier-{alpha.pk}-questions": "Et ?"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"{url}?etape=2"
+    reviews = kit.domain.review_model.objects.filter(**{kit.domain.dossier_field: alpha})
+    assert reviews.get(stage=interview).is_shortlisted
+    assert reviews.get(stage=written).is_shortlisted
+    # A dossier the later stage does not examine cannot be invited there.
+    refused = client.post(f"{url}?etape=2", {"dossier": bravo.pk, "action": "shortlist"})
+    assert refused.status_code in (400, 404)
+    assert not kit.domain.review_model.objects.filter(
+        **{kit.domain.dossier_field: bravo}, stage=interview
+    ).exists()
+
+
 def test_a_preset_applies_to_one_stage(kit):
     jury, _dossiers, written, interview = _two_stage_jury(kit)
     key = next(iter(presets()))

@@ -47,6 +47,7 @@ from eig.jury.screens import (
     hearing_rows,
     hearing_slot_rows,
     jury_group_rows,
+    stage_asked,
 )
 from eig.jury.selectors import jury_ranking
 from eig.jury.stages import jury_stages
@@ -474,6 +475,11 @@ def selection_shortlist(request, jury_pk):
     )
     if unavailable:
         return unavailable
+    # A later stage's shortlist (those its hearing or interview invites): `?etape=`.
+    stage = stage_asked(request, jury)
+    here = reverse("jury:selection_shortlist", args=[jury.pk]) + (
+        f"?etape={stage.position}" if stage is not None else ""
+    )
     bound = {}
     if request.method == "POST":
         dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
@@ -491,24 +497,26 @@ def selection_shortlist(request, jury_pk):
                         dossier=dossier,
                         actor=request.user,
                         questions=form.cleaned_data["questions"],
+                        stage=stage,
                     )
                     message = f"« {dossier} » est présélectionné pour une audition."
                 else:
                     shortlist.review_unshortlist(
-                        domain=domain, jury=jury, dossier=dossier, actor=request.user
+                        domain=domain, jury=jury, dossier=dossier, actor=request.user, stage=stage
                     )
                     message = f"« {dossier} » n'est plus présélectionné."
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, message)
-                return redirect("jury:selection_shortlist", jury_pk=jury.pk)
+                return redirect(here)
     page, rows, counts = _ranked_page(
         request,
         domain,
         jury,
         bound,
         {"shortlisted": Q(stage_review__shortlisted_at__isnull=False)},
+        stage=stage,
     )
     # Forms for the rows of the page only, as on the deliberation page.
     forms = {}
@@ -545,6 +553,8 @@ def selection_shortlist(request, jury_pk):
             "page_obj": page,
             "total": counts["total"],
             "shortlisted": counts["shortlisted"],
+            "stage": stage,
+            "stages": jury_stages(jury) if (jury.stage_count or 0) > 1 else [],
             "title": f"Présélection — {jury}",
         },
         status=400 if request.method == "POST" else 200,
