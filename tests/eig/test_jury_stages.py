@@ -461,6 +461,37 @@ def test_shortlist_page_invites_at_a_later_stage(kit, staff, client):
     ).exists()
 
 
+def test_hearings_page_shows_and_gives_slots_at_a_later_stage(kit, staff, client):
+    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
+    _shortlist(kit, jury, alpha, staff)
+    _shortlist(kit, jury, alpha, staff, stage=interview)
+    group = hearings.jury_group_create(jury=jury, name="Entretiens", members=[])
+    start = timezone.now() + datetime.timedelta(days=14)
+    slot = hearings.hearing_slot_create(
+        jury=jury,
+        group=group,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=30),
+        video_url="https://webinaire.numerique.gouv.fr/eig-entretien",
+    )
+    client.force_login(staff)
+    url = reverse("jury:selection_hearings", args=[jury.pk])
+
+    response = client.post(
+        f"{url}?etape=2",
+        {"action": "assign", "dossier": alpha.pk, f"dossier-{alpha.pk}-slot": slot.pk},
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"{url}?etape=2"
+    reviews = kit.domain.review_model.objects.filter(**{kit.domain.dossier_field: alpha})
+    assert dict(reviews.values_list("stage", "slot")) == {written.pk: None, interview.pk: slot.pk}
+    later = client.get(url, {"etape": 2})
+    assert [row["dossier"].pk for row in later.context["rows"]] == [alpha.pk]
+    assert later.context["rows"][0]["review"].slot_id == slot.pk
+    first = client.get(url)
+    assert first.context["rows"][0]["review"].slot_id is None
+
+
 def test_a_preset_applies_to_one_stage(kit):
     jury, _dossiers, written, interview = _two_stage_jury(kit)
     key = next(iter(presets()))

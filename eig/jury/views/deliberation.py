@@ -50,7 +50,7 @@ from eig.jury.screens import (
     stage_asked,
 )
 from eig.jury.selectors import jury_ranking
-from eig.jury.stages import jury_stages
+from eig.jury.stages import jury_stages, stage_ref
 from eig.jury.views.paging import counted_page
 from eig.programme.french import ordinal_suffix
 
@@ -564,17 +564,19 @@ def selection_shortlist(request, jury_pk):
 @login_required
 def selection_hearings(request, jury_pk):
     jury, domain = get_jury_for_staff(request.user, jury_pk)
+    # A later stage's hearings or interviews: `?etape=` (the slots are the jury's).
+    stage = stage_asked(request, jury)
     slot_form = HearingSlotForm(jury=jury, prefix="creneau")
     assign_error = None
     if request.method == "POST":
         action = request.POST.get("action")
-        response, errors = _hearings_post(request, domain, jury, action)
+        response, errors = _hearings_post(request, domain, jury, action, stage)
         if response is not None:
             return response
         slot_form = errors.get("slot_form", slot_form)
         assign_error = errors.get("assign")
     slots = list(hearing_slot_rows(domain, jury))
-    dossiers = hearing_rows(domain, jury)
+    dossiers = hearing_rows(domain, jury, stage)
     # The table by pages, a posted form's row on its page, its counts with the page.
     number = request.GET.get("page")
     if assign_error:
@@ -642,6 +644,8 @@ def selection_hearings(request, jury_pk):
             "page_obj": page,
             "to_convoke": counts["to_convoke"],
             "slot_form": slot_form,
+            "stage": stage,
+            "stages": jury_stages(jury) if (jury.stage_count or 0) > 1 else [],
             "title": f"Auditions — {jury}",
         },
         status=400 if request.method == "POST" else 200,
@@ -663,10 +667,13 @@ def _slot_options(options, current) -> SafeString:
     return SafeString("".join(parts))
 
 
-def _hearings_post(request, domain, jury, action):
-    """Handle one action of the hearings page: (redirect, {}) when done, else (None, the
-    bound forms or the error to show)."""
-    done = redirect("jury:selection_hearings", jury_pk=jury.pk)
+def _hearings_post(request, domain, jury, action, stage=None):
+    """Handle one action of the hearings page (at `stage`, the first when None): (redirect,
+    {}) when done, else (None, the bound forms or the error to show)."""
+    done = redirect(
+        reverse("jury:selection_hearings", args=[jury.pk])
+        + (f"?etape={stage.position}" if stage is not None else "")
+    )
     if action == "group_delete":
         group = get_object_or_404(JuryGroup, pk=_int(request.POST.get("group")), jury=jury)
         try:
@@ -699,7 +706,9 @@ def _hearings_post(request, domain, jury, action):
     if action == "assign":
         dossier = _jury_dossier(domain, jury, request.POST.get("dossier"))
         slots = list(hearing_slot_rows(domain, jury))
-        review = domain.review_of(dossier)
+        review = domain.review_model.objects.filter(
+            stage=stage_ref(jury, stage), **{domain.dossier_field: dossier}
+        ).first()
         form = SlotAssignForm(
             request.POST,
             slots=slots,
@@ -712,7 +721,12 @@ def _hearings_post(request, domain, jury, action):
         slot = next((slot for slot in slots if slot.pk == slot_pk), None)
         try:
             hearings.review_assign_slot(
-                domain=domain, jury=jury, dossier=dossier, slot=slot, actor=request.user
+                domain=domain,
+                jury=jury,
+                dossier=dossier,
+                slot=slot,
+                actor=request.user,
+                stage=stage,
             )
         except DomainError as error:
             return None, {"assign": (dossier.pk, error.message)}
