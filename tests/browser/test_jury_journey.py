@@ -176,6 +176,31 @@ def test_selection_pages_after_scoring_pass_axe(live_server, browser, axe):
     assert len(axe.visited) == len(staff_pages) + 3
 
 
+def test_staff_pages_of_a_two_stage_jury_pass_axe(live_server, browser, axe):
+    """A written stage then an interview: each staff page offers the stage to show."""
+    from eig.jury import services, shortlist
+    from eig.jury.models import JuryStage
+    from eig.jury.stages import jury_stage_add
+    from projects.jury import DEFI_JURY
+
+    call = ClosedProjectCallFactory()
+    jury = jury_for_call(call, criteria=2, jurors=3, k=2)
+    jury_stage_add(jury=jury, name="Entretien", kind=JuryStage.Kind.INTERVIEW)
+    staff = StaffFactory()
+    defi = submitted_defi(call, title="Cadastre solaire partagé")
+    services.jury_assign(domain=DEFI_JURY, jury=jury, actor=staff)
+    shortlist.review_shortlist(domain=DEFI_JURY, jury=jury, dossier=defi, actor=staff)
+
+    page = logged_in_page(browser, live_server, staff)
+    for name in ("assignment", "shortlist", "hearings", "ranking", "deliberation"):
+        page.goto(live_server.url + reverse(f"jury:selection_{name}", args=[jury.pk]))
+        page.select_option("select[name=etape]", "2")
+        page.locator("form:has(select[name=etape]) button[type=submit]").click()
+        page.wait_for_url(re.compile(r".*etape=2.*"))
+        axe(page)
+    page.context.close()
+
+
 def test_rewritten_defi_and_open_call_pages_pass_axe(live_server, browser, axe):
     """A défi rewritten after a juror scored it: the juror's dashboard and evaluation page
     (with the diff and the button to update), the staff's défi page; while the call is

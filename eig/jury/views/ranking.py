@@ -28,7 +28,7 @@ from eig.jury.selectors import (
     jury_ranking,
     ranking_criterion_key,
 )
-from eig.jury.stages import stage_ref
+from eig.jury.stages import jury_stages, stage_ref
 
 RANKING_PAGE_SIZE = 250
 
@@ -92,6 +92,8 @@ def selection_ranking(request, jury_pk):
             "call": domain.jury_call(jury),
             "filter": filterset,
             "results": _ranking_results(request, domain, jury, criteria, filterset),
+            "stage": stage,
+            "stages": jury_stages(jury) if (jury.stage_count or 0) > 1 else [],
             "title": f"Classement – {jury}",
         },
     )
