@@ -330,21 +330,25 @@ def test_stored_figures_are_kept_per_stage(kit, staff):
     assert stored.filter(stage=interview).get().weighted == 5.0
 
 
-def test_owners_book_on_the_review_of_the_stage_that_holds_the_interview(kit, staff):
-    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
-    _shortlist(kit, jury, alpha, staff)
-    _shortlist(kit, jury, alpha, staff, stage=interview)
+def _interview_slot(jury, **kwargs):
+    """A slot of an « Entretiens » group in two weeks, by video."""
     group = hearings.jury_group_create(jury=jury, name="Entretiens", members=[])
     start = timezone.now() + datetime.timedelta(days=14)
-    slot = hearings.hearing_slot_create(
+    return hearings.hearing_slot_create(
         jury=jury,
         group=group,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=30),
         video_url="https://webinaire.numerique.gouv.fr/eig-entretien",
-        capacity=2,
-        booking=HearingSlot.Booking.OWNER,
+        **kwargs,
     )
+
+
+def test_owners_book_on_the_review_of_the_stage_that_holds_the_interview(kit, staff):
+    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
+    _shortlist(kit, jury, alpha, staff)
+    _shortlist(kit, jury, alpha, staff, stage=interview)
+    slot = _interview_slot(jury, capacity=2, booking=HearingSlot.Booking.OWNER)
 
     booked = bookings.slot_book(
         domain=kit.domain, jury=jury, dossier=alpha, slot=slot, actor=alpha.owner, stage=interview
@@ -465,15 +469,7 @@ def test_hearings_page_shows_and_gives_slots_at_a_later_stage(kit, staff, client
     jury, (alpha, *_), written, interview = _two_stage_jury(kit)
     _shortlist(kit, jury, alpha, staff)
     _shortlist(kit, jury, alpha, staff, stage=interview)
-    group = hearings.jury_group_create(jury=jury, name="Entretiens", members=[])
-    start = timezone.now() + datetime.timedelta(days=14)
-    slot = hearings.hearing_slot_create(
-        jury=jury,
-        group=group,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(minutes=30),
-        video_url="https://webinaire.numerique.gouv.fr/eig-entretien",
-    )
+    slot = _interview_slot(jury)
     client.force_login(staff)
     url = reverse("jury:selection_hearings", args=[jury.pk])
 
