@@ -384,3 +384,33 @@ def test_the_decision_record_names_each_reason():
     assert [row["reason"] for row in section["rows"]] == [
         "Expérience entrepreneuriale insuffisante"
     ]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_deliberation_and_letters_pages_queries_do_not_grow(client, rows):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    jury, staff = _jury(), StaffFactory()
+    for number in range(rows):
+        application = _application(jury, specialty=Specialty.DESIGN)
+        _decide(jury, application, staff)
+        decisions.decision_letter_save(
+            domain=CANDIDATE_JURY,
+            jury=jury,
+            decision=["selected", "waiting_list", "not_selected"][number],
+            subject="Objet",
+            body="Texte [motif]",
+            actor=staff,
+        )
+    client.force_login(staff)
+    counts = {}
+    for name, url in [
+        ("deliberation", _deliberation_url(jury, groupe=Specialty.DESIGN)),
+        ("letters", reverse("jury:selection_letters", args=[jury.pk])),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[name] = len(queries)
+    # The same whatever the number of applications, decisions and letters saved.
+    assert counts == {"deliberation": 9, "letters": 6}
