@@ -40,3 +40,23 @@ def choice_inputs(field, choice_type: str, inline_class: str = "") -> str:
                 )
             )
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def filter_options(field) -> str:
+    """The <option>s of a list page's choice filter (templates/includes/filter_select.html),
+    the current value selected. Written here rather than in a template loop: the pool's
+    four filters list some forty options, each of which compared the field's value again."""
+    current = field.value()
+    current = "" if current is None else str(current)
+    return mark_safe(
+        "".join(
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                str(value),
+                mark_safe(" selected") if str(value) == current else "",
+                label,
+            )
+            for value, label in field.field.choices
+        )
+    )

@@ -310,3 +310,38 @@ def test_choice_inputs_write_what_the_template_loop_wrote(data, inline):
         loop = Template(_CHOICES_LOOP).render(context)
 
         assert parse_html(choice_inputs(field, kind, inline)) == parse_html(loop)
+
+
+# The loop `filter_options` replaced in templates/includes/filter_select.html.
+_OPTIONS_LOOP = """{% for value, label in field.field.choices %}
+  <option value="{{ value }}"{% if value|stringformat:"s" == field.value|default_if_none:""|stringformat:"s" %} selected{% endif %}>{{ label }}</option>
+{% endfor %}"""  # noqa: E501 (the template's own lines)
+
+
+class _FilterForm(forms.Form):
+    metier = forms.ChoiceField(
+        choices=[("", "Tous"), ("dev", "Développement & <code>"), ("data", "Données")],
+        required=False,
+    )
+    defi = forms.TypedChoiceField(
+        choices=[("", "Tous"), (3, "Défi n° 3"), (12, "« Défi » 12")], coerce=int, required=False
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {}, {"metier": "data", "defi": "12"}, {"metier": "nope", "defi": "3"}]
+)
+def test_filter_options_write_what_the_template_loop_wrote(data):
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from eig.formtags import filter_options
+
+    form = _FilterForm(data)
+    for name in ("metier", "defi"):
+        field = form[name]
+        loop = Template(_OPTIONS_LOOP).render(Context({"field": field}))
+
+        assert parse_html(filter_options(field)) == parse_html(loop)
+    if data and data["metier"] == "data":
+        assert 'value="data" selected' in filter_options(form["metier"])
