@@ -99,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                "eig.context_processors.site_config",
                 "eig.context_processors.platform",
             ],
             "libraries": {"eig_forms": "eig.formtags", "eig_pages": "eig.pagetags"},
