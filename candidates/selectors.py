@@ -1,15 +1,15 @@
 """Reads of the calls for candidates and of the positions they offer."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -21,11 +21,11 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, Least, Lower, Right, RowNumber
+from django.db.models.functions import Coalesce, Lower, Right
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from candidates.filters import PoolFilter
 from candidates.models import POOL_STATES, Application, CandidateCall, PoolAccess, Wish
@@ -217,24 +217,6 @@ def application_possible_duplicates(
 
 # --- The talent pool (vivier), for staff ---------------------------------------------------
 
-# What a result of the pool's pages shows, and only that: the rest of a dossier (the
-# presentation, the files, the other answers) would be read, decoded and dropped 20 times a
-# page.
-_RESULT_FIELDS = (
-    "specialty",
-    "years_experience",
-    "mobility",
-    "available_on",
-    "talent_pool_consent",
-    "submitted_at",
-    *SEARCHED_TEXTS,
-    "candidate__first_name",
-    "candidate__last_name",
-    "candidate__email",
-    "call__title",
-    "call__promotion__name",
-)
-
 # The pool's pages count and rank this many dossiers at most (see `pool_page`,
 # `pool_search`): beyond, staff refine their search.
 POOL_COUNT_MAX = 1000
@@ -259,42 +241,36 @@ def pool_defis() -> list[tuple[int, str]]:
     return [(pk, title or f"Défi n° {pk}") for pk, title in defis.values_list("pk", "title")]
 
 
+def _folded(words: str) -> str:
+    """The words typed, folded as the documents are (`candidates/search.py`)."""
+    return " ".join(fold(words).split())
+
+
 def pool_search_query(words: str) -> SearchQuery | None:
     """The words typed, folded as the documents are, as a French web-search query
     (« "données ouvertes" -python » : a phrase, a word excluded); None when there are none."""
-    folded = " ".join(fold(words).split())
+    folded = _folded(words)
     if not folded:
         return None
     return SearchQuery(folded, config="french", search_type="websearch")
 
 
-def pool_search(data, *, capped: bool = True) -> tuple[PoolFilter, QuerySet[Application], str]:
+def pool_search(data) -> tuple[PoolFilter, QuerySet[Application], str]:
     """The pool as the filters of `data` (a GET) select it, and the words searched: ranked
-    by relevance to the words (`rank`), the most recently submitted first without them.
-    Invalid filters select nothing.
-
-    `capped` (the pages): only the most recent dossiers selected are kept, one more than
-    the pages show (`POOL_COUNT_MAX`, and `POOL_RANKED_MAX` with words) so that the page
-    knows there are more; an export (`capped=False`) takes them all. A word found in most
-    dossiers would otherwise have PostgreSQL rank every one of them at each page, when the
-    newest profiles are the ones staff look for first; the page says so."""
+    by relevance to the words (annotated `rank`), the most recently submitted first without
+    them. Invalid filters select nothing. All of them: an export takes them all, a page
+    bounds them (`pool_page`)."""
     filterset = PoolFilter(data, queryset=pool_applications(), defis=pool_defis())
     if not filterset.is_valid():
         return filterset, filterset.queryset.none(), ""
     queryset = filterset.qs
     words = filterset.form.cleaned_data.get("q") or ""
     query = pool_search_query(words)
-    if query is not None:
-        queryset = queryset.filter(search__vector=query)
-    if capped:
-        # A subquery, run once inside the page's query: the newest first, as the
-        # application_pool_recent index lists them, so that PostgreSQL stops after these.
-        bound = POOL_COUNT_MAX if query is None else POOL_RANKED_MAX
-        recent = queryset.order_by(*_RECENT).values("pk")[: bound + 1]
-        queryset = pool_applications().filter(pk__in=recent)
     if query is None:
         return filterset, queryset.order_by(*_RECENT), ""
-    ranked = queryset.annotate(rank=SearchRank(F("search__vector"), query))
+    ranked = queryset.filter(search__vector=query).annotate(
+        rank=SearchRank(F("search__vector"), query)
+    )
     return filterset, ranked.order_by("-rank", *_RECENT), words
 
 
@@ -315,7 +291,7 @@ def pool_matched_words(words: str, candidates: set[str]) -> set[str]:
 
     French stemming only changes a word's ending, never its first two letters: only the
     words that begin as a searched word does are sent to PostgreSQL."""
-    folded = " ".join(fold(words).split())
+    folded = _folded(words)
     starts = {word[:2] for word in WORD.findall(folded)}
     candidates = sorted(word for word in candidates if word[:2] in starts)
     if not candidates:
@@ -325,36 +301,82 @@ def pool_matched_words(words: str, candidates: set[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _pool_results(ids: list[int]) -> dict[int, Application]:
-    """The pool's results `ids` as a page shows them, by id: what `_RESULT_FIELDS` names,
-    with the candidate, the call and its promotion, and the défis of their held wishes in
-    rank order (`wished_defis`). Two queries: the wishes come as the défis' ids with each
-    dossier, then the few défis once, rather than a wish, a position and a défi built for
-    each of the page's sixty wishes."""
+@dataclass(frozen=True)
+class PoolResult:
+    """A result of the pool's pages: what it shows of a dossier, and only that (the rest,
+    the presentation, the files, the other answers, would be read and dropped 20 times a
+    page). `texts`: the searched answers by field name; `wished_defis`: the titles of the
+    défis of the held wishes, in rank order."""
+
+    pk: int
+    name: str
+    specialty: str
+    years_experience: int | None
+    mobility: str
+    available_on: datetime.date | None
+    talent_pool_consent: bool
+    texts: dict[str, str]
+    call: str
+    promotion: str
+    wished_defis: list[str]
+
+
+# Written by hand: the ORM took longer to write this query (a join of five tables and the
+# wishes as an array) than PostgreSQL to run it, on the page that staff load most.
+_POOL_RESULTS = f"""
+    SELECT application.id, person.first_name, person.last_name, person.email,
+           application.specialty, application.years_experience, application.mobility,
+           application.available_on, application.talent_pool_consent,
+           {", ".join(f"application.{name}" for name in SEARCHED_TEXTS)},
+           call.title, promotion.name,
+           ARRAY(
+               SELECT ARRAY[defi.id::text, defi.title]
+               FROM candidates_wish AS wish
+               JOIN projects_defiposition AS position ON position.id = wish.position_id
+               JOIN projects_defi AS defi ON defi.id = position.defi_id
+               WHERE wish.application_id = application.id AND wish.withdrawn_at IS NULL
+               ORDER BY wish.rank, wish.id
+           )
+    FROM candidates_application AS application
+    JOIN accounts_user AS person ON person.id = application.candidate_id
+    JOIN candidates_candidatecall AS call ON call.id = application.call_id
+    JOIN programme_promotion AS promotion ON promotion.id = call.promotion_id
+    WHERE application.id = ANY(%s)
+"""
+
+
+def _defi_title(pk: str, title: str) -> str:
+    return title or str(_("Défi sans titre (n° %(pk)s)") % {"pk": pk})
+
+
+def _pool_results(ids: list[int]) -> dict[int, PoolResult]:
+    """The pool's results `ids` as a page shows them (`PoolResult`), by id. One query."""
     if not ids:
         return {}
-    wished = (
-        Wish.objects.filter(application=OuterRef("pk"), withdrawn_at__isnull=True)
-        .order_by("rank")
-        .values("position__defi_id")
-    )
-    found = (
-        Application.objects.select_related("candidate", "call__promotion")
-        .only(*_RESULT_FIELDS)
-        .annotate(wished_defi_ids=ArraySubquery(wished))
-        .order_by()
-        .in_bulk(ids)
-    )
-    defis = Defi.objects.only("title").in_bulk(
-        {pk for application in found.values() for pk in application.wished_defi_ids}
-    )
-    for application in found.values():
-        application.wished_defis = [defis[pk] for pk in application.wished_defi_ids]
-    return found
+    with connection.cursor() as cursor:
+        cursor.execute(_POOL_RESULTS, [ids])
+        rows = cursor.fetchall()
+    texts_end = 9 + len(SEARCHED_TEXTS)
+    return {
+        row[0]: PoolResult(
+            pk=row[0],
+            name=f"{row[1]} {row[2]}".strip() or row[3],
+            specialty=row[4],
+            years_experience=row[5],
+            mobility=row[6],
+            available_on=row[7],
+            talent_pool_consent=row[8],
+            texts=dict(zip(SEARCHED_TEXTS, row[9:texts_end], strict=True)),
+            call=row[texts_end],
+            promotion=row[texts_end + 1],
+            wished_defis=[_defi_title(pk, title) for pk, title in row[texts_end + 2]],
+        )
+        for row in rows
+    }
 
 
-def _planned_for_its_values(queryset: QuerySet) -> list:
-    """The rows of `queryset`, planned by PostgreSQL for the values it is sent this time,
+def _planned_for_its_values(sql: str, params: list) -> list[tuple]:
+    """The rows of the query `sql`, planned by PostgreSQL for the values it is sent this time,
     by one process, as reads from memory.
 
     The settings prepare each query once it has run twice on a connection, and after five
@@ -373,33 +395,70 @@ def _planned_for_its_values(queryset: QuerySet) -> list:
             "set_config('max_parallel_workers_per_gather', '0', true), "
             "set_config('random_page_cost', '1.1', true)"
         )
-        return list(queryset)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def pool_page(queryset: QuerySet[Application], number, size: int) -> Page:
-    """Page `number` of the pool's `queryset` (as `pool_search` bounds and orders it; the
-    last page past it, the first one for junk), in three queries whatever the number of
-    dossiers: the page's ids and the total, counted up to `POOL_COUNT_MAX` (`page.capped`
-    beyond: the page says « plus de … » and asks to refine); then those dossiers, with only
-    what a result shows, and their wished défis (`_pool_results`)."""
+# A page of the pool, numbered and counted in one pass over its bounded dossiers (`recent`,
+# the filters' query as the ORM writes it, newest first): the matches of a word are found
+# once, and no list of ids goes back and forth. With words, each of these dossiers is
+# ranked from its search row, read again by its key: carrying the lexemes of every match
+# through the search for the newest ones cost twice as much for a word found in a dossier
+# out of five. `skipped`: the rows before the page, those before the last page at most
+# (none when there is no row), so that a page past the last one is the last one.
+_POOL_PAGE = """
+    SELECT id, total FROM (
+        SELECT recent.id, COUNT(*) OVER () AS total,
+               ROW_NUMBER() OVER (
+                   ORDER BY {rank} recent.submitted_at DESC, recent.id DESC
+               ) AS position
+        FROM ({recent}) AS recent (id, submitted_at) {search}
+    ) AS numbered
+    CROSS JOIN LATERAL (
+        SELECT LEAST(%s, (LEAST(total, %s) - 1) / %s * %s) AS skipped
+    ) AS bounds
+    WHERE position > skipped AND position <= LEAST(skipped + %s, %s)
+    ORDER BY position
+"""
+_POOL_RANK = "ts_rank(search.vector, websearch_to_tsquery('french', %s)) DESC,"
+_POOL_SEARCH_ROW = (
+    "JOIN candidates_applicationsearch AS search ON search.application_id = recent.id"
+)
+
+
+def pool_page(queryset: QuerySet[Application], number, size: int, *, words: str = "") -> Page:
+    """Page `number` of the pool's `queryset` as `pool_search` filters it (the last page
+    past it, the first one for junk), ranked by relevance to the `words` searched, newest
+    first without them, in three queries whatever the number of dossiers: the page's ids
+    and the total; then those dossiers, with only what a result shows, and their wished
+    défis (`_pool_results`).
+
+    Only the most recent dossiers selected are counted and ranked, one more than the pages
+    show (`POOL_COUNT_MAX`, `POOL_RANKED_MAX` with words) so that the page knows there are
+    more (`page.capped`: it says « plus de … » and asks to refine). A word found in most
+    dossiers would otherwise have PostgreSQL rank every one of them at each page, when the
+    newest profiles are the ones staff look for first; the page says so."""
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    # Numbered and counted in the same pass over the bounded rows: the matches of a word
-    # are found once, and no list of ids goes back and forth. Past the last page, the last.
-    # The rows before the last page, in integer division (none when there is no row).
-    before_last = (Least(F("total"), POOL_COUNT_MAX) - 1) / size * size
-    skipped = Least(Value((number - 1) * size), before_last)
-    numbered = (
-        queryset.annotate(
-            position=Window(RowNumber(), order_by=queryset.query.order_by),
-            total=Window(Count("*")),
+    folded = _folded(words)
+    bound = POOL_RANKED_MAX if folded else POOL_COUNT_MAX
+    # Newest first, as the application_pool_recent index lists them: PostgreSQL stops
+    # after these.
+    recent = queryset.order_by(*_RECENT).values_list("pk", "submitted_at")[: bound + 1]
+    try:
+        sql, params = recent.query.sql_with_params()
+    except EmptyResultSet:  # invalid filters, or a filter that nothing can match
+        rows = []
+    else:
+        page_sql = _POOL_PAGE.format(
+            rank=_POOL_RANK if folded else "",
+            recent=sql,
+            search=_POOL_SEARCH_ROW if folded else "",
         )
-        .filter(position__gt=skipped, position__lte=Least(skipped + size, POOL_COUNT_MAX))
-        .values_list("pk", "total")
-    )
-    rows = _planned_for_its_values(numbered)
+        limits = [(number - 1) * size, POOL_COUNT_MAX, size, size, size, POOL_COUNT_MAX]
+        rows = _planned_for_its_values(page_sql, [*([folded] if folded else []), *params, *limits])
     total = rows[0][1] if rows else 0
     shown = min(total, POOL_COUNT_MAX)
     ids = [pk for pk, _total in rows]

@@ -157,6 +157,54 @@ def test_excerpt_is_cut_around_the_first_match_at_word_boundaries():
 # --- Filters ---------------------------------------------------------------------------------
 
 
+def test_pool_result_shows_the_dossier_escaped_with_its_held_wishes_in_rank_order(staff_client):
+    call = CandidateCallFactory(title="Appel <EIG> 9")
+    first = fill_defi(DefiFactory(state=Defi.State.SELECTED, title="Défi « A » & co"), positions=1)
+    second = fill_defi(DefiFactory(state=Defi.State.SELECTED, title="Défi B"), positions=1)
+    dropped = fill_defi(DefiFactory(state=Defi.State.SELECTED, title="Défi retiré"), positions=1)
+    application = in_pool(
+        call,
+        first_name="<Léa>",
+        specialty=Specialty.DESIGN,
+        years_experience=1,
+        mobility=Application.Mobility.REGION,
+        available_on=datetime.date(2027, 1, 4),
+        talent_pool_consent=True,
+        motivation="Rendre les données publiques plus simples (< 5 clics)",
+    )
+    Wish.objects.create(application=application, position=second.positions.get(), rank=2)
+    Wish.objects.create(application=application, position=first.positions.get(), rank=1)
+    Wish.objects.create(
+        application=application,
+        position=dropped.positions.get(),
+        rank=3,
+        withdrawn_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )
+    in_pool(call, years_experience=0, talent_pool_consent=False)
+
+    content = staff_client.get(POOL, {"q": "donnees publiques"}).content.decode()
+
+    dossier = reverse("candidates:pool_dossier", args=[application.pk])
+    name = f"&lt;Léa&gt; {application.candidate.last_name}"
+    assert f'<a href="{dossier}?q=donnees+publiques">{name}</a>' in content
+    for tag in ("Design", "1 an d’expérience", "Dans ma région", "Disponible le 04/01/2027"):
+        assert f'<p class="fr-tag fr-tag--sm">{tag}</p>' in content
+    assert "Reste dans le vivier" in content
+    assert (
+        '<span class="fr-text--bold">Motivation à rejoindre le programme :</span> Rendre les '
+        "<mark>données</mark> <mark>publiques</mark> plus simples (&lt; 5 clics)"
+    ) in content
+    assert (
+        f"Appel &lt;EIG&gt; 9 ({call.promotion.name}) · Vœux : Défi « A » &amp; co ; Défi B</p>"
+    ) in content
+    assert "Défi retiré</p>" not in content and "Défi B ; Défi retiré" not in content
+
+    content = staff_client.get(POOL).content.decode()
+    assert "0 ans d’expérience" in content and "Sans accord pour le vivier" in content
+    # Without words, each result shows the start of its main skills.
+    assert '<span class="fr-text--bold">Compétences principales :</span> Python, Django' in content
+
+
 def test_pool_holds_only_admitted_applications_of_people_with_an_account(staff_client):
     admitted = in_pool()
     in_pool(state="submitted")
@@ -299,10 +347,10 @@ def _pool_of(count, call):
 def test_pool_page_costs_the_same_queries_for_3_and_30_dossiers(
     staff_client, django_assert_num_queries, params
 ):
-    # The user; the page's planner settings, its ids with its bounded total, its dossiers,
-    # their wished défis; the site settings (twice: no row); the défis of the filter; with
-    # words, the words that matched.
-    expected = 9 if "q" in params else 8
+    # The user; the page's planner settings, its ids with its bounded total, its dossiers
+    # with their wished défis; the site settings (twice: no row); the défis of the filter;
+    # with words, the words that matched.
+    expected = 8 if "q" in params else 7
     call = CandidateCallFactory()
     _pool_of(3, call)
     staff_client.get(POOL, params)  # warm: content types, first connection
