@@ -11,8 +11,8 @@ when its fold is one of the folded words that PostgreSQL says matched.
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from html import escape  # Django's calls it, without a lazy-string wrapper per fragment
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from eig.text import fold

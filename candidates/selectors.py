@@ -232,13 +232,22 @@ def pool_applications() -> QuerySet[Application]:
     return Application.objects.filter(state__in=POOL_STATES, candidate__isnull=False)
 
 
+# By hand, as the pool's other reads: every page of the pool lists them in its filter.
+_POOL_DEFIS = """
+    SELECT defi.id, defi.title FROM projects_defi AS defi
+    JOIN projects_projectcall AS call ON call.id = defi.call_id
+    JOIN programme_promotion AS promotion ON promotion.id = call.promotion_id
+    WHERE defi.state = %s
+    ORDER BY promotion.year DESC, defi.title, defi.id
+"""
+
+
 def pool_defis() -> list[tuple[int, str]]:
     """The défis a pool's dossier may wish for, for the filter: the selected ones, the
     latest promotion's first, as (pk, title). One query."""
-    defis = Defi.objects.filter(state=Defi.State.SELECTED).order_by(
-        "-call__promotion__year", "title", "pk"
-    )
-    return [(pk, title or f"Défi n° {pk}") for pk, title in defis.values_list("pk", "title")]
+    with connection.cursor() as cursor:
+        cursor.execute(_POOL_DEFIS, [Defi.State.SELECTED])
+        return [(pk, title or f"Défi n° {pk}") for pk, title in cursor.fetchall()]
 
 
 def _folded(words: str) -> str:
@@ -256,10 +265,10 @@ def pool_search_query(words: str) -> SearchQuery | None:
 
 
 def pool_search(data) -> tuple[PoolFilter, QuerySet[Application], str]:
-    """The pool as the filters of `data` (a GET) select it, and the words searched: ranked
-    by relevance to the words (annotated `rank`), the most recently submitted first without
-    them. Invalid filters select nothing. All of them: an export takes them all, a page
-    bounds them (`pool_page`)."""
+    """The dossiers of the pool that the filters of `data` (a GET) select and that hold the
+    words searched, the most recently submitted first, and those words. Invalid filters
+    select nothing. A page ranks the newest of them by relevance to the words
+    (`pool_page`), an export all of them (`pool_export_rows`)."""
     filterset = PoolFilter(data, queryset=pool_applications(), defis=pool_defis())
     if not filterset.is_valid():
         return filterset, filterset.queryset.none(), ""
@@ -268,10 +277,7 @@ def pool_search(data) -> tuple[PoolFilter, QuerySet[Application], str]:
     query = pool_search_query(words)
     if query is None:
         return filterset, queryset.order_by(*_RECENT), ""
-    ranked = queryset.filter(search__vector=query).annotate(
-        rank=SearchRank(F("search__vector"), query)
-    )
-    return filterset, ranked.order_by("-rank", *_RECENT), words
+    return filterset, queryset.filter(search__vector=query).order_by(*_RECENT), words
 
 
 _MATCHED_WORDS = """
@@ -499,9 +505,15 @@ def pool_accesses(application: Application) -> QuerySet[PoolAccess]:
     return PoolAccess.objects.filter(application=application).order_by("-at", "-pk")
 
 
-def pool_export_rows(queryset: QuerySet[Application]) -> QuerySet:
-    """The rows of an export of the pool (the current filters' dossiers in their order):
-    plain tuples, the held wishes' défis joined in rank order, one query."""
+def pool_export_rows(queryset: QuerySet[Application], words: str = "") -> QuerySet:
+    """The rows of an export of the pool (the dossiers `pool_search` selected, all of
+    them, the most relevant to the `words` first, else the newest): plain tuples, the held
+    wishes' défis joined in rank order, one query."""
+    query = pool_search_query(words)
+    if query is not None:
+        queryset = queryset.annotate(rank=SearchRank(F("search__vector"), query)).order_by(
+            "-rank", *_RECENT
+        )
     # A subquery per row rather than a join grouped by dossier: the order by relevance
     # reads the search row, which a GROUP BY on the dossier would not allow.
     wished = (

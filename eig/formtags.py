@@ -6,6 +6,8 @@ loop over `field|optgroups` wrote them: the hearing group form lists every juror
 jury, and a template pass per option cost more than the rest of its page
 (tests/eig/test_forms.py compares the two)."""
 
+import html
+
 from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from crispy_forms.utils import flatatt
 from django import template
@@ -46,17 +48,15 @@ def choice_inputs(field, choice_type: str, inline_class: str = "") -> str:
 def filter_options(field) -> str:
     """The <option>s of a list page's choice filter (templates/includes/filter_select.html),
     the current value selected. Written here rather than in a template loop: the pool's
-    four filters list some forty options, each of which compared the field's value again."""
+    four filters list some forty options, each of which compared the field's value again.
+    (`html.escape` is what Django's `escape` calls, without its lazy-string wrapper.)"""
     current = field.value()
     current = "" if current is None else str(current)
-    return mark_safe(
-        "".join(
-            format_html(
-                '<option value="{}"{}>{}</option>',
-                str(value),
-                mark_safe(" selected") if str(value) == current else "",
-                label,
-            )
-            for value, label in field.field.choices
+    options = []
+    for value, label in field.field.choices:
+        value = str(value)
+        selected = " selected" if value == current else ""
+        options.append(
+            f'<option value="{html.escape(value)}"{selected}>{html.escape(str(label))}</option>'
         )
-    )
+    return mark_safe("".join(options))

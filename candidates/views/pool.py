@@ -2,12 +2,13 @@
 exports of a selection. Every reading of a dossier's personal data is logged
 (`pool_access_record`): its page, its CV, each export it is in."""
 
+from html import escape  # Django's calls it, without a lazy-string wrapper per cell
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -222,8 +223,8 @@ def _export(request, kind):
     """The dossiers the current filters select, all of them, in the page's order; each
     logged as exported by the person before the file leaves."""
     _staff_only(request.user)
-    _filterset, queryset, _searched = pool_search(request.GET)
-    rows = list(pool_export_rows(queryset))
+    _filterset, queryset, searched = pool_search(request.GET)
+    rows = list(pool_export_rows(queryset, searched))
     services.pool_access_record(
         application_ids=[row[0] for row in rows], viewer=request.user, kind=kind
     )

@@ -105,6 +105,16 @@ def test_pool_search_ranks_the_most_relevant_first(staff_client):
     )
 
     assert _found(staff_client, q="python") == [often.pk, once.pk]
+    # The export in the same order; without words, the newest first.
+    export = staff_client.get(reverse("candidates:pool_csv"), {"q": "python"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[0] for row in rows[1:]] == [str(often.pk), str(once.pk)]
+    Application.objects.filter(pk=once.pk).update(
+        submitted_at=datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC)
+    )
+    export = staff_client.get(reverse("candidates:pool_csv"))
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[0] for row in rows[1:]] == [str(once.pk), str(often.pk)]
 
 
 def test_pool_search_understands_web_search_syntax(staff_client):
