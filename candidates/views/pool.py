@@ -51,12 +51,10 @@ def _excerpts(
     """What a result shows of its texts: each text where a searched word was found (at
     most two), else the start of the main skills. `texts_words`: the folded words of each
     of its texts."""
-    found = [
-        (labels[name], excerpt(text, matched))
-        for name, text in result.texts.items()
-        if texts_words.get(name, set()) & matched
-    ]
-    return found[:2] or [(labels["skills_main"], excerpt(result.texts["skills_main"], set()))]
+    names = [name for name in result.texts if texts_words.get(name, set()) & matched][:2]
+    if not names:
+        return [(labels["skills_main"], excerpt(result.texts["skills_main"], set()))]
+    return [(labels[name], excerpt(result.texts[name], matched)) for name in names]
 
 
 def _result_html(result: PoolResult, *, url: str, excerpts, labels: dict[str, dict]) -> str:
