@@ -724,7 +724,7 @@ def queries(defi: int) -> dict[str, dict]:
         "accessibilité": {"q": "accessibilité"},
         '"données ouvertes"': {"q": '"données ouvertes"'},
         "python -java": {"q": "python -java"},
-        "python, page 40": {"q": "python", "page": 40},
+        "python, page 20": {"q": "python", "page": 20},
         "métier": {"specialty": "geomatique"},
         "expérience 3–5": {"experience": "3-5"},
         "disponible au 1/1/27": {"available_by": "2027-01-01"},

@@ -560,26 +560,27 @@ def test_a_common_word_counts_and_ranks_a_bounded_set_but_exports_everything(
 ):
     from candidates import selectors
 
-    monkeypatch.setattr(selectors, "POOL_COUNT_MAX", 4)
-    monkeypatch.setattr(selectors, "POOL_RANKED_MAX", 4)
+    monkeypatch.setattr(selectors, "POOL_COUNT_MAX", 5)
+    monkeypatch.setattr(selectors, "POOL_RANKED_MAX", 3)
     call = CandidateCallFactory()
     _pool_of(6, call)
     response = staff_client.get(POOL, {"q": "données"})
     page = response.context["page_obj"]
-    assert page.capped and page.paginator.count == 4
+    assert page.capped and page.paginator.count == 3
     content = response.content.decode()
-    assert "Plus de <strong>4</strong> dossiers" in content
-    assert "les 4 dossiers les plus récents qui correspondent" in content
-    # The ranked four are the most recent matches.
-    recent = list(Application.objects.filter(call=call).order_by("-submitted_at", "-pk")[:4])
+    assert "Plus de <strong>3</strong> dossiers" in content
+    assert "les 3 dossiers les plus récents qui correspondent" in content
+    # The ranked three are the most recent matches.
+    recent = list(Application.objects.filter(call=call).order_by("-submitted_at", "-pk")[:3])
     assert {application.pk for application in page} == {a.pk for a in recent}
     export = staff_client.get(reverse("candidates:pool_csv"), {"q": "données"})
     assert export.content.decode("utf-8-sig").count("\n") == 7  # the header and the six
 
     without_words = staff_client.get(POOL).context["page_obj"]
-    assert without_words.capped and without_words.paginator.count == 4
+    assert without_words.capped and without_words.paginator.count == 5
     # Past the last page: the last one.
     assert staff_client.get(POOL, {"page": "9"}).context["page_obj"].number == 1
+    assert staff_client.get(POOL, {"page": "9", "q": "données"}).context["page_obj"].number == 1
 
 
 def test_pool_dossier_page_costs_the_same_queries_with_1_or_3_wishes_and_readings(
