@@ -260,9 +260,20 @@ def _xlsx_string(value: str, style: int = _PLAIN) -> str:
     return _xlsx_string_as_is(_xlsx_text(value), style)
 
 
+# What a reader would trim or fold in a text without xml:space="preserve": spaces at its
+# ends, tabs, line breaks, spaces in a row. Most cells hold none and go without it.
+_XLSX_SPACES = re.compile(r"^\s|\s$|[\t\n\r]|\s\s")
+
+
+def _xlsx_style(style: int) -> str:
+    # The plain style is a cell's default: not written, as the sheet's cells are many.
+    return f' s="{style}"' if style else ""
+
+
 def _xlsx_string_as_is(text: str, style: int = _PLAIN) -> str:
     # An inline string: text, never a formula, whatever it starts with.
-    return f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    space = ' xml:space="preserve"' if _XLSX_SPACES.search(text) else ""
+    return f'<c{_xlsx_style(style)} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _xlsx_decimal(value, style: int = _PLAIN) -> str:
@@ -280,7 +291,7 @@ def _xlsx_cell(value, style: int = _PLAIN) -> str:
     if isinstance(value, bool):
         return _xlsx_string("oui" if value else "non", style)
     if isinstance(value, int):
-        return f'<c s="{style}"><v>{int(value)}</v></c>'
+        return f"<c{_xlsx_style(style)}><v>{int(value)}</v></c>"
     if isinstance(value, float | Decimal):
         return _xlsx_decimal(value)
     if isinstance(value, datetime.datetime):
@@ -305,7 +316,7 @@ def _xlsx_texts(texts: list[str]) -> list[str]:
 # Decimals are left to `_xlsx_cell`: a signalling NaN has no hash.
 _XLSX_WRITERS = {
     float: lambda values: list(map(_xlsx_decimal, values)),
-    int: lambda values: [f'<c s="{_PLAIN}"><v>{value}</v></c>' for value in values],
+    int: lambda values: [f"<c><v>{value}</v></c>" for value in values],
     bool: lambda values: list(map(_xlsx_cell, values)),
     str: _xlsx_texts,
 }

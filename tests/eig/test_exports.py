@@ -101,6 +101,17 @@ def test_xlsx_writes_dates_booleans_and_blanks_in_their_columns():
     assert sheet.title == "Feuille    test "  # no : [ ] in a sheet name
 
 
+def test_xlsx_keeps_the_spaces_of_a_text_only_where_a_reader_would_lose_them():
+    texts = ["Direction du numérique", " en tête", "en fin ", "deux  espaces", "ligne\nsuivante"]
+    content = xlsx_content("Feuille", ["Texte"], [[text] for text in texts])
+
+    sheet = _sheet(content)
+    assert '<c t="inlineStr"><is><t>Direction du numérique</t></is></c>' in sheet
+    assert sheet.count('xml:space="preserve"') == 4
+    read = load_workbook(io.BytesIO(content)).active
+    assert [row[0].value for row in read.iter_rows(min_row=2)] == texts
+
+
 # The writers take the rows column by column and write each distinct value once: their
 # output must stay that of `csv.writer` over `csv_cell`, and of `_xlsx_cell` cell by cell,
 # as the writers were before.
@@ -170,9 +181,9 @@ def test_xlsx_writes_hostile_texts_and_odd_figures_as_before():
     sheet = _sheet(xlsx_content("Feuille", HOSTILE_HEADER, HOSTILE_ROWS))
 
     assert sheet.endswith(f"{_sheet_rows_as_before(HOSTILE_ROWS)}</sheetData></worksheet>")
-    assert '<row r="3"><c s="0"><v>2</v></c>' in sheet
+    assert '<row r="3"><c><v>2</v></c>' in sheet  # the plain style is the default
     assert '<c s="2"><v>-0.0</v></c><c s="2"><v>1.005</v></c>' in sheet  # -0.0 is not 0.0
-    assert '<row r="5"><c s="0"><v>-3</v></c>' in sheet
+    assert '<row r="5"><c><v>-3</v></c>' in sheet
     assert "@SUM(A1:A2)</t></is></c><c/><c/>" in sheet  # no NaN in a sheet
 
 
