@@ -305,12 +305,25 @@ def _xlsx_cell(value, style: int = _PLAIN) -> str:
 
 
 def _xlsx_texts(texts: list[str]) -> list[str]:
-    # Most columns of texts need no escaping: looked at all at once, then one by one only
-    # when some text needs it. Printable: no character to remove.
-    joined = "".join(texts)
-    if joined.isprintable() and not any(character in joined for character in '&<>"'):
-        return [_xlsx_string_as_is(text) for text in texts]
-    return list(map(_xlsx_string, texts))
+    # A column of texts is looked at all at once, then one by one only when some text has
+    # a character to remove (not printable). Printable texts are escaped together, joined
+    # by a character none of them holds, and hold no tab nor line break: only spaces at
+    # their ends or in a row need xml:space (a column of 2,000 titles: 2.3 ms one by one).
+    if not "".join(texts).isprintable():
+        return list(map(_xlsx_string, texts))
+    joined = "\x00".join(texts)
+    if any(character in joined for character in '&<>"'):
+        joined = (
+            joined.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+        )
+    escaped = joined.split("\x00")
+    ends = joined[:1] == " " or joined[-1:] == " " or " \x00" in joined or "\x00 " in joined
+    if ends or "  " in joined:
+        return list(map(_xlsx_string_as_is, escaped))
+    return [f'<c t="inlineStr"><is><t>{text}</t></is></c>' for text in escaped]
 
 
 # Decimals are left to `_xlsx_cell`: a signalling NaN has no hash.
