@@ -26,6 +26,10 @@ ranks stored with the figures, no cache in front of the page any more (the setti
 cache now serves only the session), prepared statements, gunicorn with 3 synchronous
 workers as the Dockerfile runs it: p95 180 ms with the settings' cache, 173 ms without,
 61 and 65 requests/s; one render 34 ms; 8 queries (7 with the session in the cache).
+
+Issue 10, fourth session (2 cores, nothing else running; see bench/jury_pages.py for what
+moved): p95 110 ms with the settings' cache, 109 ms without, 92 and 89 requests/s; one
+render 26 ms; 8 queries (7 with the session in the cache). PASS.
 """
 
 from __future__ import annotations
