@@ -56,6 +56,14 @@ def staff_client(client):
     return client
 
 
+def _wish(application, defi, rank: int, *, withdrawn: bool = False) -> Wish:
+    """A wish of `application` for the one position of `defi`, withdrawn if asked."""
+    withdrawn_at = datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC) if withdrawn else None
+    return Wish.objects.create(
+        application=application, position=defi.positions.get(), rank=rank, withdrawn_at=withdrawn_at
+    )
+
+
 def _found(client, **params) -> list[int]:
     response = client.get(POOL, params)
     assert response.status_code == 200
@@ -182,14 +190,9 @@ def test_pool_result_shows_the_dossier_escaped_with_its_held_wishes_in_rank_orde
         talent_pool_consent=True,
         motivation="Rendre les données publiques plus simples (< 5 clics)",
     )
-    Wish.objects.create(application=application, position=second.positions.get(), rank=2)
-    Wish.objects.create(application=application, position=first.positions.get(), rank=1)
-    Wish.objects.create(
-        application=application,
-        position=dropped.positions.get(),
-        rank=3,
-        withdrawn_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
-    )
+    _wish(application, second, 2)
+    _wish(application, first, 1)
+    _wish(application, dropped, 3, withdrawn=True)
     in_pool(call, years_experience=0, talent_pool_consent=False)
 
     content = staff_client.get(POOL, {"q": "donnees publiques"}).content.decode()
@@ -272,14 +275,9 @@ def test_pool_filters_by_a_wished_defi_still_held(staff_client):
     wishing = in_pool()
     withdrawn = in_pool()
     elsewhere = in_pool()
-    Wish.objects.create(application=wishing, position=defi.positions.get(), rank=1)
-    Wish.objects.create(
-        application=withdrawn,
-        position=defi.positions.get(),
-        rank=1,
-        withdrawn_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
-    )
-    Wish.objects.create(application=elsewhere, position=other.positions.get(), rank=1)
+    _wish(wishing, defi, 1)
+    _wish(withdrawn, defi, 1, withdrawn=True)
+    _wish(elsewhere, other, 1)
 
     assert _found(staff_client, defi=defi.pk) == [wishing.pk]
 
