@@ -326,8 +326,13 @@ class _FilterForm(forms.Form):
     defi = forms.TypedChoiceField(
         choices=[("", "Tous"), (3, "Défi n° 3"), (12, "« Défi » 12")], coerce=int, required=False
     )
+    # As django-filter's model choice filters (the catalogue's promotions).
+    administration = forms.ModelChoiceField(
+        queryset=Administration.objects.order_by("pk"), required=False, empty_label="Toutes"
+    )
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "data", [None, {}, {"metier": "data", "defi": "12"}, {"metier": "nope", "defi": "3"}]
 )
@@ -337,8 +342,14 @@ def test_filter_options_write_what_the_template_loop_wrote(data):
 
     from eig.formtags import filter_options
 
+    first = Administration.objects.create(
+        name="Ministère « A » & co", kind=Administration.Kind.MINISTRY
+    )
+    Administration.objects.create(name="Direction B", kind=Administration.Kind.MINISTRY)
+    if data:
+        data = {**data, "administration": str(first.pk)}
     form = _FilterForm(data)
-    for name in ("metier", "defi"):
+    for name in ("metier", "defi", "administration"):
         field = form[name]
         loop = Template(_OPTIONS_LOOP).render(Context({"field": field}))
 
