@@ -1,12 +1,15 @@
 """The applications part of a person's personal-data export."""
 
 from candidates.models import Application
+from candidates.selectors import application_for_candidate
 from eig.accounts.models import User
 from eig.history.selectors import history_attach
 
 
 def application_personal_data(user: User) -> list[dict]:
-    """Every application of the person, with all they wrote, their wishes and history."""
+    """Every application of the person, with all they wrote, their wishes and history. A
+    decision the jury has not sent yet is not in it, as on the candidate's pages
+    (`application_for_candidate`): the export would otherwise tell it before the mail."""
     applications = history_attach(
         Application.objects.filter(candidate=user)
         .select_related("call")
@@ -20,6 +23,7 @@ def application_personal_data(user: User) -> list[dict]:
     ]
     exported = []
     for application in applications:
+        state, _label, history = application_for_candidate(application, events=application.history)
         values = {}
         for name in fields:
             value = getattr(application, name)
@@ -28,6 +32,12 @@ def application_personal_data(user: User) -> list[dict]:
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
             values[name] = value
+        if not application.decision_disclosed:
+            # The state before the decision held back, and the date of the last decision
+            # the candidate was sent, if any.
+            decided = [event.at for event in history if event.action == Application.Action.DECIDED]
+            values["state"] = state
+            values["decided_at"] = decided[-1].isoformat() if decided else None
         exported.append(
             {
                 "id": application.pk,
@@ -44,7 +54,7 @@ def application_personal_data(user: User) -> list[dict]:
                 ],
                 "historique": [
                     {"le": event.at.isoformat(), "action": event.action, "vers": event.to_state}
-                    for event in application.history
+                    for event in history
                 ],
             }
         )

@@ -552,15 +552,16 @@ def pool_export_rows(queryset: QuerySet[Application], words: str = "") -> QueryS
     )
 
 
-def application_for_candidate(application: Application, *, with_history: bool = True):
+def application_for_candidate(application: Application, *, with_history: bool = True, events=None):
     """(the state the candidate reads, its label, their application's history, oldest
     first). A decision the jury has not sent yet stays out of all three: the candidate
     reads the state before it, and the history up to it (`Application.decision_disclosed`).
     Without `with_history`, the history is read only when a decision is held back (the
-    state before it is in it), and not returned."""
+    state before it is in it), and not returned. `events`: the history, when the caller
+    read it already (`history_attach`)."""
     if application.decision_disclosed and not with_history:
         return application.state, application.get_state_display(), []
-    events = list(history_for(application))
+    events = list(history_for(application) if events is None else events)
     if application.decision_disclosed:
         return application.state, application.get_state_display(), events
     sent = application.decision_sent_at

@@ -366,6 +366,27 @@ def test_the_candidate_reads_the_decision_once_it_is_sent(client):
     assert "Présélection sur dossier</strong> : faite." in after
 
 
+def test_the_personal_data_export_holds_a_decision_back_until_it_is_sent():
+    from eig.accounts.personal_data import user_personal_data
+
+    jury, staff = _jury(), StaffFactory()
+    application = _application(jury)
+    _decide(jury, application, staff, "selected", "", motivation="")
+
+    exported = user_personal_data(application.candidate)["candidatures"][0]
+    assert (exported["state"], exported["decided_at"]) == (State.SUBMITTED, None)
+    assert ReviewAction.DECIDED not in [event["action"] for event in exported["historique"]]
+    assert Application.Action.DECIDED not in [event["action"] for event in exported["historique"]]
+
+    _send(jury, staff)
+
+    exported = user_personal_data(application.candidate)["candidatures"][0]
+    application.refresh_from_db()
+    assert exported["state"] == application.state != State.SUBMITTED
+    assert exported["decided_at"] == application.decided_at.isoformat()
+    assert Application.Action.DECIDED in [event["action"] for event in exported["historique"]]
+
+
 def test_the_decision_record_names_each_reason():
     from django.utils import timezone
 
