@@ -288,6 +288,7 @@ def get_evaluation_for_juror(domain: JuryDomain, user, pk: int):
             "member__jury",
             *(f"member__jury__{name}" for name in domain.jury_related),
             "member__user__administration__parent",
+            "stage",
         )
         .prefetch_related(
             evaluation_scores_prefetch(domain),

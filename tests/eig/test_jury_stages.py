@@ -6,6 +6,7 @@ taken on the last stage's review. Existing juries get one stage holding their gr
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -247,6 +248,41 @@ def test_a_stage_deadline_overrides_the_jury_deadline(kit, staff):
     _save(kit, second, _scores(interview), now=now)
     assert jury_stage_current(jury, now=now) == interview
     assert jury_stage_current(jury, now=now - datetime.timedelta(days=1)) == written
+
+
+def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff, client):
+    from django.utils import formats
+
+    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
+    now = timezone.now()
+    jury.scoring_deadline = now - datetime.timedelta(hours=1)
+    jury.save(update_fields=["scoring_deadline"])
+    interview.scoring_deadline = now + datetime.timedelta(days=3)
+    interview.save(update_fields=["scoring_deadline"])
+    _shortlist(kit, jury, alpha, staff)
+    member = jury.members.first()
+    first = services.evaluation_assign(domain=kit.domain, member=member, dossier=alpha, actor=staff)
+    second = services.evaluation_assign(
+        domain=kit.domain, member=member, dossier=alpha, actor=staff, stage=interview
+    )
+    client.force_login(member.user)
+
+    def page(evaluation):
+        url = reverse("jury:evaluation_detail", args=[kit.domain.key, evaluation.pk])
+        return client.get(url).content.decode()
+
+    when = formats.date_format(timezone.localtime(interview.scoring_deadline), "j F Y à H\\hi")
+    later = page(second)
+    assert f"À soumettre avant le <strong>{when}</strong>" in later
+    assert "La date limite des évaluations est passée" not in later
+    assert "Date limite passée" in page(first)
+    response = client.post(
+        reverse("jury:evaluation_detail", args=[kit.domain.key, second.pk]),
+        {"version": second.version, "overall_comment": "", "action": "draft"},
+    )
+    assert response.status_code == 302
+    saved = [str(message) for message in get_messages(response.wsgi_request)]
+    assert f"Soumettez-le avant le {when}" in saved[0]
 
 
 def test_scoring_reminders_follow_each_stage_deadline(kit, staff):

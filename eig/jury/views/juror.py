@@ -128,13 +128,21 @@ def evaluation_detail(request, domain_key, pk):
             "de la rouvrir.",
         )
     else:
-        deadline = evaluation.member.jury.scoring_deadline
+        deadline = _stage(evaluation).deadline
         reminder = ""
         if deadline:
             when = formats.date_format(timezone.localtime(deadline), "j F Y à H\\hi")
             reminder = f" Soumettez-le avant le {when} (heure de Paris)."
         messages.success(request, "Brouillon enregistré." + reminder)
     return redirect("jury:evaluation_detail", domain_key=domain.key, pk=evaluation.pk)
+
+
+def _stage(evaluation):
+    """The evaluation's stage, whose deadline (its own, else the jury's) is the one its
+    juror meets: an interview stage may close after the written one."""
+    stage = evaluation.stage
+    stage.jury = evaluation.member.jury  # the same jury, read with the member
+    return stage
 
 
 def _evaluation_page(
@@ -148,7 +156,8 @@ def _evaluation_page(
     label = domain.label_for_juror(dossier, jury)
     saved = {score.criterion_id: score for score in evaluation.scores.all()}
     submitted = evaluation.state == evaluation.State.SUBMITTED
-    scoring_open = jury.is_scoring_open()
+    stage = _stage(evaluation)
+    scoring_open = stage.is_scoring_open()
     return render(
         request,
         "jury/juror/evaluation.html",
@@ -172,6 +181,7 @@ def _evaluation_page(
             "saved_overall_comment": evaluation.overall_comment,
             "error": error,
             "missing": missing,
+            "deadline": stage.deadline,
             "scoring_open": scoring_open,
             "editable": scoring_open and not submitted,
             "own": score_table(criteria, [evaluation], ["Vos notes"]) if submitted else None,
