@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from eig.accounts.models import Role, User
 from eig.accounts.todos import Todo, Urgency, counted, deadline_text, urgency_for
-from eig.jury.models import Jury
+from eig.jury.models import AbstractEvaluation, Jury
 from eig.jury.screens import jury_list_for_juror
 from projects.models import Defi, DefiEvaluation
 
@@ -81,14 +81,22 @@ def juror_todos(user: User, now: datetime.datetime) -> list[Todo]:
     todos = []
     # The juror's own page's selector: the count here is the list they will find there.
     for group in jury_list_for_juror(user, now):
-        if not group["scoring_open"] or not group["left"]:
+        # What is left to submit where scoring is still open: each evaluation meets the
+        # deadline of its stage, and the nearest one is the one to show.
+        left = [
+            evaluation
+            for evaluation in group["evaluations"]
+            if evaluation.state != AbstractEvaluation.State.SUBMITTED and evaluation.scoring_open
+        ]
+        if not left:
             continue
-        deadline = group["jury"].scoring_deadline
+        deadlines = [evaluation.stage.deadline for evaluation in left if evaluation.stage.deadline]
+        deadline = min(deadlines) if deadlines else None
         todos.append(
             Todo(
                 role=Role.JUROR,
-                count=group["left"],
-                label=counted(group["left"], "dossier à évaluer", "dossiers à évaluer")
+                count=len(left),
+                label=counted(len(left), "dossier à évaluer", "dossiers à évaluer")
                 + f" ({group['jury']})",
                 url=url,
                 urgency=urgency_for(deadline, now),

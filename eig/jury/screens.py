@@ -378,16 +378,35 @@ def _dashboard_columns(domain: JuryDomain, evaluations: QuerySet) -> QuerySet:
         for depth in range(1, path.count("__") + 1)
     }
     return evaluations.select_related(
-        field, *(f"{field}__{relation}" for relation in relations)
+        field, *(f"{field}__{relation}" for relation in relations), "stage"
     ).only(
         "pk",
         "member",
-        "stage",
+        "stage__jury",
+        "stage__position",
+        "stage__name",
+        "stage__scoring_deadline",
         "state",
         "dossier_version",
         field,
         *(f"{field}__{path}" for path in paths),
     )
+
+
+def _deadlines(jury: Jury, evaluations: list, now: datetime.datetime) -> list[dict]:
+    """The deadlines a juror meets on the jury, one per stage of their evaluations (an
+    interview stage may close after the written one), in the stages' order: `stage`,
+    `deadline` (the stage's own, else the jury's) and whether scoring is `open`. The
+    jury's own when they have no evaluation."""
+    stages = {evaluation.stage.pk: evaluation.stage for evaluation in evaluations}
+    if not stages:
+        return [
+            {"stage": None, "deadline": jury.scoring_deadline, "open": jury.is_scoring_open(now)}
+        ]
+    return [
+        {"stage": stage, "deadline": stage.deadline, "open": stage.is_scoring_open(now)}
+        for stage in sorted(stages.values(), key=lambda stage: stage.position)
+    ]
 
 
 def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=None) -> list:
@@ -420,6 +439,8 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
         )
         for evaluation in _dashboard_columns(domain, evaluations):
             jury = juries[evaluation.member_id]
+            evaluation.stage.jury = jury  # its deadline falls back on the jury's
+            evaluation.scoring_open = evaluation.stage.is_scoring_open(now)
             evaluation.dossier = domain.dossier_of(evaluation)
             evaluation.label = domain.label_for_juror(evaluation.dossier, jury)
             evaluation.holder = domain.holder_for_juror(evaluation.dossier, jury)
@@ -438,7 +459,7 @@ def jury_list_for_juror(user, now: datetime.datetime | None = None, *, members=N
                 "nouns": domain.nouns,
                 "call": domain.jury_call(member.jury),
                 "evaluations": mine,
-                "scoring_open": member.jury.is_scoring_open(now),
+                "deadlines": _deadlines(member.jury, mine, now),
                 **_state_counts(mine),
             }
         )

@@ -269,7 +269,10 @@ def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff,
 
     def page(evaluation):
         url = reverse("jury:evaluation_detail", args=[kit.domain.key, evaluation.pk])
-        return client.get(url).content.decode()
+        response = client.get(url)
+        disabled = {field.disabled for field in response.context["form"].fields.values()}
+        assert disabled == {evaluation == first}
+        return response.content.decode()
 
     when = formats.date_format(timezone.localtime(interview.scoring_deadline), "j F Y à H\\hi")
     later = page(second)
@@ -283,6 +286,46 @@ def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff,
     assert response.status_code == 302
     saved = [str(message) for message in get_messages(response.wsgi_request)]
     assert f"Soumettez-le avant le {when}" in saved[0]
+
+
+def test_the_jurors_dashboard_shows_the_deadline_of_each_stage(kit, staff, client):
+    from django.utils import formats
+
+    from projects.todos import juror_todos
+
+    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
+    now = timezone.now()
+    jury.scoring_deadline = now - datetime.timedelta(hours=1)
+    jury.save(update_fields=["scoring_deadline"])
+    interview.scoring_deadline = now + datetime.timedelta(days=3)
+    interview.save(update_fields=["scoring_deadline"])
+    _shortlist(kit, jury, alpha, staff)
+    member = jury.members.first()
+    first = services.evaluation_assign(domain=kit.domain, member=member, dossier=alpha, actor=staff)
+    client.force_login(member.user)
+
+    text = " ".join(client.get(reverse("jury:dashboard")).content.decode().split())
+    assert "La date limite des évaluations (" in text and "est passée" in text
+    assert "Entretien :" not in text
+    assert juror_todos(member.user, now) == []
+
+    second = services.evaluation_assign(
+        domain=kit.domain, member=member, dossier=alpha, actor=staff, stage=interview
+    )
+    response = client.get(reverse("jury:dashboard"))
+    text = " ".join(response.content.decode().split())
+    [group] = response.context["groups"]
+    assert [item["stage"] for item in group["deadlines"]] == [written, interview]
+    assert [item["open"] for item in group["deadlines"]] == [False, True]
+    when = formats.date_format(timezone.localtime(interview.scoring_deadline), "j F Y à H\\hi")
+    assert f"Entretien : évaluations à soumettre avant le <strong>{when}</strong>" in text
+    assert {evaluation.pk: evaluation.scoring_open for evaluation in group["evaluations"]} == {
+        first.pk: False,
+        second.pk: True,
+    }
+    # « À faire » counts what can still be scored, by the deadline of its stage.
+    [todo] = juror_todos(member.user, now)
+    assert (todo.count, todo.deadline) == (1, interview.scoring_deadline)
 
 
 def test_scoring_reminders_follow_each_stage_deadline(kit, staff):

@@ -73,7 +73,7 @@ def evaluation_detail(request, domain_key, pk):
         form = EvaluationForm(
             initial=EvaluationForm.initial_from(evaluation, criteria),
             criteria=criteria,
-            disabled=not evaluation.member.jury.is_scoring_open(),
+            disabled=not _stage(evaluation).is_scoring_open(),
         )
         return _evaluation_page(request, domain, evaluation, criteria, form)
 
