@@ -1,6 +1,9 @@
 """The applications part of a person's personal-data export."""
 
-from candidates.models import Application
+from django.db.models import Prefetch
+
+from candidates.jury import CANDIDATE_JURY
+from candidates.models import Application, ApplicationReview
 from candidates.selectors import application_for_candidate
 from eig.accounts.models import User
 from eig.history.selectors import history_attach
@@ -13,7 +16,15 @@ def application_personal_data(user: User) -> list[dict]:
     applications = history_attach(
         Application.objects.filter(candidate=user)
         .select_related("call")
-        .prefetch_related("wishes__position__defi")
+        .prefetch_related(
+            "wishes__position__defi",
+            Prefetch(
+                "jury_reviews",
+                queryset=ApplicationReview.objects.select_related("stage").order_by(
+                    "stage__position"
+                ),
+            ),
+        )
         .order_by("created_at")
     )
     fields = [
@@ -52,6 +63,9 @@ def application_personal_data(user: User) -> list[dict]:
                     }
                     for wish in application.wishes.all()
                 ],
+                "decisions_du_jury": [
+                    _decision(review) for review in application.jury_reviews.all() if _sent(review)
+                ],
                 "historique": [
                     {"le": event.at.isoformat(), "action": event.action, "vers": event.to_state}
                     for event in history
@@ -59,3 +73,23 @@ def application_personal_data(user: User) -> list[dict]:
             }
         )
     return exported
+
+
+def _sent(review: ApplicationReview) -> bool:
+    # A decision as the candidate was mailed it: never one the jury has not sent yet.
+    return bool(review.decision) and (
+        review.decision_sent_at is not None and review.decision_sent_at >= review.decided_at
+    )
+
+
+def _decision(review: ApplicationReview) -> dict:
+    """The jury's decision at one stage, as the candidate's letter gave it."""
+    return {
+        "etape": review.stage.name,
+        "decision": CANDIDATE_JURY.decision_label(review.decision),
+        "motif": CANDIDATE_JURY.reason_label(review.decision, review.reason)
+        if review.reason
+        else "",
+        "motivation": review.motivation,
+        "envoyee_le": review.decision_sent_at.isoformat(),
+    }

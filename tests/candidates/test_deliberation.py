@@ -371,12 +371,13 @@ def test_the_personal_data_export_holds_a_decision_back_until_it_is_sent():
 
     jury, staff = _jury(), StaffFactory()
     application = _application(jury)
-    _decide(jury, application, staff, "selected", "", motivation="")
+    review = _decide(jury, application, staff, "not_selected", "coherence")
 
     exported = user_personal_data(application.candidate)["candidatures"][0]
     assert (exported["state"], exported["decided_at"]) == (State.SUBMITTED, None)
     assert ReviewAction.DECIDED not in [event["action"] for event in exported["historique"]]
     assert Application.Action.DECIDED not in [event["action"] for event in exported["historique"]]
+    assert exported["decisions_du_jury"] == []
 
     _send(jury, staff)
 
@@ -385,6 +386,17 @@ def test_the_personal_data_export_holds_a_decision_back_until_it_is_sent():
     assert exported["state"] == application.state != State.SUBMITTED
     assert exported["decided_at"] == application.decided_at.isoformat()
     assert Application.Action.DECIDED in [event["action"] for event in exported["historique"]]
+    # The decision as the letter gave it.
+    review.refresh_from_db()
+    assert exported["decisions_du_jury"] == [
+        {
+            "etape": review.stage.name,
+            "decision": "Non retenue",
+            "motif": CANDIDATE_JURY.reason_label("not_selected", "coherence"),
+            "motivation": "Le profil ne répond pas aux défis.",
+            "envoyee_le": review.decision_sent_at.isoformat(),
+        }
+    ]
 
 
 def test_the_decision_record_names_each_reason():
