@@ -309,7 +309,7 @@ def _xlsx_texts(texts: list[str]) -> list[str]:
     # a character to remove (not printable). Printable texts are escaped together, joined
     # by a character none of them holds, and hold no tab nor line break: only spaces at
     # their ends or in a row need xml:space (a column of 2,000 titles: 2.3 ms one by one).
-    if not "".join(texts).isprintable():
+    if not texts or not "".join(texts).isprintable():
         return list(map(_xlsx_string, texts))
     joined = "\x00".join(texts)
     if any(character in joined for character in '&<>"'):
