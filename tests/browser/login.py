@@ -9,8 +9,8 @@ from tests.factories import PASSWORD, TOTP_SECRET, totp_code
 
 PERIOD = 30
 # A code is good in its own 30-second window only (allauth's TOTP_TOLERANCE is 0): one taken
-# in a window's last seconds reached the server in the next one on a loaded CI machine, and
-# the login stayed on the code's page. Such a code waits for the next window.
+# in a window's last seconds can reach a loaded server in the next one, and the login stays
+# on the code's page (a CI run timed out there once). Such a code waits for the next window.
 MARGIN = 4
 # allauth refuses a code used twice in its 30-second window: remember which window each user
 # last used, and wait for the next one when a test logs the same person in again.
