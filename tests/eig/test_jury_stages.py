@@ -250,9 +250,11 @@ def test_a_stage_deadline_overrides_the_jury_deadline(kit, staff):
     assert jury_stage_current(jury, now=now - datetime.timedelta(days=1)) == written
 
 
-def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff, client):
-    from django.utils import formats
-
+def _interview_open_after_written(kit, staff):
+    """A two-stage jury whose own deadline passed an hour ago while its interview stage
+    closes in three days; its first dossier kept for the interview, and one of its jurors
+    given it at the written stage. Returns (jury, dossier, written, interview, member, the
+    written evaluation, now)."""
     jury, (alpha, *_), written, interview = _two_stage_jury(kit)
     now = timezone.now()
     jury.scoring_deadline = now - datetime.timedelta(hours=1)
@@ -262,6 +264,13 @@ def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff,
     _shortlist(kit, jury, alpha, staff)
     member = jury.members.first()
     first = services.evaluation_assign(domain=kit.domain, member=member, dossier=alpha, actor=staff)
+    return jury, alpha, written, interview, member, first, now
+
+
+def test_the_jurors_page_shows_and_applies_the_deadline_of_its_stage(kit, staff, client):
+    from django.utils import formats
+
+    jury, alpha, written, interview, member, first, now = _interview_open_after_written(kit, staff)
     second = services.evaluation_assign(
         domain=kit.domain, member=member, dossier=alpha, actor=staff, stage=interview
     )
@@ -293,15 +302,7 @@ def test_the_jurors_dashboard_shows_the_deadline_of_each_stage(kit, staff, clien
 
     from projects.todos import juror_todos
 
-    jury, (alpha, *_), written, interview = _two_stage_jury(kit)
-    now = timezone.now()
-    jury.scoring_deadline = now - datetime.timedelta(hours=1)
-    jury.save(update_fields=["scoring_deadline"])
-    interview.scoring_deadline = now + datetime.timedelta(days=3)
-    interview.save(update_fields=["scoring_deadline"])
-    _shortlist(kit, jury, alpha, staff)
-    member = jury.members.first()
-    first = services.evaluation_assign(domain=kit.domain, member=member, dossier=alpha, actor=staff)
+    jury, alpha, written, interview, member, first, now = _interview_open_after_written(kit, staff)
     client.force_login(member.user)
 
     text = " ".join(client.get(reverse("jury:dashboard")).content.decode().split())
